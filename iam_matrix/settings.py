@@ -1,0 +1,245 @@
+"""Stack settings: Pulumi.yaml's config schema gives the keys and defaults, the stack
+file (Pulumi.<stack>.yaml) or the Pulumi engine gives the values.
+
+The CLI reads the stack file itself; the Pulumi program hands over what ``pulumi.Config``
+returns. Both end in ``settings_from_values`` so the two can never read config differently.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from .problems import Location, MatrixInvalid, Problems
+
+PROJECT = "iam-matrix"
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    minimum_password_length: int = 14
+    require_uppercase_characters: bool = True
+    require_lowercase_characters: bool = True
+    require_numbers: bool = True
+    require_symbols: bool = True
+    max_password_age: int = 90
+    password_reuse_prevention: int = 24
+    allow_users_to_change_password: bool = True
+    hard_expiry: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_dir: Path
+    stack: str
+    config_file: str
+    values: Mapping[str, Any]
+    account_id: str | None = None
+    password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def path(self, key: str) -> Path:
+        return (self.project_dir / str(self.values[key])).resolve()
+
+    @property
+    def workbook(self) -> Path | None:
+        return self.path("workbook") if self.values["workbook"] else None
+
+    @property
+    def users_file(self) -> Path:
+        return self.path("usersFile")
+
+    @property
+    def policies_file(self) -> Path:
+        return self.path("policiesFile")
+
+    @property
+    def policies_dir(self) -> Path:
+        return self.path("policiesDir")
+
+    def value(self, key: str) -> Any:
+        """A config value by its Pulumi key (``maxPoliciesPerGroup``), default applied."""
+        return self.values[key]
+
+    def location(self, key: str) -> Location:
+        return Location(self.config_file, None, f"{PROJECT}:{key}")
+
+
+def find_project_dir(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding Pulumi.yaml (as Pulumi does)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "Pulumi.yaml").is_file():
+            return folder
+    return Path(__file__).resolve().parents[1]
+
+
+def config_schema(project_dir: Path) -> dict[str, dict[str, Any]]:
+    """The project's config keys (without the ``iam-matrix:`` prefix) and their schema."""
+    project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    return {key.removeprefix(f"{PROJECT}:"): spec for key, spec in project.get("config", {}).items() if isinstance(spec, dict) and "type" in spec}
+
+
+def load_stack_settings(
+    project_dir: Path | None = None,
+    stack: str = "dev",
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Settings of one stack from its Pulumi.<stack>.yaml, as ``pulumi up`` would see them."""
+    project_dir = find_project_dir(project_dir)
+    config_file = f"Pulumi.{stack}.yaml"
+    path = project_dir / config_file
+    problems = Problems()
+    raw: dict[str, Any] = {}
+    if not path.is_file():
+        problems.error(Location(config_file), "stack-missing", f"no stack file {config_file} in {project_dir}", "create it (copy Pulumi.dev.yaml) or pass --stack with an existing stack name")
+        raise MatrixInvalid(problems.items)
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        problems.error(Location(config_file), "stack-yaml", f"not valid YAML ({error})", "fix the YAML syntax")
+        raise MatrixInvalid(problems.items) from None
+    config = document.get("config") or {}
+    values: dict[str, Any] = {}
+    for key, value in config.items():
+        if key.startswith(f"{PROJECT}:"):
+            values[key.removeprefix(f"{PROJECT}:")] = value.get("value", value) if isinstance(value, dict) and "value" in value else value
+        else:
+            raw[key] = value
+    values.update(overrides or {})
+    return settings_from_values(values, project_dir=project_dir, stack=stack, config_file=config_file, aws_allowed_account_ids=raw.get("aws:allowedAccountIds"))
+
+
+def settings_from_values(
+    values: Mapping[str, Any],
+    *,
+    project_dir: Path,
+    stack: str,
+    config_file: str,
+    aws_allowed_account_ids: Any = None,
+) -> Settings:
+    """Merge ``values`` over the schema defaults, check their types and ranges, build Settings."""
+    schema = config_schema(project_dir)
+    problems = Problems()
+    merged: dict[str, Any] = {key: spec.get("default") for key, spec in schema.items()}
+    for key, value in values.items():
+        where = Location(config_file, None, f"{PROJECT}:{key}")
+        if key not in schema:
+            close = difflib.get_close_matches(key, list(schema), n=1)
+            hint = f"did you mean {PROJECT}:{close[0]}?" if close else "remove it; known keys are listed in Pulumi.yaml"
+            problems.error(where, "config-unknown", f"unknown config key {PROJECT}:{key}", hint)
+            continue
+        coerced = _coerce(value, schema[key])
+        if coerced is _INVALID:
+            problems.error(where, "config-type", f"{value!r} is not a {schema[key]['type']}", f"set a {schema[key]['type']} value ({schema[key].get('description', '')})")
+            continue
+        if coerced is not None:
+            merged[key] = coerced
+    _check_ranges(merged, config_file, problems)
+    tags = _parse_tags(merged.get("tags") or [], Location(config_file, None, f"{PROJECT}:tags"), problems)
+    account_id = _account_id(aws_allowed_account_ids)
+    if problems.errors:
+        raise MatrixInvalid(problems.items)
+    password = PasswordPolicy(
+        minimum_password_length=merged["passwordMinimumLength"],
+        require_uppercase_characters=merged["passwordRequireUppercase"],
+        require_lowercase_characters=merged["passwordRequireLowercase"],
+        require_numbers=merged["passwordRequireNumbers"],
+        require_symbols=merged["passwordRequireSymbols"],
+        max_password_age=merged["passwordMaxAgeDays"],
+        password_reuse_prevention=merged["passwordReusePrevention"],
+        allow_users_to_change_password=merged["passwordAllowUsersToChange"],
+        hard_expiry=merged["passwordHardExpiry"],
+    )
+    return Settings(project_dir=project_dir, stack=stack, config_file=config_file, values=merged, account_id=account_id, password_policy=password, tags=tags)
+
+
+_INVALID = object()
+
+
+def _coerce(value: Any, spec: Mapping[str, Any]) -> Any:
+    kind = spec["type"]
+    if value is None:
+        return None
+    if kind == "string":
+        return value if isinstance(value, str) else _INVALID
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        return _INVALID
+    if kind == "integer":
+        if isinstance(value, bool):
+            return _INVALID
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        return _INVALID
+    if kind == "array":
+        if isinstance(value, str):
+            try:
+                value = yaml.safe_load(value)
+            except yaml.YAMLError:
+                return _INVALID
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return [item.strip() for item in value]
+        return _INVALID
+    return value
+
+
+_RANGES = {
+    "maxPoliciesPerGroup": (1, 20, "IAM allows 10 managed policies per group, 20 at most after a quota increase"),
+    "maxGroupsPerAccount": (1, 5000, "IAM allows 300 groups per account by default"),
+    "maxCustomerManagedPolicies": (1, 5000, "IAM allows 1500 customer managed policies by default, 5000 at most"),
+    "passwordMinimumLength": (6, 128, "IAM accepts 6 to 128"),
+    "passwordMaxAgeDays": (0, 1095, "IAM accepts 1 to 1095 days, or 0 for no expiry"),
+    "passwordReusePrevention": (0, 24, "IAM remembers 1 to 24 previous passwords, 0 to turn it off"),
+    "auditUnusedCredentialDays": (1, 3650, "use a number of days"),
+    "auditAccessKeyMaxAgeDays": (1, 3650, "use a number of days"),
+}
+
+
+def _check_ranges(merged: dict[str, Any], config_file: str, problems: Problems) -> None:
+    for key, (low, high, why) in _RANGES.items():
+        value = merged.get(key)
+        if isinstance(value, int) and not low <= value <= high:
+            problems.error(Location(config_file, None, f"{PROJECT}:{key}"), "config-range", f"{value} is out of range", f"use {low} to {high}: {why}")
+    for cidr in merged.get("allowedCidrs") or []:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            problems.error(Location(config_file, None, f"{PROJECT}:allowedCidrs"), "config-cidr", f"{cidr!r} is not an IP address or CIDR block", "write it as 192.0.2.0/24 or 2001:db8::/32")
+    if merged.get("consoleAccess") and not merged.get("pgpKey"):
+        problems.error(Location(config_file, None, f"{PROJECT}:consoleAccess"), "config-pgp", "consoleAccess is on but no pgpKey is set; initial passwords would have nowhere safe to go", "set iam-matrix:pgpKey to a base64 PGP public key or keybase:username, or turn consoleAccess off")
+
+
+def _parse_tags(items: list[str], where: Location, problems: Problems) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            problems.error(where, "config-tag", f"tag {item!r} is not Key=Value", 'write tags as "Key=Value"')
+            continue
+        tags[key.strip()] = value.strip()
+    return tags
+
+
+def _account_id(allowed: Any) -> str | None:
+    if isinstance(allowed, str):
+        try:
+            allowed = yaml.safe_load(allowed)
+        except yaml.YAMLError:
+            return None
+    if isinstance(allowed, list) and len(allowed) == 1:
+        return str(allowed[0])
+    return None
