@@ -7,8 +7,9 @@ compares the live account with it, and the review diff compares two of them.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from .problems import Problem
 from .settings import PasswordPolicy

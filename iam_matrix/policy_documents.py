@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .iam_rules import MAX_POLICY_DOCUMENT_CHARS, check_path, check_policy_name
 from .problems import Location, Problems
