@@ -90,7 +90,7 @@ class _Compiler:
         groups, role_groups = self._plan_bundles(roles, role_policies, role_members, policies)
         user_objects = self._users(users, user_rows, role_groups)
         self._check_account_quotas(users, groups, custom)
-        ordered_roles = tuple(Role(r, tuple(role_groups.get(r, ())), tuple(role_policies[r]), tuple(role_members[r])) for r in sorted(roles, key=str.lower))
+        ordered_roles = tuple(Role(r, tuple(role_groups.get(r, ())), tuple(p for g in groups if g.role == r for p in g.policies), tuple(role_members[r])) for r in sorted(roles, key=str.lower))
         state = DesiredState(
             stack=self.settings.stack,
             account_id=None,

@@ -1,0 +1,96 @@
+"""The command-line contract: exit codes, one line per problem, the plan's JSON shape."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from iam_matrix.cli import main
+from tests.core.project import REPO
+
+
+def run(project, *args):
+    return main([*args, "--project-dir", str(project.root)])
+
+
+def test_validate_exits_0_and_prints_warnings(project, capsys):
+    assert run(project, "validate") == 0
+    out = capsys.readouterr()
+    assert out.out.splitlines()[0].startswith("policies.csv B3: warning:")
+    assert "valid: 0 error(s), 4 warning(s)" in out.err
+
+
+def test_validate_exits_2_with_one_line_per_problem_starting_with_the_file(project, capsys):
+    project.edit_csv("matrix/users.csv", "lamp@demoasacode.io,,Y", "lamp@demoasacode.io,,Q")
+    project.edit_csv("matrix/policies.csv", "AmazonS3ReadOnlyAccess,", "AmazonS3ReadOnlyAcess,")
+    assert run(project, "validate") == 2
+    lines = capsys.readouterr().out.splitlines()
+    errors = [line for line in lines if ": error:" in line]
+    assert errors == [
+        "policies.csv A29: error: 'AmazonS3ReadOnlyAcess' is not an AWS managed policy, nor a custom policy in policies/. Fix: did you mean 'AmazonS3ReadOnlyAccess'?",
+        "users.csv C4: error: 'Q' is not a mark. Fix: use Y for a mark and leave the cell blank (or N) for none",
+    ]
+
+
+def test_validate_with_explicit_files(project, capsys, tmp_path):
+    users = tmp_path / "u.csv"
+    users.write_text("User,Viewer,MFA\nx@y.io,Y,Y\n")
+    policies = tmp_path / "p.csv"
+    policies.write_text("Policies,Viewer\nReadOnlyAccess,Y\nMFAForcePolicy,Y\nDenyIPAddressPolicy,Y\n")
+    assert run(project, "validate", "--users", str(users), "--policies", str(policies)) == 0
+
+
+def test_validate_json(project, capsys):
+    project.edit_csv("matrix/users.csv", "lamp@demoasacode.io,,Y", "lamp@demoasacode.io,,Q")
+    assert run(project, "validate", "--format", "json") == 2
+    report = json.loads(capsys.readouterr().out)
+    assert report["valid"] is False
+    assert {"location": "users.csv C4", "code": "mark-invalid", "severity": "error"}.items() <= report["problems"][0].items()
+
+
+def test_plan_json_contract(project, capsys):
+    assert run(project, "plan", "--format", "json") == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert set(plan) >= {"groups", "users", "policies", "password_policy"}
+    developer = next(g for g in plan["groups"] if g["name"] == "Developer")
+    assert set(developer) >= {"name", "role", "path", "policy_arns", "members"}
+    assert next(u for u in plan["users"] if u["name"] == "car@demoasacode.io") == {
+        "name": "car@demoasacode.io", "mfa_required": True, "roles": ["DBA", "Developer", "Viewer"],
+        "groups": ["DBA", "DBA-2", "Developer", "Developer-2", "Developer-3", "Viewer"],
+    }
+    assert {p["name"]: p["path"] for p in plan["policies"]}["MFAForcePolicy"] == "/foundation/"
+    assert plan["password_policy"]["minimum_password_length"] == 14
+    assert plan["password_policy"]["password_reuse_prevention"] == 24
+
+
+def test_plan_text_is_a_readable_table(project, capsys):
+    assert run(project, "plan") == 0
+    out = capsys.readouterr().out
+    assert "Developer-3" in out and "11 users, 5 roles in 10 groups, 6 custom policies" in out
+
+
+def test_plan_refuses_invalid_input_without_a_traceback(project, capsys):
+    (project.root / "matrix/users.csv").write_bytes(b"\x00\xff garbage")
+    assert run(project, "plan") == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "users.csv" in err
+
+
+def test_unknown_stack(project, capsys):
+    assert run(project, "validate", "--stack", "prod") == 2
+    assert "Pulumi.prod.yaml" in capsys.readouterr().err
+
+
+def test_python_m_entry_point_and_a_pure_core():
+    """``python -m iam_matrix`` works, and compiling imports neither Pulumi nor boto3."""
+    code = (
+        "import sys, iam_matrix\n"
+        "from iam_matrix import compile_state, load_stack_settings\n"
+        f"compile_state(load_stack_settings(__import__('pathlib').Path({str(REPO)!r}), 'dev'))\n"
+        "bad = [m for m in ('pulumi', 'pulumi_aws', 'boto3', 'botocore') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+    done = subprocess.run([sys.executable, "-m", "iam_matrix", "validate"], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
