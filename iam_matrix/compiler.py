@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from . import iam_rules
 from .bundles import bundle_group_name, split_policies
 from .catalog import Catalog, load_catalog
-from .desired import CustomPolicy, DesiredState, Group, PolicyRef, Role, User
+from .desired import ACCOUNT_PLACEHOLDER, CustomPolicy, DesiredState, Group, PolicyRef, Role, User
 from .matrices import Matrix, MatrixRow, parse_matrix
 from .policy_documents import denies_without_mfa, discover, has_deny, render
 from .problems import Location, MatrixInvalid, Problem, Problems
@@ -83,9 +83,14 @@ class _Compiler:
         roles = self._reconcile_roles(users, policies)
         user_rows = self._check_users(users)
         refs = self._resolve_policies(policies, custom)
-        role_policies = {role: [refs[id(row)] for row in policies.rows if role in row.roles and id(row) in refs] for role in roles}
+        role_policies: dict[str, list[PolicyRef]] = {role: [] for role in roles}
+        for row in policies.rows:
+            if id(row) in refs:
+                for role in row.roles:
+                    if role in role_policies:
+                        role_policies[role].append(refs[id(row)])
         self._check_attachments(policies, refs, role_policies)
-        role_members = {role: sorted((r.key for r in user_rows if role in r.roles), key=str.lower) for role in roles}
+        role_members = self._members(roles, user_rows)
         self._check_mfa_lockout(users, user_rows, role_policies, custom)
         groups, role_groups = self._plan_bundles(roles, role_policies, role_members, policies)
         user_objects = self._users(users, user_rows, role_groups)
@@ -93,7 +98,7 @@ class _Compiler:
         ordered_roles = tuple(Role(r, tuple(role_groups.get(r, ())), tuple(p for g in groups if g.role == r for p in g.policies), tuple(role_members[r])) for r in sorted(roles, key=str.lower))
         state = DesiredState(
             stack=self.settings.stack,
-            account_id=None,
+            account_id=self.settings.account_id,
             user_path=self.settings.value("userPath"),
             manage_users=self.settings.value("manageUsers"),
             roles=ordered_roles,
@@ -104,7 +109,7 @@ class _Compiler:
             tags=dict(self.settings.tags),
             warnings=tuple(self.problems.warnings),
         )
-        return state.with_account(self.settings.account_id) if self.settings.account_id else state
+        return state
 
     # --- custom policies -------------------------------------------------
     def _custom_policies(self) -> dict[str, CustomPolicy]:
@@ -153,6 +158,15 @@ class _Compiler:
             self.problems.error(users.table.location(), "quota-users", f"{len(kept)} users; IAM allows {iam_rules.MAX_USERS_PER_ACCOUNT} per account", "move people to IAM Identity Center or split them over accounts")
         return kept
 
+    @staticmethod
+    def _members(roles: list[str], rows: list[MatrixRow]) -> dict[str, list[str]]:
+        members: dict[str, list[str]] = {role: [] for role in roles}
+        for row in rows:
+            for role in row.roles:
+                if role in members:
+                    members[role].append(row.key)
+        return {role: sorted(names, key=str.lower) for role, names in members.items()}
+
     # --- policies --------------------------------------------------------
     def _resolve_policies(self, policies: Matrix, custom: dict[str, CustomPolicy]) -> dict[int, PolicyRef]:
         refs: dict[int, PolicyRef] = {}
@@ -174,7 +188,8 @@ class _Compiler:
     def _resolve(self, name: str, custom: dict[str, CustomPolicy], where: Location) -> PolicyRef | None:
         if name in custom:
             policy = custom[name]
-            return PolicyRef(name, policy.arn, "custom", guardrail=policy.path == "/foundation/", grants=not has_deny(policy.document))
+            arn = policy.arn.replace(ACCOUNT_PLACEHOLDER, self.settings.account_id) if self.settings.account_id else policy.arn
+            return PolicyRef(name, arn, "custom", guardrail=policy.path == "/foundation/", grants=not has_deny(policy.document))
         if name.startswith("arn:"):
             match = iam_rules.POLICY_ARN.fullmatch(name)
             if not match:

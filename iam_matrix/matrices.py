@@ -71,7 +71,8 @@ class Matrix:
 
 def parse_matrix(table: Table, kind: str, problems: Problems) -> Matrix | None:
     cells = table.cells
-    filled = ~_blank_mask(cells)
+    kinds = _mark_kinds(cells)
+    filled = kinds != BLANK
     nonblank_rows = np.flatnonzero(filled.any(axis=1))
     what = "user" if kind == "user" else "policy"
     key_names = USER_KEYS if kind == "user" else POLICY_KEYS
@@ -110,39 +111,47 @@ def parse_matrix(table: Table, kind: str, problems: Problems) -> Matrix | None:
     if kind == "user" and mfa_col is None:
         problems.error(table.location(header_row, max(role_cols.values(), default=key_col) + 1), "mfa-missing", "no MFA column in the user matrix", "add a column headed MFA with Y for every user who must use MFA")
     matrix = Matrix(table, kind, header_row, key_col, role_cols, mfa_col)
-    _read_rows(matrix, nonblank_rows[1:], problems)
+    _read_rows(matrix, nonblank_rows[1:], kinds, problems)
     return matrix
 
 
-def _blank_mask(cells: np.ndarray) -> np.ndarray:
+BLANK, NO_MARK, MARK, INVALID = 0, 1, 2, 3
+
+
+def _mark_kinds(cells: np.ndarray) -> np.ndarray:
+    """Classify every cell as BLANK, NO_MARK, MARK or INVALID with one factorize of the
+    grid: each distinct value is classified once."""
     if cells.size == 0:
-        return np.zeros(cells.shape, dtype=bool)
+        return np.zeros(cells.shape, dtype=np.int8)
     codes, uniques = pd.factorize(cells.ravel(), use_na_sentinel=True)
-    blank_unique = np.fromiter((is_blank(u) for u in uniques), dtype=bool, count=len(uniques))
-    mask = np.where(codes < 0, True, blank_unique[np.maximum(codes, 0)] if len(uniques) else True)
-    return mask.reshape(cells.shape)
+    table = np.fromiter((_kind(u) for u in uniques), dtype=np.int8, count=len(uniques))
+    # code -1 (NaN, an empty cell) indexes the BLANK appended at the end
+    return np.append(table, BLANK)[codes].reshape(cells.shape)
 
 
-def _read_rows(matrix: Matrix, rows: np.ndarray, problems: Problems) -> None:
+def _kind(value: object) -> int:
+    if is_blank(value):
+        return BLANK
+    mark = classify_mark(value)
+    return INVALID if mark is None else MARK if mark else NO_MARK
+
+
+def _read_rows(matrix: Matrix, rows: np.ndarray, kinds: np.ndarray, problems: Problems) -> None:
     table = matrix.table
     roles = list(matrix.role_cols)
     cols = [matrix.role_cols[r] for r in roles]
     if matrix.mfa_col is not None:
         cols.append(matrix.mfa_col)
-    block = table.cells[np.ix_(rows, cols)] if len(rows) and cols else np.empty((len(rows), len(cols)), dtype=object)
-    codes, uniques = pd.factorize(block.ravel(), use_na_sentinel=True)
-    # 1 mark, 0 none, -1 invalid; the trailing 0 is what code -1 (an empty cell) indexes.
-    kinds = np.array([{True: 1, False: 0, None: -1}[classify_mark(u)] for u in uniques] + [0], dtype=np.int8)
-    marks = kinds[codes].reshape(block.shape) if block.size else np.zeros(block.shape, dtype=np.int8)
-    for r, c in zip(*np.nonzero(marks < 0)):
-        value = block[r, c]
+    marks = kinds[np.ix_(rows, cols)] if len(rows) and cols else np.zeros((len(rows), len(cols)), dtype=np.int8)
+    for r, c in zip(*np.nonzero(marks == INVALID)):
+        value = table.cells[rows[r], cols[c]]
         problems.error(table.location(int(rows[r]), cols[c]), "mark-invalid", f"{str(value).strip()!r} is not a mark", MARK_HELP)
     n_roles = len(roles)
-    marked_rows, marked_cols = np.nonzero(marks[:, :n_roles] == 1)
+    marked_rows, marked_cols = np.nonzero(marks[:, :n_roles] == MARK)
     per_row: dict[int, list[str]] = {}
     for r, c in zip(marked_rows.tolist(), marked_cols.tolist()):
         per_row.setdefault(r, []).append(roles[c])
-    mfa = marks[:, n_roles] == 1 if matrix.mfa_col is not None else np.zeros(len(rows), dtype=bool)
+    mfa = marks[:, n_roles] == MARK if matrix.mfa_col is not None else np.zeros(len(rows), dtype=bool)
     keys = table.cells[rows, matrix.key_col] if len(rows) else np.empty(0, dtype=object)
     for i, sheet_row in enumerate(rows.tolist()):
         key = keys[i]

@@ -85,8 +85,13 @@ def find_project_dir(start: Path | None = None) -> Path:
 
 def config_schema(project_dir: Path) -> dict[str, dict[str, Any]]:
     """The project's config keys (without the ``iam-matrix:`` prefix) and their schema."""
-    project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    project = _load_yaml((project_dir / "Pulumi.yaml").read_text())
     return {key.removeprefix(f"{PROJECT}:"): spec for key, spec in project.get("config", {}).items() if isinstance(spec, dict) and "type" in spec}
+
+
+def _load_yaml(text: str) -> Any:
+    """PyYAML's C loader when it is built in (ten times faster), the pure one otherwise."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def load_stack_settings(
@@ -104,7 +109,7 @@ def load_stack_settings(
         problems.error(Location(config_file), "stack-missing", f"no stack file {config_file} in {project_dir}", "create it (copy Pulumi.dev.yaml) or pass --stack with an existing stack name")
         raise MatrixInvalid(problems.items)
     try:
-        document = yaml.safe_load(path.read_text()) or {}
+        document = _load_yaml(path.read_text()) or {}
     except yaml.YAMLError as error:
         problems.error(Location(config_file), "stack-yaml", f"not valid YAML ({error})", "fix the YAML syntax")
         raise MatrixInvalid(problems.items) from None
