@@ -26,8 +26,11 @@ def plan_text(state: DesiredState) -> str:
     parts = [f"Stack {state.stack}" + (f" (account {state.account_id})" if state.account_id else "")]
     parts.append("\nRoles and their groups\n" + table(
         ["group", "role", "path", "policies", "members"],
-        [[g.name, g.role, g.path, ", ".join(p.name for p in g.policies), str(len(g.members))] for g in state.groups],
+        [[g.name, g.role, g.path, str(len(g.policies)), str(len(g.members))] for g in state.groups],
     ))
+    parts.append("\nPolicies per group")
+    for g in state.groups:
+        parts.append(f"  {g.name}: " + ", ".join(p.name for p in g.policies))
     parts.append("\nUsers\n" + table(
         ["user", "MFA", "roles", "groups"],
         [[u.name, "required" if u.mfa_required else "-", ", ".join(u.roles) or "-", ", ".join(u.groups) or "-"] for u in state.users],
