@@ -15,7 +15,7 @@ from .catalog import Catalog, load_catalog
 from .desired import ACCOUNT_PLACEHOLDER, CustomPolicy, DesiredState, Group, PolicyRef, Role, User
 from .matrices import Matrix, MatrixRow, parse_matrix
 from .policy_documents import denies_without_mfa, discover, has_deny, render
-from .problems import Location, MatrixInvalid, Problem, Problems
+from .problems import Location, MatrixInvalid, Problem, Problems, Severities
 from .settings import Settings
 from .sheets import POLICIES_SHEET, USERS_SHEET, Table, read_csv, read_workbook
 
@@ -23,17 +23,13 @@ ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
 @dataclass
-class CompileResult:
+class CompileResult(Severities):
     state: DesiredState | None
-    problems: list[Problem]
+    items: list[Problem]
 
     @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
+    def problems(self) -> list[Problem]:
+        return self.items
 
 
 def compile_state(settings: Settings, catalog: Catalog | None = None) -> DesiredState:

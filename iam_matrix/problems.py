@@ -68,15 +68,10 @@ class Problem:
         }
 
 
-@dataclass
-class Problems:
-    items: list[Problem] = field(default_factory=list)
+class Severities:
+    """``errors`` and ``warnings`` views over a list of problems held in ``items``."""
 
-    def error(self, location: Location, code: str, message: str, fix: str) -> None:
-        self.items.append(Problem(location, code, message, fix, "error"))
-
-    def warning(self, location: Location, code: str, message: str, fix: str) -> None:
-        self.items.append(Problem(location, code, message, fix, "warning"))
+    items: list[Problem]
 
     @property
     def errors(self) -> list[Problem]:
@@ -86,6 +81,16 @@ class Problems:
     def warnings(self) -> list[Problem]:
         return [p for p in self.items if p.severity == "warning"]
 
+
+@dataclass
+class Problems(Severities):
+    items: list[Problem] = field(default_factory=list)
+
+    def error(self, location: Location, code: str, message: str, fix: str) -> None:
+        self.items.append(Problem(location, code, message, fix, "error"))
+
+    def warning(self, location: Location, code: str, message: str, fix: str) -> None:
+        self.items.append(Problem(location, code, message, fix, "warning"))
 
 class MatrixInvalid(Exception):
     """Raised with every problem found; nothing may be deployed from invalid input."""
