@@ -92,6 +92,7 @@ class Problems(Severities):
     def warning(self, location: Location, code: str, message: str, fix: str) -> None:
         self.items.append(Problem(location, code, message, fix, "warning"))
 
+
 class MatrixInvalid(Exception):
     """Raised with every problem found; nothing may be deployed from invalid input."""
 
