@@ -249,6 +249,8 @@ class _Compiler:
         group_path = self.settings.value("groupPath")
         for role in sorted(roles, key=str.lower):
             attached = role_policies[role]
+            if not attached:
+                self.problems.warning(policies.role_location(role), "role-no-policy", f"role {role} gets no policy: its members may do nothing through it", "mark the policies this role needs, or remove the role column from both matrices")
             guardrails = [p for p in attached if p.guardrail]
             if len(guardrails) > self.quota:
                 self.problems.error(policies.role_location(role), "quota-guardrails", f"{role} gets {len(guardrails)} /foundation/ guardrail policies; they must share the role's first group, which holds {self.quota}", "merge guardrail documents or raise iam-matrix:maxPoliciesPerGroup (IAM allows up to 20 after a quota increase)")

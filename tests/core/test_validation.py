@@ -329,3 +329,11 @@ def test_config_type_and_cidr_errors_are_reported_together(project):
     with pytest.raises(MatrixInvalid) as raised:
         project.check()
     assert {p.code for p in raised.value.problems} == {"config-type", "config-cidr"}
+
+
+def test_role_without_policies_is_warned(project):
+    project.write("matrix/users.csv", "User,Viewer,Auditor,MFA\na@x.io,Y,Y,Y\n")
+    project.write("matrix/policies.csv", "Policies,Viewer,Auditor\nReadOnlyAccess,Y,\nMFAForcePolicy,Y,\nDenyIPAddressPolicy,Y,\n")
+    result = project.check()
+    assert where(result, "role-no-policy") == "policies.csv C1"
+    assert result.state.group("Auditor").policies == ()
