@@ -1,0 +1,372 @@
+"""Compare two desired states the way a reviewer thinks about access.
+
+A pure function of two ``Revision``s (a compiled ``DesiredState`` plus the two config
+values a reviewer cares about that the state does not carry: ``adminRoles`` and
+``allowedCidrs``). No git, no files: the tests build states in memory and compare them.
+
+"Effective" policies of a user are the union of the policies of all their roles; which
+group of a bundle holds a policy changes nothing about access, so it is never reported
+as a policy change (a bundle split or merge is reported on its own).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..desired import CustomPolicy, DesiredState, Role, User
+from ..policy_documents import denies_without_mfa, source_ip_allow_list, statements
+from ..settings import PasswordPolicy
+
+ADMIN_POLICY = "AdministratorAccess"
+FULL_ACCESS = re.compile(r"FullAccess", re.IGNORECASE)
+
+# Escalation kinds, most serious first: the report lists them in this order.
+ESCALATION_ORDER = (
+    "admin",  # someone gains AdministratorAccess (or a custom policy allowing * on *)
+    "admin-outside-admin-roles",  # a role not in adminRoles gets AdministratorAccess
+    "admin-roles",  # adminRoles config gains a role
+    "full-access",  # someone gains an AWS *FullAccess policy
+    "mfa-dropped",  # a user's MFA requirement is removed
+    "mfa-not-required",  # a new user is not required to use MFA
+    "mfa-enforcement-dropped",  # a role loses its MFA-forcing policy
+    "cidr-added",  # a network is added to the allow-list
+    "ip-restriction-dropped",  # a role loses its source-IP guardrail
+    "password-weakened",  # the account password policy gets weaker
+)
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One side of the comparison: a compiled state and the config it was compiled with."""
+
+    state: DesiredState
+    ref: str = ""
+    admin_roles: tuple[str, ...] = ("Admin",)
+    allowed_cidrs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Escalation:
+    kind: str
+    subject: str  # the user, role, policy or config key it is about
+    message: str
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    name: str
+    roles: tuple[str, ...]
+    policies: tuple[str, ...]
+    mfa_required: bool
+
+
+@dataclass(frozen=True)
+class UserChange:
+    name: str
+    roles_gained: tuple[str, ...] = ()
+    roles_lost: tuple[str, ...] = ()
+    policies_gained: tuple[str, ...] = ()
+    policies_lost: tuple[str, ...] = ()
+    mfa_before: bool | None = None  # set only when the MFA requirement changed
+    mfa_after: bool | None = None
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    name: str
+    status: str  # "added", "removed" or "changed"
+    policies_added: tuple[str, ...] = ()
+    policies_removed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BundleChange:
+    role: str
+    groups_before: tuple[str, ...]
+    groups_after: tuple[str, ...]
+
+    @property
+    def kind(self) -> str:
+        return "split" if len(self.groups_after) > len(self.groups_before) else "merged"
+
+
+@dataclass(frozen=True)
+class DocumentChange:
+    name: str
+    status: str  # "added", "removed" or "changed"
+    path_before: str | None
+    path_after: str | None
+    diff: str  # unified diff of the pretty-printed, key-sorted JSON documents
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    name: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class AccessDiff:
+    stack: str
+    base_ref: str
+    head_ref: str
+    escalations: tuple[Escalation, ...] = ()
+    users_added: tuple[UserSummary, ...] = ()
+    users_removed: tuple[UserSummary, ...] = ()
+    users_changed: tuple[UserChange, ...] = ()
+    roles: tuple[RoleChange, ...] = ()
+    bundles: tuple[BundleChange, ...] = ()
+    documents: tuple[DocumentChange, ...] = ()
+    settings: tuple[SettingChange, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing that changes access (or the account's IAM settings) changed."""
+        return not (self.escalations or self.users_added or self.users_removed or self.users_changed or self.roles or self.bundles or self.documents or self.settings)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["bundles"] = [{**asdict(b), "kind": b.kind} for b in self.bundles]
+        data["no_change"] = self.empty
+        return data
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def _sorted(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(items), key=str.lower))
+
+
+def _by_name(items: Iterable[Any]) -> dict[str, Any]:
+    return {item.name: item for item in items}
+
+
+def allows_everything(document: Mapping[str, Any]) -> bool:
+    """True when some Allow statement grants ``*`` on ``*`` (administrator in disguise)."""
+    for statement in statements(document):
+        if statement.get("Effect") != "Allow" or "Action" not in statement or "Resource" not in statement:
+            continue
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        if "*" in actions and "*" in resources and not statement.get("Condition"):
+            return True
+    return False
+
+
+class _Facts:
+    """What one revision says, indexed for the comparison."""
+
+    def __init__(self, revision: Revision):
+        state = revision.state
+        self.revision = revision
+        self.users: dict[str, User] = _by_name(state.users)
+        self.roles: dict[str, Role] = _by_name(state.roles)
+        self.custom: dict[str, CustomPolicy] = _by_name(state.policies)
+        self.role_policies: dict[str, set[str]] = {r.name: {p.name for p in r.policies} for r in state.roles}
+        self.admin_equivalent = {ADMIN_POLICY} | {name for name, policy in self.custom.items() if allows_everything(policy.document)}
+        self.mfa_forcing = {name for name, policy in self.custom.items() if denies_without_mfa(policy.document)}
+        self.ip_guards = {name for name, policy in self.custom.items() if source_ip_allow_list(policy.document) is not None}
+
+    def effective(self, user: str) -> dict[str, list[str]]:
+        """Policy name -> the roles (sorted) that give it to ``user``."""
+        found: dict[str, list[str]] = {}
+        for role in self.users[user].roles:
+            for policy in sorted(self.role_policies.get(role, ()), key=str.lower):
+                found.setdefault(policy, []).append(role)
+        return found
+
+    def cidrs(self) -> dict[str, str]:
+        """Allowed network -> where it is allowed (config key or policy document)."""
+        found = {cidr: "iam-matrix:allowedCidrs" for cidr in self.revision.allowed_cidrs}
+        for name, policy in sorted(self.custom.items()):
+            for cidr in source_ip_allow_list(policy.document) or ():
+                found.setdefault(str(cidr), name)
+        return found
+
+    def privileged(self, policy: str) -> str | None:
+        if policy in self.admin_equivalent:
+            return "admin"
+        if FULL_ACCESS.search(policy) and policy not in self.custom:
+            return "full-access"
+        return None
+
+
+def _via(policies: Iterable[str], sources: Mapping[str, list[str]]) -> str:
+    """``A, B (via role X); C (via roles X, Y)`` - grouped by the roles that give them."""
+    by_roles: dict[tuple[str, ...], list[str]] = {}
+    for policy in sorted(policies, key=str.lower):
+        by_roles.setdefault(tuple(sources[policy]), []).append(policy)
+    parts = []
+    for roles, names in by_roles.items():
+        label = "role" if len(roles) == 1 else "roles"
+        parts.append(f"{', '.join(names)} (via {label} {', '.join(roles)})")
+    return "; ".join(parts)
+
+
+# --- the comparison ------------------------------------------------------------
+
+
+def diff_revisions(base: Revision, head: Revision) -> AccessDiff:
+    """Everything that changes who may do what between ``base`` and ``head``."""
+    old, new = _Facts(base), _Facts(head)
+    escalations: list[Escalation] = []
+
+    # Users ------------------------------------------------------------------
+    users_added, users_removed, users_changed = [], [], []
+    for name in sorted(set(new.users) | set(old.users), key=str.lower):
+        if name not in old.users:
+            user = new.users[name]
+            effective = new.effective(name)
+            users_added.append(UserSummary(name, user.roles, _sorted(effective), user.mfa_required))
+            _user_escalations(escalations, name, effective, {}, new, None, new_user=True)
+            if not user.mfa_required:
+                escalations.append(Escalation("mfa-not-required", name, f"new user {name} is not required to use MFA"))
+            continue
+        if name not in new.users:
+            user = old.users[name]
+            users_removed.append(UserSummary(name, user.roles, _sorted(old.effective(name)), user.mfa_required))
+            continue
+        before, after = old.users[name], new.users[name]
+        eff_before, eff_after = old.effective(name), new.effective(name)
+        change = UserChange(
+            name,
+            roles_gained=_sorted(set(after.roles) - set(before.roles)),
+            roles_lost=_sorted(set(before.roles) - set(after.roles)),
+            policies_gained=_sorted(set(eff_after) - set(eff_before)),
+            policies_lost=_sorted(set(eff_before) - set(eff_after)),
+            mfa_before=before.mfa_required if before.mfa_required != after.mfa_required else None,
+            mfa_after=after.mfa_required if before.mfa_required != after.mfa_required else None,
+        )
+        if change.roles_gained or change.roles_lost or change.policies_gained or change.policies_lost or change.mfa_before is not None:
+            users_changed.append(change)
+        _user_escalations(escalations, name, eff_after, eff_before, new, old, new_user=False)
+        if before.mfa_required and not after.mfa_required:
+            escalations.append(Escalation("mfa-dropped", name, f"{name} is no longer required to use MFA"))
+
+    # Roles ------------------------------------------------------------------
+    roles: list[RoleChange] = []
+    bundles: list[BundleChange] = []
+    for name in sorted(set(new.roles) | set(old.roles), key=str.lower):
+        before_policies = old.role_policies.get(name, set())
+        after_policies = new.role_policies.get(name, set())
+        status = "added" if name not in old.roles else "removed" if name not in new.roles else "changed"
+        added, removed = _sorted(after_policies - before_policies), _sorted(before_policies - after_policies)
+        if status != "changed" or added or removed:
+            roles.append(RoleChange(name, status, added, removed))
+        if status == "changed" and len(old.roles[name].groups) != len(new.roles[name].groups):
+            bundles.append(BundleChange(name, old.roles[name].groups, new.roles[name].groups))
+        if name not in new.roles:
+            continue
+        members = new.roles[name].members
+        who = f" ({len(members)} member{'s' if len(members) != 1 else ''}: {', '.join(members)})" if members else " (no members yet)"
+        if name not in head.admin_roles and ADMIN_POLICY in after_policies and (ADMIN_POLICY not in before_policies or name in base.admin_roles):
+            escalations.append(Escalation("admin-outside-admin-roles", name, f"role {name} gets {ADMIN_POLICY} but is not in iam-matrix:adminRoles ({', '.join(head.admin_roles) or 'empty'}){who}"))
+        if status == "changed":
+            for policy in sorted((before_policies & old.mfa_forcing) - after_policies, key=str.lower):
+                escalations.append(Escalation("mfa-enforcement-dropped", name, f"role {name} no longer gets {policy}: MFA is not enforced for it{who}"))
+            for policy in sorted((before_policies & old.ip_guards) - after_policies, key=str.lower):
+                escalations.append(Escalation("ip-restriction-dropped", name, f"role {name} no longer gets {policy}: requests from any network are allowed{who}"))
+
+    # Config that widens access ---------------------------------------------------
+    for role in sorted(set(head.admin_roles) - set(base.admin_roles), key=str.lower):
+        escalations.append(Escalation("admin-roles", role, f"iam-matrix:adminRoles now allows role {role} to carry {ADMIN_POLICY}"))
+    old_cidrs, new_cidrs = old.cidrs(), new.cidrs()
+    for cidr in sorted(set(new_cidrs) - set(old_cidrs)):
+        escalations.append(Escalation("cidr-added", cidr, f"network {cidr} is added to the allow-list ({new_cidrs[cidr]})"))
+    settings = _setting_changes(base, head)
+    weaker = _password_weakenings(base.state.password_policy, head.state.password_policy)
+    if weaker:
+        escalations.append(Escalation("password-weakened", "password policy", "the password policy gets weaker: " + "; ".join(weaker)))
+
+    escalations.sort(key=lambda e: (ESCALATION_ORDER.index(e.kind), e.subject.lower()))
+    return AccessDiff(
+        stack=head.state.stack,
+        base_ref=base.ref,
+        head_ref=head.ref,
+        escalations=tuple(escalations),
+        users_added=tuple(users_added),
+        users_removed=tuple(users_removed),
+        users_changed=tuple(users_changed),
+        roles=tuple(roles),
+        bundles=tuple(bundles),
+        documents=tuple(_document_changes(old.custom, new.custom)),
+        settings=tuple(settings),
+    )
+
+
+def diff_states(base: DesiredState, head: DesiredState, *, admin_roles: Iterable[str] = ("Admin",)) -> AccessDiff:
+    """Shortcut for two states compiled with the same adminRoles and no CIDR config."""
+    roles = tuple(admin_roles)
+    return diff_revisions(Revision(base, "base", roles), Revision(head, "head", roles))
+
+
+def _user_escalations(out: list[Escalation], user: str, effective: Mapping[str, list[str]], had: Mapping[str, list[str]], facts: _Facts, old: _Facts | None, *, new_user: bool) -> None:
+    """Privileged policies ``user`` did not have before (or whose document became ``*`` on ``*``)."""
+    gained = [p for p in effective if p not in had or (old is not None and old.privileged(p) != facts.privileged(p) == "admin")]
+    who = f"new user {user}" if new_user else user
+    for kind in ("admin", "full-access"):
+        hits = [p for p in gained if facts.privileged(p) == kind]
+        if hits:
+            out.append(Escalation(kind, user, f"{who} gains {_via(hits, effective)}"))
+
+
+def _setting_changes(base: Revision, head: Revision) -> list[SettingChange]:
+    changes: list[SettingChange] = []
+    old, new = base.state, head.state
+    pairs: list[tuple[str, Any, Any]] = [
+        ("adminRoles", list(base.admin_roles), list(head.admin_roles)),
+        ("allowedCidrs", list(base.allowed_cidrs), list(head.allowed_cidrs)),
+        ("account", old.account_id, new.account_id),
+        ("manageUsers", old.manage_users, new.manage_users),
+        ("userPath", old.user_path, new.user_path),
+    ]
+    pairs += [(f"password.{key}", value, getattr(new.password_policy, key)) for key, value in old.password_policy.to_dict().items()]
+    for name, before, after in pairs:
+        if before != after:
+            changes.append(SettingChange(name, before, after))
+    return changes
+
+
+def _password_weakenings(old: PasswordPolicy, new: PasswordPolicy) -> list[str]:
+    weaker: list[str] = []
+    if new.minimum_password_length < old.minimum_password_length:
+        weaker.append(f"minimum length {old.minimum_password_length} -> {new.minimum_password_length}")
+    for key in ("require_uppercase_characters", "require_lowercase_characters", "require_numbers", "require_symbols"):
+        if getattr(old, key) and not getattr(new, key):
+            weaker.append(f"{key.replace('_', ' ')} turned off")
+    old_age, new_age = old.max_password_age or 10**6, new.max_password_age or 10**6  # 0 = never expires
+    if new_age > old_age:
+        weaker.append(f"max age {old.max_password_age or 'never'} -> {new.max_password_age or 'never'} days")
+    if new.password_reuse_prevention < old.password_reuse_prevention:
+        weaker.append(f"reuse prevention {old.password_reuse_prevention} -> {new.password_reuse_prevention}")
+    return weaker
+
+
+def _pretty(document: Mapping[str, Any]) -> list[str]:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+
+
+def _document_changes(old: Mapping[str, CustomPolicy], new: Mapping[str, CustomPolicy]) -> list[DocumentChange]:
+    changes: list[DocumentChange] = []
+    for name in sorted(set(old) | set(new), key=str.lower):
+        before, after = old.get(name), new.get(name)
+        if before is not None and after is not None and before.path == after.path and before.document == after.document:
+            continue
+        status = "added" if before is None else "removed" if after is None else "changed"
+        lines = difflib.unified_diff(
+            _pretty(before.document) if before else [],
+            _pretty(after.document) if after else [],
+            fromfile=f"a{before.path}{name}" if before else "/dev/null",
+            tofile=f"b{after.path}{name}" if after else "/dev/null",
+            lineterm="",
+        )
+        changes.append(DocumentChange(name, status, before.path if before else None, after.path if after else None, "\n".join(lines)))
+    return changes

@@ -1,0 +1,171 @@
+"""The access diff as a PR comment (markdown), terminal text or JSON.
+
+Written for a reviewer who reads it in ten seconds: escalations first, then who changed,
+then the roles, bundles and documents behind it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from .diff import AccessDiff, UserChange
+
+MARKER = "<!-- iam-matrix access diff -->"
+
+ESCALATION_LABELS = {
+    "admin": "administrator access",
+    "admin-outside-admin-roles": "administrator access outside adminRoles",
+    "admin-roles": "adminRoles widened",
+    "full-access": "full access",
+    "mfa-dropped": "MFA requirement dropped",
+    "mfa-not-required": "MFA not required",
+    "mfa-enforcement-dropped": "MFA enforcement dropped",
+    "cidr-added": "network allowed",
+    "ip-restriction-dropped": "IP restriction dropped",
+    "password-weakened": "password policy weakened",
+}
+
+
+def _list(items: tuple[str, ...]) -> str:
+    return ", ".join(items)
+
+
+def _user_lines(change: UserChange, code: Callable[[str], str]) -> list[str]:
+    parts = []
+    if change.roles_gained:
+        parts.append(f"joins {_list(tuple(map(code, change.roles_gained)))}")
+    if change.roles_lost:
+        parts.append(f"leaves {_list(tuple(map(code, change.roles_lost)))}")
+    if change.mfa_before is not None:
+        parts.append("MFA now required" if change.mfa_after else "MFA no longer required")
+    lines = ["; ".join(parts)] if parts else []
+    if change.policies_gained:
+        lines.append(f"gains {_list(change.policies_gained)}")
+    if change.policies_lost:
+        lines.append(f"loses {_list(change.policies_lost)}")
+    return lines
+
+
+def _summary(diff: AccessDiff) -> str:
+    counts = [
+        (len(diff.escalations), "escalation"),
+        (len(diff.users_added), "user added"),
+        (len(diff.users_removed), "user removed"),
+        (len(diff.users_changed), "user changed"),
+        (len(diff.roles), "role changed"),
+        (len(diff.documents), "policy document changed"),
+    ]
+    parts = []
+    for count, words in counts:
+        if count:
+            noun, _, rest = words.partition(" ")
+            parts.append(f"{count} {noun}{'' if count == 1 else 's'}{' ' + rest if rest else ''}")
+    return ", ".join(parts) if parts else "no access change"
+
+
+def markdown(diff: AccessDiff) -> str:
+    """The PR comment. The first line is a marker a workflow can find to update it in place."""
+    code = lambda text: f"`{text}`"  # noqa: E731
+    out = [MARKER, f"### Access changes: stack `{diff.stack}`", f"`{diff.base_ref}` → `{diff.head_ref}`: {_summary(diff)}", ""]
+    if diff.empty:
+        out.append("**No access change.** Users, roles, effective policies, policy documents and IAM settings are the same at both revisions.")
+        return "\n".join(out) + "\n"
+    if diff.escalations:
+        out.append(f"#### :warning: Escalations ({len(diff.escalations)})")
+        out += [f"- **{ESCALATION_LABELS[e.kind]}**: {e.message}" for e in diff.escalations]
+        out.append("")
+    else:
+        out += ["No escalation: nobody gains administrator or full access, MFA and network restrictions are unchanged.", ""]
+    if diff.users_added or diff.users_removed or diff.users_changed:
+        out.append("#### Users")
+        for user in diff.users_added:
+            mfa = "MFA required" if user.mfa_required else "**MFA not required**"
+            out.append(f"- :heavy_plus_sign: **{user.name}** added: roles {_list(tuple(map(code, user.roles))) or 'none'}; {mfa}")
+            if user.policies:
+                out.append(f"  - effective policies: {_list(user.policies)}")
+        for user in diff.users_removed:
+            out.append(f"- :heavy_minus_sign: **{user.name}** removed (had roles {_list(tuple(map(code, user.roles))) or 'none'})")
+        for change in diff.users_changed:
+            lines = _user_lines(change, code)
+            if change.roles_gained or change.roles_lost or change.mfa_before is not None:
+                out.append(f"- **{change.name}** {lines.pop(0)}")
+            else:
+                out.append(f"- **{change.name}** (through a change to their roles)")
+            out += [f"  - {line}" for line in lines]
+        out.append("")
+    if diff.roles:
+        out.append("#### Roles")
+        for role in diff.roles:
+            head = f"- `{role.name}`" + {"added": " (new role)", "removed": " (role removed)", "changed": ""}[role.status]
+            parts = []
+            if role.policies_added:
+                parts.append(f"+ {_list(role.policies_added)}")
+            if role.policies_removed:
+                parts.append(f"− {_list(role.policies_removed)}")
+            out.append(head + (": " + "; ".join(parts) if parts else ""))
+        out.append("")
+    if diff.bundles:
+        out.append("#### Bundles (groups per role)")
+        for bundle in diff.bundles:
+            out.append(f"- `{bundle.role}` {bundle.kind}: {len(bundle.groups_before)} → {len(bundle.groups_after)} groups ({_list(bundle.groups_after)}); members are put in every group, access is unchanged by this alone")
+        out.append("")
+    if diff.documents:
+        out.append("#### Policy documents")
+        for document in diff.documents:
+            path = document.path_after or document.path_before
+            out += [f"<details><summary><code>{path}{document.name}</code> {document.status}</summary>", "", "```diff", document.diff, "```", "</details>", ""]
+    if diff.settings:
+        out.append("#### Settings")
+        out += [f"- `{s.name}`: `{json.dumps(s.before)}` → `{json.dumps(s.after)}`" for s in diff.settings]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def text(diff: AccessDiff) -> str:
+    """The same report for a terminal."""
+    out = [f"Access changes, stack {diff.stack}: {diff.base_ref} -> {diff.head_ref}", _summary(diff)]
+    if diff.empty:
+        out.append("No access change.")
+        return "\n".join(out) + "\n"
+    if diff.escalations:
+        out.append(f"\nESCALATIONS ({len(diff.escalations)})")
+        out += [f"  ! {ESCALATION_LABELS[e.kind]}: {e.message}" for e in diff.escalations]
+    if diff.users_added or diff.users_removed or diff.users_changed:
+        out.append("\nUsers")
+        for user in diff.users_added:
+            out.append(f"  + {user.name}: roles {_list(user.roles) or 'none'}; MFA {'required' if user.mfa_required else 'NOT required'}")
+            if user.policies:
+                out.append(f"      effective policies: {_list(user.policies)}")
+        for user in diff.users_removed:
+            out.append(f"  - {user.name} (had roles {_list(user.roles) or 'none'})")
+        for change in diff.users_changed:
+            out.append(f"  ~ {change.name}")
+            out += [f"      {line}" for line in _user_lines(change, str)]
+    if diff.roles:
+        out.append("\nRoles")
+        for role in diff.roles:
+            out.append(f"  {role.name} ({role.status})")
+            if role.policies_added:
+                out.append(f"      + {_list(role.policies_added)}")
+            if role.policies_removed:
+                out.append(f"      - {_list(role.policies_removed)}")
+    if diff.bundles:
+        out.append("\nBundles")
+        out += [f"  {b.role} {b.kind}: {len(b.groups_before)} -> {len(b.groups_after)} groups ({_list(b.groups_after)})" for b in diff.bundles]
+    if diff.documents:
+        out.append("\nPolicy documents")
+        for document in diff.documents:
+            out.append(f"  {document.path_after or document.path_before}{document.name} ({document.status})")
+            out += ["      " + line for line in document.diff.splitlines()]
+    if diff.settings:
+        out.append("\nSettings")
+        out += [f"  {s.name}: {json.dumps(s.before)} -> {json.dumps(s.after)}" for s in diff.settings]
+    return "\n".join(out) + "\n"
+
+
+def as_json(diff: AccessDiff) -> str:
+    return json.dumps(diff.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+RENDERERS: dict[str, Callable[[AccessDiff], str]] = {"markdown": markdown, "text": text, "json": as_json}

@@ -1,0 +1,130 @@
+"""Compile the desired state of one stack as it was at a git ref.
+
+Only what the stack needs is taken out of git (``Pulumi.yaml``, ``Pulumi.<stack>.yaml``,
+the matrix files that stack config names - an xlsx as the exact bytes - and the policy
+documents folder), written into a temporary project folder and compiled there by the
+core, exactly as ``validate`` would. The matrix is never parsed here.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..compiler import check
+from ..desired import DesiredState
+from ..problems import MatrixInvalid, Problem
+from ..settings import PasswordPolicy, Settings, load_stack_settings
+from .diff import Revision
+
+WORKING_TREE = "working tree"
+
+
+class RefError(Exception):
+    """Bad input at one ref: unknown ref, missing stack, or a matrix that does not compile."""
+
+    def __init__(self, ref: str, message: str, problems: list[Problem] | None = None):
+        self.ref = ref
+        self.message = message
+        self.problems = problems or []
+        super().__init__(f"{ref}: {message}")
+
+
+def _git(project_dir: Path, *args: str) -> bytes:
+    done = subprocess.run(["git", *args], cwd=project_dir, capture_output=True, check=False)
+    if done.returncode != 0:
+        raise subprocess.CalledProcessError(done.returncode, ["git", *args], done.stdout, done.stderr)
+    return done.stdout
+
+
+def resolve_ref(project_dir: Path, ref: str) -> str:
+    """The commit id of ``ref``; RefError when git does not know it."""
+    try:
+        return _git(project_dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
+    except subprocess.CalledProcessError:
+        raise RefError(ref, "not a commit in this repository (fetch it first, e.g. git fetch origin main)") from None
+    except FileNotFoundError:
+        raise RefError(ref, "git is not installed") from None
+
+
+def _materialise(project_dir: Path, commit: str, paths: list[str], target: Path) -> list[str]:
+    """Copy ``paths`` (files or folders, relative to the project) at ``commit`` into ``target``.
+
+    Returns the paths that matched nothing at that commit.
+    """
+    listing = _git(project_dir, "ls-tree", "-r", "-z", commit, "--", *paths)
+    found: set[str] = set()
+    for entry in filter(None, listing.split(b"\0")):
+        meta, _, name = entry.partition(b"\t")
+        mode, kind, blob = meta.split()
+        if kind != b"blob" or mode == b"120000":  # skip submodules and symlinks
+            continue
+        relative = name.decode()
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_bytes(_git(project_dir, "cat-file", "blob", blob.decode()))
+        found.update(p for p in paths if relative == p or relative.startswith(p.rstrip("/") + "/"))
+    return [p for p in paths if p not in found]
+
+
+def _relative(settings: Settings, key: str, root: Path) -> str | None:
+    try:
+        return settings.path(key).relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _revision(settings: Settings, label: str) -> Revision:
+    result = check(settings)
+    if result.state is None:
+        raise RefError(label, "the matrix does not compile", result.errors)
+    return Revision(result.state, label, tuple(settings.value("adminRoles") or ()), tuple(settings.value("allowedCidrs") or ()))
+
+
+def empty_revision(stack: str, label: str) -> Revision:
+    """A stack that does not exist yet: no users, no roles, no policies."""
+    state = DesiredState(stack, None, "/", True, (), (), (), (), PasswordPolicy(minimum_password_length=0, require_uppercase_characters=False, require_lowercase_characters=False, require_numbers=False, require_symbols=False, max_password_age=0, password_reuse_prevention=0))
+    return Revision(state, label, (), ())
+
+
+def revision_at(project_dir: Path, ref: str | None, stack: str, overrides: Mapping[str, Any] | None = None, *, missing_stack_ok: bool = False) -> Revision:
+    """The compiled stack at ``ref`` (``None`` = the working tree).
+
+    ``overrides`` are config values as the CLI gives them (paths relative to the project).
+    With ``missing_stack_ok``, a ref without ``Pulumi.<stack>.yaml`` gives an empty
+    revision (a stack added by the change being reviewed).
+    """
+    if ref is None:
+        if missing_stack_ok and not (project_dir / f"Pulumi.{stack}.yaml").is_file():
+            return empty_revision(stack, WORKING_TREE)
+        try:
+            return _revision(load_stack_settings(project_dir, stack, overrides), WORKING_TREE)
+        except MatrixInvalid as invalid:
+            raise RefError(WORKING_TREE, "invalid stack configuration", invalid.problems) from None
+    commit = resolve_ref(project_dir, ref)
+    label = f"{ref} ({commit[:12]})"
+    with tempfile.TemporaryDirectory(prefix="iam-matrix-diff-") as folder:
+        root = Path(folder)
+        missing = _materialise(project_dir, commit, ["Pulumi.yaml", f"Pulumi.{stack}.yaml"], root)
+        if "Pulumi.yaml" in missing:
+            raise RefError(label, "has no Pulumi.yaml in the project folder")
+        if f"Pulumi.{stack}.yaml" in missing:
+            if missing_stack_ok:
+                return empty_revision(stack, label)
+            raise RefError(label, f"has no stack file Pulumi.{stack}.yaml")
+        try:
+            settings = load_stack_settings(root, stack, overrides)
+        except MatrixInvalid as invalid:
+            raise RefError(label, "invalid stack configuration", invalid.problems) from None
+        keys = ["workbook"] if settings.value("workbook") else ["usersFile", "policiesFile"]
+        paths = []
+        for key in [*keys, "policiesDir"]:
+            relative = _relative(settings, key, root)
+            if relative is None:
+                raise RefError(label, f"iam-matrix:{key} points outside the project ({settings.value(key)}); only files in the repository can be read at a ref")
+            paths.append(relative)
+        _materialise(project_dir, commit, paths, root)  # a missing file is reported by the compiler
+        return _revision(settings, label)

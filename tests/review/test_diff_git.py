@@ -1,0 +1,165 @@
+"""The access diff between two commits of a throwaway repository, CSV and xlsx."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from iam_matrix.cli import main
+from iam_matrix.review.diff import diff_revisions
+from iam_matrix.review.revisions import revision_at
+from tests.review.repo import GitProject
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitProject:
+    return GitProject(tmp_path)
+
+
+def run_diff(repo: GitProject, capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["diff", "--project-dir", str(repo.root), *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def csv_change(repo: GitProject) -> tuple[str, str]:
+    base = repo.commit("the example matrix")
+    repo.edit("matrix/users.csv", "lamp@demoasacode.io,,Y,Y,,,Y", "lamp@demoasacode.io,Y,Y,Y,,,Y")  # lamp joins Admin
+    repo.edit("matrix/users.csv", "banana@demoasacode.io,,,,Y,,Y", "banana@demoasacode.io,,,,Y,,")  # MFA dropped
+    repo.edit("matrix/users.csv", "tiger@demoasacode.io,,,,,,Y\n", "")  # removed
+    repo.edit("matrix/users.csv", "melon@demoasacode.io,,,,Y,,Y\n", "melon@demoasacode.io,,,,Y,,Y\nnew@demoasacode.io,,,,Y,,Y\n")
+    repo.edit("matrix/policies.csv", "AmazonRoute53ReadOnlyAccess,,Y,,,\n", "")  # Developer: 21 -> 20 policies
+    repo.set_config(allowedCidrs=["192.0.2.0/24", "203.0.113.0/24", "198.51.100.0/24"])
+    head = repo.commit("access change")
+    return base, head
+
+
+def test_csv_change_names_exactly_what_changed(repo: GitProject) -> None:
+    base, head = csv_change(repo)
+    diff = diff_revisions(revision_at(repo.root, base, "dev"), revision_at(repo.root, head, "dev"))
+
+    assert [(e.kind, e.subject) for e in diff.escalations] == [
+        ("admin", "lamp@demoasacode.io"),
+        ("full-access", "lamp@demoasacode.io"),
+        ("mfa-dropped", "banana@demoasacode.io"),
+        ("cidr-added", "198.51.100.0/24"),
+    ]
+    assert diff.escalations[0].message == "lamp@demoasacode.io gains AdministratorAccess (via role Admin)"
+    assert diff.escalations[1].message == "lamp@demoasacode.io gains AmazonRoute53FullAccess, AWSCertificateManagerFullAccess (via role Admin)"
+    assert [u.name for u in diff.users_added] == ["new@demoasacode.io"]
+    assert diff.users_added[0].roles == ("Viewer",) and diff.users_added[0].mfa_required
+    assert [u.name for u in diff.users_removed] == ["tiger@demoasacode.io"]
+    changed = {c.name: c for c in diff.users_changed}
+    assert sorted(changed) == ["banana@demoasacode.io", "car@demoasacode.io", "devapple@demoasacode.io", "lamp@demoasacode.io", "symple@demoasacode.io"]
+    lamp = changed["lamp@demoasacode.io"]
+    assert lamp.roles_gained == ("Admin",) and lamp.roles_lost == ()
+    assert lamp.policies_gained == ("AdministratorAccess", "AmazonRoute53FullAccess", "AWSCertificateManagerFullAccess")
+    assert lamp.policies_lost == ("AmazonRoute53ReadOnlyAccess",)
+    assert changed["banana@demoasacode.io"].mfa_before is True and changed["banana@demoasacode.io"].mfa_after is False
+    assert changed["banana@demoasacode.io"].policies_gained == changed["banana@demoasacode.io"].policies_lost == ()
+    for name in ("car@demoasacode.io", "devapple@demoasacode.io", "symple@demoasacode.io"):
+        assert changed[name].policies_lost == ("AmazonRoute53ReadOnlyAccess",) and not changed[name].policies_gained and not changed[name].roles_gained
+    assert [(r.name, r.status, r.policies_added, r.policies_removed) for r in diff.roles] == [("Developer", "changed", (), ("AmazonRoute53ReadOnlyAccess",))]
+    assert [(b.role, b.kind, b.groups_before, b.groups_after) for b in diff.bundles] == [("Developer", "merged", ("Developer", "Developer-2", "Developer-3"), ("Developer", "Developer-2"))]
+    assert [(d.name, d.status) for d in diff.documents] == [("DenyIPAddressPolicy", "changed")]
+    assert [line for line in diff.documents[0].diff.splitlines() if "198.51.100.0/24" in line] == ['+            "198.51.100.0/24"']
+    assert [s.name for s in diff.settings] == ["allowedCidrs"]
+
+
+def test_markdown_comment_puts_escalations_first(repo: GitProject, capsys) -> None:
+    base, head = csv_change(repo)
+    code, out, err = run_diff(repo, capsys, "--base", base, "--head", head)
+    assert code == 0, err
+    assert out.startswith("<!-- iam-matrix access diff -->\n### Access changes: stack `dev`")
+    headings = [line for line in out.splitlines() if line.startswith("#### ")]
+    assert headings[0] == "#### :warning: Escalations (4)"
+    assert headings[1:] == ["#### Users", "#### Roles", "#### Bundles (groups per role)", "#### Policy documents", "#### Settings"]
+    assert "- **administrator access**: lamp@demoasacode.io gains AdministratorAccess (via role Admin)" in out
+    assert "```diff" in out
+
+
+def test_head_defaults_to_the_working_tree(repo: GitProject, capsys) -> None:
+    base = repo.commit("the example matrix")
+    repo.edit("matrix/users.csv", "scott@demoasacode.io,,,Y,,,Y", "scott@demoasacode.io,,,,,,Y")  # uncommitted
+    code, out, _ = run_diff(repo, capsys, "--base", base, "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["head_ref"] == "working tree"
+    assert report["escalations"] == []
+    assert [(u["name"], u["roles_lost"]) for u in report["users_changed"]] == [("scott@demoasacode.io", ["DBA"])]
+
+
+def test_xlsx_change(repo: GitProject) -> None:
+    users, policies = repo.rows("matrix/users.csv"), repo.rows("matrix/policies.csv")
+    repo.set_config(workbook="matrix/access.xlsx")
+    repo.write_workbook("matrix/access.xlsx", users, policies)
+    base = repo.commit("the matrix as a workbook")
+    scott = next(row for row in users if row[0] == "scott@demoasacode.io")
+    scott[users[0].index("SysAdm")] = "Y"  # scott gains SysAdm
+    mfa = next(row for row in policies if row[0] == "MFAForcePolicy")
+    mfa[policies[0].index("Viewer")] = ""  # Viewer loses MFA enforcement
+    repo.write_workbook("matrix/access.xlsx", users, policies)
+    head = repo.commit("scott gets SysAdm, Viewer without MFAForcePolicy")
+
+    diff = diff_revisions(revision_at(repo.root, base, "dev"), revision_at(repo.root, head, "dev"))
+    assert [(e.kind, e.subject) for e in diff.escalations] == [("full-access", "scott@demoasacode.io"), ("mfa-enforcement-dropped", "Viewer")]
+    assert diff.escalations[0].message.startswith("scott@demoasacode.io gains AmazonEC2FullAccess, AmazonECS_FullAccess, ")
+    assert diff.escalations[0].message.endswith("(via role SysAdm)")
+    assert "AmazonDynamoDBFullAccess" not in diff.escalations[0].message  # scott already had it through DBA
+    assert diff.escalations[1].message == "role Viewer no longer gets MFAForcePolicy: MFA is not enforced for it (4 members: banana@demoasacode.io, bicycle@demoasacode.io, car@demoasacode.io, melon@demoasacode.io)"
+    changed = {c.name: c for c in diff.users_changed}
+    # bicycle and car keep MFAForcePolicy through DBA; only Viewer-only users lose it.
+    assert sorted(changed) == ["banana@demoasacode.io", "melon@demoasacode.io", "scott@demoasacode.io"]
+    assert changed["banana@demoasacode.io"].policies_lost == ("MFAForcePolicy",)
+    assert changed["scott@demoasacode.io"].roles_gained == ("SysAdm",)
+    assert [(r.name, r.policies_removed) for r in diff.roles] == [("Viewer", ("MFAForcePolicy",))]
+    assert not diff.users_added and not diff.users_removed and not diff.bundles and not diff.documents and not diff.settings
+
+
+def test_reordering_rows_is_no_access_change(repo: GitProject, capsys) -> None:
+    base = repo.commit("the example matrix")
+    lines = (repo.root / "matrix/users.csv").read_text().splitlines()
+    (repo.root / "matrix/users.csv").write_text("\n".join([lines[0], *reversed(lines[1:])]) + "\n")
+    head = repo.commit("reorder")
+    for fmt, expected in (("markdown", "**No access change.**"), ("text", "No access change.")):
+        code, out, _ = run_diff(repo, capsys, "--base", base, "--head", head, "--format", fmt)
+        assert code == 0 and expected in out
+    code, out, _ = run_diff(repo, capsys, "--base", base, "--head", head, "--format", "json")
+    assert json.loads(out)["no_change"] is True
+
+
+def test_bad_input_at_a_ref_exits_2_naming_it(repo: GitProject, capsys) -> None:
+    good = repo.commit("the example matrix")
+    repo.edit("matrix/policies.csv", "ReadOnlyAccess,,,,,Y", "ReadOnlyAcess,,,,,Y")
+    bad = repo.commit("typo")
+    code, out, err = run_diff(repo, capsys, "--base", good, "--head", bad)
+    assert code == 2 and out == ""
+    assert f"bad input at {bad} ({bad[:12]}): the matrix does not compile" in err
+    assert "'ReadOnlyAcess' is not an AWS managed policy" in err
+    code, _, err = run_diff(repo, capsys, "--base", bad, "--head", good)
+    assert code == 2 and f"bad input at {bad} ({bad[:12]})" in err
+    code, _, err = run_diff(repo, capsys, "--base", "no-such-ref")
+    assert code == 2 and "bad input at no-such-ref: not a commit" in err
+    code, _, err = run_diff(repo, capsys, "--base", good, "--stack", "prod")
+    assert code == 2 and "bad input at working tree" in err
+
+
+def test_a_new_stack_is_all_added(repo: GitProject) -> None:
+    base = repo.commit("no prod yet")
+    (repo.root / "Pulumi.prod.yaml").write_text((repo.root / "Pulumi.dev.yaml").read_text())
+    head = repo.commit("prod")
+    diff = diff_revisions(revision_at(repo.root, base, "prod", missing_stack_ok=True), revision_at(repo.root, head, "prod"))
+    assert len(diff.users_added) == 11 and not diff.users_removed
+    assert ("admin", "admin@demoasacode.io") in [(e.kind, e.subject) for e in diff.escalations]
+
+
+def test_project_in_a_subfolder_of_the_repository(tmp_path: Path) -> None:
+    (tmp_path / "infra").mkdir()
+    repo = GitProject(tmp_path / "infra")
+    base = repo.commit("example")
+    repo.edit("matrix/users.csv", "melon@demoasacode.io,,,,Y,,Y", "melon@demoasacode.io,Y,,,Y,,Y")
+    head = repo.commit("melon admin")
+    diff = diff_revisions(revision_at(repo.root, base, "dev"), revision_at(repo.root, head, "dev"))
+    assert [(e.kind, e.subject) for e in diff.escalations][:1] == [("admin", "melon@demoasacode.io")]
