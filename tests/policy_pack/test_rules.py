@@ -1,0 +1,168 @@
+"""Each guardrail of the policy pack, on resource inputs as CrossGuard hands them over."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.policy_pack.pack import load, rules
+
+Resource = rules.Resource
+UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+UNKNOWN_ARRAY = "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2"
+ROOT = Path(__file__).resolve().parents[2]
+ACCOUNT = "111111111111"
+MFA = f"arn:aws:iam::{ACCOUNT}:policy/foundation/MFAForcePolicy"
+IP = f"arn:aws:iam::{ACCOUNT}:policy/foundation/DenyIPAddressPolicy"
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+READ = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+
+
+def group(name: str) -> Resource:
+    return Resource(rules.GROUP, name, {"name": name, "path": "/"}, urn=f"urn:group:{name}")
+
+
+def attach(name: str, *arns: str, deps: list[Resource] | None = None) -> Resource:
+    return Resource(rules.GROUP_ATTACHMENTS_EXCLUSIVE, name, {"groupName": name, "policyArns": list(arns)}, urn=f"urn:attach:{name}", property_dependencies={"policyArns": deps or []})
+
+
+def stack(*roles: tuple[str, list[list[str]]]) -> list[Resource]:
+    """Roles as bundles: [("Developer", [[arns of group 1], [arns of group 2]])]."""
+    resources = []
+    for role, bundle in roles:
+        for index, arns in enumerate(bundle, 1):
+            name = role if index == 1 else f"{role}-{index}"
+            resources += [group(name), attach(name, *arns)]
+    return resources
+
+
+GOOD = stack(("Admin", [[MFA, IP, ADMIN]]), ("Developer", [[MFA, IP, READ], [READ]]), ("Viewer", [[MFA, IP, READ]]))
+
+
+def test_role_of_a_bundle_group() -> None:
+    names = ["Developer", "Developer-2", "Ops-2", "Team-1"]
+    assert rules.role_of("Developer-2", names) == "Developer"
+    assert rules.role_of("Ops-2", names) == "Ops-2"  # no group Ops: a role named Ops-2
+    assert rules.role_of("Team-1", names) == "Team-1"
+
+
+def test_the_example_layout_passes_every_stack_rule() -> None:
+    assert rules.admin_only_in_admin_roles(GOOD) == []
+    assert rules.guardrails_in_every_role(GOOD) == []
+
+
+def test_administrator_access_outside_admin_roles() -> None:
+    resources = stack(("Admin", [[MFA, IP, ADMIN]]), ("Developer", [[MFA, IP, READ], [READ, ADMIN]]))
+    assert rules.admin_only_in_admin_roles(resources) == [
+        ("group Developer-2 (role Developer) gets AdministratorAccess, but iam-matrix:adminRoles allows only Admin", "urn:attach:Developer-2"),
+    ]
+    assert rules.admin_only_in_admin_roles(resources, ["Admin", "Developer"]) == []
+    assert [m for m, _ in rules.admin_only_in_admin_roles(resources, [])] == [
+        "group Admin (role Admin) gets AdministratorAccess, but iam-matrix:adminRoles allows only no role",
+        "group Developer-2 (role Developer) gets AdministratorAccess, but iam-matrix:adminRoles allows only no role",
+    ]
+
+
+def test_single_attachments_count_too() -> None:
+    single = Resource(rules.GROUP_ATTACHMENT, "x", {"group": "Viewer", "policyArn": ADMIN}, urn="urn:single")
+    assert rules.admin_only_in_admin_roles([*GOOD, single]) == [("group Viewer (role Viewer) gets AdministratorAccess, but iam-matrix:adminRoles allows only Admin", "urn:single")]
+
+
+def test_guardrails_must_sit_in_the_first_group_of_every_role() -> None:
+    moved = stack(("Developer", [[READ], [MFA, IP, READ]]), ("Viewer", [[MFA, READ]]))
+    assert rules.guardrails_in_every_role(moved) == [
+        ("role Developer: its first group Developer lacks MFAForcePolicy, DenyIPAddressPolicy (guardrails must sit in the first group of every role's bundle)", "urn:attach:Developer"),
+        ("role Viewer: its first group Viewer lacks DenyIPAddressPolicy (guardrails must sit in the first group of every role's bundle)", "urn:attach:Viewer"),
+    ]
+    bare = [group("Empty")]
+    assert rules.guardrails_in_every_role(bare) == [("role Empty: its first group Empty has no policy attachments, so it lacks MFAForcePolicy, DenyIPAddressPolicy", "urn:group:Empty")]
+    assert rules.guardrails_in_every_role(moved, ["ReadOnlyAccess"]) == []
+
+
+def test_unknown_customer_policy_arns_are_recovered_from_their_policy_resources() -> None:
+    mfa = Resource(rules.POLICY, "MFAForcePolicy", {"name": "MFAForcePolicy", "path": "/foundation/", "policy": "{}"}, urn="urn:policy:mfa")
+    ip = Resource(rules.POLICY, "DenyIPAddressPolicy", {"name": "DenyIPAddressPolicy", "path": "/foundation/", "policy": "{}"}, urn="urn:policy:ip")
+    preview = [group("Viewer"), attach("Viewer", UNKNOWN_STRING, UNKNOWN_STRING, READ, deps=[mfa, ip]), mfa, ip]
+    assert rules.guardrails_in_every_role(preview) == []
+    whole_list_unknown = [group("Viewer"), Resource(rules.GROUP_ATTACHMENTS_EXCLUSIVE, "Viewer", {"groupName": "Viewer", "policyArns": UNKNOWN_ARRAY}, property_dependencies={"policyArns": [mfa]})]
+    assert [m for m, _ in rules.guardrails_in_every_role(whole_list_unknown)] == ["role Viewer: its first group Viewer lacks DenyIPAddressPolicy (guardrails must sit in the first group of every role's bundle)"]
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props", "expected"),
+    [
+        ("aws:iam/groupPolicy:GroupPolicy", {"group": "Admin", "policy": "{}"}, "an inline policy on a group is not allowed"),
+        ("aws:iam/userPolicy:UserPolicy", {"user": "a", "policy": "{}"}, "an inline policy on a user is not allowed"),
+        ("aws:iam/rolePolicy:RolePolicy", {"role": "a", "policy": "{}"}, "an inline policy on a role is not allowed"),
+        ("aws:iam/userPolicyAttachment:UserPolicyAttachment", {"user": "a", "policyArn": READ}, "a managed policy attached to a user is not allowed"),
+        ("aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive", {"userName": "a", "policyArns": [READ]}, "managed policies attached to a user are not allowed"),
+        ("aws:iam/groupPoliciesExclusive:GroupPoliciesExclusive", {"groupName": "a", "policyNames": ["x"]}, "inline policies on a group are not allowed"),
+        ("aws:iam/policyAttachment:PolicyAttachment", {"users": ["a"], "policyArn": READ}, "a policy attachment to users is not allowed"),
+    ],
+)
+def test_no_inline_or_user_policies(resource_type: str, props: dict, expected: str) -> None:
+    [message] = rules.no_inline_or_user_policies(resource_type, props)
+    assert message.startswith(expected)
+
+
+def test_allowed_shapes_pass_the_inline_rule() -> None:
+    assert rules.no_inline_or_user_policies("aws:iam/groupPoliciesExclusive:GroupPoliciesExclusive", {"groupName": "a", "policyNames": []}) == []
+    assert rules.no_inline_or_user_policies("aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive", {"userName": "a", "policyArns": []}) == []
+    assert rules.no_inline_or_user_policies("aws:iam/policyAttachment:PolicyAttachment", {"groups": ["Admin"], "users": [], "policyArn": READ}) == []
+    assert rules.no_inline_or_user_policies(rules.GROUP_ATTACHMENTS_EXCLUSIVE, {"groupName": "Admin", "policyArns": [ADMIN]}) == []
+
+
+def test_no_customer_policy_allows_star_on_star() -> None:
+    star = {"Version": "2012-10-17", "Statement": [{"Sid": "Everything", "Effect": "Allow", "Action": ["*"], "Resource": "*"}]}
+    assert rules.no_star_on_star_policy(rules.POLICY, {"name": "Oops", "policy": json.dumps(star)}) == [
+        "customer managed policy Oops allows every action on every resource (Everything); attach AdministratorAccess to an admin role instead"
+    ]
+    statement = {"Effect": "Allow", "Action": "*", "Resource": ["*"]}
+    assert len(rules.no_star_on_star_policy(rules.POLICY, {"name": "Oops", "policy": {"Statement": statement}})) == 1
+    deny_all = {"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"NotIpAddress": {"aws:SourceIp": ["192.0.2.0/24"]}}}]}
+    scoped = {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    for document in (deny_all, scoped):
+        assert rules.no_star_on_star_policy(rules.POLICY, {"name": "Fine", "policy": json.dumps(document)}) == []
+    assert rules.no_star_on_star_policy(rules.POLICY, {"name": "Later", "policy": UNKNOWN_STRING}) == []
+
+
+def test_the_foundation_documents_pass() -> None:
+    for path in sorted((ROOT / "policies").rglob("*.json")):
+        assert rules.no_star_on_star_policy(rules.POLICY, {"name": path.stem, "policy": path.read_text()}) == [], path
+
+
+CIS = {"minimumPasswordLength": 14, "passwordReusePrevention": 24, "maxPasswordAge": 90, "requireUppercaseCharacters": True,
+       "requireLowercaseCharacters": True, "requireNumbers": True, "requireSymbols": True, "allowUsersToChangePassword": True, "hardExpiry": False}
+
+
+def test_password_policy_at_cis_level() -> None:
+    assert rules.password_policy_cis(rules.PASSWORD_POLICY, CIS) == []
+    assert rules.password_policy_cis(rules.PASSWORD_POLICY, {**CIS, "minimumPasswordLength": 20, "maxPasswordAge": 60}) == []
+    weak = {**CIS, "minimumPasswordLength": 8, "passwordReusePrevention": 5, "maxPasswordAge": 0, "requireSymbols": False}
+    assert rules.password_policy_cis(rules.PASSWORD_POLICY, weak) == [
+        "minimumPasswordLength is 8; CIS asks for at least 14",
+        "passwordReusePrevention is 5; CIS asks for at least 24",
+        "maxPasswordAge is 0; CIS asks for passwords to expire within 90 days",
+        "requireSymbols must be true (CIS)",
+    ]
+    missing = {k: v for k, v in CIS.items() if k != "requireNumbers"}
+    assert rules.password_policy_cis(rules.PASSWORD_POLICY, missing) == ["requireNumbers must be true (CIS)"]
+    assert rules.password_policy_cis(rules.GROUP, {}) == []
+
+
+def test_a_stack_with_groups_manages_the_password_policy() -> None:
+    assert rules.password_policy_present(GOOD) == [("the stack manages IAM groups but no aws:iam/AccountPasswordPolicy: the account's password policy is left unmanaged", None)]
+    assert rules.password_policy_present([*GOOD, Resource(rules.PASSWORD_POLICY, "pp", CIS)]) == []
+    assert rules.password_policy_present([]) == []
+
+
+def test_policy_config_from_the_stack_file() -> None:
+    config = load("config_from_stack").policy_config(ROOT, "dev")
+    assert config == {"all": "mandatory", "admin-access-only-in-admin-roles": {"adminRoles": ["Admin"]}}
+
+
+def test_rules_import_nothing_from_pulumi_policy() -> None:
+    source = (ROOT / "policy-pack" / "rules.py").read_text()
+    assert "pulumi_policy" not in source.split('"""', 2)[2]
