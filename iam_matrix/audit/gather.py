@@ -1,0 +1,182 @@
+"""Read the account in O(pages) requests, never per user.
+
+The only module of iam_matrix that imports boto3. Credentials, profile, region and endpoint
+come from boto3's standard chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...). Retries
+use botocore's adaptive mode, which also rate-limits itself when IAM throttles.
+
+Calls, for any number of users: sts:GetCallerIdentity; iam:GenerateCredentialReport and
+iam:GetCredentialReport (re-polled while AWS builds the report); iam:GetAccountAuthorizationDetails
+(1,000 entities a page); iam:GetAccountPasswordPolicy; iam:ListVirtualMFADevices (1,000 a page);
+cloudtrail:DescribeTrails and cloudtrail:GetTrailStatus per trail; config:DescribeConfigurationRecorders
+and config:DescribeConfigurationRecorderStatus; access-analyzer:ListAnalyzers.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+
+from .snapshot import Snapshot, parse_credential_report
+
+RETRY_CONFIG = Config(retries={"mode": "adaptive"}, user_agent_extra="iam-matrix-audit")
+PAGE_SIZE = 1000  # the largest MaxItems IAM accepts
+REPORT_TIMEOUT_S = 300
+ACTION_PREFIX = {"iam": "iam", "sts": "sts", "cloudtrail": "cloudtrail", "config": "config", "accessanalyzer": "access-analyzer"}
+DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "InvalidClientTokenId", "UnrecognizedClientException", "ExpiredToken", "ExpiredTokenException", "SignatureDoesNotMatch"}
+
+
+class AwsAuditError(Exception):
+    """AWS could not be reached, or refused a call the audit cannot do without (exit 3)."""
+
+    def __init__(self, message: str, action: str | None = None):
+        super().__init__(message)
+        self.action = action
+
+
+def _action(service: str, error: ClientError) -> str:
+    return f"{ACTION_PREFIX.get(service, service)}:{error.operation_name}"
+
+
+def _reason(service: str, error: Exception) -> str:
+    if isinstance(error, ClientError):
+        info = error.response.get("Error", {})
+        code = info.get("Code") or str(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?"))
+        text = (info.get("Message") or "").strip().splitlines()[0:1]
+        verb = "denied" if code in DENIED else "failed"
+        return f"{_action(service, error)} {verb} ({code}{': ' + text[0][:160] if text and code not in ('500', '501', '502', '503') else ''})"
+    return f"{type(error).__name__}: {error}"
+
+
+def make_session(profile: str | None = None, region: str | None = None) -> boto3.Session:
+    """A boto3 session from the standard chain; AWS_REGION is honoured as the newer SDKs do."""
+    session = boto3.Session(profile_name=profile) if profile else boto3.Session()
+    chosen = region or session.region_name or os.environ.get("AWS_REGION")
+    if chosen and chosen != session.region_name:
+        session = boto3.Session(profile_name=profile, region_name=chosen) if profile else boto3.Session(region_name=chosen)
+    return session
+
+
+def gather(session: boto3.Session | None = None, *, default_region: str = "us-east-1", sleep: Callable[[float], None] = time.sleep) -> Snapshot:
+    """One Snapshot of the account. Raises AwsAuditError when IAM itself cannot be read;
+    CloudTrail, Config, Access Analyzer and the password policy land in ``unavailable`` instead."""
+    session = session or make_session()
+    region = session.region_name or os.environ.get("AWS_REGION") or default_region
+    counter = {"n": 0}
+
+    def count(**_: Any) -> None:
+        counter["n"] += 1
+
+    clients: dict[str, Any] = {}
+
+    def client(service: str) -> Any:
+        if service not in clients:
+            clients[service] = session.client(service, region_name=region, config=RETRY_CONFIG)
+            clients[service].meta.events.register("before-send", count)
+        return clients[service]
+
+    def core(service: str, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except NoCredentialsError as error:
+            raise AwsAuditError(f"no AWS credentials found ({error}); set AWS_PROFILE or the AWS_* variables") from None
+        except NoRegionError as error:
+            raise AwsAuditError(str(error)) from None
+        except ClientError as error:
+            raise AwsAuditError(_reason(service, error), _action(service, error)) from None
+        except BotoCoreError as error:
+            raise AwsAuditError(f"AWS could not be reached: {error}") from None
+
+    identity = core("sts", lambda: client("sts").get_caller_identity())
+    snapshot = Snapshot(account_id=identity["Account"], caller_arn=identity.get("Arn", ""), region=region, taken_at=datetime.now(UTC))
+
+    content, generated = core("iam", lambda: _credential_report(client("iam"), sleep))
+    snapshot.credential_report = parse_credential_report(content)
+    snapshot.credential_report_generated = generated
+
+    def details() -> None:
+        paginator = client("iam").get_paginator("get_account_authorization_details")
+        for page in paginator.paginate(Filter=["User", "Group", "LocalManagedPolicy"], PaginationConfig={"PageSize": PAGE_SIZE}):
+            snapshot.users += page.get("UserDetailList", [])
+            snapshot.groups += page.get("GroupDetailList", [])
+            snapshot.policies += page.get("Policies", [])
+
+    core("iam", details)
+
+    def optional(part: str, service: str, call: Callable[[], None]) -> None:
+        try:
+            call()
+        except ClientError as error:
+            snapshot.unavailable[part] = _reason(service, error)
+        except BotoCoreError as error:
+            snapshot.unavailable[part] = _reason(service, error)
+
+    def password_policy() -> None:
+        try:
+            snapshot.password_policy = client("iam").get_account_password_policy()["PasswordPolicy"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "NoSuchEntity":
+                raise
+            snapshot.password_policy = None
+
+    optional("password-policy", "iam", password_policy)
+
+    def virtual_mfa() -> None:
+        paginator = client("iam").get_paginator("list_virtual_mfa_devices")
+        for page in paginator.paginate(AssignmentStatus="Any", PaginationConfig={"PageSize": PAGE_SIZE}):
+            snapshot.virtual_mfa_devices += [{k: v for k, v in d.items() if k not in ("Base32StringSeed", "QRCodePNG")} for d in page.get("VirtualMFADevices", [])]
+
+    optional("virtual-mfa-devices", "iam", virtual_mfa)
+
+    def cloudtrail() -> None:
+        trails = client("cloudtrail").describe_trails(includeShadowTrails=True).get("trailList", [])
+        snapshot.trails = trails
+        for trail in {t["TrailARN"]: t for t in trails}.values():  # per trail, never per user
+            try:
+                status = client("cloudtrail").get_trail_status(Name=trail["TrailARN"])
+                status.pop("ResponseMetadata", None)
+                snapshot.trail_status[trail["TrailARN"]] = status
+            except (ClientError, BotoCoreError) as error:
+                snapshot.trail_status[trail["TrailARN"]] = {"error": _reason("cloudtrail", error)}
+
+    optional("cloudtrail", "cloudtrail", cloudtrail)
+
+    def config() -> None:
+        recorders = client("config").describe_configuration_recorders().get("ConfigurationRecorders", [])
+        status = client("config").describe_configuration_recorder_status().get("ConfigurationRecordersStatus", []) if recorders else []
+        snapshot.config_recorders, snapshot.config_recorder_status = recorders, status
+
+    optional("config", "config", config)
+
+    def analyzers() -> None:
+        found: list[dict[str, Any]] = []
+        for page in client("accessanalyzer").get_paginator("list_analyzers").paginate():
+            found += page.get("analyzers", [])
+        snapshot.analyzers = found
+
+    optional("access-analyzer", "accessanalyzer", analyzers)
+    snapshot.requests = counter["n"]
+    return snapshot
+
+
+def _credential_report(iam: Any, sleep: Callable[[float], None]) -> tuple[bytes, datetime | None]:
+    """Ask for a fresh report (AWS reuses one up to 4 hours old) and fetch it once it is ready."""
+    deadline = time.monotonic() + REPORT_TIMEOUT_S
+    delay = 1.0
+    while True:
+        iam.generate_credential_report()
+        try:
+            report = iam.get_credential_report()
+            return report["Content"], report.get("GeneratedTime")
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code not in ("ReportInProgress", "ReportNotPresent", "ReportExpired") or time.monotonic() > deadline:
+                raise
+        sleep(delay)
+        delay = min(delay * 2, 10.0)

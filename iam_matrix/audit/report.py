@@ -1,0 +1,164 @@
+"""Audit reports: a terminal table, JSON for machines, Markdown for an issue or PR, and one
+self-contained HTML file (inline CSS, no scripts, no external assets) for an auditor."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from ..desired import DesiredState
+from ..render import table
+from .checks import Grid
+from .findings import CHECKS, CIS_VERSION, SEVERITIES, Finding
+from .snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    desired: DesiredState
+    snapshot: Snapshot
+    findings: list[Finding]
+    grid: Grid
+
+    def summary(self) -> dict[str, Any]:
+        counts = Counter(f.severity for f in self.findings)
+        return {
+            "stack": self.desired.stack,
+            "account_id": self.snapshot.account_id,
+            "region": self.snapshot.region,
+            "caller": self.snapshot.caller_arn,
+            "taken_at": self.snapshot.taken_at.isoformat(timespec="seconds"),
+            "credential_report_generated": self.snapshot.credential_report_generated.isoformat(timespec="seconds") if self.snapshot.credential_report_generated else None,
+            "users": len(self.snapshot.users),
+            "groups": len(self.snapshot.groups),
+            "requests": self.snapshot.requests,
+            "findings": len(self.findings),
+            "by_severity": {s: counts.get(s, 0) for s in SEVERITIES},
+            "not_checked": sorted({f.resource for f in self.findings if f.check == "could-not-check"}),
+            "cis_version": CIS_VERSION,
+        }
+
+
+def _headline(result: AuditResult) -> str:
+    s = result.summary()
+    counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n) or "none"
+    return f"Audit of account {s['account_id']} against stack {s['stack']} ({s['region']}, {s['taken_at']}): {s['findings']} finding(s): {counts}"
+
+
+def render_text(result: AuditResult) -> str:
+    rows = [[f.severity or "", f.check, f.cis or "-", f.resource, f.message] for f in result.findings]
+    parts = [_headline(result)]
+    if rows:
+        parts.append(table(["severity", "check", "CIS", "resource", "message"], rows))
+        fixes = []
+        seen: set[tuple[str, str]] = set()
+        for f in result.findings:
+            if (f.check, f.remediation) not in seen:
+                seen.add((f.check, f.remediation))
+                fixes.append(f"  {f.check}: {f.remediation}")
+        parts.append("Remediation\n" + "\n".join(fixes))
+    else:
+        parts.append("No findings: the account matches the matrix and passes every check.")
+    parts.append(f"{result.snapshot.requests} AWS requests, {len(result.snapshot.users)} users, {len(result.snapshot.groups)} groups read.")
+    return "\n\n".join(parts)
+
+
+def render_json(result: AuditResult) -> str:
+    return json.dumps({"findings": [f.to_dict() for f in result.findings], "summary": result.summary()}, indent=2, ensure_ascii=False, default=str)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(result: AuditResult) -> str:
+    s = result.summary()
+    lines = [f"## IAM audit: account `{s['account_id']}`, stack `{s['stack']}`", "",
+             f"{s['taken_at']} · {s['region']} · {s['users']} users · {s['groups']} groups · {s['requests']} AWS requests", ""]
+    lines.append("| " + " | ".join(SEVERITIES) + " |")
+    lines.append("|" + "---|" * len(SEVERITIES))
+    lines.append("| " + " | ".join(str(s["by_severity"][sev]) for sev in SEVERITIES) + " |")
+    lines.append("")
+    if not result.findings:
+        lines.append("No findings: the account matches the matrix and passes every check.")
+        return "\n".join(lines) + "\n"
+    lines += ["| Severity | Check | CIS | Resource | Finding | Remediation |", "|---|---|---|---|---|---|"]
+    for f in result.findings:
+        lines.append(f"| {f.severity} | `{f.check}` | {f.cis or ''} | `{_md(f.resource)}` | {_md(f.message)} | {_md(f.remediation)} |")
+    lines += ["", f"CIS ids refer to the {CIS_VERSION}."]
+    return "\n".join(lines) + "\n"
+
+
+_CSS = """
+body{font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2328;margin:0;background:#f6f8fa}
+main{max-width:1200px;margin:0 auto;padding:24px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}
+.meta{color:#57606a;margin-bottom:16px}
+.cards{display:flex;gap:10px;flex-wrap:wrap}
+.card{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:10px 16px;min-width:90px;text-align:center}
+.card b{display:block;font-size:22px}
+.sev-critical{background:#82071e;color:#fff}.sev-high{background:#cf222e;color:#fff}.sev-medium{background:#bf8700;color:#fff}
+.sev-low{background:#0969da;color:#fff}.sev-info{background:#6e7781;color:#fff}
+.pill{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px;font-weight:600}
+table{border-collapse:collapse;background:#fff;border:1px solid #d0d7de}
+th,td{border:1px solid #d0d7de;padding:5px 8px;vertical-align:top;text-align:left}
+th{background:#f0f3f6;font-weight:600}
+.grid-wrap{overflow-x:auto}
+.grid td.cell{text-align:center;width:64px;font-weight:700}
+.grid th.group{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;font-size:12px}
+.expected{background:#dafbe1;color:#116329}.missing{background:#fff1c2;color:#7d4e00}.unexpected{background:#ffd8d3;color:#a40e26}
+tr.row-missing th{background:#fff1c2}tr.row-unexpected th{background:#ffd8d3}
+th.group.col-missing{background:#fff1c2}th.group.col-unexpected{background:#ffd8d3}
+.legend span{display:inline-block;padding:2px 10px;margin-right:8px;border-radius:4px;border:1px solid #d0d7de}
+.findings td.msg{max-width:520px}
+code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+footer{color:#57606a;margin-top:24px;font-size:12px}
+"""
+
+_MARK = {"expected": "✓", "missing": "−", "unexpected": "+"}
+
+
+def render_html(result: AuditResult) -> str:
+    s = result.summary()
+    e = html.escape
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>IAM audit {e(s['account_id'])} / {e(s['stack'])}</title>", f"<style>{_CSS}</style></head><body><main>"]
+    out.append(f"<h1>IAM audit of account {e(s['account_id'])} against stack <code>{e(s['stack'])}</code></h1>")
+    out.append(f'<div class="meta">{e(s["taken_at"])} · region {e(s["region"])} · read as {e(s["caller"] or "?")} · {s["users"]} users, {s["groups"]} groups · {s["requests"]} AWS requests</div>')
+    out.append('<div class="cards">' + "".join(f'<div class="card{" sev-" + sev if s["by_severity"][sev] else ""}"><b>{s["by_severity"][sev]}</b>{sev}</div>' for sev in SEVERITIES) + "</div>")
+    grid = result.grid
+    out.append("<h2>Users × groups</h2>")
+    out.append('<p class="legend"><span class="expected">✓ expected</span><span class="missing">− missing (in the matrix, not in the account)</span><span class="unexpected">+ unexpected (in the account, not in the matrix)</span></p>')
+    out.append('<div class="grid-wrap"><table class="grid"><thead><tr><th>user</th>')
+    for group, state in grid.groups:
+        label = group + (" (missing)" if state == "missing" else " (unexpected)" if state == "unexpected" else "")
+        out.append(f'<th class="group col-{state}">{e(label)}</th>')
+    out.append("</tr></thead><tbody>")
+    for user, state in grid.users:
+        label = user + (" (missing)" if state == "missing" else " (not in matrix)" if state == "unexpected" else "")
+        out.append(f'<tr class="row-{state}"><th>{e(label)}</th>')
+        for group, _ in grid.groups:
+            cell = grid.cells.get((user, group))
+            out.append(f'<td class="cell {cell}" title="{e(cell)}">{_MARK[cell]}</td>' if cell else '<td class="cell"></td>')
+        out.append("</tr>")
+    out.append("</tbody></table></div>")
+    out.append(f"<h2>Findings ({len(result.findings)})</h2>")
+    if result.findings:
+        out.append('<table class="findings"><thead><tr><th>severity</th><th>check</th><th>CIS</th><th>resource</th><th>finding</th><th>remediation</th></tr></thead><tbody>')
+        for f in result.findings:
+            out.append(f'<tr><td><span class="pill sev-{f.severity}">{e(f.severity or "")}</span></td><td><code>{e(f.check)}</code></td><td>{e(f.cis or "")}</td>'
+                       f'<td><code>{e(f.resource)}</code></td><td class="msg">{e(f.message)}</td><td>{e(f.remediation)}</td></tr>')
+        out.append("</tbody></table>")
+    else:
+        out.append("<p>No findings: the account matches the matrix and passes every check.</p>")
+    out.append("<h2>Checks</h2><table><thead><tr><th>check</th><th>severity</th><th>CIS</th><th>what it looks for</th></tr></thead><tbody>")
+    for check in CHECKS.values():
+        out.append(f"<tr><td><code>{e(check.id)}</code></td><td>{check.severity}</td><td>{e(check.cis or '')}</td><td>{e(check.title)}</td></tr>")
+    out.append(f"</tbody></table><footer>Generated by <code>python -m iam_matrix audit</code>. CIS ids refer to the {e(CIS_VERSION)}.</footer></main></body></html>")
+    return "\n".join(out) + "\n"
+
+
+RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown, "html": render_html}

@@ -1,0 +1,120 @@
+"""A moto server on 127.0.0.1 and an account built from the seed example's desired state.
+
+Each test gets a freshly reset server, AWS_* variables pointing at it (fake credentials,
+no retries so moto's missing Access Analyzer answers at once) and, through ``seed_account``,
+the example matrix deployed the way the Pulumi program deploys it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import shutil
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from moto.server import ThreadedMotoServer
+
+from iam_matrix.compiler import compile_state
+from iam_matrix.desired import DesiredState
+from iam_matrix.settings import load_stack_settings
+from tests.audit.moto_account import ACCOUNT, OTHER_ACCOUNT, Account, build_account, new_session
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    werkzeug = logging.getLogger("werkzeug")
+    level = werkzeug.level
+    werkzeug.setLevel(logging.CRITICAL)  # one access-log line per request, and moto's traceback for Access Analyzer
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+    werkzeug.setLevel(level)
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the repo's example (Pulumi.yaml, matrix/, policies/, the dev stack) pinned to
+    moto's account; plus stack ``other`` pinned to another account."""
+    root = tmp_path_factory.mktemp("project")
+    shutil.copy(REPO / "Pulumi.yaml", root / "Pulumi.yaml")
+    for folder in ("matrix", "policies"):
+        shutil.copytree(REPO / folder, root / folder)
+    stack = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())
+    stack["config"]["aws:allowedAccountIds"] = [ACCOUNT]
+    (root / "Pulumi.dev.yaml").write_text(yaml.safe_dump(stack))
+    stack["config"]["aws:allowedAccountIds"] = [OTHER_ACCOUNT]
+    (root / "Pulumi.other.yaml").write_text(yaml.safe_dump(stack))
+    return root
+
+
+@pytest.fixture(scope="session")
+def desired(project: Path) -> DesiredState:
+    return compile_state(load_stack_settings(project, "dev"))
+
+
+ROOT_ROW_TEMPLATE = "<root_account>,arn:aws:iam::{account}:root,2020-01-01T00:00:00+00:00,not_supported,{now},not_supported,not_supported,{mfa},false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"
+
+
+def desired_names(state: DesiredState) -> frozenset[str]:
+    names = {p.name for g in state.groups for p in g.policies if p.kind == "aws"}
+    return frozenset(names | {"AdministratorAccess", "ReadOnlyAccess"})
+
+
+@functools.cache
+def _managed_policy_data(names: frozenset[str]) -> dict[str, Any]:
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    return {name: data for name, data in json.loads(aws_managed_policies_data).items() if name in names}
+
+
+@pytest.fixture
+def aws_env(moto_url: str, desired: DesiredState, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
+    """Fake credentials and endpoint for this test; a reset server; a root row in the report.
+
+    Real credential reports always start with a ``<root_account>`` row; moto's has none, so
+    its report is wrapped to add one (root MFA on unless a test turns it off)."""
+    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")).read()
+    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "MOTO_ACCOUNT_ID", "AWS_REGION"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    state = {"root_mfa": True}
+    from moto.iam.models import AWSManagedPolicy, IAMBackend
+
+    def aws_policies(self: IAMBackend) -> list[AWSManagedPolicy]:  # only the ones the tests use: loading all 1,300 costs seconds per reset
+        return [AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data) for name, data in _managed_policy_data(desired_names(desired)).items()]
+
+    monkeypatch.setattr(IAMBackend, "_init_aws_policies", aws_policies)
+
+    original = IAMBackend.get_credential_report
+
+    def with_root(self: IAMBackend) -> str:
+        header, _, rows = original(self).partition("\n")
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        return header + "\n" + ROOT_ROW_TEMPLATE.format(account=self.account_id, now=now, mfa="true" if state["root_mfa"] else "false") + rows
+
+    monkeypatch.setattr(IAMBackend, "get_credential_report", with_root)
+    return state
+
+
+@pytest.fixture
+def seed_account(aws_env: dict[str, Any], desired: DesiredState) -> Account:
+    session = new_session()
+    build_account(session, desired)
+    return Account(session, desired)
