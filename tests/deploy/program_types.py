@@ -1,0 +1,69 @@
+"""The resource types the Pulumi program registers, found by running it under mocks.
+
+Runs the repository's ``__main__.py`` (as ``pulumi up`` would, from the project folder,
+with the dev stack's config plus overrides) under ``pulumi.runtime.set_mocks`` and
+records every custom resource type. No AWS, no Pulumi CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
+from pulumi.runtime.sync_await import _sync_await
+
+REPO = Path(__file__).resolve().parents[2]
+ACCOUNT = "111111111111"
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Outputs = inputs plus the computed values the program reads (arn, id, name)."""
+
+    def __init__(self) -> None:
+        self.types: set[str] = set()
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.types.add(args.typ)
+        outputs = dict(args.inputs)
+        outputs.setdefault("name", args.name)
+        outputs.setdefault("arn", f"arn:aws:mock::{ACCOUNT}:{args.typ.split(':')[-1].lower()}/{args.name}")
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/ci", "userId": "AIDA", "id": ACCOUNT,
+                "partition": "aws", "dnsSuffix": "amazonaws.com", "region": "ap-northeast-2", "name": "ap-northeast-2"}, None
+
+
+def stack_config(overrides: Mapping[str, Any]) -> dict[str, str]:
+    document = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text()) or {}
+    config = dict(document.get("config") or {})
+    config.update({(k if ":" in k else f"iam-matrix:{k}"): v for k, v in overrides.items()})
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+
+
+def registered_types(overrides: Mapping[str, Any] | None = None) -> set[str]:
+    """Custom resource types ``__main__.py`` registers for the dev stack with ``overrides``."""
+    mocks = RecordingMocks()
+    pulumi_settings.SETTINGS.root_resource = None
+    pulumi.runtime.set_all_config(stack_config(overrides or {}))
+    pulumi.runtime.set_mocks(mocks, project="iam-matrix", stack="dev", preview=False)
+
+    def program() -> None:
+        before = Path.cwd()
+        os.chdir(REPO)
+        try:
+            runpy.run_path(str(REPO / "__main__.py"), run_name="__main__")
+        finally:
+            os.chdir(before)
+
+    _sync_await(run_pulumi_func(program))
+    _sync_await(wait_for_rpcs())
+    return mocks.types

@@ -1,0 +1,106 @@
+"""deploy/: the deploy role's policy grants exactly what the program's resources need.
+
+The program is run under mocks with the dev stack (and variants that switch on optional
+resources); every custom resource type it registers must be in deploy/resource-actions.json,
+and deployer-policy.json must grant exactly the union of those actions - nothing missing,
+nothing beyond. preview-policy.json is the read-only part of the same set.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from iam_matrix.settings import config_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+TABLE = {k: v for k, v in json.loads((DEPLOY / "resource-actions.json").read_text()).items() if not k.startswith("_")}
+# Variants of the dev stack that make the program register every kind of resource it can.
+VARIANTS = [
+    {},
+    {"consoleAccess": True, "pgpKey": "keybase:iam-matrix-test"},
+    {"manageUsers": False},
+    {"forceDestroyUsers": True},
+]
+# IAM actions without resource-level permissions (the Service Authorization Reference lists no resource type).
+ACCOUNT_LEVEL = {"iam:UpdateAccountPasswordPolicy", "iam:GetAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy", "iam:ListVirtualMFADevices"}
+RESOURCE_OF = {"user": "arn:aws:iam::*:user/*", "group": "arn:aws:iam::*:group/*", "policy": "arn:aws:iam::*:policy/*", "mfa": "arn:aws:iam::*:mfa/*"}
+
+
+def granted(document: dict) -> dict[str, set[str]]:
+    """Action -> the resources it is allowed on."""
+    found: dict[str, set[str]] = {}
+    for statement in document["Statement"]:
+        assert statement["Effect"] == "Allow" and "NotAction" not in statement and "NotResource" not in statement
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for action in statement["Action"]:
+            found.setdefault(action, set()).update(resources)
+    return found
+
+
+def needed(types: set[str]) -> set[str]:
+    return {action for kind in types for action in TABLE[kind]["actions"]}
+
+
+@pytest.fixture(scope="module")
+def program_types() -> set[str]:
+    if not (ROOT / "__main__.py").is_file() or not (ROOT / "components" / "program.py").is_file():
+        pytest.skip("the Pulumi program (__main__.py, components/program.py) is not in this checkout")
+    from tests.deploy.program_types import registered_types
+
+    schema = config_schema(ROOT)
+    types: set[str] = set()
+    for variant in VARIANTS:
+        if all(key in schema for key in variant):
+            types |= registered_types(variant)
+    return {t for t in types if not t.startswith(("iam-matrix:", "pulumi:"))}
+
+
+def test_every_registered_type_is_in_the_table(program_types: set[str]) -> None:
+    missing = sorted(program_types - set(TABLE))
+    assert not missing, f"the program registers {missing}: add their IAM actions to deploy/resource-actions.json and grant them in deploy/deployer-policy.json"
+    assert "aws:iam/userLoginProfile:UserLoginProfile" in program_types  # the consoleAccess variant ran
+
+
+def test_deployer_policy_grants_exactly_what_the_program_needs(program_types: set[str]) -> None:
+    actions = set(granted(json.loads((DEPLOY / "deployer-policy.json").read_text())))
+    assert sorted(needed(program_types) - actions) == [], "missing from deployer-policy.json"
+    assert sorted(actions - needed(program_types)) == [], "granted beyond what the program's resources need"
+
+
+def test_preview_policy_is_the_read_only_part(program_types: set[str]) -> None:
+    reads = {a for a in needed(program_types) if a.split(":")[1].startswith(("Get", "List"))}
+    assert set(granted(json.loads((DEPLOY / "preview-policy.json").read_text()))) == reads
+
+
+@pytest.mark.parametrize("name", ["deployer-policy.json", "preview-policy.json"])
+def test_policies_are_scoped(name: str) -> None:
+    for action, resources in granted(json.loads((DEPLOY / name).read_text())).items():
+        assert "*" not in action.split(":")[1], f"{action}: no wildcard actions"
+        assert not action.startswith(("iam:PassRole", "iam:CreateRole", "iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:AttachUserPolicy", "iam:PutUserPolicy", "iam:PutGroupPolicy", "iam:CreateAccessKey")), action
+        if action in ACCOUNT_LEVEL:
+            assert resources == {"*"}, action
+        else:
+            assert resources and all(r in RESOURCE_OF.values() for r in resources), f"{action} on {resources}"
+
+
+def test_table_actions_are_well_formed() -> None:
+    for kind, entry in TABLE.items():
+        assert entry["why"] and entry["actions"] == sorted(set(entry["actions"]), key=entry["actions"].index), kind
+        assert all(a.startswith("iam:") and a.split(":")[1][0].isupper() for a in entry["actions"]), kind
+
+
+@pytest.mark.parametrize(("name", "environment"), [("github-oidc-trust.json", "dev"), ("github-oidc-trust-preview.json", "preview-dev")])
+def test_oidc_trust_is_restricted_to_the_repository_environment(name: str, environment: str) -> None:
+    [statement] = json.loads((DEPLOY / name).read_text())["Statement"]
+    assert statement["Effect"] == "Allow" and statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Principal"] == {"Federated": "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"}
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": f"repo:OWNER/REPO:environment:{environment}",
+        }
+    }, "exact match on aud and sub: no StringLike wildcards, only jobs of that environment"
