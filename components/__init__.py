@@ -1,0 +1,15 @@
+"""Pulumi ComponentResources that deploy a compiled ``iam_matrix.DesiredState``.
+
+Type tokens are ``iam-matrix:index:<Name>``. The components interpret nothing in the
+matrix: every decision (bundles, ARNs, members, paths) was made by the core; they only
+turn the DesiredState into resources, with logical names taken from IAM names so that
+reordering rows or columns in the sheet changes nothing in a preview.
+"""
+
+from .common import TYPE_PREFIX, resource_tags
+from .group_bundle import GroupBundle
+from .password_policy import PasswordPolicy
+from .policies import FoundationPolicies
+from .users import Users
+
+__all__ = ["TYPE_PREFIX", "FoundationPolicies", "GroupBundle", "PasswordPolicy", "Users", "resource_tags"]

@@ -1,0 +1,72 @@
+"""GroupBundle: the IAM groups of one role, their exact members and exact policies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from iam_matrix.desired import Group, Role
+
+from .common import TYPE_PREFIX
+
+
+class GroupBundle(pulumi.ComponentResource):
+    """One role of the matrix: ``<Role>``, ``<Role>-2``, ... (a bundle when the role has
+    more policies than one group may hold).
+
+    Per group, three resources make the group *exactly* what the matrix says:
+
+    * ``aws.iam.GroupMembership``: the member list is exclusive, so the next ``up``
+      removes a user added by hand or whose mark was removed;
+    * ``aws.iam.GroupPolicyAttachmentsExclusive``: the managed policy list is exclusive;
+    * ``aws.iam.GroupPoliciesExclusive`` with no names: inline policies are removed
+      (the practice attaches managed policies to groups, never inline ones).
+
+    IAM groups cannot be tagged; the group's role is in its name.
+    """
+
+    groups: dict[str, aws.iam.Group]
+
+    def __init__(
+        self,
+        name: str,
+        role: Role,
+        groups: Sequence[Group],
+        *,
+        policy_arns: Mapping[str, pulumi.Input[str]] | None = None,
+        user_names: Mapping[str, pulumi.Input[str]] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """``policy_arns`` maps a custom policy name to its Policy resource's ARN output and
+        ``user_names`` a user name to its User resource's name output: using the outputs
+        makes the engine create policies and users before attaching or adding them."""
+        super().__init__(f"{TYPE_PREFIX}GroupBundle", name, None, opts)
+        policy_arns = policy_arns or {}
+        user_names = user_names or {}
+        child = pulumi.ResourceOptions(parent=self)
+        self.groups = {}
+        self.memberships: dict[str, aws.iam.GroupMembership] = {}
+        self.attachments: dict[str, aws.iam.GroupPolicyAttachmentsExclusive] = {}
+        for group in groups:
+            resource = aws.iam.Group(group.name, name=group.name, path=group.path, opts=child)
+            self.groups[group.name] = resource
+            self.memberships[group.name] = aws.iam.GroupMembership(
+                f"{group.name}-members",
+                name=f"{group.name}-members",
+                group=resource.name,
+                users=[user_names.get(member, member) for member in group.members],
+                opts=child,
+            )
+            arns = [policy_arns[p.name] if p.kind == "custom" and p.name in policy_arns else p.arn for p in group.policies]
+            self.attachments[group.name] = aws.iam.GroupPolicyAttachmentsExclusive(
+                f"{group.name}-policies",
+                group_name=resource.name,
+                policy_arns=arns,
+                opts=child,
+            )
+            aws.iam.GroupPoliciesExclusive(f"{group.name}-inline-policies", group_name=resource.name, policy_names=[], opts=child)
+        self.names = [g.name for g in groups]
+        self.arns = [r.arn for r in self.groups.values()]
+        self.register_outputs({"role": role.name, "groupNames": self.names, "groupArns": self.arns})

@@ -1,0 +1,50 @@
+"""FoundationPolicies: every customer managed policy of policies/ (``/foundation/`` and others)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from iam_matrix.desired import CustomPolicy
+
+from .common import TYPE_PREFIX, resource_tags
+
+
+class FoundationPolicies(pulumi.ComponentResource):
+    """One ``aws.iam.Policy`` per custom policy, under its IAM path.
+
+    Group attachments take their ARNs from ``arns`` (the resources' outputs), so the
+    engine creates a policy before anything attaches it and detaches before deleting it.
+    """
+
+    arns: dict[str, pulumi.Output[str]]
+    policies: dict[str, aws.iam.Policy]
+
+    def __init__(
+        self,
+        name: str,
+        policies: Sequence[CustomPolicy],
+        *,
+        stack: str,
+        tags: dict[str, str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(f"{TYPE_PREFIX}FoundationPolicies", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.policies = {}
+        for policy in policies:
+            self.policies[policy.name] = aws.iam.Policy(
+                policy.name,
+                name=policy.name,
+                path=policy.path,
+                description=policy.description,
+                policy=json.dumps(policy.document, indent=2),
+                tags=resource_tags(stack, policy.source, tags),
+                opts=child,
+            )
+        self.arns = {name: resource.arn for name, resource in self.policies.items()}
+        self.foundation_arns = {p.name: self.arns[p.name] for p in policies if p.path == "/foundation/"}
+        self.register_outputs({"arns": self.arns})

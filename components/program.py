@@ -1,0 +1,132 @@
+"""The Pulumi program's steps, callable from ``__main__.py``, the tests and the benchmark.
+
+``__main__.py`` stays a few lines: read config -> compile with the core -> components ->
+exports. Everything that interprets the matrix is in ``iam_matrix``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from iam_matrix.compiler import compile_state
+from iam_matrix.desired import DesiredState
+from iam_matrix.problems import MatrixInvalid
+from iam_matrix.settings import PROJECT, Settings, config_schema, settings_from_values
+
+from .group_bundle import GroupBundle
+from .password_policy import PasswordPolicy
+from .policies import FoundationPolicies
+from .users import Users
+
+_GETTERS = {"string": "get", "boolean": "get_bool", "integer": "get_int", "array": "get_object"}
+
+
+def read_config(project_dir: Path) -> dict[str, Any]:
+    """Every ``iam-matrix:`` key of the schema that the stack sets, read with its type.
+
+    A value of the wrong type is passed on as the raw string, so ``settings_from_values``
+    reports it exactly as ``python -m iam_matrix validate`` does.
+    """
+    config = pulumi.Config(PROJECT)
+    values: dict[str, Any] = {}
+    for key, spec in config_schema(project_dir).items():
+        getter = getattr(config, _GETTERS.get(spec["type"], "get"))
+        try:
+            value = getter(key)
+        except (pulumi.ConfigTypeError, ValueError):
+            value = config.get(key)
+        if value is not None:
+            values[key] = value
+    return values
+
+
+def load_settings(project_dir: Path) -> Settings:
+    """Settings of the running stack, through the same function the CLI uses."""
+    stack = pulumi.get_stack()
+    return settings_from_values(
+        read_config(project_dir),
+        project_dir=project_dir,
+        stack=stack,
+        config_file=f"Pulumi.{stack}.yaml",
+        aws_allowed_account_ids=pulumi.Config("aws").get_object("allowedAccountIds"),
+    )
+
+
+def compile_or_stop(project_dir: Path) -> tuple[Settings, DesiredState]:
+    """The desired state, or every problem logged and the program stopped before any
+    resource is registered (nothing can be half-deployed from an invalid matrix)."""
+    try:
+        settings = load_settings(project_dir)
+        state = compile_state(settings)
+    except MatrixInvalid as invalid:
+        errors = [p for p in invalid.problems if p.severity == "error"]
+        for problem in invalid.problems:
+            (pulumi.log.error if problem.severity == "error" else pulumi.log.warn)(str(problem))
+        raise pulumi.RunError(f"{len(errors)} error(s) in the access matrix or stack config; nothing was deployed. Check with: python -m iam_matrix validate --stack {pulumi.get_stack()}") from None
+    for warning in state.warnings:
+        pulumi.log.warn(str(warning))
+    return settings, state
+
+
+@dataclass
+class Deployment:
+    """The components of one stack, kept for exports and tests."""
+
+    policies: FoundationPolicies
+    bundles: dict[str, GroupBundle]
+    password_policy: PasswordPolicy
+    users: Users | None = None
+    exports: dict[str, Any] = field(default_factory=dict)
+
+
+def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
+    """Instantiate the components for ``state``; ``options`` are the settings values
+    (``consoleAccess``, ``pgpKey``, ``forceDestroyUsers``) that shape resources but not
+    the desired state itself."""
+    policies = FoundationPolicies("policies", state.policies, stack=state.stack, tags=dict(state.tags))
+    users = None
+    user_names: dict[str, pulumi.Input[str]] = {}
+    if state.manage_users:
+        users = Users(
+            "users",
+            state.users,
+            path=state.user_path,
+            stack=state.stack,
+            tags=dict(state.tags),
+            console_access=bool(options.get("consoleAccess")),
+            pgp_key=str(options.get("pgpKey") or ""),
+            force_destroy=bool(options.get("forceDestroyUsers")),
+        )
+        user_names = dict(users.names)
+    groups_by_role: dict[str, list] = {}
+    for group in state.groups:
+        groups_by_role.setdefault(group.role, []).append(group)
+    bundles = {
+        role.name: GroupBundle(role.name, role, groups_by_role.get(role.name, []), policy_arns=policies.arns, user_names=user_names)
+        for role in state.roles
+    }
+    password = PasswordPolicy("password-policy", state.password_policy)
+    deployment = Deployment(policies, bundles, password, users)
+    deployment.exports = {
+        "roles": {name: {"groupNames": b.names, "groupArns": b.arns} for name, b in bundles.items()},
+        "userNames": sorted(user_names) if state.manage_users else sorted(u.name for u in state.users),
+        "foundationPolicyArns": policies.foundation_arns,
+        "customPolicyArns": policies.arns,
+    }
+    if users is not None and users.encrypted_passwords:
+        deployment.exports["encryptedPasswords"] = users.encrypted_passwords
+    return deployment
+
+
+def main(project_dir: Path) -> Deployment:
+    """The whole program: config -> desired state -> components -> stack outputs."""
+    settings, state = compile_or_stop(project_dir)
+    deployment = deploy(state, settings.values)
+    for name, value in deployment.exports.items():
+        pulumi.export(name, value)
+    return deployment

@@ -1,0 +1,76 @@
+"""Users: one IAM user per matrix row, optionally with a console login profile."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from iam_matrix.desired import User
+
+from .common import TYPE_PREFIX, resource_tags
+
+
+class Users(pulumi.ComponentResource):
+    """``aws.iam.User`` per row (path and tags from config), never with policies of its own.
+
+    With ``console_access`` each new user gets an ``aws.iam.UserLoginProfile`` whose
+    generated password must be reset at first sign-in and is only ever available
+    PGP-encrypted (``encrypted_passwords``); the plaintext ``password`` output is marked
+    secret as well, although the provider leaves it empty when a PGP key is given.
+
+    ``force_destroy`` is off by default: removing a row whose user still has access keys,
+    an MFA device or a login profile made outside this stack makes the ``up`` fail on
+    that user instead of silently destroying credentials (docs/pulumi-program.md).
+    """
+
+    users: dict[str, aws.iam.User]
+    encrypted_passwords: dict[str, pulumi.Output[str]]
+
+    def __init__(
+        self,
+        name: str,
+        users: Sequence[User],
+        *,
+        path: str,
+        stack: str,
+        tags: dict[str, str] | None = None,
+        console_access: bool = False,
+        pgp_key: str = "",
+        force_destroy: bool = False,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(f"{TYPE_PREFIX}Users", name, None, opts)
+        if console_access and not pgp_key:
+            raise ValueError("console access needs a PGP key: initial passwords are only exported encrypted")
+        child = pulumi.ResourceOptions(parent=self)
+        self.users = {}
+        self.encrypted_passwords = {}
+        for user in users:
+            resource = aws.iam.User(
+                user.name,
+                name=user.name,
+                path=path,
+                force_destroy=force_destroy,
+                tags=resource_tags(stack, user.source, tags),
+                opts=child,
+            )
+            self.users[user.name] = resource
+            if console_access:
+                profile = aws.iam.UserLoginProfile(
+                    f"{user.name}-login",
+                    user=resource.name,
+                    password_reset_required=True,
+                    pgp_key=pgp_key,
+                    opts=pulumi.ResourceOptions(
+                        parent=self,
+                        additional_secret_outputs=["password"],
+                        # These only apply at creation; changing them later must not
+                        # replace the profile (that would reset the user's password).
+                        ignore_changes=["pgpKey", "passwordResetRequired", "passwordLength"],
+                    ),
+                )
+                self.encrypted_passwords[user.name] = profile.encrypted_password
+        self.names = {name: resource.name for name, resource in self.users.items()}
+        self.register_outputs({"userNames": list(self.names.values())})

@@ -1,0 +1,188 @@
+"""Run a Pulumi program under the mock runtime and record what it registers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import runpy
+import threading
+from collections.abc import Callable, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
+from pulumi.runtime.sync_await import _sync_await
+
+REPO = Path(__file__).resolve().parents[2]
+PROJECT = "iam-matrix"
+
+
+@dataclass
+class Registration:
+    """One RegisterResource call as the engine would receive it."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    dependencies: list[str]
+    inputs: dict[str, Any]
+    order: int
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """MockMonitor that records parents and dependencies (which ``Mocks`` never see) and
+    serialises registrations, so appliers run one at a time in a deterministic order."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: dict[str, Registration] = {}
+        self.outputs: dict[str, Any] = {}
+        self.lock = threading.Lock()
+        self.current_urn: str | None = None
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        with self.lock:
+            urn = self.make_urn(request.parent, request.type, request.name)
+            if request.type != "pulumi:pulumi:Stack":
+                pulumi_mocks._ensure_event_loop()
+                inputs = rpc.deserialize_properties(request.object)
+                self.registrations[urn] = Registration(
+                    urn, request.type, request.name, bool(request.custom), request.parent, sorted(request.dependencies), dict(inputs), len(self.registrations)
+                )
+            self.current_urn = urn
+            try:
+                response = super().RegisterResource(request)
+            finally:
+                self.current_urn = None
+            return response
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
+        self.outputs[request.urn] = True
+        return super().RegisterResourceOutputs(request)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.levelname.lower(), record.getMessage()))
+
+
+@dataclass
+class ProgramRun:
+    """What one program run registered, exported and logged."""
+
+    registrations: dict[str, Registration]
+    exports: dict[str, Any]
+    logs: list[tuple[str, str]] = field(default_factory=list)
+    error: BaseException | None = None
+    components_with_outputs: set[str] = field(default_factory=set)
+
+    def of_type(self, type_token: str) -> list[Registration]:
+        return sorted((r for r in self.registrations.values() if r.type == type_token), key=lambda r: r.order)
+
+    def named(self, type_token: str, name: str) -> Registration:
+        return next(r for r in self.registrations.values() if r.type == type_token and r.name == name)
+
+    def by_urn(self, urn: str) -> Registration:
+        return self.registrations[urn]
+
+    @property
+    def types(self) -> set[str]:
+        return {r.type for r in self.registrations.values()}
+
+    def errors(self) -> list[str]:
+        return [message for level, message in self.logs if level == "error"]
+
+
+def stack_config(project_dir: Path, stack: str = "dev", overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """``Pulumi.<stack>.yaml`` as the engine hands config to a program: every value a
+    string, objects and lists as JSON."""
+    document = yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text()) or {}
+    config: dict[str, Any] = dict(document.get("config") or {})
+    for key, value in (overrides or {}).items():
+        full = key if ":" in key else f"{PROJECT}:{key}"
+        if value is None:
+            config.pop(full, None)
+        else:
+            config[full] = value
+    return {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
+
+
+def run_program(
+    program: Callable[[], Any],
+    mocks: pulumi.runtime.Mocks,
+    *,
+    config: Mapping[str, str] | None = None,
+    stack: str = "dev",
+    project: str = PROJECT,
+    preview: bool = False,
+    raise_errors: bool = True,
+) -> ProgramRun:
+    """Run ``program`` in a fresh root stack with ``config``; wait for every RPC."""
+    pulumi_settings.SETTINGS.root_resource = None
+    pulumi.runtime.set_all_config(dict(config or {}))
+    collect = _Collect()
+    logger = logging.getLogger(f"iam-matrix-harness-{id(collect)}")
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(collect)
+    monitor = RecordingMonitor(mocks)
+    if hasattr(mocks, "monitor"):
+        mocks.monitor = monitor
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, logger=logger, monitor=monitor)
+    pulumi_settings.SETTINGS.rpc_manager.clear()
+    pulumi_settings.SETTINGS.outputs.clear()
+    error: BaseException | None = None
+    try:
+        _sync_await(run_pulumi_func(program))
+    except BaseException as caught:  # noqa: BLE001 - reported in the result, re-raised on request
+        error = caught
+    root = pulumi_settings.get_root_resource()
+    exports: dict[str, Any] = {}
+    if error is None and root is not None:
+        exports = _sync_await(_resolve(dict(root.outputs)))
+    _sync_await(wait_for_rpcs())
+    logger.removeHandler(collect)
+    run = ProgramRun(dict(monitor.registrations), exports, collect.records, error, set(monitor.outputs))
+    if error is not None and raise_errors:
+        raise error
+    return run
+
+
+async def _resolve(value: Any) -> Any:
+    return await pulumi.Output.from_input(value).future()
+
+
+@contextmanager
+def chdir(path: Path):
+    before = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def run_main(project_dir: Path, mocks: pulumi.runtime.Mocks, *, stack: str = "dev", config: Mapping[str, str] | None = None, **kwargs: Any) -> ProgramRun:
+    """Run the repository's ``__main__.py`` as Pulumi would: from the project folder,
+    with the stack's config (``Pulumi.<stack>.yaml`` of ``project_dir`` by default)."""
+    config = stack_config(project_dir, stack) if config is None else config
+
+    def program() -> None:
+        with chdir(project_dir):
+            runpy.run_path(str(REPO / "__main__.py"), run_name="__main__")
+
+    return run_program(program, mocks, config=config, stack=stack, **kwargs)
