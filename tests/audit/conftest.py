@@ -11,7 +11,6 @@ import functools
 import json
 import logging
 import shutil
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +23,7 @@ from moto.server import ThreadedMotoServer
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import DesiredState
 from iam_matrix.settings import load_stack_settings
-from tests.audit.moto_account import ACCOUNT, OTHER_ACCOUNT, Account, build_account, new_session
+from tests.audit.moto_account import _SERVER, ACCOUNT, OTHER_ACCOUNT, Account, build_account, new_session, reset_moto
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -37,7 +36,8 @@ def moto_url() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
+    _SERVER["url"] = f"http://{host}:{port}"
+    yield _SERVER["url"]
     server.stop()
     werkzeug.setLevel(level)
 
@@ -84,7 +84,7 @@ def aws_env(moto_url: str, desired: DesiredState, monkeypatch: pytest.MonkeyPatc
 
     Real credential reports always start with a ``<root_account>`` row; moto's has none, so
     its report is wrapped to add one (root MFA on unless a test turns it off)."""
-    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")).read()
+    reset_moto(moto_url)
     for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "MOTO_ACCOUNT_ID", "AWS_REGION"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +18,13 @@ ACCOUNT = "123456789012"  # moto's default account
 OTHER_ACCOUNT = "111111111111"
 BUCKET = "audit-logs"
 _LOADER = botocore.loaders.create_loader()
+_SERVER: dict[str, str] = {}
+
+
+def reset_moto(url: str | None = None) -> None:
+    """Empty every moto backend (a fresh account)."""
+    url = url or _SERVER["url"]
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST")).read()
 
 
 def new_session() -> boto3.Session:
