@@ -121,8 +121,9 @@ def drift_findings(desired: DesiredState, snapshot: Snapshot) -> list[Finding]:
                 out.append(Finding("membership-missing", f"user/{name}", f"{name} is not in group {group} ({want_groups[group].role}) as the matrix says", "run pulumi up"))
         for group in sorted(have):
             if group in want_groups and group not in user.groups:
-                out.append(Finding("membership-unexpected", f"user/{name}", f"{name} is in group {group} but the matrix does not give them role {want_groups[group].role}",
-                                   f"remove {name} from {group}, or mark the role in the user matrix", details={"group": group}))
+                admin = ADMIN_POLICY_ARN in want_groups[group].policy_arns or any(p["PolicyArn"] == ADMIN_POLICY_ARN for p in live_groups[group].get("AttachedManagedPolicies", []))
+                out.append(Finding("membership-unexpected", f"user/{name}", f"{name} is in group {group} but the matrix does not give them role {want_groups[group].role}" + (" - the group has AdministratorAccess" if admin else ""),
+                                   f"remove {name} from {group}, or mark the role in the user matrix", severity="critical" if admin else None, details={"group": group}))
 
     for name, group in want_groups.items():
         live = live_groups.get(name)
@@ -356,9 +357,10 @@ def credential_findings(snapshot: Snapshot, options: AuditOptions) -> list[Findi
 def could_not_check(part: str, reason: str, checks: list[str], remediation: str | None = None) -> Finding:
     """A finding that says a part of the account could not be read, at the severity of the worst check skipped."""
     worst: Severity = min((CHECKS[c].severity for c in checks), key=severity_rank)
-    return Finding("could-not-check", part, f"could not check {part}: {reason}; not checked: {', '.join(checks)}",
-                   remediation or "grant the auditing principal the read-only permissions listed in docs/audit.md (SecurityAudit covers them)",
-                   severity=worst, details={"reason": reason, "checks": checks})
+    if remediation is None:
+        remediation = ("grant the auditing principal the read-only permissions listed in docs/audit.md (the SecurityAudit managed policy covers them)" if "denied" in reason
+                       else "check that the service is available in the audited region and answers, then audit again; until then treat the check as failed")
+    return Finding("could-not-check", part, f"could not check {part}: {reason}; not checked: {', '.join(checks)}", remediation, severity=worst, details={"reason": reason, "checks": checks})
 
 
 def logging_findings(snapshot: Snapshot) -> list[Finding]:

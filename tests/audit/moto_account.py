@@ -94,7 +94,9 @@ def build_account(session: boto3.Session, desired: DesiredState, extra_users: in
         AllowUsersToChangePassword=pp.allow_users_to_change_password, MaxPasswordAge=pp.max_password_age,
         PasswordReusePrevention=pp.password_reuse_prevention, HardExpiry=pp.hard_expiry,
     )
-    session.client("s3").create_bucket(Bucket=BUCKET)
+    s3 = session.client("s3")
+    where = {} if s3.meta.region_name == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": s3.meta.region_name}}
+    s3.create_bucket(Bucket=BUCKET, **where)
     trail = session.client("cloudtrail")
     trail.create_trail(Name="audit", S3BucketName=BUCKET, IsMultiRegionTrail=True, EnableLogFileValidation=True, IncludeGlobalServiceEvents=True)
     trail.start_logging(Name="audit")

@@ -45,6 +45,10 @@ def _add_to_admin(a: Account) -> None:
     a.iam.add_user_to_group(GroupName="Admin", UserName="banana@demoasacode.io")
 
 
+def _add_to_viewer(a: Account) -> None:
+    a.iam.add_user_to_group(GroupName="Viewer", UserName="scott@demoasacode.io")
+
+
 def _admin_on_viewer(a: Account) -> None:
     a.iam.attach_group_policy(GroupName="Viewer", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
 
@@ -109,7 +113,8 @@ def _trail_validation_off(a: Account) -> None:
 
 
 DRIFTS: list[tuple[str, Callable[[Account], None], tuple[str, str], str]] = [
-    ("user added to Admin by hand", _add_to_admin, ("membership-unexpected", "user/banana@demoasacode.io"), "high"),
+    ("user added to Admin by hand", _add_to_admin, ("membership-unexpected", "user/banana@demoasacode.io"), "critical"),
+    ("user added to Viewer by hand", _add_to_viewer, ("membership-unexpected", "user/scott@demoasacode.io"), "high"),
     ("AdministratorAccess attached to Viewer", _admin_on_viewer, ("group-policy-unexpected", "group/Viewer"), "critical"),
     ("inline policy", _inline_policy, ("inline-policy", "user/scott@demoasacode.io"), "high"),
     ("MFA device removed", _remove_mfa, ("mfa-required-missing", "user/melon@demoasacode.io"), "high"),

@@ -1,0 +1,96 @@
+"""Regenerate docs/example-audit-report.html (and .txt, .md) with the real command against moto.
+
+    python3 docs/example-audit-report.py
+
+Builds the example matrix's account on a local moto server (as tests/audit does), injects some
+drift by hand, then runs ``python -m iam_matrix audit`` in each format. moto has no IAM Access
+Analyzer, so the report shows it as "could not check"; moto's credential report lacks the
+``<root_account>`` row real reports have, so one is added with root MFA on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from iam_matrix.cli import main as cli  # noqa: E402
+from iam_matrix.compiler import compile_state  # noqa: E402
+from iam_matrix.settings import load_stack_settings  # noqa: E402
+from tests.audit.moto_account import ACCOUNT, Account, build_account, new_session  # noqa: E402
+
+
+def main() -> int:
+    from moto.iam.models import IAMBackend
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    original = IAMBackend.get_credential_report
+
+    def with_root(self: IAMBackend) -> str:
+        header, _, rows = original(self).partition("\n")
+        return f"{header}\n<root_account>,arn:aws:iam::{self.account_id}:root,2020-01-01T00:00:00+00:00,not_supported,{datetime.now(UTC):%Y-%m-%dT%H:%M:%S+00:00},not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n{rows}"
+
+    IAMBackend.get_credential_report = with_root  # type: ignore[method-assign]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    os.environ.update(AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_ACCESS_KEY_ID="example", AWS_SECRET_ACCESS_KEY="example", AWS_DEFAULT_REGION="ap-northeast-2", AWS_MAX_ATTEMPTS="1")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            project = Path(tmp)
+            shutil.copy(ROOT / "Pulumi.yaml", project)
+            for folder in ("matrix", "policies"):
+                shutil.copytree(ROOT / folder, project / folder)
+            stack = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+            stack["config"]["aws:allowedAccountIds"] = [ACCOUNT]
+            (project / "Pulumi.dev.yaml").write_text(yaml.safe_dump(stack))
+            desired = compile_state(load_stack_settings(project, "dev"))
+            session = new_session()
+            build_account(session, desired, via="api")
+            inject(Account(session, desired))
+            for fmt, suffix in (("html", "html"), ("text", "txt"), ("markdown", "md"), ("json", "json")):
+                out = ROOT / "docs" / f"example-audit-report.{suffix}"
+                code = cli(["audit", "--project-dir", str(project), "--format", fmt, "--output", str(out)])
+                text = out.read_text().replace(tmp, "<project>")
+                out.write_text(text)
+                print(f"{out.relative_to(ROOT)}: exit {code}")
+    finally:
+        server.stop()
+    return 0
+
+
+def inject(account: Account) -> None:
+    """Drift a reviewer would expect an audit to catch."""
+    iam = account.iam
+    iam.add_user_to_group(GroupName="Admin", UserName="banana@demoasacode.io")
+    iam.attach_group_policy(GroupName="Viewer", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    iam.put_user_policy(UserName="scott@demoasacode.io", PolicyName="quick-fix", PolicyDocument=json.dumps(document))
+    serial = f"arn:aws:iam::{ACCOUNT}:mfa/melon@demoasacode.io"
+    iam.deactivate_mfa_device(UserName="melon@demoasacode.io", SerialNumber=serial)
+    iam.delete_virtual_mfa_device(SerialNumber=serial)
+    iam.update_account_password_policy(MinimumPasswordLength=8, RequireSymbols=True, RequireNumbers=True, RequireUppercaseCharacters=True,
+                                       RequireLowercaseCharacters=True, AllowUsersToChangePassword=True, MaxPasswordAge=90, PasswordReusePrevention=24)
+    iam.create_access_key(UserName="car@demoasacode.io")
+    account.age_access_key("car@demoasacode.io", days=134, used_days_ago=2)
+    iam.create_user(UserName="contractor@demoasacode.io")
+    iam.create_login_profile(UserName="contractor@demoasacode.io", Password="Summer-2026-Example!")
+    iam.add_user_to_group(GroupName="Developer", UserName="contractor@demoasacode.io")
+    iam.remove_user_from_group(GroupName="DBA-2", UserName="scott@demoasacode.io")
+    account.client("cloudtrail").stop_logging(Name="audit")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
