@@ -37,15 +37,21 @@ class GroupBundle(pulumi.ComponentResource):
         *,
         policy_arns: Mapping[str, pulumi.Input[str]] | None = None,
         user_names: Mapping[str, pulumi.Input[str]] | None = None,
+        empty_group_hook: pulumi.ResourceHook | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``policy_arns`` maps a custom policy name to its Policy resource's ARN output and
         ``user_names`` a user name to its User resource's name output: using the outputs
-        makes the engine create policies and users before attaching or adding them."""
+        makes the engine create policies and users before attaching or adding them.
+        ``empty_group_hook`` (components.cleanup) empties a group before the engine
+        deletes it: the exclusive resources detach nothing when they are destroyed."""
         super().__init__(f"{TYPE_PREFIX}GroupBundle", name, None, opts)
         policy_arns = policy_arns or {}
         user_names = user_names or {}
         child = pulumi.ResourceOptions(parent=self)
+        exclusive = child
+        if empty_group_hook is not None:
+            exclusive = pulumi.ResourceOptions(parent=self, hooks=pulumi.ResourceHookBinding(before_delete=[empty_group_hook]))
         self.groups = {}
         self.memberships: dict[str, aws.iam.GroupMembership] = {}
         self.attachments: dict[str, aws.iam.GroupPolicyAttachmentsExclusive] = {}
@@ -64,9 +70,9 @@ class GroupBundle(pulumi.ComponentResource):
                 f"{group.name}-policies",
                 group_name=resource.name,
                 policy_arns=arns,
-                opts=child,
+                opts=exclusive,
             )
-            aws.iam.GroupPoliciesExclusive(f"{group.name}-inline-policies", group_name=resource.name, policy_names=[], opts=child)
+            aws.iam.GroupPoliciesExclusive(f"{group.name}-inline-policies", group_name=resource.name, policy_names=[], opts=exclusive)
         self.names = [g.name for g in groups]
         self.arns = [r.arn for r in self.groups.values()]
         self.register_outputs({"role": role.name, "groupNames": self.names, "groupArns": self.arns})

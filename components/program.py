@@ -18,6 +18,7 @@ from iam_matrix.desired import DesiredState
 from iam_matrix.problems import MatrixInvalid
 from iam_matrix.settings import PROJECT, Settings, config_schema, settings_from_values
 
+from .cleanup import empty_group_hook
 from .group_bundle import GroupBundle
 from .password_policy import PasswordPolicy
 from .policies import FoundationPolicies
@@ -106,8 +107,9 @@ def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
     groups_by_role: dict[str, list] = {}
     for group in state.groups:
         groups_by_role.setdefault(group.role, []).append(group)
+    hook = empty_group_hook()
     bundles = {
-        role.name: GroupBundle(role.name, role, groups_by_role.get(role.name, []), policy_arns=policies.arns, user_names=user_names)
+        role.name: GroupBundle(role.name, role, groups_by_role.get(role.name, []), policy_arns=policies.arns, user_names=user_names, empty_group_hook=hook)
         for role in state.roles
     }
     password = PasswordPolicy("password-policy", state.password_policy)

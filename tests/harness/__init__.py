@@ -41,7 +41,8 @@ Write a module in this package (or anywhere) and import it before running::
 
 Inputs and outputs use the engine's camelCase property names (``groupName``,
 ``policyArns``). ``ctx`` is the ``MotoAccount``: ``ctx.iam``, ``ctx.client(service)``,
-``ctx.account_id``, ``ctx.region``. Modules named ``tests/harness/*_appliers.py`` are
+``ctx.account_id``, ``ctx.region``. A named ``before_delete`` resource hook of the
+program is emulated with ``@hook(name)`` (see ``iam_appliers.empty_group_before_delete``). Modules named ``tests/harness/*_appliers.py`` are
 imported automatically by ``load_appliers()``; a type without an applier fails the run
 loudly (the harness never pretends to have deployed something).
 """
@@ -53,10 +54,10 @@ import os
 os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # before moto is imported anywhere below
 
 from .account import comparable, expected_account, read_account  # noqa: E402
-from .apply import APPLIERS, INVOKES, Applied, Applier, ApplyError, ApplyMocks, MotoAccount, applier, invoke, load_appliers  # noqa: E402
+from .apply import APPLIERS, HOOKS, INVOKES, Applied, Applier, ApplyError, ApplyMocks, MotoAccount, applier, hook, invoke, load_appliers  # noqa: E402
 from .runtime import ProgramRun, Registration, run_main, run_program, stack_config  # noqa: E402
 
 __all__ = [
-    "APPLIERS", "INVOKES", "Applied", "Applier", "ApplyError", "ApplyMocks", "MotoAccount", "ProgramRun", "Registration",
-    "applier", "comparable", "expected_account", "invoke", "load_appliers", "read_account", "run_main", "run_program", "stack_config",
+    "APPLIERS", "HOOKS", "INVOKES", "Applied", "Applier", "ApplyError", "ApplyMocks", "MotoAccount", "ProgramRun", "Registration",
+    "applier", "comparable", "hook", "expected_account", "invoke", "load_appliers", "read_account", "run_main", "run_program", "stack_config",
 ]

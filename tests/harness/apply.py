@@ -30,6 +30,7 @@ class Applied:
     id: str
     inputs: dict[str, Any]
     outputs: dict[str, Any]
+    before_delete: list[str] = field(default_factory=list)
 
 
 class Applier:
@@ -59,6 +60,7 @@ class Applier:
 
 APPLIERS: dict[str, Applier] = {}
 INVOKES: dict[str, Callable[[MotoAccount, dict[str, Any]], dict[str, Any]]] = {}
+HOOKS: dict[str, Callable[[MotoAccount, Applied], None]] = {}
 
 
 def applier(type_token: str) -> Callable[[type[Applier]], type[Applier]]:
@@ -80,6 +82,17 @@ def invoke(token: str) -> Callable[[Callable], Callable]:
 
     def register(fn: Callable) -> Callable:
         INVOKES[token] = fn
+        return fn
+
+    return register
+
+
+def hook(name: str) -> Callable[[Callable], Callable]:
+    """Function decorator: what a named ``before_delete`` resource hook of the program does,
+    run (like the engine does) before a resource bound to it is deleted."""
+
+    def register(fn: Callable) -> Callable:
+        HOOKS[name] = fn
         return fn
 
     return register
@@ -135,6 +148,48 @@ class MotoAccount:
     def iam(self) -> Any:
         return self.client("iam")
 
+    def wipe_iam(self) -> None:
+        """Back to an empty account (AWS managed policies stay): cheaper than a new
+        emulator, which loads about 1,300 managed policies."""
+        iam = self.iam
+
+        def pages(operation: str, key: str, **kwargs: Any) -> list[Any]:
+            return [item for page in iam.get_paginator(operation).paginate(**kwargs) for item in page[key]]
+
+        for group in pages("list_groups", "Groups"):
+            name = group["GroupName"]
+            for user in pages("get_group", "Users", GroupName=name):
+                iam.remove_user_from_group(GroupName=name, UserName=user["UserName"])
+            for policy in pages("list_attached_group_policies", "AttachedPolicies", GroupName=name):
+                iam.detach_group_policy(GroupName=name, PolicyArn=policy["PolicyArn"])
+            for inline in pages("list_group_policies", "PolicyNames", GroupName=name):
+                iam.delete_group_policy(GroupName=name, PolicyName=inline)
+            iam.delete_group(GroupName=name)
+        for user in pages("list_users", "Users"):
+            name = user["UserName"]
+            for key in pages("list_access_keys", "AccessKeyMetadata", UserName=name):
+                iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
+            for device in pages("list_mfa_devices", "MFADevices", UserName=name):
+                iam.deactivate_mfa_device(UserName=name, SerialNumber=device["SerialNumber"])
+            try:
+                iam.delete_login_profile(UserName=name)
+            except iam.exceptions.NoSuchEntityException:
+                pass
+            for policy in pages("list_attached_user_policies", "AttachedPolicies", UserName=name):
+                iam.detach_user_policy(UserName=name, PolicyArn=policy["PolicyArn"])
+            iam.delete_user(UserName=name)
+        for device in pages("list_virtual_mfa_devices", "VirtualMFADevices"):
+            iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
+        for policy in pages("list_policies", "Policies", Scope="Local"):
+            for version in iam.list_policy_versions(PolicyArn=policy["Arn"])["Versions"]:
+                if not version["IsDefaultVersion"]:
+                    iam.delete_policy_version(PolicyArn=policy["Arn"], VersionId=version["VersionId"])
+            iam.delete_policy(PolicyArn=policy["Arn"])
+        try:
+            iam.delete_account_password_policy()
+        except iam.exceptions.NoSuchEntityException:
+            pass
+
 
 @dataclass
 class Operation:
@@ -166,6 +221,8 @@ class ApplyMocks(pulumi.runtime.Mocks):
         if implementation is None:
             raise ApplyError(f"no applier registered for {args.typ} ({args.name}); add one with @applier({args.typ!r})")
         inputs = dict(args.inputs)
+        registration = self.monitor.registrations.get(urn) if self.monitor is not None else None
+        hooks = list(registration.before_delete) if registration is not None else []
         old = self.state.get(urn)
         if old is not None and old.type != args.typ:
             self._delete(old)
@@ -176,22 +233,22 @@ class ApplyMocks(pulumi.runtime.Mocks):
             old = None
         if old is None:
             resource_id, outputs = implementation.create(self.account, inputs)
-            self.state[urn] = Applied(urn, args.typ, resource_id, inputs, outputs)
+            self.state[urn] = Applied(urn, args.typ, resource_id, inputs, outputs, hooks)
             self.operations.append(Operation("create", urn, args.typ))
             return resource_id, outputs
         live = implementation.refresh(self.account, old)
         if live is None:  # deleted out of band: refresh drops it, up creates it again
             resource_id, outputs = implementation.create(self.account, inputs)
-            self.state[urn] = Applied(urn, args.typ, resource_id, inputs, outputs)
+            self.state[urn] = Applied(urn, args.typ, resource_id, inputs, outputs, hooks)
             self.operations.append(Operation("create", urn, args.typ))
             return resource_id, outputs
         refreshed = Applied(urn, args.typ, old.id, live, old.outputs)
         if _same(live, inputs):
-            self.state[urn] = Applied(urn, args.typ, old.id, inputs, old.outputs)
+            self.state[urn] = Applied(urn, args.typ, old.id, inputs, old.outputs, hooks)
             self.operations.append(Operation("same", urn, args.typ))
             return old.id, old.outputs
         outputs = implementation.update(self.account, refreshed, inputs)
-        self.state[urn] = Applied(urn, args.typ, old.id, inputs, outputs)
+        self.state[urn] = Applied(urn, args.typ, old.id, inputs, outputs, hooks)
         self.operations.append(Operation("update", urn, args.typ))
         return old.id, outputs
 
@@ -217,6 +274,10 @@ class ApplyMocks(pulumi.runtime.Mocks):
         return gone
 
     def _delete(self, old: Applied) -> None:
+        for name in old.before_delete:
+            if name not in HOOKS:
+                raise ApplyError(f"{old.urn} is bound to before_delete hook {name!r}, which the harness does not know; add it with @hook({name!r})")
+            HOOKS[name](self.account, old)
         APPLIERS[old.type].delete(self.account, old)
 
     def ops(self, *kinds: str) -> list[Operation]:

@@ -14,7 +14,9 @@ import hashlib
 import json
 from typing import Any
 
-from .apply import Applied, Applier, ApplyError, MotoAccount, applier, invoke
+from components.cleanup import EMPTY_GROUP_HOOK, empty_group
+
+from .apply import Applied, Applier, ApplyError, MotoAccount, applier, hook, invoke
 
 
 def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
@@ -266,7 +268,10 @@ class UserLoginProfile(Applier):
 
     def create(self, ctx: MotoAccount, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         password = hashlib.sha256(f"{inputs['user']}:{ctx.account_id}".encode()).hexdigest()[:20] + "aA1!"
-        ctx.iam.create_login_profile(UserName=inputs["user"], Password=password, PasswordResetRequired=bool(inputs.get("passwordResetRequired")))
+        reset = bool(inputs.get("passwordResetRequired"))
+        ctx.iam.create_login_profile(UserName=inputs["user"], Password=password, PasswordResetRequired=reset)
+        # moto 5 ignores PasswordResetRequired on create; set it the way IAM would have.
+        ctx.iam.update_login_profile(UserName=inputs["user"], Password=password, PasswordResetRequired=reset)
         outputs = {**inputs, "password": None}
         if inputs.get("pgpKey"):
             # Stands in for the PGP ciphertext: never the password itself.
@@ -343,3 +348,9 @@ def partition(ctx: MotoAccount, args: dict[str, Any]) -> dict[str, Any]:
 @invoke("aws:index/getRegion:getRegion")
 def region(ctx: MotoAccount, args: dict[str, Any]) -> dict[str, Any]:
     return {"name": ctx.region, "region": ctx.region, "id": ctx.region, "endpoint": f"ec2.{ctx.region}.amazonaws.com", "description": ctx.region}
+
+
+@hook(EMPTY_GROUP_HOOK)
+def empty_group_before_delete(ctx: MotoAccount, old: Applied) -> None:
+    """The program's hook, with the harness's client instead of one built from config."""
+    empty_group(ctx.iam, old.inputs["groupName"])

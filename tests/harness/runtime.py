@@ -37,6 +37,7 @@ class Registration:
     dependencies: list[str]
     inputs: dict[str, Any]
     order: int
+    before_delete: list[str] = field(default_factory=list)
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -57,7 +58,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 pulumi_mocks._ensure_event_loop()
                 inputs = rpc.deserialize_properties(request.object)
                 self.registrations[urn] = Registration(
-                    urn, request.type, request.name, bool(request.custom), request.parent, sorted(request.dependencies), dict(inputs), len(self.registrations)
+                    urn, request.type, request.name, bool(request.custom), request.parent, sorted(request.dependencies), dict(inputs), len(self.registrations),
+                    list(request.hooks.before_delete) if request.HasField("hooks") else [],
                 )
             self.current_urn = urn
             try:

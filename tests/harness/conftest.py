@@ -1,0 +1,31 @@
+"""Fixtures: a project copy per test and an emulated account per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.harness import MotoAccount
+from tests.harness.project import Project
+
+ACCOUNT = "111111111111"  # the dev stack's aws:allowedAccountIds
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project.copy(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def _emulator() -> Iterator[MotoAccount]:
+    with MotoAccount(ACCOUNT, "ap-northeast-2") as emulated:
+        yield emulated
+
+
+@pytest.fixture
+def account(_emulator: MotoAccount) -> Iterator[MotoAccount]:
+    """An empty account per test (one emulator per session: it takes seconds to start)."""
+    _emulator.wipe_iam()
+    yield _emulator
