@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -220,6 +220,7 @@ def mfa_findings(desired: DesiredState, snapshot: Snapshot) -> list[Finding]:
     active = mfa_active(snapshot)
     required = {u.name for u in desired.users if u.mfa_required}
     reported: set[str] = set()
+    existing = {u["UserName"] for u in snapshot.users}  # the report can list users deleted since it was made
     for user in snapshot.users:
         name = user["UserName"]
         if name in required and not active.get(name, False):
@@ -228,7 +229,7 @@ def mfa_findings(desired: DesiredState, snapshot: Snapshot) -> list[Finding]:
                                f"have {name} enrol a virtual MFA device named {name} (IAM > Users > Security credentials)"))
     for row in snapshot.credential_report:
         name = row.get("user", "")
-        if name == ROOT_ROW or name in reported or snapshot.user(name) is None:
+        if name == ROOT_ROW or name in reported or name not in existing:
             continue
         if row.get("password_enabled") == "true" and not active.get(name, False):
             out.append(Finding("console-mfa-missing", f"user/{name}", f"{name} can sign in to the console with a password but has no MFA device",
@@ -428,6 +429,7 @@ class Grid:
     users: list[tuple[str, str]]  # (name, "ok" | "missing" | "unexpected")
     groups: list[tuple[str, str]]
     cells: dict[tuple[str, str], str]  # (user, group) -> "expected" | "missing" | "unexpected"
+    mfa: dict[str, str] = field(default_factory=dict)  # user -> "active" | "missing" (marked MFA or console password, none) | "none"
 
 
 def membership_grid(desired: DesiredState, snapshot: Snapshot) -> Grid:
@@ -449,4 +451,7 @@ def membership_grid(desired: DesiredState, snapshot: Snapshot) -> Grid:
                 cells[(user, group)] = "missing"
             elif actual:
                 cells[(user, group)] = "unexpected"
-    return Grid(users, groups, cells)
+    active = mfa_active(snapshot)
+    required = {u.name for u in desired.users if u.mfa_required} | {r["user"] for r in snapshot.credential_report if r.get("password_enabled") == "true"}
+    mfa = {user: "active" if active.get(user) else "missing" if user in required else "none" for user, state in users if state != "missing"}
+    return Grid(users, groups, cells, mfa)

@@ -109,6 +109,8 @@ th{background:#f0f3f6;font-weight:600}
 .grid-wrap{overflow-x:auto}
 .grid td.cell{text-align:center;width:64px;font-weight:700}
 .grid th.group{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;font-size:12px}
+.mfa-active{color:#116329}.mfa-missing{background:#ffd8d3;color:#a40e26}.mfa-none{color:#57606a}
+.findings td:nth-child(2) code,.findings td:nth-child(4) code{white-space:nowrap}
 .expected{background:#dafbe1;color:#116329}.missing{background:#fff1c2;color:#7d4e00}.unexpected{background:#ffd8d3;color:#a40e26}
 tr.row-missing th{background:#fff1c2}tr.row-unexpected th{background:#ffd8d3}
 th.group.col-missing{background:#fff1c2}th.group.col-unexpected{background:#ffd8d3}
@@ -119,6 +121,7 @@ footer{color:#57606a;margin-top:24px;font-size:12px}
 """
 
 _MARK = {"expected": "✓", "missing": "−", "unexpected": "+"}
+_MFA = {"active": "on", "missing": "off", "none": "off"}
 
 
 def render_html(result: AuditResult) -> str:
@@ -131,19 +134,20 @@ def render_html(result: AuditResult) -> str:
     out.append('<div class="cards">' + "".join(f'<div class="card{" sev-" + sev if s["by_severity"][sev] else ""}"><b>{s["by_severity"][sev]}</b>{sev}</div>' for sev in SEVERITIES) + "</div>")
     grid = result.grid
     out.append("<h2>Users × groups</h2>")
-    out.append('<p class="legend"><span class="expected">✓ expected</span><span class="missing">− missing (in the matrix, not in the account)</span><span class="unexpected">+ unexpected (in the account, not in the matrix)</span></p>')
+    out.append('<p class="legend"><span class="expected">✓ expected</span><span class="missing">− missing (in the matrix, not in the account)</span><span class="unexpected">+ unexpected (in the account, not in the matrix)</span><span class="mfa-missing">MFA off for a user marked MFA or with a console password</span></p>')
     out.append('<div class="grid-wrap"><table class="grid"><thead><tr><th>user</th>')
     for group, state in grid.groups:
         label = group + (" (missing)" if state == "missing" else " (unexpected)" if state == "unexpected" else "")
         out.append(f'<th class="group col-{state}">{e(label)}</th>')
-    out.append("</tr></thead><tbody>")
+    out.append('<th class="group">MFA</th></tr></thead><tbody>')
     for user, state in grid.users:
         label = user + (" (missing)" if state == "missing" else " (not in matrix)" if state == "unexpected" else "")
         out.append(f'<tr class="row-{state}"><th>{e(label)}</th>')
         for group, _ in grid.groups:
             cell = grid.cells.get((user, group))
             out.append(f'<td class="cell {cell}" title="{e(cell)}">{_MARK[cell]}</td>' if cell else '<td class="cell"></td>')
-        out.append("</tr>")
+        mfa = grid.mfa.get(user, "")
+        out.append(f'<td class="cell mfa-{mfa}" title="MFA {mfa}">{_MFA.get(mfa, "")}</td></tr>')
     out.append("</tbody></table></div>")
     out.append(f"<h2>Findings ({len(result.findings)})</h2>")
     if result.findings:
