@@ -239,6 +239,8 @@ def mfa_findings(desired: DesiredState, snapshot: Snapshot) -> list[Finding]:
         device_name = device.get("SerialNumber", "").rsplit("/", 1)[-1]
         if user and device.get("EnableDate") and device_name != user:
             out.append(Finding("mfa-device-name", f"user/{user}", f"MFA device {device_name} of {user} is not named after the user", "name virtual MFA devices after their user when they are next replaced"))
+    if "virtual-mfa-devices" in snapshot.unavailable:  # MFA status still comes from the credential report
+        out.append(could_not_check("virtual-mfa-devices", snapshot.unavailable["virtual-mfa-devices"], ["mfa-device-name"]))
     root = snapshot.report_row(ROOT_ROW)
     if root is None:
         if snapshot.credential_report or snapshot.users:

@@ -193,6 +193,11 @@ def test_command_bad_input_exits_2(aws_env: dict[str, Any], project: Path, tmp_p
     assert main(["audit", "--project-dir", str(project), "--users", str(broken), "--policies", str(project / "matrix" / "policies.csv")]) == 2
 
 
+def test_command_unknown_profile_exits_2(aws_env: dict[str, Any], project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "--project-dir", str(project), "--profile", "no-such-profile"]) == 2
+    assert "no-such-profile" in capsys.readouterr().err
+
+
 def test_command_unreachable_exits_3(aws_env: dict[str, Any], project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # discard port: nothing listens
     assert main(["audit", "--project-dir", str(project)]) == 3
@@ -232,6 +237,7 @@ def test_core_call_denied_exits_3_naming_the_action(seed_account: Account, proje
     ("cloudtrail.DescribeTrails", "cloudtrail", "cloudtrail:DescribeTrails"),
     ("config-service.DescribeConfigurationRecorders", "config", "config:DescribeConfigurationRecorders"),
     ("iam.GetAccountPasswordPolicy", "password-policy", "iam:GetAccountPasswordPolicy"),
+    ("iam.ListVirtualMFADevices", "virtual-mfa-devices", "iam:ListVirtualMFADevices"),
 ])
 def test_optional_service_denied_is_could_not_check(seed_account: Account, event: str, part: str, action: str) -> None:
     deny(seed_account.session, event)
