@@ -67,3 +67,21 @@ def registered_types(overrides: Mapping[str, Any] | None = None) -> set[str]:
     _sync_await(run_pulumi_func(program))
     _sync_await(wait_for_rpcs())
     return mocks.types
+
+
+def main() -> None:
+    """``python -m tests.deploy.program_types '[{}, {"consoleAccess": true}]'``: the union of
+    the types registered for each variant, as JSON (run in its own process so the Pulumi
+    runtime's global state never leaks into other tests)."""
+    import sys
+    import warnings
+
+    warnings.simplefilter("ignore")
+    types: set[str] = set()
+    for variant in json.loads(sys.argv[1]):
+        types |= registered_types(variant)
+    print(json.dumps(sorted(types)))
+
+
+if __name__ == "__main__":
+    main()
