@@ -15,11 +15,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from iam_matrix.compiler import compile_state
 from iam_matrix.desired import DesiredState
 from iam_matrix.problems import MatrixInvalid, Problems
 from iam_matrix.settings import PROJECT, Settings
@@ -510,3 +512,34 @@ class AuditBaseline(pulumi.ComponentResource):
             "analyzerArn": self.analyzer_arn,
         }
         return {key: value for key, value in values.items() if value is not None}
+
+
+def deploy_from_stack(project_dir: Path) -> AuditBaseline | None:
+    """The program's AuditBaseline step: nothing unless the stack sets ``auditBaseline``.
+
+    Called before ``components.program.main`` so that an invalid ``audit*`` value stops the
+    program before any resource is registered. Config or matrix errors are left to ``main``,
+    which reports them all; this step then registers nothing.
+    """
+    from .common import resource_tags
+    from .program import load_settings
+
+    try:
+        settings = load_settings(project_dir)
+    except MatrixInvalid:
+        return None  # main() reports every config problem
+    try:
+        options = AuditOptions.from_settings(settings)
+    except MatrixInvalid as invalid:
+        for problem in invalid.problems:
+            pulumi.log.error(str(problem))
+        raise pulumi.RunError(f"{len(invalid.problems)} error(s) in the audit* stack config; nothing was deployed") from None
+    if not options.enabled:
+        return None
+    try:
+        state = compile_state(settings)
+    except MatrixInvalid:
+        return None  # main() reports the matrix problems and stops the program
+    component = AuditBaseline("audit", state, options, tags=resource_tags(state.stack, settings.config_file, state.tags))
+    pulumi.export("auditBaseline", component.outputs())
+    return component

@@ -1,0 +1,98 @@
+"""The whole program (``__main__.py``) with the AuditBaseline switched on, applied to an
+emulated account by the apply harness, then judged by the audit command's own checks.
+
+Shows the wiring: ``iam-matrix:auditBaseline`` turns the component on next to the IAM
+components without changing what they deploy, its outputs are exported, a bad ``audit*``
+value stops the program before anything is registered, and the audit then finds CloudTrail
+and Config present (Access Analyzer: "could not check", since moto has none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pulumi
+import pytest
+from pulumi.runtime import settings as pulumi_settings
+
+from iam_matrix.audit.command import audit
+from iam_matrix.audit.gather import gather
+from tests.harness import ApplyMocks, MotoAccount, comparable, expected_account, load_appliers, read_account, run_main
+from tests.harness.project import Project
+
+load_appliers()
+
+ACCOUNT = "111111111111"  # the dev stack's aws:allowedAccountIds
+COMPONENT = "iam-matrix:index:AuditBaseline"
+
+
+class Mocks(ApplyMocks):
+    """``call`` answers with a dict, as pulumi 3.272's MockMonitor expects (see test_apply_moto)."""
+
+    def call(self, args):  # type: ignore[override]
+        answer = super().call(args)
+        return answer[0] if isinstance(answer, tuple) else answer
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project.copy(tmp_path / "project")
+
+
+@pytest.fixture
+def account() -> Iterator[MotoAccount]:
+    with MotoAccount(ACCOUNT, "ap-northeast-2") as emulated:
+        yield emulated
+
+
+def fresh_stack() -> None:
+    """Forget the previous run's root Stack: pulumi keeps it in a ContextVar, which the harness
+    (``SETTINGS.root_resource = None``) does not reset, so its exports would carry over."""
+    pulumi_settings.ROOT.set(None)
+
+
+def up(project: Project, mocks: ApplyMocks, **kwargs):
+    fresh_stack()
+    mocks.begin_run()
+    run = run_main(project.root, mocks, **kwargs)
+    mocks.finish_run()
+    return run
+
+
+def test_program_deploys_the_baseline_next_to_the_iam_matrix_and_the_audit_finds_it(project, account):
+    project.set_config(auditBaseline=True, auditAccessAnalyzer=False, auditKmsKey=True)
+    run = up(project, Mocks(account))
+
+    assert len(run.of_type(COMPONENT)) == 1
+    exported = run.exports["auditBaseline"]
+    assert exported["trailName"] == "iam-matrix-dev" and len(exported["configRuleNames"]) == 11
+    assert exported["trailArn"] == f"arn:aws:cloudtrail:ap-northeast-2:{ACCOUNT}:trail/iam-matrix-dev"
+    # The IAM side is exactly what it is without the baseline.
+    assert comparable(read_account(account.iam)) == expected_account(project.state(), account.account_id)
+    tags = run.of_type("aws:cloudtrail/trail:Trail")[0].inputs["tags"]
+    assert tags == {"Owner": "platform-team", "CostCenter": "security", "managed-by": "iam-matrix", "stack": "dev", "source": "Pulumi.dev.yaml"}
+
+    session = boto3.Session(region_name=account.region, aws_access_key_id="testing", aws_secret_access_key="testing")
+    result = audit(project.state(), gather(session, sleep=lambda _: None))
+    parts = ("cloudtrail", "config", "access-analyzer")
+    logging = sorted((f.check, f.resource) for f in result.findings if f.area == "logging" or (f.check == "could-not-check" and f.resource in parts))
+    assert logging == [("could-not-check", "access-analyzer")]
+
+
+def test_baseline_off_registers_nothing_of_it(project, account):
+    run = up(project, Mocks(account))
+    assert run.of_type(COMPONENT) == [] and "auditBaseline" not in run.exports
+    assert account.client("cloudtrail").describe_trails()["trailList"] == []
+
+
+def test_a_bad_audit_value_stops_the_program_before_any_resource(project, account):
+    project.set_config(auditBaseline=True, auditConfig="sometimes")
+    mocks = Mocks(account)
+    fresh_stack()
+    mocks.begin_run()
+    run = run_main(project.root, mocks, raise_errors=False)
+    assert isinstance(run.error, pulumi.RunError)
+    assert run.registrations == {}
+    assert any("auditConfig" in message and "sometimes" in message for message in run.errors())
