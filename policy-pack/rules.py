@@ -53,10 +53,11 @@ CIS_PASSWORD_MINIMUMS: Mapping[str, Any] = {
 }
 
 # Resources that put a policy inside a user or group (inline), or on a user directly.
+# Roles are out of scope: the matrix gives people access, and the audit baseline's
+# service role for CloudTrail -> CloudWatch Logs carries an inline delivery policy.
 INLINE_POLICY_TYPES = {
     "aws:iam/groupPolicy:GroupPolicy": "an inline policy on a group",
     "aws:iam/userPolicy:UserPolicy": "an inline policy on a user",
-    "aws:iam/rolePolicy:RolePolicy": "an inline policy on a role",
 }
 USER_ATTACHMENT_TYPES = {
     "aws:iam/userPolicyAttachment:UserPolicyAttachment": "a managed policy attached to a user",
@@ -71,6 +72,11 @@ EXCLUSIVE_LIST_TYPES = {
 
 def is_unknown(value: Any) -> bool:
     return isinstance(value, str) and value in UNKNOWN_VALUES
+
+
+def _number(value: Any) -> float | None:
+    """Numbers arrive as floats (the engine's wire format is a protobuf Struct)."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 @dataclass
@@ -155,11 +161,17 @@ def password_policy_cis(resource_type: str, props: Mapping[str, Any], minimums: 
             if wanted and value is not True:
                 problems.append(f"{key} must be true (CIS)")
         elif key == "maxPasswordAge":
-            if not isinstance(value, int) or not 0 < value <= wanted:
-                problems.append(f"{key} is {value}; CIS asks for passwords to expire within {wanted} days")
-        elif not isinstance(value, int) or value < wanted:
-            problems.append(f"{key} is {value}; CIS asks for at least {wanted}")
+            number = _number(value)
+            if number is None or not 0 < number <= wanted:
+                problems.append(f"{key} is {_show(value)}; CIS asks for passwords to expire within {wanted} days")
+        elif (number := _number(value)) is None or number < wanted:
+            problems.append(f"{key} is {_show(value)}; CIS asks for at least {wanted}")
     return problems
+
+
+def _show(value: Any) -> str:
+    number = _number(value)
+    return "not set" if value is None else str(int(number)) if number is not None and number.is_integer() else str(value)
 
 
 # --- stack rules -------------------------------------------------------------------

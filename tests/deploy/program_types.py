@@ -29,11 +29,16 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def __init__(self) -> None:
         self.types: set[str] = set()
+        self.resources: list[dict[str, Any]] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.types.add(args.typ)
+        self.resources.append({"type": args.typ, "name": args.name, "props": dict(args.inputs)})
         outputs = dict(args.inputs)
         outputs.setdefault("name", args.name)
+        kind = {"aws:iam/policy:Policy": "policy", "aws:iam/group:Group": "group", "aws:iam/user:User": "user"}.get(args.typ)
+        if kind:
+            outputs.setdefault("arn", f"arn:aws:iam::{ACCOUNT}:{kind}{outputs.get('path') or '/'}{outputs['name']}")
         outputs.setdefault("arn", f"arn:aws:mock::{ACCOUNT}:{args.typ.split(':')[-1].lower()}/{args.name}")
         return f"{args.name}-id", outputs
 
@@ -51,6 +56,11 @@ def stack_config(overrides: Mapping[str, Any]) -> dict[str, str]:
 
 def registered_types(overrides: Mapping[str, Any] | None = None) -> set[str]:
     """Custom resource types ``__main__.py`` registers for the dev stack with ``overrides``."""
+    return run_program(overrides).types
+
+
+def run_program(overrides: Mapping[str, Any] | None = None) -> RecordingMocks:
+    """Run ``__main__.py`` for the dev stack with ``overrides``; the mocks hold what it registered."""
     mocks = RecordingMocks()
     pulumi_settings.SETTINGS.root_resource = None
     pulumi.runtime.set_all_config(stack_config(overrides or {}))
@@ -66,19 +76,24 @@ def registered_types(overrides: Mapping[str, Any] | None = None) -> set[str]:
 
     _sync_await(run_pulumi_func(program))
     _sync_await(wait_for_rpcs())
-    return mocks.types
+    return mocks
 
 
 def main() -> None:
     """``python -m tests.deploy.program_types '[{}, {"consoleAccess": true}]'``: the union of
     the types registered for each variant, as JSON (run in its own process so the Pulumi
-    runtime's global state never leaks into other tests)."""
+    runtime's global state never leaks into other tests). With ``--resources``: the
+    resources of the first variant (type, name, input properties as the engine names them)."""
     import sys
     import warnings
 
     warnings.simplefilter("ignore")
+    variants = json.loads(sys.argv[1])
+    if "--resources" in sys.argv:
+        print(json.dumps(run_program(variants[0]).resources, default=str))
+        return
     types: set[str] = set()
-    for variant in json.loads(sys.argv[1]):
+    for variant in variants:
         types |= registered_types(variant)
     print(json.dumps(sorted(types)))
 

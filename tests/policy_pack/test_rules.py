@@ -95,7 +95,6 @@ def test_unknown_customer_policy_arns_are_recovered_from_their_policy_resources(
     [
         ("aws:iam/groupPolicy:GroupPolicy", {"group": "Admin", "policy": "{}"}, "an inline policy on a group is not allowed"),
         ("aws:iam/userPolicy:UserPolicy", {"user": "a", "policy": "{}"}, "an inline policy on a user is not allowed"),
-        ("aws:iam/rolePolicy:RolePolicy", {"role": "a", "policy": "{}"}, "an inline policy on a role is not allowed"),
         ("aws:iam/userPolicyAttachment:UserPolicyAttachment", {"user": "a", "policyArn": READ}, "a managed policy attached to a user is not allowed"),
         ("aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive", {"userName": "a", "policyArns": [READ]}, "managed policies attached to a user are not allowed"),
         ("aws:iam/groupPoliciesExclusive:GroupPoliciesExclusive", {"groupName": "a", "policyNames": ["x"]}, "inline policies on a group are not allowed"),
@@ -112,6 +111,7 @@ def test_allowed_shapes_pass_the_inline_rule() -> None:
     assert rules.no_inline_or_user_policies("aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive", {"userName": "a", "policyArns": []}) == []
     assert rules.no_inline_or_user_policies("aws:iam/policyAttachment:PolicyAttachment", {"groups": ["Admin"], "users": [], "policyArn": READ}) == []
     assert rules.no_inline_or_user_policies(rules.GROUP_ATTACHMENTS_EXCLUSIVE, {"groupName": "Admin", "policyArns": [ADMIN]}) == []
+    assert rules.no_inline_or_user_policies("aws:iam/rolePolicy:RolePolicy", {"role": "trail-logs", "policy": "{}"}) == []  # service roles are out of scope
 
 
 def test_no_customer_policy_allows_star_on_star() -> None:
@@ -147,8 +147,12 @@ def test_password_policy_at_cis_level() -> None:
         "maxPasswordAge is 0; CIS asks for passwords to expire within 90 days",
         "requireSymbols must be true (CIS)",
     ]
-    missing = {k: v for k, v in CIS.items() if k != "requireNumbers"}
-    assert rules.password_policy_cis(rules.PASSWORD_POLICY, missing) == ["requireNumbers must be true (CIS)"]
+    missing = {k: v for k, v in CIS.items() if k not in ("requireNumbers", "maxPasswordAge")}
+    assert rules.password_policy_cis(rules.PASSWORD_POLICY, missing) == ["maxPasswordAge is not set; CIS asks for passwords to expire within 90 days", "requireNumbers must be true (CIS)"]
+    # The engine sends numbers as floats (protobuf Struct).
+    wire = {**CIS, "minimumPasswordLength": 14.0, "passwordReusePrevention": 24.0, "maxPasswordAge": 90.0}
+    assert rules.password_policy_cis(rules.PASSWORD_POLICY, wire) == []
+    assert rules.password_policy_cis(rules.PASSWORD_POLICY, {**wire, "minimumPasswordLength": 12.0}) == ["minimumPasswordLength is 12; CIS asks for at least 14"]
     assert rules.password_policy_cis(rules.GROUP, {}) == []
 
 

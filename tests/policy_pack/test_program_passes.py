@@ -1,0 +1,52 @@
+"""The guardrails on what the real program registers (under mocks, dev stack): property
+names and shapes are the engine's (camelCase, numbers as floats), so this is the check
+that the rules read the program's actual inputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.policy_pack.pack import rules
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def resources() -> list:
+    if not (ROOT / "__main__.py").is_file() or not (ROOT / "components" / "program.py").is_file():
+        pytest.skip("the Pulumi program (__main__.py, components/program.py) is not in this checkout")
+    done = subprocess.run([sys.executable, "-m", "tests.deploy.program_types", "[{}]", "--resources"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    registered = json.loads(done.stdout.strip().splitlines()[-1])
+    return [rules.Resource(r["type"], r["name"], r["props"], urn=f"urn:{r['type']}::{r['name']}") for r in registered]
+
+
+def test_the_example_stack_passes_every_guardrail(resources: list) -> None:
+    assert {r.type for r in resources} >= {rules.GROUP, rules.GROUP_ATTACHMENTS_EXCLUSIVE, rules.POLICY, rules.PASSWORD_POLICY, rules.GROUP_MEMBERSHIP}
+    assert rules.admin_only_in_admin_roles(resources, ["Admin"]) == []
+    assert rules.guardrails_in_every_role(resources) == []
+    assert rules.password_policy_present(resources) == []
+    for resource in resources:
+        assert rules.no_inline_or_user_policies(resource.type, resource.props) == [], resource.name
+        assert rules.no_star_on_star_policy(resource.type, resource.props) == [], resource.name
+        assert rules.password_policy_cis(resource.type, resource.props) == [], resource.name
+
+
+def test_the_guardrails_see_the_program_bundles(resources: list) -> None:
+    groups = rules.group_names(resources)
+    assert {"Developer", "Developer-2", "Developer-3"} <= groups
+    assert rules.role_of("Developer-3", groups) == "Developer"
+    # Without Admin in adminRoles the Admin group is flagged - and only it.
+    assert [urn for _, urn in rules.admin_only_in_admin_roles(resources, [])] == ["urn:aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive::Admin-policies"]
+    # Dropping MFAForcePolicy from Viewer's first group is caught.
+    edited = [
+        rules.Resource(r.type, r.name, {**r.props, "policyArns": [a for a in r.props["policyArns"] if not a.endswith("/MFAForcePolicy")]}, r.urn)
+        if r.type == rules.GROUP_ATTACHMENTS_EXCLUSIVE and r.props["groupName"] == "Viewer" else r
+        for r in resources
+    ]
+    assert [m for m, _ in rules.guardrails_in_every_role(edited)] == ["role Viewer: its first group Viewer lacks MFAForcePolicy (guardrails must sit in the first group of every role's bundle)"]
