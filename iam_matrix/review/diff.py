@@ -74,6 +74,7 @@ class UserChange:
     policies_lost: tuple[str, ...] = ()
     mfa_before: bool | None = None  # set only when the MFA requirement changed
     mfa_after: bool | None = None
+    via_roles: tuple[str, ...] = ()  # roles the user kept whose policies changed
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,7 @@ def diff_revisions(base: Revision, head: Revision) -> AccessDiff:
             policies_lost=_sorted(set(eff_before) - set(eff_after)),
             mfa_before=before.mfa_required if before.mfa_required != after.mfa_required else None,
             mfa_after=after.mfa_required if before.mfa_required != after.mfa_required else None,
+            via_roles=_sorted(r for r in set(before.roles) & set(after.roles) if old.role_policies.get(r) != new.role_policies.get(r)),
         )
         if change.roles_gained or change.roles_lost or change.policies_gained or change.policies_lost or change.mfa_before is not None:
             users_changed.append(change)

@@ -85,13 +85,14 @@ def markdown(diff: AccessDiff) -> str:
             if user.policies:
                 out.append(f"  - effective policies: {_list(user.policies)}")
         for user in diff.users_removed:
-            out.append(f"- :heavy_minus_sign: **{user.name}** removed (had roles {_list(tuple(map(code, user.roles))) or 'none'})")
+            had = f"had roles {_list(tuple(map(code, user.roles)))}" if user.roles else "had no role"
+            out.append(f"- :heavy_minus_sign: **{user.name}** removed ({had})")
         for change in diff.users_changed:
             lines = _user_lines(change, code)
             if change.roles_gained or change.roles_lost or change.mfa_before is not None:
                 out.append(f"- **{change.name}** {lines.pop(0)}")
             else:
-                out.append(f"- **{change.name}** (through a change to their roles)")
+                out.append(f"- **{change.name}** (through a change to role {_list(tuple(map(code, change.via_roles)))})")
             out += [f"  - {line}" for line in lines]
         out.append("")
     if diff.roles:
@@ -138,9 +139,9 @@ def text(diff: AccessDiff) -> str:
             if user.policies:
                 out.append(f"      effective policies: {_list(user.policies)}")
         for user in diff.users_removed:
-            out.append(f"  - {user.name} (had roles {_list(user.roles) or 'none'})")
+            out.append(f"  - {user.name} ({'had roles ' + _list(user.roles) if user.roles else 'had no role'})")
         for change in diff.users_changed:
-            out.append(f"  ~ {change.name}")
+            out.append(f"  ~ {change.name}" + (f" (through role {_list(change.via_roles)})" if change.via_roles and not (change.roles_gained or change.roles_lost) else ""))
             out += [f"      {line}" for line in _user_lines(change, str)]
     if diff.roles:
         out.append("\nRoles")

@@ -61,6 +61,7 @@ def test_csv_change_names_exactly_what_changed(repo: GitProject) -> None:
     assert changed["banana@demoasacode.io"].policies_gained == changed["banana@demoasacode.io"].policies_lost == ()
     for name in ("car@demoasacode.io", "devapple@demoasacode.io", "symple@demoasacode.io"):
         assert changed[name].policies_lost == ("AmazonRoute53ReadOnlyAccess",) and not changed[name].policies_gained and not changed[name].roles_gained
+        assert changed[name].via_roles == ("Developer",)
     assert [(r.name, r.status, r.policies_added, r.policies_removed) for r in diff.roles] == [("Developer", "changed", (), ("AmazonRoute53ReadOnlyAccess",))]
     assert [(b.role, b.kind, b.groups_before, b.groups_after) for b in diff.bundles] == [("Developer", "merged", ("Developer", "Developer-2", "Developer-3"), ("Developer", "Developer-2"))]
     assert [(d.name, d.status) for d in diff.documents] == [("DenyIPAddressPolicy", "changed")]
@@ -78,6 +79,8 @@ def test_markdown_comment_puts_escalations_first(repo: GitProject, capsys) -> No
     assert headings[1:] == ["#### Users", "#### Roles", "#### Bundles (groups per role)", "#### Policy documents", "#### Settings"]
     assert "- **administrator access**: lamp@demoasacode.io gains AdministratorAccess (via role Admin)" in out
     assert "```diff" in out
+    assert "- **car@demoasacode.io** (through a change to role `Developer`)\n  - loses AmazonRoute53ReadOnlyAccess" in out
+    assert "- :heavy_minus_sign: **tiger@demoasacode.io** removed (had no role)" in out
 
 
 def test_head_defaults_to_the_working_tree(repo: GitProject, capsys) -> None:
