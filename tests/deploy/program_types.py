@@ -42,9 +42,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         outputs.setdefault("arn", f"arn:aws:mock::{ACCOUNT}:{args.typ.split(':')[-1].lower()}/{args.name}")
         return f"{args.name}-id", outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/ci", "userId": "AIDA", "id": ACCOUNT,
-                "partition": "aws", "dnsSuffix": "amazonaws.com", "region": "ap-northeast-2", "name": "ap-northeast-2"}, None
+                "partition": "aws", "dnsSuffix": "amazonaws.com", "region": "ap-northeast-2", "name": "ap-northeast-2"}
 
 
 def stack_config(overrides: Mapping[str, Any]) -> dict[str, str]:
@@ -80,8 +80,8 @@ def run_program(overrides: Mapping[str, Any] | None = None) -> RecordingMocks:
 
 
 def main() -> None:
-    """``python -m tests.deploy.program_types '[{}, {"consoleAccess": true}]'``: the union of
-    the types registered for each variant, as JSON (run in its own process so the Pulumi
+    """``python -m tests.deploy.program_types '[{}, {"consoleAccess": true}]'``: the types
+    registered for each variant (a JSON list of lists) (run in its own process so the Pulumi
     runtime's global state never leaks into other tests). With ``--resources``: the
     resources of the first variant (type, name, input properties as the engine names them)."""
     import sys
@@ -92,10 +92,7 @@ def main() -> None:
     if "--resources" in sys.argv:
         print(json.dumps(run_program(variants[0]).resources, default=str))
         return
-    types: set[str] = set()
-    for variant in variants:
-        types |= registered_types(variant)
-    print(json.dumps(sorted(types)))
+    print(json.dumps([sorted(registered_types(variant)) for variant in variants]))
 
 
 if __name__ == "__main__":
