@@ -106,7 +106,7 @@ def run_once(project_dir: Path, profile: cProfile.Profile | None = None) -> dict
             timings["compile"] += time.perf_counter() - start
 
     program.compile_or_stop = timed
-    pulumi_settings.SETTINGS.root_resource = None
+    pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh stack: exports must not leak between runs
     pulumi.runtime.set_all_config(config_of(project_dir))
     mocks = Mocks()
     monitor = pulumi.runtime.mocks.MockMonitor(mocks)

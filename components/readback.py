@@ -1,4 +1,8 @@
-"""Read an IAM account back in the shape of the desired state, to compare them exactly."""
+"""Read an IAM account back in the shape of the desired state, to compare them exactly.
+
+Used by the apply harness's tests and by ``scripts/sandbox.py`` after a real ``pulumi up``
+against the emulator. Only boto3 calls through paginators; no Pulumi.
+"""
 
 from __future__ import annotations
 
@@ -76,4 +80,22 @@ def comparable(live: dict[str, Any]) -> dict[str, Any]:
     out["users"] = {name: {"path": u["path"]} for name, u in live["users"].items()}
     if live["password_policy"] is not None:
         out["password_policy"] = {api: live["password_policy"].get(api) for api in _PASSWORD_API.values()}
+    return out
+
+
+def differences(live: dict[str, Any], expected: dict[str, Any]) -> list[str]:
+    """Human-readable differences between ``comparable(live)`` and ``expected``."""
+    out: list[str] = []
+    for section in ("groups", "users", "policies"):
+        have, want = live[section], expected[section]
+        for name in sorted(set(want) - set(have)):
+            out.append(f"{section}: {name} is missing")
+        for name in sorted(set(have) - set(want)):
+            out.append(f"{section}: {name} should not exist")
+        for name in sorted(set(have) & set(want)):
+            for key in sorted(set(have[name]) | set(want[name])):
+                if have[name].get(key) != want[name].get(key):
+                    out.append(f"{section}: {name} {key} is {have[name].get(key)!r}, expected {want[name].get(key)!r}")
+    if live["password_policy"] != expected["password_policy"]:
+        out.append(f"password policy is {live['password_policy']!r}, expected {expected['password_policy']!r}")
     return out

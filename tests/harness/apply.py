@@ -111,20 +111,28 @@ def load_appliers() -> list[str]:
 class MotoAccount:
     """An emulated AWS account (moto, in process) that the appliers write to."""
 
-    def __init__(self, account_id: str = DEFAULT_ACCOUNT, region: str = "us-east-1") -> None:
+    def __init__(self, account_id: str = DEFAULT_ACCOUNT, region: str = "us-east-1", endpoint_url: str | None = None) -> None:
+        """With ``endpoint_url`` the account is a running moto server instead (the
+        sandbox's emulator); ``account_id`` is then whatever the server uses."""
         self.account_id = account_id
         self.region = region
+        self.endpoint_url = endpoint_url
         self._mock = mock_aws(config={"iam": {"load_aws_managed_policies": True}, "core": {"reset_boto3_session": True}})
         self._clients: dict[str, Any] = {}
         self._previous_account: str | None = None
 
     def start(self) -> MotoAccount:
+        if self.endpoint_url:
+            self.account_id = self.client("sts").get_caller_identity()["Account"]
+            return self
         self._previous_account = os.environ.get("MOTO_ACCOUNT_ID")
         os.environ["MOTO_ACCOUNT_ID"] = self.account_id
         self._mock.start()
         return self
 
     def stop(self) -> None:
+        if self.endpoint_url:
+            return
         self._mock.stop()
         if self._previous_account is None:
             os.environ.pop("MOTO_ACCOUNT_ID", None)
@@ -140,7 +148,7 @@ class MotoAccount:
     def client(self, service: str) -> Any:
         if service not in self._clients:
             self._clients[service] = boto3.client(
-                service, region_name=self.region, aws_access_key_id="testing", aws_secret_access_key="testing"
+                service, region_name=self.region, aws_access_key_id="testing", aws_secret_access_key="testing", endpoint_url=self.endpoint_url
             )
         return self._clients[service]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import runpy
 import threading
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = "iam-matrix"
+MAIN = REPO / "__main__.py"
 
 
 @dataclass
@@ -134,7 +134,7 @@ def run_program(
     raise_errors: bool = True,
 ) -> ProgramRun:
     """Run ``program`` in a fresh root stack with ``config``; wait for every RPC."""
-    pulumi_settings.SETTINGS.root_resource = None
+    pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh stack: exports must not leak between runs
     pulumi.runtime.set_all_config(dict(config or {}))
     collect = _Collect()
     logger = logging.getLogger(f"iam-matrix-harness-{id(collect)}")
@@ -179,12 +179,16 @@ def chdir(path: Path):
 
 
 def run_main(project_dir: Path, mocks: pulumi.runtime.Mocks, *, stack: str = "dev", config: Mapping[str, str] | None = None, **kwargs: Any) -> ProgramRun:
-    """Run the repository's ``__main__.py`` as Pulumi would: from the project folder,
-    with the stack's config (``Pulumi.<stack>.yaml`` of ``project_dir`` by default)."""
+    """Run the repository's ``__main__.py`` as Pulumi would (as ``__main__``, from the project folder,
+    with the stack's config: ``Pulumi.<stack>.yaml`` of ``project_dir`` by default)."""
     config = stack_config(project_dir, stack) if config is None else config
+
+    # Compiled here, not by runpy inside the run: Python 3.11's compiler is not safe while
+    # the SDK's worker threads import modules ("AST constructor recursion depth mismatch").
+    code = compile(MAIN.read_text(), str(MAIN), "exec")
 
     def program() -> None:
         with chdir(project_dir):
-            runpy.run_path(str(REPO / "__main__.py"), run_name="__main__")
+            exec(code, {"__name__": "__main__", "__file__": str(MAIN), "__builtins__": __builtins__})
 
     return run_program(program, mocks, config=config, stack=stack, **kwargs)
