@@ -79,11 +79,23 @@ def build(users: int) -> DesiredState:
     return DesiredState("bench", ACCOUNT, "/", True, (), tuple(Group(g, g, 1, "/", (), members[g]) for g in GROUPS), tuple(wanted), (), PasswordPolicy())
 
 
+SECONDS: Counter[str] = Counter()  # time spent per operation (request to parsed answer), for the slowest-calls line
+
+
 def counted_session() -> tuple[boto3.Session, Counter[str]]:
     session = boto3.Session()
     sent: Counter[str] = Counter()
-    current: dict[str, str] = {}
-    session.events.register("before-call", lambda model, **_: current.__setitem__("op", model.name))
+    current: dict[str, Any] = {}
+
+    def before(model: Any, **_: Any) -> None:
+        current.update(op=model.name, start=time.perf_counter())
+
+    def after(model: Any, **_: Any) -> None:
+        SECONDS[model.name] += time.perf_counter() - current.get("start", time.perf_counter())
+
+    session.events.register("before-call", before)
+    session.events.register("after-call", after)
+    session.events.register("after-call-error", after)
     session.events.register("before-send", lambda **_: sent.update([current.get("op", "?")]))
     return session, sent
 
@@ -122,11 +134,16 @@ def main(argv: list[str] | None = None) -> int:
     server = start_moto()
     rows = []
     try:
+        run_audit(build(10))  # warm-up: moto imports each service's backend on its first request
+        run_per_user()
         for size in args.sizes:
             built = time.perf_counter()
             desired = build(size)
             print(f"built a {size}-user account in {time.perf_counter() - built:.1f} s", file=sys.stderr, flush=True)
+            SECONDS.clear()
             audit_requests, audit_time, audit_ops, findings = run_audit(desired)
+            slowest = ", ".join(f"{op} {t:.2f} s" for op, t in SECONDS.most_common(3))
+            print(f"  audit, slowest operations (mostly moto building the answer): {slowest}", file=sys.stderr, flush=True)
             print(f"  audit:    {audit_requests} requests, {audit_time:.2f} s, {findings} findings; " + ", ".join(f"{op} {n}" for op, n in sorted(audit_ops.items())), file=sys.stderr, flush=True)
             base_requests, base_time, base_ops = run_per_user()
             print(f"  per-user: {base_requests} requests, {base_time:.1f} s; " + ", ".join(f"{op} {n}" for op, n in sorted(base_ops.items())), file=sys.stderr, flush=True)
