@@ -110,12 +110,13 @@ def gather(session: boto3.Session | None = None, *, default_region: str = "us-ea
     core("iam", details)
 
     def optional(part: str, service: str, call: Callable[[], None]) -> None:
+        """Read a part the audit can do without: any failure becomes "could not check", never a crash."""
         try:
             call()
-        except ClientError as error:
+        except (ClientError, BotoCoreError) as error:
             snapshot.unavailable[part] = _reason(service, error)
-        except BotoCoreError as error:
-            snapshot.unavailable[part] = _reason(service, error)
+        except Exception as error:  # noqa: BLE001 - an unexpected answer must not hide the rest of the report
+            snapshot.unavailable[part] = f"unexpected answer from {ACTION_PREFIX.get(service, service)} ({type(error).__name__}: {error})"
 
     def password_policy() -> None:
         try:

@@ -245,3 +245,16 @@ def test_optional_service_denied_is_could_not_check(seed_account: Account, event
     assert {(f.check, f.resource) for f in found} == {("could-not-check", part), AA_NOT_CHECKED}
     finding = next(f for f in found if f.resource == part)
     assert action in finding.message and "denied" in finding.message
+
+
+class _Ok:
+    status_code = 200
+    headers: dict[str, str] = {}
+    content = b""
+
+
+def test_unexpected_answer_is_could_not_check_not_a_crash(seed_account: Account) -> None:
+    seed_account.session.events.register("before-call.cloudtrail.DescribeTrails", lambda **_: (_Ok(), {"trailList": [{"Name": "half-a-trail"}]}))
+    found = audit(seed_account.desired, gather(seed_account.session), AuditOptions()).findings
+    assert {(f.check, f.resource) for f in found} == {("could-not-check", "cloudtrail"), AA_NOT_CHECKED}
+    assert "unexpected answer" in next(f for f in found if f.resource == "cloudtrail").message
