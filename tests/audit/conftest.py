@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import yaml
 from moto.server import ThreadedMotoServer
@@ -110,6 +111,16 @@ def aws_env(moto_url: str, desired: DesiredState, monkeypatch: pytest.MonkeyPatc
         return header + "\n" + ROOT_ROW_TEMPLATE.format(account=self.account_id, now=now, mfa="true" if state["root_mfa"] else "false") + rows
 
     monkeypatch.setattr(IAMBackend, "get_credential_report", with_root)
+
+    import iam_matrix.audit.gather as gather_module
+
+    real_make_session = gather_module.make_session
+
+    def make_session(profile: str | None = None, region: str | None = None) -> boto3.Session:
+        """The command's session, sharing parsed service models across tests (same environment, same chain)."""
+        return real_make_session(profile, region) if profile or region else new_session()
+
+    monkeypatch.setattr(gather_module, "make_session", make_session)
     return state
 
 
