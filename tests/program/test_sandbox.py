@@ -4,6 +4,7 @@ message, the emulator's start and stop, the sandbox stack config, and the verifi
 from __future__ import annotations
 
 import importlib.util
+import json
 import socket
 import stat
 import sys
@@ -60,40 +61,28 @@ def test_sandbox_stack_points_the_provider_at_the_emulator_only(project, tmp_pat
     assert env["PULUMI_CONFIG_PASSPHRASE"] and env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4567" and "AWS_PROFILE" not in env
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    with sandbox.Emulator() as running:
-        yield running
-
-
-def test_emulator_starts_on_localhost_and_stops(tmp_path):
+def test_emulator_serves_on_localhost_verification_names_every_difference_then_it_stops(project, tmp_path):
     emulator = sandbox.Emulator().start()
     try:
+        assert emulator.url.startswith("http://127.0.0.1:")
+        stack_file = sandbox.write_stack_files(project.root, emulator.url, sandbox_dir=tmp_path / ".sandbox")
+        project.write("matrix/users.csv", "User,Admin,Viewer,MFA\nadmin@demoasacode.io,Y,,Y\nmelon@demoasacode.io,,Y,Y\n")
+        project.write("matrix/policies.csv", "Policies,Admin,Viewer\nAdministratorAccess,Y,\nReadOnlyAccess,,Y\nMFAForcePolicy,Y,Y\n")
         account = MotoAccount(endpoint_url=emulator.url).start()
-        account.iam.create_group(GroupName="probe")
-        assert "probe" in [g["GroupName"] for g in account.iam.list_groups()["Groups"]]
-        account.iam.delete_group(GroupName="probe")
+        account.wipe_iam()  # the server shares moto's in-process backends with other tests
+        mocks = ApplyMocks(account)
+        mocks.begin_run()
+        config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in yaml.safe_load(stack_file.read_text())["config"].items()}
+        run_main(project.root, mocks, stack="sandbox", config=config)
+        mocks.finish_run()
+        assert sandbox.verify(emulator.url, project.root, stack_file.parent) == []
+        account.iam.add_user_to_group(GroupName="Admin", UserName="melon@demoasacode.io")
+        account.iam.detach_group_policy(GroupName="Viewer", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+        problems = sandbox.verify(emulator.url, project.root, stack_file.parent)
+        assert any("Admin members" in p and "melon@demoasacode.io" in p for p in problems)
+        assert any("Viewer policy_arns" in p for p in problems)
+        account.wipe_iam()
     finally:
         emulator.stop()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", emulator.port), timeout=1).close()
-
-
-def test_verification_passes_after_a_deploy_and_names_every_difference(project, emulator, tmp_path):
-    stack_file = sandbox.write_stack_files(project.root, emulator.url, sandbox_dir=tmp_path / ".sandbox")
-    project.write("matrix/users.csv", "User,Admin,Viewer,MFA\nadmin@demoasacode.io,Y,,Y\nmelon@demoasacode.io,,Y,Y\n")
-    project.write("matrix/policies.csv", "Policies,Admin,Viewer\nAdministratorAccess,Y,\nReadOnlyAccess,,Y\nMFAForcePolicy,Y,Y\n")
-    account = MotoAccount(endpoint_url=emulator.url).start()
-    account.wipe_iam()  # the server shares moto's in-process backends with other tests
-    mocks = ApplyMocks(account)
-    mocks.begin_run()
-    config = {k: v if isinstance(v, str) else __import__("json").dumps(v) for k, v in yaml.safe_load(stack_file.read_text())["config"].items()}
-    run_main(project.root, mocks, stack="sandbox", config=config)
-    mocks.finish_run()
-    assert sandbox.verify(emulator.url, project.root, stack_file.parent) == []
-    account.iam.add_user_to_group(GroupName="Admin", UserName="melon@demoasacode.io")
-    account.iam.detach_group_policy(GroupName="Viewer", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
-    problems = sandbox.verify(emulator.url, project.root, stack_file.parent)
-    assert any("Admin members" in p and "melon@demoasacode.io" in p for p in problems)
-    assert any("Viewer policy_arns" in p for p in problems)
-    account.wipe_iam()
