@@ -7,6 +7,7 @@ records every custom resource type. No AWS, no Pulumi CLI.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import runpy
@@ -22,6 +23,14 @@ from pulumi.runtime.sync_await import _sync_await
 
 REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "111111111111"
+# Variants of the dev stack that make the program register every kind of resource it can.
+VARIANTS = [
+    {},
+    {"consoleAccess": True, "pgpKey": "keybase:iam-matrix-test"},
+    {"manageUsers": False},
+    {"forceDestroyUsers": True},
+]
+AUDIT_VARIANTS = [{"auditBaseline": True, "auditKmsKey": True, "auditCloudWatchLogs": True}]
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -80,19 +89,28 @@ def run_program(overrides: Mapping[str, Any] | None = None) -> RecordingMocks:
 
 
 def main() -> None:
-    """``python -m tests.deploy.program_types '[{}, {"consoleAccess": true}]'``: the types
-    registered for each variant (a JSON list of lists) (run in its own process so the Pulumi
-    runtime's global state never leaks into other tests). With ``--resources``: the
-    resources of the first variant (type, name, input properties as the engine names them)."""
+    """``python -m tests.deploy.program_types '[{}, {"consoleAccess": true}]'``: per variant,
+    the types registered and the resources (type, name, input properties as the engine
+    names them), as one JSON line."""
     import sys
     import warnings
 
     warnings.simplefilter("ignore")
-    variants = json.loads(sys.argv[1])
-    if "--resources" in sys.argv:
-        print(json.dumps(run_program(variants[0]).resources, default=str))
-        return
-    print(json.dumps([sorted(registered_types(variant)) for variant in variants]))
+    runs = [run_program(variant) for variant in json.loads(sys.argv[1])]
+    print(json.dumps([{"types": sorted(run.types), "resources": run.resources} for run in runs], default=str))
+
+
+@functools.cache
+def run_variants(variants_json: str) -> list[dict[str, Any]]:
+    """``main`` in its own process (the Pulumi runtime's global state must not leak into
+    other tests), once per pytest process for the same variants."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "tests.deploy.program_types", variants_json], cwd=REPO, capture_output=True, text=True, timeout=180)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-3000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

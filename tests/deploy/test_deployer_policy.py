@@ -12,25 +12,16 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from iam_matrix.settings import config_schema
+from tests.deploy.program_types import AUDIT_VARIANTS, VARIANTS, run_variants
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 TABLE = {k: v for k, v in json.loads((DEPLOY / "resource-actions.json").read_text()).items() if not k.startswith("_")}
-# Variants of the dev stack that make the program register every kind of resource it can.
-VARIANTS = [
-    {},
-    {"consoleAccess": True, "pgpKey": "keybase:iam-matrix-test"},
-    {"manageUsers": False},
-    {"forceDestroyUsers": True},
-]
-AUDIT_VARIANTS = [{"auditBaseline": True, "auditKmsKey": True, "auditCloudWatchLogs": True}]
 # IAM actions without resource-level permissions (the Service Authorization Reference lists no resource type).
 ACCOUNT_LEVEL = {"iam:UpdateAccountPasswordPolicy", "iam:GetAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy", "iam:ListVirtualMFADevices"}
 AUDIT_ACCOUNT_LEVEL = {
@@ -65,10 +56,8 @@ def registered() -> tuple[set[str], set[str]]:
     schema = config_schema(ROOT)
     core = [v for v in VARIANTS if all(key in schema for key in v)]
     audit = [v for v in AUDIT_VARIANTS if all(key in schema for key in v)]
-    # Its own process: the Pulumi runtime's global state must not leak into other tests.
-    done = subprocess.run([sys.executable, "-m", "tests.deploy.program_types", json.dumps(core + audit)], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-    per_variant = [{t for t in types if not t.startswith(("iam-matrix:", "pulumi:"))} for types in json.loads(done.stdout.strip().splitlines()[-1])]
+    runs = run_variants(json.dumps(core + audit))
+    per_variant = [{t for t in run["types"] if not t.startswith(("iam-matrix:", "pulumi:"))} for run in runs]
     core_types = set().union(*per_variant[: len(core)])
     return core_types, set().union(*per_variant[len(core) :]) - core_types
 

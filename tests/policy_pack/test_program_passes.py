@@ -5,12 +5,12 @@ that the rules read the program's actual inputs."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from iam_matrix.settings import config_schema
+from tests.deploy.program_types import AUDIT_VARIANTS, VARIANTS, run_variants
 from tests.policy_pack.pack import rules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,9 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def resources() -> list:
     if not (ROOT / "__main__.py").is_file() or not (ROOT / "components" / "program.py").is_file():
         pytest.skip("the Pulumi program (__main__.py, components/program.py) is not in this checkout")
-    done = subprocess.run([sys.executable, "-m", "tests.deploy.program_types", "[{}]", "--resources"], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-    registered = json.loads(done.stdout.strip().splitlines()[-1])
+    # The same run as the deployer policy test (cached per pytest process); its first variant is the dev stack.
+    schema = config_schema(ROOT)
+    variants = [v for v in VARIANTS + AUDIT_VARIANTS if all(key in schema for key in v)]
+    registered = run_variants(json.dumps(variants))[0]["resources"]
     return [rules.Resource(r["type"], r["name"], r["props"], urn=f"urn:{r['type']}::{r['name']}") for r in registered]
 
 
