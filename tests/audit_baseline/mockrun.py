@@ -4,6 +4,7 @@ three invokes the component makes. No AWS, no Pulumi engine."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -121,6 +122,7 @@ def run(build, stack: str = "dev") -> Run:
     monitor = _Monitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="iam-matrix", stack=stack, preview=False, monitor=monitor)
     pulumi_settings.SETTINGS.rpc_manager.clear()
+    pulumi_settings.SETTINGS.outputs.clear()
     holder: dict[str, Any] = {}
     warnings: list[str] = []
     original = pulumi.log.warn
@@ -137,3 +139,22 @@ def run(build, stack: str = "dev") -> Run:
     finally:
         pulumi.log.warn = original
     return Run(dict(monitor.registered), set(monitor.with_outputs), result, outputs, warnings)
+
+
+def drain_failed_run() -> None:
+    """Forget what a failed program run left behind.
+
+    After a registration fails, its RPCs, the outputs waiting on it (a component's
+    ``register_outputs``, say) and the recorded exception stay in pulumi's global settings;
+    the next run's ``wait_for_rpcs`` awaits all of them and would raise the old error."""
+    from pulumi.runtime.sync_await import _ensure_event_loop
+
+    pulumi_settings.SETTINGS.rpc_manager.clear()
+    with pulumi_settings.SETTINGS.lock:
+        pulumi_settings.SETTINGS.outputs.clear()
+    loop = _ensure_event_loop()
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))

@@ -27,6 +27,8 @@ from iam_matrix.settings import load_stack_settings
 from tests.harness import ApplyError, ApplyMocks, MotoAccount, ProgramRun, load_appliers, run_program
 from tests.harness.apply import running
 
+from .mockrun import drain_failed_run
+
 load_appliers()
 
 REGION = "ap-northeast-2"
@@ -67,8 +69,12 @@ def options(**overrides: object) -> AuditOptions:
 
 def up(mocks: Mocks, desired: DesiredState, opts: AuditOptions) -> ProgramRun:
     """One ``pulumi up`` of the component, applied to the moto account."""
-    with running(mocks):
-        return run_program(lambda: AuditBaseline("audit", desired, opts), mocks, stack="dev")
+    try:
+        with running(mocks):
+            return run_program(lambda: AuditBaseline("audit", desired, opts), mocks, stack="dev")
+    except BaseException:
+        drain_failed_run()
+        raise
 
 
 def audit_logging(account: MotoAccount) -> dict[str, list]:
