@@ -44,7 +44,9 @@ def resolve_ref(project_dir: Path, ref: str) -> str:
     """The commit id of ``ref``; RefError when git does not know it."""
     try:
         return _git(project_dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
-    except subprocess.CalledProcessError:
+    except subprocess.CalledProcessError as error:
+        if b"not a git repository" in (error.stderr or b""):
+            raise RefError(ref, f"{project_dir} is not in a git repository") from None
         raise RefError(ref, "not a commit in this repository (fetch it first, e.g. git fetch origin main)") from None
     except FileNotFoundError:
         raise RefError(ref, "git is not installed") from None

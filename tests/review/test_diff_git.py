@@ -166,3 +166,10 @@ def test_project_in_a_subfolder_of_the_repository(tmp_path: Path) -> None:
     head = repo.commit("melon admin")
     diff = diff_revisions(revision_at(repo.root, base, "dev"), revision_at(repo.root, head, "dev"))
     assert [(e.kind, e.subject) for e in diff.escalations][:1] == [("admin", "melon@demoasacode.io")]
+
+
+def test_a_folder_outside_git_is_bad_input(tmp_path: Path, capsys) -> None:
+    repo = GitProject(tmp_path)
+    (tmp_path / ".git").rename(tmp_path / "not-git")
+    code, _, err = run_diff(repo, capsys, "--base", "main")
+    assert code == 2 and f"bad input at main: {tmp_path} is not in a git repository" in err
