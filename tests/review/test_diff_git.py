@@ -173,3 +173,16 @@ def test_a_folder_outside_git_is_bad_input(tmp_path: Path, capsys) -> None:
     (tmp_path / ".git").rename(tmp_path / "not-git")
     code, _, err = run_diff(repo, capsys, "--base", "main")
     assert code == 2 and f"bad input at main: {tmp_path} is not in a git repository" in err
+
+
+def test_the_sample_in_the_docs_is_the_real_output(repo: GitProject, capsys) -> None:
+    """docs/reviewing-changes.md shows this very change; keep it the command's output."""
+    import re
+
+    csv_change(repo)
+    code, out, _ = run_diff(repo, capsys, "--base", "main~1", "--head", "main")
+    assert code == 0
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "reviewing-changes.md").read_text()
+    sample = doc.split("````markdown\n", 1)[1].split("\n````", 1)[0]
+    commits = re.compile(r"\([0-9a-f]{12}\)")
+    assert commits.sub("(sha)", sample) == commits.sub("(sha)", out.rstrip("\n"))
