@@ -227,6 +227,9 @@ class ApplyMocks(pulumi.runtime.Mocks):
             return f"{args.name}-component", args.inputs
         implementation = APPLIERS.get(args.typ)
         if implementation is None:
+            load_appliers()  # appliers of other resource families register on import
+            implementation = APPLIERS.get(args.typ)
+        if implementation is None:
             raise ApplyError(f"no applier registered for {args.typ} ({args.name}); add one with @applier({args.typ!r})")
         inputs = dict(args.inputs)
         registration = self.monitor.registrations.get(urn) if self.monitor is not None else None

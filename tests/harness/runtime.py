@@ -156,12 +156,29 @@ def run_program(
     exports: dict[str, Any] = {}
     if error is None and root is not None:
         exports = _sync_await(_resolve(dict(root.outputs)))
-    _sync_await(wait_for_rpcs())
+    _drain()
     logger.removeHandler(collect)
     run = ProgramRun(dict(monitor.registrations), exports, collect.records, error, set(monitor.outputs))
     if error is not None and raise_errors:
         raise error
     return run
+
+
+def _drain() -> None:
+    """Wait for every registration still in flight, also after a failed run, so none of
+    them (nor its error) spills into the next run or the next test."""
+    manager = pulumi_settings.SETTINGS.rpc_manager
+    for _ in range(100_000):
+        try:
+            _sync_await(wait_for_rpcs())
+        except BaseException:  # noqa: BLE001 - the run's error is already reported
+            manager.exception_traceback = None
+            manager.unhandled_exception = None
+            continue
+        if not manager.rpcs:
+            break
+    manager.clear()
+    pulumi_settings.SETTINGS.outputs.clear()
 
 
 async def _resolve(value: Any) -> Any:
