@@ -1,0 +1,42 @@
+"""Suite-wide test set-up.
+
+moto builds its ~1,400 AWS managed policies anew for every emulated account it creates
+(about 2 s each: a large JSON parse and an object per policy). The suite creates many
+accounts, so the policies are parsed once per account id and region, and each new
+account gets its own copies. What the emulator does with them is unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+
+
+def _share_moto_managed_policies() -> None:
+    try:
+        from moto.iam import models
+    except ImportError:  # moto is a test dependency; without it there is nothing to speed up
+        return
+    original = models.IAMBackend._init_aws_policies
+    if getattr(original, "shared", False):
+        return
+    parsed: dict[tuple[str, str], list] = {}
+
+    def init_aws_policies(self):  # type: ignore[no-untyped-def]
+        if not models.load_iam_aws_managed_policies():
+            return []
+        key = (self.account_id, self.region_name)
+        if key not in parsed:
+            parsed[key] = original(self)
+        policies = []
+        for template in parsed[key]:
+            policy = copy.copy(template)
+            policy.tags = dict(template.tags)
+            policy.versions = list(template.versions)
+            policies.append(policy)
+        return policies
+
+    init_aws_policies.shared = True  # type: ignore[attr-defined]
+    models.IAMBackend._init_aws_policies = init_aws_policies
+
+
+_share_moto_managed_policies()
