@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,7 +186,7 @@ async def _resolve(value: Any) -> Any:
 
 
 @contextmanager
-def chdir(path: Path):
+def chdir(path: Path) -> Iterator[None]:
     before = Path.cwd()
     os.chdir(path)
     try:
