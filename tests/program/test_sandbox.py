@@ -86,3 +86,12 @@ def test_emulator_serves_on_localhost_verification_names_every_difference_then_i
         emulator.stop()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", emulator.port), timeout=1).close()
+
+
+def test_the_salt_pulumi_writes_beside_pulumi_yaml_moves_into_the_sandbox_stack_file(project, tmp_path):
+    stack_file = sandbox.write_stack_files(project.root, "http://127.0.0.1:4567", sandbox_dir=tmp_path / ".sandbox")
+    stray = tmp_path / "Pulumi.sandbox.yaml"
+    stray.write_text("encryptionsalt: v1:abc:def\n")
+    sandbox.adopt_stack_file(stray, stack_file)
+    document = yaml.safe_load(stack_file.read_text())
+    assert not stray.exists() and document["encryptionsalt"] == "v1:abc:def" and document["config"]["aws:region"] == sandbox.REGION
