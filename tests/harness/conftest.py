@@ -18,7 +18,7 @@ def project(tmp_path: Path) -> Project:
     return Project.copy(tmp_path / "project")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def _emulator() -> Iterator[MotoAccount]:
     with MotoAccount(ACCOUNT, "ap-northeast-2") as emulated:
         yield emulated
@@ -26,6 +26,7 @@ def _emulator() -> Iterator[MotoAccount]:
 
 @pytest.fixture
 def account(_emulator: MotoAccount) -> Iterator[MotoAccount]:
-    """An empty account per test (one emulator per session: it takes seconds to start)."""
+    """An empty account per test (one emulator per module: it takes seconds to start; not per
+    session, so no moto mock stays active under other folders' tests)."""
     _emulator.wipe_iam()
     yield _emulator
