@@ -78,6 +78,12 @@ def from_moto() -> list[dict]:
     return entries
 
 
+def _moto_version() -> str:
+    from importlib.metadata import version
+
+    return version("moto")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     source = parser.add_mutually_exclusive_group(required=True)
@@ -87,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     entries = from_account() if args.from_account else from_moto()
     entries.sort(key=lambda entry: entry["name"].lower())
-    source_name = "iam:ListPolicies (Scope=AWS)" if args.from_account else "moto's bundled AWS managed policy snapshot"
+    source_name = "iam:ListPolicies (Scope=AWS)" if args.from_account else f"moto {_moto_version()} bundled AWS managed policy snapshot"
     # One policy a line, so a refresh reads as a short diff in review.
     lines = ",\n".join("  " + json.dumps(entry, sort_keys=True) for entry in entries)
     args.output.write_text(f'{{"source": {json.dumps(source_name)},\n "policies": [\n{lines}\n]}}\n')
