@@ -34,14 +34,6 @@ load_appliers()
 REGION = "ap-northeast-2"
 
 
-class Mocks(ApplyMocks):
-    """ApplyMocks whose ``call`` answers as pulumi 3.272's MockMonitor expects: a dict (a
-    ``(dict, None)`` tuple makes it iterate over None). Harmless once the harness does so too."""
-
-    def call(self, args):  # type: ignore[override]
-        answer = super().call(args)
-        return answer[0] if isinstance(answer, tuple) else answer
-
 
 @pytest.fixture(scope="module")
 def desired() -> DesiredState:
@@ -67,7 +59,7 @@ def options(**overrides: object) -> AuditOptions:
     return AuditOptions.from_settings(load_stack_settings(stack="dev", overrides=values))
 
 
-def up(mocks: Mocks, desired: DesiredState, opts: AuditOptions) -> ProgramRun:
+def up(mocks: ApplyMocks, desired: DesiredState, opts: AuditOptions) -> ProgramRun:
     """One ``pulumi up`` of the component, applied to the moto account."""
     try:
         with running(mocks):
@@ -88,7 +80,7 @@ def audit_logging(account: MotoAccount) -> dict[str, list]:
 
 
 def test_all_parts_deploy_and_the_audit_finds_cloudtrail_and_config(account, desired):
-    mocks = Mocks(account)
+    mocks = ApplyMocks(account)
     up(mocks, desired, options(auditKmsKey=True, auditCloudWatchLogs=True))
     s3, trail_api, config = account.client("s3"), account.client("cloudtrail"), account.client("config")
 
@@ -128,7 +120,7 @@ def test_all_parts_deploy_and_the_audit_finds_cloudtrail_and_config(account, des
 
 
 def test_defaults_then_a_second_up_changes_nothing_and_a_stopped_trail_is_restarted(account, desired):
-    mocks = Mocks(account)
+    mocks = ApplyMocks(account)
     opts = options()
     up(mocks, desired, opts)
     s3 = account.client("s3")
@@ -156,7 +148,7 @@ def test_defaults_then_a_second_up_changes_nothing_and_a_stopped_trail_is_restar
 def test_rules_only_next_to_a_recorder_managed_elsewhere(account, desired):
     config = account.client("config")
     config.put_configuration_recorder(ConfigurationRecorder={"name": "org-recorder", "roleARN": f"arn:aws:iam::{account.account_id}:role/org-config", "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
-    mocks = Mocks(account)
+    mocks = ApplyMocks(account)
     up(mocks, desired, options(auditConfig="rules", auditCloudTrail=False))
     assert {o.type for o in mocks.operations} == {"aws:cfg/rule:Rule"}
     assert [r["name"] for r in config.describe_configuration_recorders()["ConfigurationRecorders"]] == ["org-recorder"]
@@ -167,7 +159,7 @@ def test_rules_only_next_to_a_recorder_managed_elsewhere(account, desired):
 
 
 def test_switching_parts_off_removes_them(account, desired):
-    mocks = Mocks(account)
+    mocks = ApplyMocks(account)
     up(mocks, desired, options())
     up(mocks, desired, options(auditConfig="off"))
     config = account.client("config")
@@ -189,7 +181,7 @@ def test_a_wrong_rule_id_or_parameter_fails_the_up(account, desired, monkeypatch
     bad = ManagedRule(identifier, "a typo", True, parameters)
     monkeypatch.setattr(audit_baseline, "managed_rules", lambda *a, **k: [bad])
     with pytest.raises(Exception, match=message.replace("[", r"\[").replace("]", r"\]")):
-        up(Mocks(account), desired, options(auditConfig="rules", auditCloudTrail=False))
+        up(ApplyMocks(account), desired, options(auditConfig="rules", auditCloudTrail=False))
 
 
 def test_a_bucket_policy_without_cloudtrail_grants_fails_like_aws(account, desired, monkeypatch):
@@ -200,23 +192,23 @@ def test_a_bucket_policy_without_cloudtrail_grants_fails_like_aws(account, desir
 
     monkeypatch.setattr(audit_baseline, "bucket_policy_document", without_trail)
     with pytest.raises(ApplyError, match="InsufficientS3BucketPolicyException"):
-        up(Mocks(account), desired, options(auditConfig="off"))
+        up(ApplyMocks(account), desired, options(auditConfig="off"))
 
 
 def test_a_bucket_policy_without_config_grants_fails_like_aws(account, desired, monkeypatch):
     original = audit_baseline.bucket_policy_document
     monkeypatch.setattr(audit_baseline, "bucket_policy_document", lambda b, a, p, t, c: original(b, a, p, t, False))
     with pytest.raises(ApplyError, match="InsufficientDeliveryPolicyException"):
-        up(Mocks(account), desired, options(auditCloudTrail=False))
+        up(ApplyMocks(account), desired, options(auditCloudTrail=False))
 
 
 def test_a_key_policy_without_cloudtrail_grants_fails_like_aws(account, desired, monkeypatch):
     original = audit_baseline.kms_key_policy_document
     monkeypatch.setattr(audit_baseline, "kms_key_policy_document", lambda a, p, t, c: original(a, p, None, c))
     with pytest.raises(ApplyError, match="InsufficientEncryptionPolicyException"):
-        up(Mocks(account), desired, options(auditKmsKey=True, auditConfig="off"))
+        up(ApplyMocks(account), desired, options(auditKmsKey=True, auditConfig="off"))
 
 
 def test_the_analyzer_has_no_applier_because_moto_has_no_access_analyzer(account, desired):
     with pytest.raises(ApplyError, match="no applier registered for aws:accessanalyzer/analyzer:Analyzer"):
-        up(Mocks(account), desired, options(auditAccessAnalyzer=True, auditCloudTrail=False, auditConfig="off"))
+        up(ApplyMocks(account), desired, options(auditAccessAnalyzer=True, auditCloudTrail=False, auditConfig="off"))

@@ -30,13 +30,6 @@ ACCOUNT = "111111111111"  # the dev stack's aws:allowedAccountIds
 COMPONENT = "iam-matrix:index:AuditBaseline"
 
 
-class Mocks(ApplyMocks):
-    """``call`` answers with a dict, as pulumi 3.272's MockMonitor expects (see test_apply_moto)."""
-
-    def call(self, args):  # type: ignore[override]
-        answer = super().call(args)
-        return answer[0] if isinstance(answer, tuple) else answer
-
 
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
@@ -65,7 +58,7 @@ def up(project: Project, mocks: ApplyMocks, **kwargs):
 
 def test_program_deploys_the_baseline_next_to_the_iam_matrix_and_the_audit_finds_it(project, account):
     project.set_config(auditBaseline=True, auditAccessAnalyzer=False, auditKmsKey=True)
-    run = up(project, Mocks(account))
+    run = up(project, ApplyMocks(account))
 
     assert len(run.of_type(COMPONENT)) == 1
     exported = run.exports["auditBaseline"]
@@ -84,14 +77,14 @@ def test_program_deploys_the_baseline_next_to_the_iam_matrix_and_the_audit_finds
 
 
 def test_baseline_off_registers_nothing_of_it(project, account):
-    run = up(project, Mocks(account))
+    run = up(project, ApplyMocks(account))
     assert run.of_type(COMPONENT) == [] and "auditBaseline" not in run.exports
     assert account.client("cloudtrail").describe_trails()["trailList"] == []
 
 
 def test_a_bad_audit_value_stops_the_program_before_any_resource(project, account):
     project.set_config(auditBaseline=True, auditConfig="sometimes")
-    mocks = Mocks(account)
+    mocks = ApplyMocks(account)
     fresh_stack()
     mocks.begin_run()
     run = run_main(project.root, mocks, raise_errors=False)

@@ -263,11 +263,13 @@ class ApplyMocks(pulumi.runtime.Mocks):
         self.operations.append(Operation("update", urn, args.typ))
         return old.id, outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        """A plain dict: the SDK's MockMonitor reads a tuple's second item as check failures
+        and iterates it, so ``(answer, None)`` would crash the invoke."""
         answer = INVOKES.get(args.token)
         if answer is None:
             raise ApplyError(f"no invoke registered for {args.token}; add one with @invoke({args.token!r})")
-        return answer(self.account, dict(args.args)), None
+        return answer(self.account, dict(args.args))
 
     def begin_run(self) -> None:
         self._seen = []

@@ -27,8 +27,8 @@ class EchoMocks(pulumi.runtime.Mocks):
             outputs.update(encryptedPassword=f"wcFMA-{args.inputs['user']}", keyFingerprint="fp", password=None)
         return f"{args.name}-id", outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, None]:
-        return {}, None
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        return {}
 
 
 @pytest.fixture
