@@ -18,7 +18,9 @@ from iam_matrix.desired import DesiredState
 from iam_matrix.problems import MatrixInvalid
 from iam_matrix.settings import PROJECT, Settings, config_schema, settings_from_values
 
+from .audit_baseline import AuditBaseline
 from .cleanup import empty_group_hook
+from .common import resource_tags
 from .group_bundle import GroupBundle
 from .password_policy import PasswordPolicy
 from .policies import FoundationPolicies
@@ -82,13 +84,14 @@ class Deployment:
     bundles: dict[str, GroupBundle]
     password_policy: PasswordPolicy
     users: Users | None = None
+    audit_baseline: AuditBaseline | None = None
     exports: dict[str, Any] = field(default_factory=dict)
 
 
-def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
+def deploy(state: DesiredState, options: Mapping[str, Any], source: str = "") -> Deployment:
     """Instantiate the components for ``state``; ``options`` are the settings values
     (``consoleAccess``, ``pgpKey``, ``forceDestroyUsers``) that shape resources but not
-    the desired state itself."""
+    the desired state itself; ``source`` (the stack config file) tags the AuditBaseline."""
     policies = FoundationPolicies("policies", state.policies, stack=state.stack, tags=dict(state.tags))
     users = None
     user_names: dict[str, pulumi.Input[str]] = {}
@@ -122,13 +125,18 @@ def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
     }
     if users is not None and users.encrypted_passwords:
         deployment.exports["encryptedPasswords"] = users.encrypted_passwords
+    if state.audit_baseline.enabled:
+        # CloudTrail, Config IAM rules, Access Analyzer: only when the stack sets auditBaseline.
+        baseline = AuditBaseline("audit", state, state.audit_baseline, tags=resource_tags(state.stack, source or f"Pulumi.{state.stack}.yaml", state.tags))
+        deployment.audit_baseline = baseline
+        deployment.exports["auditBaseline"] = baseline.outputs()
     return deployment
 
 
 def main(project_dir: Path) -> Deployment:
     """The whole program: config -> desired state -> components -> stack outputs."""
     settings, state = compile_or_stop(project_dir)
-    deployment = deploy(state, settings.values)
+    deployment = deploy(state, settings.values, source=settings.config_file)
     for name, value in deployment.exports.items():
         pulumi.export(name, value)
     return deployment

@@ -10,6 +10,7 @@ import difflib
 from dataclasses import dataclass
 
 from . import iam_rules
+from .baseline import BaselineOptions
 from .bundles import bundle_group_name, split_policies
 from .catalog import Catalog, load_catalog
 from .desired import ACCOUNT_PLACEHOLDER, CustomPolicy, DesiredState, Group, PolicyRef, Role, User
@@ -70,6 +71,7 @@ class _Compiler:
         self.quota = settings.value("maxPoliciesPerGroup")
 
     def run(self) -> DesiredState | None:
+        baseline = BaselineOptions.read(self.settings, self.problems)
         users_table, policies_table = load_tables(self.settings, self.problems)
         custom = self._custom_policies()
         users = parse_matrix(users_table, "user", self.problems) if users_table is not None else None
@@ -104,6 +106,7 @@ class _Compiler:
             password_policy=self.settings.password_policy,
             tags=dict(self.settings.tags),
             warnings=tuple(self.problems.warnings),
+            audit_baseline=baseline,
         )
         return state
 

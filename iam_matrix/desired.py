@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .baseline import BaselineOptions
 from .problems import Problem
 from .settings import PasswordPolicy
 
@@ -91,6 +92,7 @@ class DesiredState:
     password_policy: PasswordPolicy
     tags: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
+    audit_baseline: BaselineOptions = field(default_factory=BaselineOptions)
 
     def group(self, name: str) -> Group:
         return next(g for g in self.groups if g.name == name)
@@ -126,5 +128,6 @@ class DesiredState:
             "manage_users": self.manage_users,
             "user_path": self.user_path,
             "tags": dict(self.tags),
+            "audit_baseline": self.audit_baseline.to_dict(),
             "warnings": [w.to_dict() for w in self.warnings],
         }

@@ -18,9 +18,10 @@ import boto3
 import pytest
 
 import components.audit_baseline as audit_baseline
-from components.audit_baseline import AuditBaseline, AuditOptions, ManagedRule
+from components.audit_baseline import AuditBaseline
 from iam_matrix.audit.checks import logging_findings
 from iam_matrix.audit.gather import gather
+from iam_matrix.baseline import BaselineOptions, ManagedRule
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import DesiredState
 from iam_matrix.settings import load_stack_settings
@@ -54,12 +55,12 @@ def account(moto_account: MotoAccount) -> MotoAccount:
     return moto_account
 
 
-def options(**overrides: object) -> AuditOptions:
+def options(**overrides: object) -> BaselineOptions:
     values = {"auditBaseline": True, "auditAccessAnalyzer": False, **overrides}
-    return AuditOptions.from_settings(load_stack_settings(stack="dev", overrides=values))
+    return BaselineOptions.from_settings(load_stack_settings(stack="dev", overrides=values))
 
 
-def up(mocks: ApplyMocks, desired: DesiredState, opts: AuditOptions) -> ProgramRun:
+def up(mocks: ApplyMocks, desired: DesiredState, opts: BaselineOptions) -> ProgramRun:
     """One ``pulumi up`` of the component, applied to the moto account."""
     try:
         with running(mocks):

@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from components.audit_baseline import TYPE_TOKEN, AuditBaseline, AuditOptions
+from components.audit_baseline import TYPE_TOKEN, AuditBaseline
+from iam_matrix.baseline import BaselineOptions
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import DesiredState
 from iam_matrix.settings import load_stack_settings
@@ -47,12 +48,12 @@ def desired() -> DesiredState:
     return compile_state(load_stack_settings(stack="dev"))
 
 
-def options(**overrides: object) -> AuditOptions:
+def options(**overrides: object) -> BaselineOptions:
     settings = load_stack_settings(stack="dev", overrides={"auditBaseline": True, **overrides})
-    return AuditOptions.from_settings(settings)
+    return BaselineOptions.from_settings(settings)
 
 
-def deploy(desired: DesiredState, opts: AuditOptions) -> Run:
+def deploy(desired: DesiredState, opts: BaselineOptions) -> Run:
     return run(lambda: AuditBaseline("audit", desired, opts))
 
 

@@ -10,7 +10,7 @@ import json
 import pytest
 from moto.config.models import MANAGED_RULES_CONSTRAINTS
 
-from components.audit_baseline import INPUT_PARAMETERS_MAX, AuditOptions, managed_rules
+from iam_matrix.baseline import INPUT_PARAMETERS_MAX, BaselineOptions, managed_rules
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import DesiredState, Group
 from iam_matrix.problems import MatrixInvalid
@@ -24,7 +24,7 @@ def desired() -> DesiredState:
 
 def by_id(desired: DesiredState, **overrides: object) -> dict:
     settings = load_stack_settings(stack="dev", overrides={"auditBaseline": True, **overrides})
-    return {r.identifier: r for r in managed_rules(desired, AuditOptions.from_settings(settings))}
+    return {r.identifier: r for r in managed_rules(desired, BaselineOptions.from_settings(settings))}
 
 
 def test_every_rule_id_and_parameter_is_known_to_aws_config(desired):
@@ -43,7 +43,7 @@ def test_parameters_come_from_the_stack_config():
     overrides = {"auditBaseline": True, "auditAccessKeyMaxAgeDays": 30, "auditUnusedCredentialDays": 60, "passwordMinimumLength": 16, "passwordRequireSymbols": False}
     settings = load_stack_settings(stack="dev", overrides=overrides)
     desired = compile_state(settings)
-    rules = {r.identifier: r for r in managed_rules(desired, AuditOptions.from_settings(settings))}
+    rules = {r.identifier: r for r in managed_rules(desired, BaselineOptions.from_settings(settings))}
     assert rules["ACCESS_KEYS_ROTATED"].parameters == {"maxAccessKeyAge": "30"}
     assert rules["IAM_USER_UNUSED_CREDENTIALS_CHECK"].parameters == {"maxCredentialUsageAge": "60"}
     assert json.loads(rules["IAM_PASSWORD_POLICY"].input_parameters) == {
@@ -62,7 +62,7 @@ def test_parameters_come_from_the_stack_config():
 
 def test_password_settings_that_turn_a_check_off_are_left_out(desired):
     policy = dataclasses.replace(desired.password_policy, max_password_age=0, password_reuse_prevention=0)
-    rules = {r.identifier: r for r in managed_rules(dataclasses.replace(desired, password_policy=policy), AuditOptions(enabled=True))}
+    rules = {r.identifier: r for r in managed_rules(dataclasses.replace(desired, password_policy=policy), BaselineOptions(enabled=True))}
     assert "MaxPasswordAge" not in rules["IAM_PASSWORD_POLICY"].parameters
     assert "PasswordReusePrevention" not in rules["IAM_PASSWORD_POLICY"].parameters
 
@@ -70,18 +70,18 @@ def test_password_settings_that_turn_a_check_off_are_left_out(desired):
 def test_too_many_group_names_fall_back_to_any_group_with_a_warning(desired):
     many = tuple(Group(f"Role{i:03d}-with-a-long-name", f"Role{i:03d}", 1, "/", (), ()) for i in range(60))
     warnings: list[str] = []
-    rules = {r.identifier: r for r in managed_rules(dataclasses.replace(desired, groups=many), AuditOptions(enabled=True), warn=warnings.append)}
+    rules = {r.identifier: r for r in managed_rules(dataclasses.replace(desired, groups=many), BaselineOptions(enabled=True), warn=warnings.append)}
     assert rules["IAM_USER_GROUP_MEMBERSHIP_CHECK"].parameters == {}
     assert rules["IAM_USER_GROUP_MEMBERSHIP_CHECK"].input_parameters is None
     assert len(warnings) == 1 and str(INPUT_PARAMETERS_MAX) in warnings[0]
 
 
 def test_options_defaults_and_switches():
-    off = AuditOptions.from_settings(load_stack_settings(stack="dev"))
+    off = BaselineOptions.from_settings(load_stack_settings(stack="dev"))
     assert not (off.enabled or off.trail or off.config_recorder or off.config_rules or off.analyzer or off.bucket or off.kms)
-    rules_only = AuditOptions.from_settings(load_stack_settings(stack="dev", overrides={"auditBaseline": True, "auditConfig": "RULES", "auditCloudTrail": False}))
+    rules_only = BaselineOptions.from_settings(load_stack_settings(stack="dev", overrides={"auditBaseline": True, "auditConfig": "RULES", "auditCloudTrail": False}))
     assert rules_only.config_rules and not rules_only.config_recorder and not rules_only.bucket
-    assert not AuditOptions(enabled=True, cloudtrail=False, config_mode="off", kms_key=True).kms  # no key with nothing to encrypt
+    assert not BaselineOptions(enabled=True, cloudtrail=False, config_mode="off", kms_key=True).kms  # no key with nothing to encrypt
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,7 @@ def test_options_defaults_and_switches():
 )
 def test_invalid_audit_config_stops_with_a_problem(overrides, code):
     with pytest.raises(MatrixInvalid) as raised:
-        AuditOptions.from_settings(load_stack_settings(stack="dev", overrides=overrides))
+        BaselineOptions.from_settings(load_stack_settings(stack="dev", overrides=overrides))
     problem = raised.value.problems[0]
     assert problem.code == code
     assert problem.location.cell == f"iam-matrix:{next(iter(overrides))}"

@@ -33,6 +33,21 @@ def test_validate_exits_2_with_one_line_per_problem_starting_with_the_file(proje
     ]
 
 
+def test_validate_reports_audit_baseline_values_pulumi_up_would_refuse(project, capsys):
+    """``validate`` and ``pulumi up`` read the audit* keys through the same compile."""
+    project.set_config(auditBaseline=True, auditConfig="sometimes", auditCloudWatchLogsRetentionDays=100)
+    assert run(project, "validate") == 2
+    errors = [line for line in capsys.readouterr().out.splitlines() if ": error:" in line]
+    assert sorted(line.split(": error:")[0] for line in errors) == ["Pulumi.dev.yaml iam-matrix:auditCloudWatchLogsRetentionDays", "Pulumi.dev.yaml iam-matrix:auditConfig"]
+
+
+def test_plan_json_shows_the_audit_baseline(project, capsys):
+    project.set_config(auditBaseline=True, auditConfig="rules")
+    assert run(project, "plan", "--format", "json") == 0
+    baseline = json.loads(capsys.readouterr().out)["audit_baseline"]
+    assert baseline["enabled"] is True and baseline["config_mode"] == "rules"
+
+
 def test_validate_with_explicit_files(project, capsys, tmp_path):
     users = tmp_path / "u.csv"
     users.write_text("User,Viewer,MFA\nx@y.io,Y,Y\n")

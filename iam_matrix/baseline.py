@@ -1,0 +1,187 @@
+"""What the AuditBaseline component deploys, as plain data: the ``audit*`` stack config
+(``BaselineOptions``) and the AWS Config managed rules (``managed_rules``).
+
+It lives in the core so that ``validate`` rejects a bad ``audit*`` value exactly as
+``pulumi up`` does, ``plan`` shows it, and the component, the audit command and the docs
+read one list of rules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .problems import MatrixInvalid, Problems
+from .settings import PROJECT, Settings
+
+if TYPE_CHECKING:
+    from .desired import DesiredState
+
+CONFIG_MODES = ("recorder", "rules", "off")
+IAM_RESOURCE_TYPES = ("AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role", "AWS::IAM::Policy")
+CONFIG_SERVICE_LINKED_ROLE = "AWSServiceRoleForConfig"
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+# PutConfigRule limits InputParameters to 1,024 characters.
+INPUT_PARAMETERS_MAX = 1024
+
+
+@dataclass(frozen=True)
+class BaselineOptions:
+    """What the stack asks the AuditBaseline to deploy (from the ``audit*`` config keys)."""
+
+    enabled: bool = False
+    cloudtrail: bool = True
+    trail_name: str = ""
+    kms_key: bool = False
+    cloudwatch_logs: bool = False
+    cloudwatch_logs_retention_days: int = 365
+    config_mode: str = "recorder"  # "recorder" | "rules" | "off"
+    config_service_linked_role: bool = True
+    config_resource_types: tuple[str, ...] = IAM_RESOURCE_TYPES
+    access_analyzer: bool = True
+    access_key_max_age_days: int = 90
+    unused_credential_days: int = 45
+
+    @property
+    def config_recorder(self) -> bool:
+        return self.enabled and self.config_mode == "recorder"
+
+    @property
+    def config_rules(self) -> bool:
+        return self.enabled and self.config_mode in ("recorder", "rules")
+
+    @property
+    def trail(self) -> bool:
+        return self.enabled and self.cloudtrail
+
+    @property
+    def analyzer(self) -> bool:
+        return self.enabled and self.access_analyzer
+
+    @property
+    def bucket(self) -> bool:
+        """The log bucket exists for the trail and for the Config delivery channel."""
+        return self.trail or self.config_recorder
+
+    @property
+    def kms(self) -> bool:
+        """A key only where something is encrypted with it."""
+        return self.kms_key and self.bucket
+
+    def resolved_trail_name(self, stack: str) -> str:
+        return self.trail_name or f"{PROJECT}-{stack}"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BaselineOptions:
+        """The options, or ``MatrixInvalid`` naming every bad ``audit*`` value."""
+        problems = Problems()
+        options = cls.read(settings, problems)
+        if problems.errors:
+            raise MatrixInvalid(problems.items)
+        return options
+
+    @classmethod
+    def read(cls, settings: Settings, problems: Problems) -> BaselineOptions:
+        """Read the ``audit*`` keys, adding a problem for each value AWS would refuse, so
+        ``validate`` reports them before ``pulumi up`` registers anything."""
+        value = settings.value
+        mode = str(value("auditConfig")).strip().lower()
+        if mode not in CONFIG_MODES:
+            problems.error(settings.location("auditConfig"), "config-audit-mode", f"{value('auditConfig')!r} is not an AWS Config mode", f"use one of {', '.join(CONFIG_MODES)}")
+        retention = value("auditCloudWatchLogsRetentionDays")
+        if retention not in LOG_RETENTION_DAYS:
+            problems.error(settings.location("auditCloudWatchLogsRetentionDays"), "config-range", f"{retention} is not a retention CloudWatch Logs accepts", f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
+            retention = 365
+        types = tuple(value("auditConfigResourceTypes") or ())
+        for kind in types:
+            if not kind.startswith("AWS::") or kind.count("::") != 2:
+                problems.error(settings.location("auditConfigResourceTypes"), "config-resource-type", f"{kind!r} is not a resource type", "write types as AWS::Service::Type, e.g. AWS::IAM::User")
+        return cls(
+            enabled=bool(value("auditBaseline")),
+            cloudtrail=bool(value("auditCloudTrail")),
+            trail_name=str(value("auditTrailName") or ""),
+            kms_key=bool(value("auditKmsKey")),
+            cloudwatch_logs=bool(value("auditCloudWatchLogs")),
+            cloudwatch_logs_retention_days=int(retention),
+            config_mode=mode,
+            config_service_linked_role=bool(value("auditConfigServiceLinkedRole")),
+            config_resource_types=types,
+            access_analyzer=bool(value("auditAccessAnalyzer")),
+            access_key_max_age_days=int(value("auditAccessKeyMaxAgeDays")),
+            unused_credential_days=int(value("auditUnusedCredentialDays")),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "config_resource_types": list(self.config_resource_types)}
+
+
+@dataclass(frozen=True)
+class ManagedRule:
+    """One AWS Config managed rule as PutConfigRule receives it."""
+
+    identifier: str
+    description: str
+    periodic: bool
+    parameters: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """Stable, prefixed rule name (at most 64 characters, the older API limit)."""
+        return f"{PROJECT}-{self.identifier.lower().replace('_', '-')}"[:64]
+
+    @property
+    def input_parameters(self) -> str | None:
+        return json.dumps(dict(self.parameters), sort_keys=True, separators=(",", ":")) if self.parameters else None
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def managed_rules(desired: DesiredState, options: BaselineOptions, warn: Any = None) -> list[ManagedRule]:
+    """The IAM managed rules matching the seed's audit, parameterised from the same stack config.
+
+    Config takes every parameter value as a string. A parameter AWS would reject as out of
+    range (password max age or reuse prevention 0 = "off") is left out, so the rule then
+    checks with AWS's own default only where the account policy sets one.
+    """
+    policy = desired.password_policy
+    password: dict[str, str] = {
+        "RequireUppercaseCharacters": _flag(policy.require_uppercase_characters),
+        "RequireLowercaseCharacters": _flag(policy.require_lowercase_characters),
+        "RequireSymbols": _flag(policy.require_symbols),
+        "RequireNumbers": _flag(policy.require_numbers),
+        "MinimumPasswordLength": str(policy.minimum_password_length),
+    }
+    if policy.password_reuse_prevention > 0:
+        password["PasswordReusePrevention"] = str(policy.password_reuse_prevention)
+    if policy.max_password_age > 0:
+        password["MaxPasswordAge"] = str(policy.max_password_age)
+    membership: dict[str, str] = {}
+    group_names = ",".join(sorted(g.name for g in desired.groups))
+    if group_names:
+        candidate = {"groupNames": group_names}
+        if len(json.dumps(candidate, separators=(",", ":"))) <= INPUT_PARAMETERS_MAX:
+            membership = candidate
+        elif warn is not None:
+            warn(
+                f"IAM_USER_GROUP_MEMBERSHIP_CHECK: the {len(desired.groups)} group names exceed Config's {INPUT_PARAMETERS_MAX}-character "
+                "parameter limit; the rule checks membership in any group instead (the audit command still checks exact memberships)"
+            )
+    return [
+        ManagedRule("IAM_PASSWORD_POLICY", "The account password policy meets the stack's password settings.", True, password),
+        ManagedRule("MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS", "Every IAM user with a console password has MFA.", True),
+        ManagedRule("IAM_USER_MFA_ENABLED", "Every IAM user has MFA.", True),
+        ManagedRule("ROOT_ACCOUNT_MFA_ENABLED", "The root user has MFA.", True),
+        ManagedRule("IAM_USER_GROUP_MEMBERSHIP_CHECK", "Every IAM user is in one of the matrix's groups.", False, membership),
+        ManagedRule("IAM_NO_INLINE_POLICY_CHECK", "No user, group or role has an inline policy.", False),
+        ManagedRule("IAM_USER_NO_POLICIES_CHECK", "No policy is attached to a user directly (groups only).", False),
+        ManagedRule("ACCESS_KEYS_ROTATED", "Active access keys are rotated within auditAccessKeyMaxAgeDays.", True, {"maxAccessKeyAge": str(options.access_key_max_age_days)}),
+        ManagedRule("IAM_USER_UNUSED_CREDENTIALS_CHECK", "Passwords and keys unused for auditUnusedCredentialDays are reported.", True, {"maxCredentialUsageAge": str(options.unused_credential_days)}),
+        ManagedRule("IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS", "No customer managed policy allows \"*\" on \"*\".", False),
+        ManagedRule("IAM_ROOT_ACCESS_KEY_CHECK", "The root user has no access key.", True),
+    ]
