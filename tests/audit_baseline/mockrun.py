@@ -1,34 +1,20 @@
-"""A small mock runtime for the AuditBaseline tests: records every registration with its
-parent and dependencies (which ``pulumi.runtime.Mocks`` alone never sees) and answers the
-three invokes the component makes. No AWS, no Pulumi engine."""
+"""The AuditBaseline's own mock runs: the harness's recording runtime
+(``tests.harness.run_program``) with ``FakeAws``, which computes ids and ARNs as the
+provider would and answers the three invokes the component makes. No AWS, no engine."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc
-from pulumi.runtime import settings as pulumi_settings
-from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
-from pulumi.runtime.sync_await import _sync_await
+
+from tests.harness import ProgramRun, Registration, run_program
 
 ACCOUNT = "123456789012"
 REGION = "ap-northeast-2"
-
-
-@dataclass
-class Registered:
-    urn: str
-    type: str
-    name: str
-    custom: bool
-    parent: str
-    dependencies: list[str]
-    inputs: dict[str, Any]
+OUTPUTS_EXPORT = "componentOutputs"
 
 
 class FakeAws(pulumi.runtime.Mocks):
@@ -69,92 +55,44 @@ class FakeAws(pulumi.runtime.Mocks):
         return answers[args.token]
 
 
-class _Monitor(pulumi_mocks.MockMonitor):
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
-        super().__init__(mocks)
-        self.registered: dict[str, Registered] = {}
-        self.with_outputs: set[str] = set()
-        self.lock = threading.Lock()
-
-    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
-        with self.lock:
-            if request.type != "pulumi:pulumi:Stack":
-                pulumi_mocks._ensure_event_loop()
-                urn = self.make_urn(request.parent, request.type, request.name)
-                self.registered[urn] = Registered(
-                    urn, request.type, request.name, bool(request.custom), request.parent, sorted(request.dependencies), dict(rpc.deserialize_properties(request.object))
-                )
-            return super().RegisterResource(request)
-
-    def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
-        self.with_outputs.add(request.urn)
-        return super().RegisterResourceOutputs(request)
-
-
 @dataclass
 class Run:
-    registered: dict[str, Registered]
-    with_outputs: set[str]
-    result: Any
+    """What a component registered (with parents, dependencies and inputs) and its resolved outputs."""
+
+    program: ProgramRun
     outputs: dict[str, Any]
-    warnings: list[str]
 
-    def of_type(self, typ: str) -> list[Registered]:
-        return [r for r in self.registered.values() if r.type == typ]
+    @property
+    def registered(self) -> dict[str, Registration]:
+        return self.program.registrations
 
-    def one(self, typ: str) -> Registered:
-        found = self.of_type(typ)
-        assert len(found) == 1, f"{typ}: {len(found)} registered"
-        return found[0]
+    @property
+    def with_outputs(self) -> set[str]:
+        """URNs of the components that called ``register_outputs``."""
+        return self.program.components_with_outputs
 
     @property
     def types(self) -> set[str]:
-        return {r.type for r in self.registered.values()}
+        return self.program.types
+
+    def of_type(self, typ: str) -> list[Registration]:
+        return self.program.of_type(typ)
+
+    def one(self, typ: str) -> Registration:
+        found = self.of_type(typ)
+        assert len(found) == 1, f"{typ}: {len(found)} registered"
+        return found[0]
 
     def urn_of(self, typ: str) -> str:
         return self.one(typ).urn
 
 
-def run(build, stack: str = "dev") -> Run:
+def run(build: Callable[[], Any], stack: str = "dev") -> Run:
     """Run ``build()`` (returns the component) under the mock runtime; resolve its outputs."""
-    pulumi_settings.SETTINGS.root_resource = None
-    mocks = FakeAws()
-    monitor = _Monitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="iam-matrix", stack=stack, preview=False, monitor=monitor)
-    pulumi_settings.SETTINGS.rpc_manager.clear()
-    pulumi_settings.SETTINGS.outputs.clear()
-    holder: dict[str, Any] = {}
-    warnings: list[str] = []
-    original = pulumi.log.warn
 
-    def warn(message: str, *args: Any, **kwargs: Any) -> None:
-        warnings.append(message)
+    def program() -> None:
+        component = build()
+        pulumi.export(OUTPUTS_EXPORT, component.outputs())
 
-    pulumi.log.warn = warn
-    try:
-        _sync_await(run_pulumi_func(lambda: holder.setdefault("result", build())))
-        result = holder["result"]
-        outputs = _sync_await(pulumi.Output.from_input(result.outputs()).future()) if hasattr(result, "outputs") else {}
-        _sync_await(wait_for_rpcs())
-    finally:
-        pulumi.log.warn = original
-    return Run(dict(monitor.registered), set(monitor.with_outputs), result, outputs, warnings)
-
-
-def drain_failed_run() -> None:
-    """Forget what a failed program run left behind.
-
-    After a registration fails, its RPCs, the outputs waiting on it (a component's
-    ``register_outputs``, say) and the recorded exception stay in pulumi's global settings;
-    the next run's ``wait_for_rpcs`` awaits all of them and would raise the old error."""
-    from pulumi.runtime.sync_await import _ensure_event_loop
-
-    pulumi_settings.SETTINGS.rpc_manager.clear()
-    with pulumi_settings.SETTINGS.lock:
-        pulumi_settings.SETTINGS.outputs.clear()
-    loop = _ensure_event_loop()
-    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    result = run_program(program, FakeAws(), stack=stack)
+    return Run(result, result.exports.get(OUTPUTS_EXPORT) or {})

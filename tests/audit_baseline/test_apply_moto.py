@@ -28,8 +28,6 @@ from iam_matrix.settings import load_stack_settings
 from tests.harness import ApplyError, ApplyMocks, MotoAccount, ProgramRun, load_appliers, run_program
 from tests.harness.apply import running
 
-from .mockrun import drain_failed_run
-
 load_appliers()
 
 REGION = "ap-northeast-2"
@@ -62,12 +60,8 @@ def options(**overrides: object) -> BaselineOptions:
 
 def up(mocks: ApplyMocks, desired: DesiredState, opts: BaselineOptions) -> ProgramRun:
     """One ``pulumi up`` of the component, applied to the moto account."""
-    try:
-        with running(mocks):
-            return run_program(lambda: AuditBaseline("audit", desired, opts), mocks, stack="dev")
-    except BaseException:
-        drain_failed_run()
-        raise
+    with running(mocks):
+        return run_program(lambda: AuditBaseline("audit", desired, opts), mocks, stack="dev")
 
 
 def audit_logging(account: MotoAccount) -> dict[str, list]:

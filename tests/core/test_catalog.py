@@ -8,7 +8,7 @@ import json
 import pytest
 
 from iam_matrix.catalog import CATALOG_FILE, load_catalog
-from tests.core.project import REPO
+from tests.project import REPO
 
 
 def _refresh_script():

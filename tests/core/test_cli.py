@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from iam_matrix.cli import main
-from tests.core.project import REPO
+from tests.project import REPO
 
 
 def run(project, *args):
@@ -22,8 +22,8 @@ def test_validate_exits_0_and_prints_warnings(project, capsys):
 
 
 def test_validate_exits_2_with_one_line_per_problem_starting_with_the_file(project, capsys):
-    project.edit_csv("matrix/users.csv", "lamp@demoasacode.io,,Y", "lamp@demoasacode.io,,Q")
-    project.edit_csv("matrix/policies.csv", "AmazonS3ReadOnlyAccess,", "AmazonS3ReadOnlyAcess,")
+    project.edit("matrix/users.csv", "lamp@demoasacode.io,,Y", "lamp@demoasacode.io,,Q")
+    project.edit("matrix/policies.csv", "AmazonS3ReadOnlyAccess,", "AmazonS3ReadOnlyAcess,")
     assert run(project, "validate") == 2
     lines = capsys.readouterr().out.splitlines()
     errors = [line for line in lines if ": error:" in line]
@@ -57,7 +57,7 @@ def test_validate_with_explicit_files(project, capsys, tmp_path):
 
 
 def test_validate_json(project, capsys):
-    project.edit_csv("matrix/users.csv", "lamp@demoasacode.io,,Y", "lamp@demoasacode.io,,Q")
+    project.edit("matrix/users.csv", "lamp@demoasacode.io,,Y", "lamp@demoasacode.io,,Q")
     assert run(project, "validate", "--format", "json") == 2
     report = json.loads(capsys.readouterr().out)
     assert report["valid"] is False

@@ -20,19 +20,19 @@ def where(result, code):
 # --- policy names -------------------------------------------------------------
 
 def test_misspelt_policy_names_the_cell_and_the_real_name(project):
-    project.edit_csv("matrix/policies.csv", "AmazonS3ReadOnlyAccess,", "AmazonS3ReadOnlyAcess,")
+    project.edit("matrix/policies.csv", "AmazonS3ReadOnlyAccess,", "AmazonS3ReadOnlyAcess,")
     problem = find(project.check(), "policy-unknown")
     assert str(problem.location) == "policies.csv A29"
     assert "'AmazonS3ReadOnlyAccess'" in problem.fix
 
 
 def test_case_only_difference_is_suggested(project):
-    project.edit_csv("matrix/policies.csv", "ReadOnlyAccess,,,,,Y", "readonlyaccess,,,,,Y")
+    project.edit("matrix/policies.csv", "ReadOnlyAccess,,,,,Y", "readonlyaccess,,,,,Y")
     assert "'ReadOnlyAccess'" in find(project.check(), "policy-unknown").fix
 
 
 def test_deprecated_managed_policy_is_a_warning_with_its_replacement(project):
-    project.edit_csv("matrix/policies.csv", "AWSLambda_FullAccess,", "AWSLambdaFullAccess,")
+    project.edit("matrix/policies.csv", "AWSLambda_FullAccess,", "AWSLambdaFullAccess,")
     result = project.check()
     problem = find(result, "policy-deprecated")
     assert problem.severity == "warning" and "AWSLambda_FullAccess" in problem.fix
@@ -40,13 +40,13 @@ def test_deprecated_managed_policy_is_a_warning_with_its_replacement(project):
 
 
 def test_full_policy_arn_is_used_as_is(project):
-    project.edit_csv("matrix/policies.csv", "ReadOnlyAccess,,,,,Y", "arn:aws:iam::123456789012:policy/team/Reader,,,,,Y")
+    project.edit("matrix/policies.csv", "ReadOnlyAccess,,,,,Y", "arn:aws:iam::123456789012:policy/team/Reader,,,,,Y")
     state = project.check().state
     assert "arn:aws:iam::123456789012:policy/team/Reader" in state.group("Viewer").policy_arns
 
 
 def test_aws_managed_arn_without_its_path_is_caught(project):
-    project.edit_csv("matrix/policies.csv", "AWSBatchServiceRole,", "arn:aws:iam::aws:policy/AWSBatchServiceRole,")
+    project.edit("matrix/policies.csv", "AWSBatchServiceRole,", "arn:aws:iam::aws:policy/AWSBatchServiceRole,")
     problem = find(project.check(), "policy-unknown")
     assert "arn:aws:iam::aws:policy/service-role/AWSBatchServiceRole" in problem.fix
 
@@ -65,7 +65,7 @@ def test_duplicate_policy_rows(project):
 # --- matrix structure -----------------------------------------------------------
 
 def test_role_in_one_matrix_only_names_the_header_cell(project):
-    project.edit_csv("matrix/users.csv", "User,Admin,Developer,DBA,Viewer,SysAdm,MFA", "User,Admin,Developer,DBA,Viewer,SysAdmin,MFA")
+    project.edit("matrix/users.csv", "User,Admin,Developer,DBA,Viewer,SysAdm,MFA", "User,Admin,Developer,DBA,Viewer,SysAdmin,MFA")
     result = project.check()
     locations = sorted(str(p.location) for p in result.errors if p.code == "role-unmatched")
     assert locations == ["policies.csv E1", "users.csv F1"]
@@ -73,7 +73,7 @@ def test_role_in_one_matrix_only_names_the_header_cell(project):
 
 
 def test_missing_key_column(project):
-    project.edit_csv("matrix/users.csv", "User,", "Person,")
+    project.edit("matrix/users.csv", "User,", "Person,")
     assert where(project.check(), "key-missing") == "users.csv A1"
 
 
@@ -147,7 +147,7 @@ def test_missing_file(project):
 
 def test_every_problem_is_reported_at_once(project):
     project.write("matrix/users.csv", USERS_HEADER + "bad name,Y,,,,,Y\na@x.io,Y,huh,,,,Y\nA@X.io,,,,Y,,Y\n")
-    project.edit_csv("matrix/policies.csv", "AmazonS3ReadOnlyAccess,", "AmazonS3ReadOnlyAcess,")
+    project.edit("matrix/policies.csv", "AmazonS3ReadOnlyAccess,", "AmazonS3ReadOnlyAcess,")
     assert {"user-name", "mark-invalid", "user-duplicate", "policy-unknown"} <= set(codes(project.check(), "error"))
 
 
@@ -219,15 +219,15 @@ def test_user_name_rules(project):
 
 
 def test_role_name_becomes_a_group_name(project):
-    project.edit_csv("matrix/users.csv", "Viewer", "View er")
-    project.edit_csv("matrix/policies.csv", "Viewer", "View er")
+    project.edit("matrix/users.csv", "Viewer", "View er")
+    project.edit("matrix/policies.csv", "Viewer", "View er")
     assert where(project.check(), "role-name") == "users.csv E1"
 
 
 def test_bundle_group_names_fit_the_limit(project):
     long_role = "R" * 127
-    project.edit_csv("matrix/users.csv", "Developer", long_role)
-    project.edit_csv("matrix/policies.csv", "Developer", long_role)
+    project.edit("matrix/users.csv", "Developer", long_role)
+    project.edit("matrix/policies.csv", "Developer", long_role)
     assert "group-name" in codes(project.check(), "error")
 
 
@@ -300,7 +300,7 @@ def test_deny_ip_policy_without_cidrs_is_an_error(project):
 
 
 def test_user_without_mfa_mark_under_mfa_force_policy_is_warned(project):
-    project.edit_csv("matrix/users.csv", "banana@demoasacode.io,,,,Y,,Y", "banana@demoasacode.io,,,,Y,,")
+    project.edit("matrix/users.csv", "banana@demoasacode.io,,,,Y,,Y", "banana@demoasacode.io,,,,Y,,")
     problem = find(project.check(), "mfa-lockout")
     assert problem.severity == "warning" and str(problem.location) == "users.csv G9"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness import MotoAccount
-from tests.harness.project import Project
+from tests.project import Project
 
 ACCOUNT = "111111111111"  # the dev stack's aws:allowedAccountIds
 

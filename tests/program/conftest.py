@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from tests.harness.project import Project
+from tests.project import Project
 
 
 class EchoMocks(pulumi.runtime.Mocks):

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.harness import ApplyMocks, MotoAccount, run_main
-from tests.harness.project import REPO
+from tests.project import REPO
 
 spec = importlib.util.spec_from_file_location("iam_matrix_sandbox", REPO / "scripts" / "sandbox.py")
 sandbox = importlib.util.module_from_spec(spec)

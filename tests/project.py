@@ -9,11 +9,11 @@ from typing import Any
 
 import yaml
 
-from iam_matrix.compiler import compile_state
+from iam_matrix.compiler import CompileResult, check, compile_state
 from iam_matrix.desired import DesiredState
 from iam_matrix.settings import load_stack_settings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 class Project:
@@ -32,17 +32,20 @@ class Project:
     def read(self, relative: str) -> str:
         return (self.root / relative).read_text()
 
-    def write(self, relative: str, text: str) -> None:
+    def write(self, relative: str, text: str, encoding: str = "utf-8") -> Path:
         path = self.root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        path.write_text(text, encoding=encoding)
+        return path
 
     def edit(self, relative: str, old: str, new: str) -> None:
+        """Replace the first ``old`` in a file; fails loudly when the example changed."""
         text = self.read(relative)
         assert old in text, f"{old!r} not in {relative}"
         self.write(relative, text.replace(old, new, 1))
 
     def set_config(self, stack: str = "dev", **values: Any) -> None:
+        """Set (or with ``None`` remove) ``iam-matrix:`` keys, or fully named ones, in a stack file."""
         path = self.root / f"Pulumi.{stack}.yaml"
         document = yaml.safe_load(path.read_text())
         for key, value in values.items():
@@ -52,6 +55,9 @@ class Project:
             else:
                 document["config"][full] = value
         path.write_text(yaml.safe_dump(document))
+
+    def check(self, **overrides: object) -> CompileResult:
+        return check(load_stack_settings(self.root, "dev", overrides))
 
     def state(self, stack: str = "dev") -> DesiredState:
         return compile_state(load_stack_settings(self.root, stack))
