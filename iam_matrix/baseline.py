@@ -115,6 +115,19 @@ class BaselineOptions:
             unused_credential_days=int(value("auditUnusedCredentialDays")),
         )
 
+    def summary(self, stack: str) -> str:
+        """One line for ``plan``: which parts the stack deploys."""
+        if not self.enabled:
+            return "off (auditBaseline: false)"
+        parts = []
+        if self.trail:
+            parts.append(f"CloudTrail trail {self.resolved_trail_name(stack)}" + (" with KMS" if self.kms else "") + (" and CloudWatch Logs" if self.cloudwatch_logs else ""))
+        if self.config_rules:
+            parts.append(("AWS Config recorder and " if self.config_recorder else "") + "IAM Config rules")
+        if self.analyzer:
+            parts.append("IAM Access Analyzer")
+        return ", ".join(parts) or "on, with every part switched off"
+
     def to_dict(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "config_resource_types": list(self.config_resource_types)}
 

@@ -45,5 +45,6 @@ def plan_text(state: DesiredState) -> str:
         f"numbers {pp.require_numbers}, symbols {pp.require_symbols}; max age {pp.max_password_age} days; "
         f"reuse prevention {pp.password_reuse_prevention}; users may change {pp.allow_users_to_change_password}; hard expiry {pp.hard_expiry}"
     )
+    parts.append(f"\nAudit baseline\n  {state.audit_baseline.summary(state.stack)}")
     parts.append(f"\n{len(state.users)} users, {len(state.roles)} roles in {len(state.groups)} groups, {len(state.policies)} custom policies")
     return "\n".join(parts)

@@ -46,6 +46,8 @@ def test_plan_json_shows_the_audit_baseline(project, capsys):
     assert run(project, "plan", "--format", "json") == 0
     baseline = json.loads(capsys.readouterr().out)["audit_baseline"]
     assert baseline["enabled"] is True and baseline["config_mode"] == "rules"
+    assert run(project, "plan") == 0
+    assert "Audit baseline\n  CloudTrail trail iam-matrix-dev, IAM Config rules, IAM Access Analyzer\n" in capsys.readouterr().out
 
 
 def test_validate_with_explicit_files(project, capsys, tmp_path):
