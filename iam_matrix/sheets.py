@@ -55,7 +55,10 @@ def read_csv(path: Path, problems: Problems, display: str | None = None) -> Tabl
             encoding="utf-8-sig",  # Excel writes a BOM in "CSV UTF-8"
         )
     except UnicodeDecodeError:
-        problems.error(where, "file-encoding", "the file is not UTF-8 text", 'save it from your spreadsheet as "CSV UTF-8"')
+        if path.read_bytes()[:4] == b"PK\x03\x04":  # a zip: an .xlsx given where a CSV belongs
+            problems.error(where, "file-encoding", "this is an Excel workbook, not a CSV file", "set iam-matrix:workbook (or pass --workbook) for a workbook with Users and Policies sheets, or save each sheet as CSV UTF-8")
+        else:
+            problems.error(where, "file-encoding", "the file is not UTF-8 text", 'save it from your spreadsheet as "CSV UTF-8"')
         return None
     except pd.errors.EmptyDataError:
         problems.error(where, "file-empty", "the file is empty", "add a header row and one row per entry")

@@ -140,6 +140,11 @@ def test_non_utf8_csv(project):
     assert where(project.check(), "file-encoding") == "users.csv"
 
 
+def test_a_workbook_given_as_csv_says_so(project):
+    (project.root / "matrix/users.csv").write_bytes((project.root / "matrix/iam-matrix.xlsx").read_bytes())
+    assert "is an Excel workbook, not a CSV file" in find(project.check(), "file-encoding").message
+
+
 def test_missing_file(project):
     (project.root / "matrix/users.csv").unlink()
     assert where(project.check(), "file-missing") == "users.csv"
