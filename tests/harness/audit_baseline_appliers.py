@@ -460,16 +460,13 @@ class Trail(Applier):
 # --- AWS Config ---------------------------------------------------------------------------
 
 
-@applier("aws:cfg/recorder:Recorder")
-class Recorder(Applier):
+class _ConfigPut(Applier):
+    """Config's Put* calls create and update alike; the name defaults to "default"."""
+
     replace_keys = ("name",)
 
     def _put(self, ctx: MotoAccount, inputs: dict[str, Any]) -> None:
-        group = inputs.get("recordingGroup") or {"allSupported": True, "includeGlobalResourceTypes": False}
-        recording = {"allSupported": bool(group.get("allSupported")), "includeGlobalResourceTypes": bool(group.get("includeGlobalResourceTypes"))}
-        if group.get("resourceTypes"):
-            recording["resourceTypes"] = list(group["resourceTypes"])
-        ctx.client("config").put_configuration_recorder(ConfigurationRecorder={"name": inputs.get("name") or "default", "roleARN": inputs["roleArn"], "recordingGroup": recording})
+        raise NotImplementedError
 
     def create(self, ctx: MotoAccount, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         self._put(ctx, inputs)
@@ -480,6 +477,17 @@ class Recorder(Applier):
         self._put(ctx, inputs)
         return {**old.outputs, **inputs}
 
+
+@applier("aws:cfg/recorder:Recorder")
+class Recorder(_ConfigPut):
+
+    def _put(self, ctx: MotoAccount, inputs: dict[str, Any]) -> None:
+        group = inputs.get("recordingGroup") or {"allSupported": True, "includeGlobalResourceTypes": False}
+        recording = {"allSupported": bool(group.get("allSupported")), "includeGlobalResourceTypes": bool(group.get("includeGlobalResourceTypes"))}
+        if group.get("resourceTypes"):
+            recording["resourceTypes"] = list(group["resourceTypes"])
+        ctx.client("config").put_configuration_recorder(ConfigurationRecorder={"name": inputs.get("name") or "default", "roleARN": inputs["roleArn"], "recordingGroup": recording})
+
     def delete(self, ctx: MotoAccount, old: Applied) -> None:
         ctx.client("config").delete_configuration_recorder(ConfigurationRecorderName=old.id)
 
@@ -489,8 +497,7 @@ class Recorder(Applier):
 
 
 @applier("aws:cfg/deliveryChannel:DeliveryChannel")
-class DeliveryChannel(Applier):
-    replace_keys = ("name",)
+class DeliveryChannel(_ConfigPut):
 
     def _put(self, ctx: MotoAccount, inputs: dict[str, Any]) -> None:
         bucket = inputs["s3BucketName"]
@@ -517,15 +524,6 @@ class DeliveryChannel(Applier):
         if frequency:
             channel["configSnapshotDeliveryProperties"] = {"deliveryFrequency": frequency}
         ctx.client("config").put_delivery_channel(DeliveryChannel=channel)
-
-    def create(self, ctx: MotoAccount, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        self._put(ctx, inputs)
-        name = inputs.get("name") or "default"
-        return name, {**inputs, "name": name}
-
-    def update(self, ctx: MotoAccount, old: Applied, inputs: dict[str, Any]) -> dict[str, Any]:
-        self._put(ctx, inputs)
-        return {**old.outputs, **inputs}
 
     def delete(self, ctx: MotoAccount, old: Applied) -> None:
         ctx.client("config").delete_delivery_channel(DeliveryChannelName=old.id)
