@@ -331,6 +331,8 @@ def _setting_changes(base: Revision, head: Revision) -> list[SettingChange]:
         ("userPath", old.user_path, new.user_path),
     ]
     pairs += [(f"password.{key}", value, getattr(new.password_policy, key)) for key, value in old.password_policy.to_dict().items()]
+    baseline = new.audit_baseline.to_dict()
+    pairs += [(f"auditBaseline.{key}", value, baseline[key]) for key, value in old.audit_baseline.to_dict().items()]
     for name, before, after in pairs:
         if before != after:
             changes.append(SettingChange(name, before, after))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from iam_matrix.baseline import BaselineOptions
 from iam_matrix.desired import CustomPolicy, DesiredState, Group, PolicyRef, Role, User
 from iam_matrix.review.diff import Revision, allows_everything, diff_revisions, diff_states
 from iam_matrix.review.render import markdown, text
@@ -95,6 +96,14 @@ def test_mfa_flags_and_weaker_passwords() -> None:
     assert kinds(diff) == [("mfa-dropped", "ann"), ("mfa-dropped", "bob"), ("mfa-not-required", "cy"), ("password-weakened", "password policy")]
     assert diff.escalations[-1].message == "the password policy gets weaker: minimum length 14 -> 8; require symbols turned off; max age 90 -> never days"
     assert {s.name for s in diff.settings} == {"password.minimum_password_length", "password.require_symbols", "password.max_password_age"}
+
+
+def test_audit_baseline_switches_are_settings_changes() -> None:
+    head = dataclasses.replace(BASE, audit_baseline=BaselineOptions(enabled=True, config_mode="rules"))
+    diff = diff_states(BASE, head)
+    assert not diff.empty
+    assert [(s.name, s.before, s.after) for s in diff.settings] == [("auditBaseline.enabled", False, True), ("auditBaseline.config_mode", "recorder", "rules")]
+    assert "`auditBaseline.config_mode`: `\"recorder\"` → `\"rules\"`" in markdown(diff)
 
 
 def test_a_new_cidr_in_a_document_is_an_escalation() -> None:
