@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import Any
 
 from ..desired import DesiredState
-from ..settings import Settings
 from .findings import CHECKS, Finding, Severity, severity_rank, sort_findings
 from .snapshot import ROOT_ROW, Snapshot, parse_time
 
@@ -35,9 +34,12 @@ class AuditOptions:
     access_key_max_age_days: int = 90
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> AuditOptions:
-        """The thresholds from the stack config (auditUnusedCredentialDays, auditAccessKeyMaxAgeDays)."""
-        return cls(int(settings.value("auditUnusedCredentialDays")), int(settings.value("auditAccessKeyMaxAgeDays")))
+    def of(cls, desired: DesiredState) -> AuditOptions:
+        """The thresholds the stack config gives (auditUnusedCredentialDays,
+        auditAccessKeyMaxAgeDays), as compiled once with the rest of the desired state;
+        the AuditBaseline's Config rules use the same two numbers."""
+        baseline = desired.audit_baseline
+        return cls(baseline.unused_credential_days, baseline.access_key_max_age_days)
 
 
 def run_checks(desired: DesiredState, snapshot: Snapshot, options: AuditOptions | None = None) -> list[Finding]:

@@ -85,7 +85,7 @@ def handle(args: argparse.Namespace) -> int:
         print(f"audit: stack {settings.stack} is pinned to account {desired.account_id} (aws:allowedAccountIds in {settings.config_file}) "
               f"but the credentials are for account {snapshot.account_id} ({snapshot.caller_arn}); use that account's profile or the right --stack", file=sys.stderr)
         return EXIT_INVALID
-    result = audit(desired, snapshot, AuditOptions.from_settings(settings))
+    result = audit(desired, snapshot, AuditOptions.of(desired))
     text = RENDERERS[args.format](result)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)

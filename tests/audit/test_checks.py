@@ -10,8 +10,9 @@ import pytest
 from iam_matrix.audit.checks import AuditOptions, canonical, logging_findings, run_checks
 from iam_matrix.audit.findings import CHECKS, Finding
 from iam_matrix.audit.snapshot import ROOT_ROW, Snapshot, parse_credential_report
+from iam_matrix.compiler import compile_state
 from iam_matrix.desired import CustomPolicy, DesiredState, Group, PolicyRef, User
-from iam_matrix.settings import PasswordPolicy
+from iam_matrix.settings import PasswordPolicy, load_stack_settings
 
 ACCOUNT = "123456789012"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -140,6 +141,13 @@ def test_unused_and_old_credentials() -> None:
     assert sorted((f.check, f.details.get("credential", "")) for f in found) == [
         ("access-key-old", "access_key_1"), ("access-keys-two-active", ""), ("credential-unused", "access_key_1"), ("credential-unused", "password")]
     assert checks(snapshot, AuditOptions(unused_credential_days=200, access_key_max_age_days=200)) == [("access-keys-two-active", "user/bob")]
+
+
+def test_thresholds_come_from_the_stack_config_through_the_desired_state() -> None:
+    """The audit and the AuditBaseline's Config rules read the same two compiled numbers."""
+    state = compile_state(load_stack_settings(stack="dev", overrides={"auditUnusedCredentialDays": 200, "auditAccessKeyMaxAgeDays": 30}))
+    assert AuditOptions.of(state) == AuditOptions(unused_credential_days=200, access_key_max_age_days=30)
+    assert AuditOptions.of(desired()) == AuditOptions()
 
 
 def test_console_user_without_mfa_and_root() -> None:
