@@ -88,10 +88,10 @@ class Deployment:
     exports: dict[str, Any] = field(default_factory=dict)
 
 
-def deploy(state: DesiredState, options: Mapping[str, Any], source: str = "") -> Deployment:
+def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
     """Instantiate the components for ``state``; ``options`` are the settings values
     (``consoleAccess``, ``pgpKey``, ``forceDestroyUsers``) that shape resources but not
-    the desired state itself; ``source`` (the stack config file) tags the AuditBaseline."""
+    the desired state itself."""
     policies = FoundationPolicies("policies", state.policies, stack=state.stack, tags=dict(state.tags))
     users = None
     user_names: dict[str, pulumi.Input[str]] = {}
@@ -127,7 +127,7 @@ def deploy(state: DesiredState, options: Mapping[str, Any], source: str = "") ->
         deployment.exports["encryptedPasswords"] = users.encrypted_passwords
     if state.audit_baseline.enabled:
         # CloudTrail, Config IAM rules, Access Analyzer: only when the stack sets auditBaseline.
-        baseline = AuditBaseline("audit", state, state.audit_baseline, tags=resource_tags(state.stack, source or f"Pulumi.{state.stack}.yaml", state.tags))
+        baseline = AuditBaseline("audit", state, state.audit_baseline, tags=resource_tags(state.stack, f"Pulumi.{state.stack}.yaml", state.tags))
         deployment.audit_baseline = baseline
         deployment.exports["auditBaseline"] = baseline.outputs()
     return deployment
@@ -136,7 +136,7 @@ def deploy(state: DesiredState, options: Mapping[str, Any], source: str = "") ->
 def main(project_dir: Path) -> Deployment:
     """The whole program: config -> desired state -> components -> stack outputs."""
     settings, state = compile_or_stop(project_dir)
-    deployment = deploy(state, settings.values, source=settings.config_file)
+    deployment = deploy(state, settings.values)
     for name, value in deployment.exports.items():
         pulumi.export(name, value)
     return deployment

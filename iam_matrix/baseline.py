@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .problems import MatrixInvalid, Problems
+from .problems import Problems
 from .settings import PROJECT, Settings
 
 if TYPE_CHECKING:
@@ -74,15 +74,6 @@ class BaselineOptions:
 
     def resolved_trail_name(self, stack: str) -> str:
         return self.trail_name or f"{PROJECT}-{stack}"
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> BaselineOptions:
-        """The options, or ``MatrixInvalid`` naming every bad ``audit*`` value."""
-        problems = Problems()
-        options = cls.read(settings, problems)
-        if problems.errors:
-            raise MatrixInvalid(problems.items)
-        return options
 
     @classmethod
     def read(cls, settings: Settings, problems: Problems) -> BaselineOptions:

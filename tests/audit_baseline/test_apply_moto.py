@@ -55,7 +55,7 @@ def account(moto_account: MotoAccount) -> MotoAccount:
 
 def options(**overrides: object) -> BaselineOptions:
     values = {"auditBaseline": True, "auditAccessAnalyzer": False, **overrides}
-    return BaselineOptions.from_settings(load_stack_settings(stack="dev", overrides=values))
+    return compile_state(load_stack_settings(stack="dev", overrides=values)).audit_baseline
 
 
 def up(mocks: ApplyMocks, desired: DesiredState, opts: BaselineOptions) -> ProgramRun:

@@ -50,7 +50,7 @@ def desired() -> DesiredState:
 
 def options(**overrides: object) -> BaselineOptions:
     settings = load_stack_settings(stack="dev", overrides={"auditBaseline": True, **overrides})
-    return BaselineOptions.from_settings(settings)
+    return compile_state(settings).audit_baseline
 
 
 def deploy(desired: DesiredState, opts: BaselineOptions) -> Run:

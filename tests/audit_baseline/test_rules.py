@@ -24,7 +24,7 @@ def desired() -> DesiredState:
 
 def by_id(desired: DesiredState, **overrides: object) -> dict:
     settings = load_stack_settings(stack="dev", overrides={"auditBaseline": True, **overrides})
-    return {r.identifier: r for r in managed_rules(desired, BaselineOptions.from_settings(settings))}
+    return {r.identifier: r for r in managed_rules(desired, compile_state(settings).audit_baseline)}
 
 
 def test_every_rule_id_and_parameter_is_known_to_aws_config(desired):
@@ -43,7 +43,7 @@ def test_parameters_come_from_the_stack_config():
     overrides = {"auditBaseline": True, "auditAccessKeyMaxAgeDays": 30, "auditUnusedCredentialDays": 60, "passwordMinimumLength": 16, "passwordRequireSymbols": False}
     settings = load_stack_settings(stack="dev", overrides=overrides)
     desired = compile_state(settings)
-    rules = {r.identifier: r for r in managed_rules(desired, BaselineOptions.from_settings(settings))}
+    rules = {r.identifier: r for r in managed_rules(desired, desired.audit_baseline)}
     assert rules["ACCESS_KEYS_ROTATED"].parameters == {"maxAccessKeyAge": "30"}
     assert rules["IAM_USER_UNUSED_CREDENTIALS_CHECK"].parameters == {"maxCredentialUsageAge": "60"}
     assert json.loads(rules["IAM_PASSWORD_POLICY"].input_parameters) == {
@@ -77,9 +77,9 @@ def test_too_many_group_names_fall_back_to_any_group_with_a_warning(desired):
 
 
 def test_options_defaults_and_switches():
-    off = BaselineOptions.from_settings(load_stack_settings(stack="dev"))
+    off = compile_state(load_stack_settings(stack="dev")).audit_baseline
     assert not (off.enabled or off.trail or off.config_recorder or off.config_rules or off.analyzer or off.bucket or off.kms)
-    rules_only = BaselineOptions.from_settings(load_stack_settings(stack="dev", overrides={"auditBaseline": True, "auditConfig": "RULES", "auditCloudTrail": False}))
+    rules_only = compile_state(load_stack_settings(stack="dev", overrides={"auditBaseline": True, "auditConfig": "RULES", "auditCloudTrail": False})).audit_baseline
     assert rules_only.config_rules and not rules_only.config_recorder and not rules_only.bucket
     assert not BaselineOptions(enabled=True, cloudtrail=False, config_mode="off", kms_key=True).kms  # no key with nothing to encrypt
 
@@ -94,7 +94,7 @@ def test_options_defaults_and_switches():
 )
 def test_invalid_audit_config_stops_with_a_problem(overrides, code):
     with pytest.raises(MatrixInvalid) as raised:
-        BaselineOptions.from_settings(load_stack_settings(stack="dev", overrides=overrides))
+        compile_state(load_stack_settings(stack="dev", overrides=overrides))
     problem = raised.value.problems[0]
     assert problem.code == code
     assert problem.location.cell == f"iam-matrix:{next(iter(overrides))}"
