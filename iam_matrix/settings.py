@@ -20,6 +20,9 @@ from .password_policy import PasswordPolicy
 from .problems import Location, MatrixInvalid, Problem, Problems
 from .project import PROJECT
 
+# The config keys that say where the matrix is: one workbook, or two CSV files.
+MATRIX_KEYS = ("workbook", "usersFile", "policiesFile")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -123,6 +126,9 @@ def load_stack_settings(
             values[key.removeprefix(f"{PROJECT}:")] = value.get("value", value) if isinstance(value, dict) and "value" in value else value
         else:
             raw[key] = value
+    if overrides and any(key in overrides for key in MATRIX_KEYS):
+        for key in MATRIX_KEYS:  # the command line names the matrix: the stack's own choice gives way
+            values.pop(key, None)
     values.update(overrides or {})
     return settings_from_values(values, project_dir=project_dir, stack=stack, config_file=config_file, aws_allowed_account_ids=raw.get("aws:allowedAccountIds"))
 
@@ -153,6 +159,7 @@ def settings_from_values(
         if coerced is not None:
             merged[key] = coerced
     _check_ranges(merged, config_file, problems)
+    _check_matrix_source(values, config_file, problems)
     tags = _parse_tags(merged.get("tags") or [], Location(config_file, None, f"{PROJECT}:tags"), problems)
     account_id = _account_id(aws_allowed_account_ids)
     if problems.errors:
@@ -206,6 +213,18 @@ _RANGES = {
     "auditUnusedCredentialDays": (1, 3650, "use a number of days"),
     "auditAccessKeyMaxAgeDays": (1, 3650, "use a number of days"),
 }
+
+
+def _check_matrix_source(values: Mapping[str, Any], config_file: str, problems: Problems) -> None:
+    """A stack reads one workbook or two CSV files; setting both would leave one of them
+    silently unread (and edits to it changing nothing)."""
+    both = [key for key in ("usersFile", "policiesFile") if values.get(key) not in (None, "")]
+    if values.get("workbook") not in (None, "") and both:
+        named = " and ".join(f"{PROJECT}:{key}" for key in both)
+        problems.error(Location(config_file, None, f"{PROJECT}:workbook"), "config-matrix-twice",
+                       f"the stack sets both {PROJECT}:workbook and {named}, so one of them would be silently ignored",
+                       f"keep one: remove {named} to read the workbook, or remove {PROJECT}:workbook to read the CSV files "
+                       "(iam-matrix convert turns one form into the other)")
 
 
 def _check_ranges(merged: dict[str, Any], config_file: str, problems: Problems) -> None:
