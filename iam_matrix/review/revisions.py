@@ -16,9 +16,10 @@ from typing import Any
 
 from ..compiler import check
 from ..desired import DesiredState
+from ..password_policy import PasswordPolicy
 from ..problems import Location, MatrixInvalid, Problem, Problems
 from ..project_files import symlink_problem
-from ..settings import PasswordPolicy, Settings, load_stack_settings
+from ..settings import Settings, load_stack_settings
 from .diff import Revision
 
 WORKING_TREE = "working tree"
