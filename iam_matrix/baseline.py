@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,10 @@ IAM_RESOURCE_TYPES = ("AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role", "AW
 CONFIG_SERVICE_LINKED_ROLE = "AWSServiceRoleForConfig"
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+# A deploy principal: an IAM role or user, or an STS assumed-role session, in one partition; the
+# account may be "*", the name may have wildcards but must start with a character of its own.
+DEPLOY_PRINCIPAL = re.compile(r"arn:aws(-cn|-us-gov)?:(iam::(\d{12}|\*):(role|user)/[\w+=,.@-][\w+=,.@/*?-]*"
+                              r"|sts::(\d{12}|\*):assumed-role/[\w+=,.@-][\w+=,.@/*?-]*)")
 # PutConfigRule limits InputParameters to 1,024 characters.
 INPUT_PARAMETERS_MAX = 1024
 
@@ -45,6 +50,8 @@ class BaselineOptions:
     access_analyzer: bool = True
     access_key_max_age_days: int = 90
     unused_credential_days: int = 45
+    deploy_principals: tuple[str, ...] = ()  # deployPrincipals: ARN patterns of the pipeline's principals
+    failed_sign_in_threshold: int = 5  # auditFailedSignInThreshold
 
     @property
     def config_recorder(self) -> bool:
@@ -91,6 +98,12 @@ class BaselineOptions:
         for kind in types:
             if not kind.startswith("AWS::") or kind.count("::") != 2:
                 problems.error(settings.location("auditConfigResourceTypes"), "config-resource-type", f"{kind!r} is not a resource type", "write types as AWS::Service::Type, e.g. AWS::IAM::User")
+        principals = tuple(value("deployPrincipals") or ())
+        for pattern in principals:
+            if not DEPLOY_PRINCIPAL.fullmatch(pattern):
+                problems.error(settings.location("deployPrincipals"), "config-deploy-principal", f"{pattern!r} is not an IAM or STS ARN pattern of a role or user",
+                               "write arn:aws:iam::<account or *>:role/<name> (or user/<name>, or arn:aws:sts::...:assumed-role/<name>/*); "
+                               "a pattern matching everyone would hide every out-of-band change")
         return cls(
             enabled=bool(value("auditBaseline")),
             cloudtrail=bool(value("auditCloudTrail")),
@@ -104,6 +117,8 @@ class BaselineOptions:
             access_analyzer=bool(value("auditAccessAnalyzer")),
             access_key_max_age_days=int(value("auditAccessKeyMaxAgeDays")),
             unused_credential_days=int(value("auditUnusedCredentialDays")),
+            deploy_principals=principals,
+            failed_sign_in_threshold=int(value("auditFailedSignInThreshold")),
         )
 
     def summary(self, stack: str) -> str:
@@ -120,7 +135,7 @@ class BaselineOptions:
         return ", ".join(parts) or "on, with every part switched off"
 
     def to_dict(self) -> dict[str, Any]:
-        return {**dataclasses.asdict(self), "config_resource_types": list(self.config_resource_types)}
+        return {**dataclasses.asdict(self), "config_resource_types": list(self.config_resource_types), "deploy_principals": list(self.deploy_principals)}
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from ..desired import DesiredState
+from .access_log import access_log_findings, attribute
 from .findings import CHECKS, Finding, Severity, severity_rank, sort_findings
 from .snapshot import ROOT_ROW, Snapshot, parse_time
 
@@ -32,14 +33,16 @@ ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 class AuditOptions:
     unused_credential_days: int = 45
     access_key_max_age_days: int = 90
+    deploy_principals: tuple[str, ...] = ()  # ARN patterns whose IAM calls are the pipeline's, not out-of-band
+    failed_sign_in_threshold: int = 5
 
     @classmethod
     def of(cls, desired: DesiredState) -> AuditOptions:
         """The thresholds the stack config gives (auditUnusedCredentialDays,
-        auditAccessKeyMaxAgeDays), as compiled once with the rest of the desired state;
-        the AuditBaseline's Config rules use the same two numbers."""
+        auditAccessKeyMaxAgeDays, deployPrincipals, auditFailedSignInThreshold), as compiled once
+        with the rest of the desired state; the AuditBaseline's Config rules use the same numbers."""
         baseline = desired.audit_baseline
-        return cls(baseline.unused_credential_days, baseline.access_key_max_age_days)
+        return cls(baseline.unused_credential_days, baseline.access_key_max_age_days, baseline.deploy_principals, baseline.failed_sign_in_threshold)
 
 
 def run_checks(desired: DesiredState, snapshot: Snapshot, options: AuditOptions | None = None) -> list[Finding]:
@@ -54,6 +57,9 @@ def run_checks(desired: DesiredState, snapshot: Snapshot, options: AuditOptions 
     findings += password_findings(desired, snapshot)
     findings += credential_findings(snapshot, options)
     findings += logging_findings(snapshot)
+    if snapshot.access_log is not None:  # read by the command; a snapshot built by hand may have none
+        findings = attribute(findings, snapshot.access_log)
+        findings += access_log_findings(desired, snapshot, snapshot.access_log, options.deploy_principals, options.failed_sign_in_threshold)
     return sort_findings(findings)
 
 
@@ -120,7 +126,8 @@ def drift_findings(desired: DesiredState, snapshot: Snapshot) -> list[Finding]:
         have = set(live.get("GroupList", []))
         for group in user.groups:
             if group in live_groups and group not in have:
-                out.append(Finding("membership-missing", f"user/{name}", f"{name} is not in group {group} ({want_groups[group].role}) as the matrix says", "run pulumi up"))
+                out.append(Finding("membership-missing", f"user/{name}", f"{name} is not in group {group} ({want_groups[group].role}) as the matrix says", "run pulumi up",
+                                       details={"group": group}))
         for group in sorted(have):
             if group in want_groups and group not in user.groups:
                 admin = ADMIN_POLICY_ARN in want_groups[group].policy_arns or any(p["PolicyArn"] == ADMIN_POLICY_ARN for p in live_groups[group].get("AttachedManagedPolicies", []))
@@ -134,7 +141,8 @@ def drift_findings(desired: DesiredState, snapshot: Snapshot) -> list[Finding]:
         attached = {p["PolicyArn"]: p["PolicyName"] for p in live.get("AttachedManagedPolicies", [])}
         for ref in group.policies:
             if ref.arn not in attached:
-                out.append(Finding("group-policy-missing", f"group/{name}", f"{ref.name} ({ref.arn}) is not attached to {name}" + (" - a guardrail is off" if ref.guardrail else ""), "run pulumi up"))
+                out.append(Finding("group-policy-missing", f"group/{name}", f"{ref.name} ({ref.arn}) is not attached to {name}" + (" - a guardrail is off" if ref.guardrail else ""), "run pulumi up",
+                                   details={"policy_arn": ref.arn}))
         for arn in sorted(set(attached) - set(group.policy_arns)):
             admin = arn == ADMIN_POLICY_ARN
             out.append(Finding("group-policy-unexpected", f"group/{name}", f"{attached[arn]} ({arn}) is attached to {name} but not marked for role {group.role} in the policy matrix",
