@@ -23,9 +23,10 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from fnmatch import fnmatchcase
 
+from ..catalog import ADMIN_POLICY_ARN
 from ..desired import DesiredState
 from .events import AccessLog, Event
-from .findings import Finding
+from .findings import Finding, could_not_check
 from .snapshot import Snapshot
 
 ACCESS_LOG_CHECKS = [
@@ -37,7 +38,6 @@ ACCESS_LOG_CHECKS = [
     "iam-self-service",
 ]
 FAILURE_WINDOW = timedelta(hours=1)
-ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 # What an IAM user does to their own credentials: expected self-service, not a change of access.
 SELF_SERVICE = frozenset(
     {
@@ -105,8 +105,6 @@ def access_log_findings(
     failed_sign_in_threshold: int,
 ) -> list[Finding]:
     """Every access-log finding for one window; ``could-not-check`` when the window says nothing."""
-    from .checks import could_not_check
-
     if log.unavailable:
         return [
             could_not_check(

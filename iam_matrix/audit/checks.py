@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..catalog import ADMIN_POLICY_ARN
 from ..desired import DesiredState
 from .access_log import access_log_findings, attribute
-from .findings import CHECKS, Finding, Severity, severity_rank, sort_findings
+from .events import AccessLog
+from .findings import Finding, could_not_check, sort_findings
 from .snapshot import ROOT_ROW, Snapshot, parse_time
-
-ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
 @dataclass(frozen=True)
@@ -40,13 +40,14 @@ class AuditOptions:
     def of(cls, desired: DesiredState) -> AuditOptions:
         """The thresholds the stack config gives (auditUnusedCredentialDays,
         auditAccessKeyMaxAgeDays, deployPrincipals, auditFailedSignInThreshold), as compiled once
-        with the rest of the desired state; the AuditBaseline's Config rules use the same numbers."""
-        baseline = desired.audit_baseline
-        return cls(baseline.unused_credential_days, baseline.access_key_max_age_days, baseline.deploy_principals, baseline.failed_sign_in_threshold)
+        with the rest of the desired state; the AuditBaseline's Config rules use the same two days."""
+        baseline, log = desired.audit_baseline, desired.access_log
+        return cls(baseline.unused_credential_days, baseline.access_key_max_age_days, log.deploy_principals, log.failed_sign_in_threshold)
 
 
-def run_checks(desired: DesiredState, snapshot: Snapshot, options: AuditOptions | None = None) -> list[Finding]:
-    """Every finding for one account, worst first."""
+def run_checks(desired: DesiredState, snapshot: Snapshot, options: AuditOptions | None = None, access_log: AccessLog | None = None) -> list[Finding]:
+    """Every finding for one account, worst first; with the window's CloudTrail events when
+    ``access_log`` is given (the command always reads one), drift findings say who caused them."""
     options = options or AuditOptions()
     if desired.account_id is None:
         desired = desired.with_account(snapshot.account_id)
@@ -57,9 +58,9 @@ def run_checks(desired: DesiredState, snapshot: Snapshot, options: AuditOptions 
     findings += password_findings(desired, snapshot)
     findings += credential_findings(snapshot, options)
     findings += logging_findings(snapshot)
-    if snapshot.access_log is not None:  # read by the command; a snapshot built by hand may have none
-        findings = attribute(findings, snapshot.access_log)
-        findings += access_log_findings(desired, snapshot, snapshot.access_log, options.deploy_principals, options.failed_sign_in_threshold)
+    if access_log is not None:
+        findings = attribute(findings, access_log)
+        findings += access_log_findings(desired, snapshot, access_log, options.deploy_principals, options.failed_sign_in_threshold)
     return sort_findings(findings)
 
 
@@ -365,15 +366,6 @@ def credential_findings(snapshot: Snapshot, options: AuditOptions) -> list[Findi
 
 
 # --- logging and automation ---------------------------------------------------------
-
-
-def could_not_check(part: str, reason: str, checks: list[str], remediation: str | None = None) -> Finding:
-    """A finding that says a part of the account could not be read, at the severity of the worst check skipped."""
-    worst: Severity = min((CHECKS[c].severity for c in checks), key=severity_rank)
-    if remediation is None:
-        remediation = ("grant the auditing principal the read-only permissions listed in docs/audit.md (the SecurityAudit managed policy covers them)" if "denied" in reason
-                       else "check that the service is available in the audited region and answers, then audit again; until then treat the check as failed")
-    return Finding("could-not-check", part, f"could not check {part}: {reason}; not checked: {', '.join(checks)}", remediation, severity=worst, details={"reason": reason, "checks": checks})
 
 
 def logging_findings(snapshot: Snapshot) -> list[Finding]:

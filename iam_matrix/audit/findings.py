@@ -127,3 +127,12 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
     """Worst first, then grouped by check and resource, so reports are stable run to run."""
     order = {c.id: i for i, c in enumerate(_CHECKS)}
     return sorted(findings, key=lambda f: (severity_rank(f.severity or "info"), order[f.check], f.resource.lower(), f.message))
+
+
+def could_not_check(part: str, reason: str, checks: list[str], remediation: str | None = None) -> Finding:
+    """A finding that says a part of the account could not be read, at the severity of the worst check skipped."""
+    worst: Severity = min((CHECKS[c].severity for c in checks), key=severity_rank)
+    if remediation is None:
+        remediation = ("grant the auditing principal the read-only permissions listed in docs/audit.md (the SecurityAudit managed policy covers them)" if "denied" in reason
+                       else "check that the service is available in the audited region and answers, then audit again; until then treat the check as failed")
+    return Finding("could-not-check", part, f"could not check {part}: {reason}; not checked: {', '.join(checks)}", remediation, severity=worst, details={"reason": reason, "checks": checks})

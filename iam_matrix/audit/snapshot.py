@@ -10,10 +10,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .events import AccessLog
+from typing import Any
 
 ROOT_ROW = "<root_account>"
 
@@ -40,7 +37,6 @@ class Snapshot:
     analyzers: list[dict[str, Any]] = field(default_factory=list)
     unavailable: dict[str, str] = field(default_factory=dict)  # part -> reason ("cloudtrail", "config", "access-analyzer", ...)
     requests: int = 0  # HTTP requests the gathering made (retries included)
-    access_log: AccessLog | None = None  # CloudTrail events of the audit window (None: not read)
 
     def user(self, name: str) -> dict[str, Any] | None:
         return next((u for u in self.users if u["UserName"] == name), None)

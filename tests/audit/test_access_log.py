@@ -222,16 +222,10 @@ def test_drift_is_attributed_to_the_event_that_caused_it() -> None:
     assert root == drift[4]  # not a drift finding
 
 
-def test_run_checks_reads_the_access_log_of_the_snapshot() -> None:
-    snapshot = logging_trail()
-    snapshot.access_log = fixture_log()
-    checks = {f.check for f in run_checks(example(), snapshot)}
-    assert {
-        "console-login-no-mfa",
-        "root-sign-in",
-        "iam-change-out-of-band",
-        "console-login-failures",
-        "user-missing",
-    } <= checks
-    user_missing = next(f for f in run_checks(example(), snapshot) if f.check == "user-missing")
+def test_run_checks_reads_the_access_log_it_is_given() -> None:
+    found = run_checks(example(), logging_trail(), access_log=fixture_log())
+    checks = {f.check for f in found}
+    assert {"console-login-no-mfa", "root-sign-in", "iam-change-out-of-band", "console-login-failures", "user-missing"} <= checks
+    user_missing = next(f for f in found if f.check == "user-missing")
     assert "no event in the window" in user_missing.message
+    assert not any("no event in the window" in f.message for f in run_checks(example(), logging_trail()))  # no log given: no attribution

@@ -10,26 +10,22 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .password_policy import PasswordPolicy
 from .problems import Problems
-from .settings import PROJECT, Settings
+from .project import PROJECT
 
 if TYPE_CHECKING:
-    from .desired import DesiredState
+    from .settings import Settings
 
 CONFIG_MODES = ("recorder", "rules", "off")
 IAM_RESOURCE_TYPES = ("AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role", "AWS::IAM::Policy")
 CONFIG_SERVICE_LINKED_ROLE = "AWSServiceRoleForConfig"
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
-# A deploy principal: an IAM role or user, or an STS assumed-role session, in one partition; the
-# account may be "*", the name may have wildcards but must start with a character of its own.
-DEPLOY_PRINCIPAL = re.compile(r"arn:aws(-cn|-us-gov)?:(iam::(\d{12}|\*):(role|user)/[\w+=,.@-][\w+=,.@/*?-]*"
-                              r"|sts::(\d{12}|\*):assumed-role/[\w+=,.@-][\w+=,.@/*?-]*)")
 # PutConfigRule limits InputParameters to 1,024 characters.
 INPUT_PARAMETERS_MAX = 1024
 
@@ -50,8 +46,6 @@ class BaselineOptions:
     access_analyzer: bool = True
     access_key_max_age_days: int = 90
     unused_credential_days: int = 45
-    deploy_principals: tuple[str, ...] = ()  # deployPrincipals: ARN patterns of the pipeline's principals
-    failed_sign_in_threshold: int = 5  # auditFailedSignInThreshold
 
     @property
     def config_recorder(self) -> bool:
@@ -98,12 +92,6 @@ class BaselineOptions:
         for kind in types:
             if not kind.startswith("AWS::") or kind.count("::") != 2:
                 problems.error(settings.location("auditConfigResourceTypes"), "config-resource-type", f"{kind!r} is not a resource type", "write types as AWS::Service::Type, e.g. AWS::IAM::User")
-        principals = tuple(value("deployPrincipals") or ())
-        for pattern in principals:
-            if not DEPLOY_PRINCIPAL.fullmatch(pattern):
-                problems.error(settings.location("deployPrincipals"), "config-deploy-principal", f"{pattern!r} is not an IAM or STS ARN pattern of a role or user",
-                               "write arn:aws:iam::<account or *>:role/<name> (or user/<name>, or arn:aws:sts::...:assumed-role/<name>/*); "
-                               "a pattern matching everyone would hide every out-of-band change")
         return cls(
             enabled=bool(value("auditBaseline")),
             cloudtrail=bool(value("auditCloudTrail")),
@@ -117,8 +105,6 @@ class BaselineOptions:
             access_analyzer=bool(value("auditAccessAnalyzer")),
             access_key_max_age_days=int(value("auditAccessKeyMaxAgeDays")),
             unused_credential_days=int(value("auditUnusedCredentialDays")),
-            deploy_principals=principals,
-            failed_sign_in_threshold=int(value("auditFailedSignInThreshold")),
         )
 
     def summary(self, stack: str) -> str:
@@ -135,7 +121,7 @@ class BaselineOptions:
         return ", ".join(parts) or "on, with every part switched off"
 
     def to_dict(self) -> dict[str, Any]:
-        return {**dataclasses.asdict(self), "config_resource_types": list(self.config_resource_types), "deploy_principals": list(self.deploy_principals)}
+        return {**dataclasses.asdict(self), "config_resource_types": list(self.config_resource_types)}
 
 
 @dataclass(frozen=True)
@@ -161,14 +147,18 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def managed_rules(desired: DesiredState, options: BaselineOptions, warn: Any = None) -> list[ManagedRule]:
+def managed_rules(
+    policy: PasswordPolicy,
+    group_names: Sequence[str],
+    options: BaselineOptions,
+    warn: Callable[[str], None] | None = None,
+) -> list[ManagedRule]:
     """The IAM managed rules matching the seed's audit, parameterised from the same stack config.
 
     Config takes every parameter value as a string. A parameter AWS would reject as out of
     range (password max age or reuse prevention 0 = "off") is left out, so the rule then
     checks with AWS's own default only where the account policy sets one.
     """
-    policy = desired.password_policy
     password: dict[str, str] = {
         "RequireUppercaseCharacters": _flag(policy.require_uppercase_characters),
         "RequireLowercaseCharacters": _flag(policy.require_lowercase_characters),
@@ -181,14 +171,14 @@ def managed_rules(desired: DesiredState, options: BaselineOptions, warn: Any = N
     if policy.max_password_age > 0:
         password["MaxPasswordAge"] = str(policy.max_password_age)
     membership: dict[str, str] = {}
-    group_names = ",".join(sorted(g.name for g in desired.groups))
-    if group_names:
-        candidate = {"groupNames": group_names}
+    joined = ",".join(sorted(group_names))
+    if joined:
+        candidate = {"groupNames": joined}
         if len(json.dumps(candidate, separators=(",", ":"))) <= INPUT_PARAMETERS_MAX:
             membership = candidate
         elif warn is not None:
             warn(
-                f"IAM_USER_GROUP_MEMBERSHIP_CHECK: the {len(desired.groups)} group names exceed Config's {INPUT_PARAMETERS_MAX}-character "
+                f"IAM_USER_GROUP_MEMBERSHIP_CHECK: the {len(group_names)} group names exceed Config's {INPUT_PARAMETERS_MAX}-character "
                 "parameter limit; the rule checks membership in any group instead (the audit command still checks exact memberships)"
             )
     return [
