@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from ..cli import EXIT_INVALID, EXIT_OK, add_input_options, compile_from_args
+from ..cli import EXIT_INVALID, EXIT_OK, INVALID_HELP, add_input_options, compile_from_args, exit_codes
 from ..render import problems_text, summary_line
 from .model import AccessModel, build_model
 from .queries import access_text, who_can, who_can_text
@@ -28,8 +28,10 @@ def _model(args: argparse.Namespace) -> AccessModel | None:
 def configure_who_can(parser: argparse.ArgumentParser) -> None:
     add_input_options(parser)
     parser.add_argument("action", metavar="ACTION", help="an IAM action such as s3:GetObject; wildcards allowed (iam:Pass*)")
-    parser.add_argument("--resource", metavar="ARN", default=None, help="only allows whose Resource covers this ARN")
-    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("--resource", metavar="ARN", default=None, help="only allows whose Resource covers this ARN (default: any resource)")
+    parser.add_argument("--format", choices=["text", "json"], default="text",
+                        help='text: one line per user; json: {"action", "users": [{"name", "via": [{"role", "policy"}], "conditional"}]} (default: text)')
+    parser.epilog = exit_codes("0  the users are listed (none is also an answer)", INVALID_HELP)
 
 
 def run_who_can(args: argparse.Namespace) -> int:
@@ -47,7 +49,9 @@ def run_who_can(args: argparse.Namespace) -> int:
 def configure_access(parser: argparse.ArgumentParser) -> None:
     add_input_options(parser)
     parser.add_argument("principal", metavar="USER_OR_ROLE", help="a user name from the user matrix or a role (column) name")
-    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("--format", choices=["text", "json"], default="text",
+                        help="text: services, risk classes and guardrails; json: the same as one object (default: text)")
+    parser.epilog = exit_codes("0  the access is printed", INVALID_HELP + "; also when the name is neither a user nor a role")
 
 
 def run_access(args: argparse.Namespace) -> int:
