@@ -10,6 +10,7 @@ import difflib
 from dataclasses import dataclass
 
 from . import iam_rules
+from .access_log_options import AccessLogOptions
 from .audit_baseline import BaselineOptions
 from .bundles import bundle_group_name, split_policies
 from .catalog import ADMIN_POLICY_ARN, Catalog, load_catalog
@@ -70,6 +71,7 @@ class _Compiler:
 
     def run(self) -> DesiredState | None:
         baseline = BaselineOptions.read(self.settings, self.problems)
+        access_log = AccessLogOptions.read(self.settings, self.problems)
         users_table, policies_table = load_tables(self.settings, self.problems)
         custom = self._custom_policies()
         users = parse_matrix(users_table, "user", self.problems) if users_table is not None else None
@@ -105,6 +107,7 @@ class _Compiler:
             tags=dict(self.settings.tags),
             warnings=tuple(self.problems.warnings),
             audit_baseline=baseline,
+            access_log=access_log,
         )
         return state
 

@@ -205,6 +205,7 @@ _RANGES = {
     "passwordReusePrevention": (0, 24, "IAM remembers 1 to 24 previous passwords, 0 to turn it off"),
     "auditUnusedCredentialDays": (1, 3650, "use a number of days"),
     "auditAccessKeyMaxAgeDays": (1, 3650, "use a number of days"),
+    "auditFailedSignInThreshold": (2, 1000, "use a number of failed sign-ins in an hour"),
 }
 
 
