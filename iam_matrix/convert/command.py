@@ -24,9 +24,14 @@ USERS_CSV, POLICIES_CSV = "users.csv", "policies.csv"
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_input_options(parser)
-    parser.add_argument("--output", type=Path, required=True, metavar="PATH",
-                        help="required: FILE.xlsx when the matrix is two CSV files; a folder (made if missing) for "
-                        f"{USERS_CSV} and {POLICIES_CSV} when it is a workbook. Existing files there are replaced")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        required=True,
+        metavar="PATH",
+        help="required: FILE.xlsx when the matrix is two CSV files; a folder (made if missing) for "
+        f"{USERS_CSV} and {POLICIES_CSV} when it is a workbook. Existing files there are replaced",
+    )
     parser.epilog = exit_codes(
         "0  written (the files are named on stderr); run iam-matrix validate on the result as on any edit",
         INVALID_HELP + "; also an --output of the wrong kind or a symlink",
@@ -35,7 +40,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def _refuse_symlink(path: Path) -> None:
     if path.is_symlink():
-        raise MatrixInvalid([Problem(Location(str(path)), "output-symlink", "the output is a symbolic link", "write to a real file or folder")])
+        raise MatrixInvalid(
+            [
+                Problem(
+                    Location(str(path)),
+                    "output-symlink",
+                    "the output is a symbolic link",
+                    "write to a real file or folder",
+                )
+            ]
+        )
 
 
 def _shape(table: Table) -> str:
@@ -55,15 +69,31 @@ def run(args: argparse.Namespace) -> int:
     _refuse_symlink(output)
     if settings.workbook is None:
         if output.suffix.lower() != ".xlsx":
-            raise MatrixInvalid([Problem(Location(str(output)), "output-kind", "the matrix is two CSV files, so it converts to a workbook, and this is not an .xlsx file name",
-                                         "pass --output NAME.xlsx")])
+            raise MatrixInvalid(
+                [
+                    Problem(
+                        Location(str(output)),
+                        "output-kind",
+                        "the matrix is two CSV files, so it converts to a workbook, and this is not an .xlsx file name",
+                        "pass --output NAME.xlsx",
+                    )
+                ]
+            )
         output.parent.mkdir(parents=True, exist_ok=True)
         write_workbook(users, policies, output)
         written = [output]
     else:
         if (output.exists() and not output.is_dir()) or output.suffix.lower() in (".xlsx", ".csv"):
-            raise MatrixInvalid([Problem(Location(str(output)), "output-kind", "the matrix is a workbook, so it converts to two CSV files in a folder, and this names a file",
-                                         f"pass --output FOLDER (it receives {USERS_CSV} and {POLICIES_CSV})")])
+            raise MatrixInvalid(
+                [
+                    Problem(
+                        Location(str(output)),
+                        "output-kind",
+                        "the matrix is a workbook, so it converts to two CSV files in a folder, and this names a file",
+                        f"pass --output FOLDER (it receives {USERS_CSV} and {POLICIES_CSV})",
+                    )
+                ]
+            )
         output.mkdir(parents=True, exist_ok=True)
         written = [output / USERS_CSV, output / POLICIES_CSV]
         for path in written:
@@ -74,4 +104,9 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMAND = ("convert", "write the stack's matrix in the other form: two CSV files -> one workbook, or a workbook -> two CSV files", configure, run)
+COMMAND = (
+    "convert",
+    "write the stack's matrix in the other form: two CSV files -> one workbook, or a workbook -> two CSV files",
+    configure,
+    run,
+)

@@ -49,10 +49,13 @@ MFA_NOTE = "Y: the user must use MFA. Leave blank (or N) otherwise."
 README_LINES = (
     "iam-matrix access matrix (written by iam-matrix convert)",
     "Users: one row per IAM user; Y in each role column the user belongs to; Y in MFA if MFA is required.",
-    "Policies: one row per policy (AWS managed name, full ARN, or a custom policy in policies/); Y in each role that gets it.",
+    "Policies: one row per policy (AWS managed name, full ARN, or a custom policy in policies/); "
+    "Y in each role that gets it.",
     "Role columns are matched by name between the two sheets; columns headed with # are comments.",
-    "A stack reads either this workbook (iam-matrix:workbook) or two CSV files (iam-matrix:usersFile and policiesFile), never both.",
-    "If your stack reads the CSV files, write them back from this workbook: iam-matrix convert --workbook THIS.xlsx --output matrix/",
+    "A stack reads either this workbook (iam-matrix:workbook) or two CSV files "
+    "(iam-matrix:usersFile and policiesFile), never both.",
+    "If your stack reads the CSV files, write them back from this workbook: "
+    "iam-matrix convert --workbook THIS.xlsx --output matrix/",
     "Check a change with: iam-matrix validate (and see it with: iam-matrix plan, iam-matrix diff --base HEAD)",
 )
 
@@ -151,8 +154,13 @@ def _mark_dropdowns(sheet: Worksheet, mark_cols: list[int], width: int, top: int
     ranges = [f"{column_letter(c)}{first}:{column_letter(c)}{EXCEL_LAST_ROW}" for c in mark_cols]
     ranges.append(f"{column_letter(width)}{first}:{EXCEL_LAST_COLUMN}{EXCEL_LAST_ROW}")
     marks = DataValidation(
-        type="list", formula1='"Y,N"', allow_blank=True, sqref=" ".join(ranges),
-        showErrorMessage=True, errorStyle="warning", errorTitle="Mark",
+        type="list",
+        formula1='"Y,N"',
+        allow_blank=True,
+        sqref=" ".join(ranges),
+        showErrorMessage=True,
+        errorStyle="warning",
+        errorTitle="Mark",
         error="Use Y for a mark and leave the cell blank (or N) for none. iam-matrix validate reports any other value.",
     )
     sheet.add_data_validation(marks)

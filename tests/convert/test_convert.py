@@ -37,20 +37,23 @@ def test_csv_to_workbook_and_back_gives_the_same_files(project: Project, tmp_pat
 
 def test_the_workbook_compiles_to_the_same_desired_state(project: Project) -> None:
     csv_state = project.check().state
-    assert project.check(workbook=project.convert_to_workbook()).state.to_dict() | {"warnings": None} == csv_state.to_dict() | {"warnings": None}
+    assert project.check(workbook=project.convert_to_workbook()).state.to_dict() | {
+        "warnings": None
+    } == csv_state.to_dict() | {"warnings": None}
 
 
 def test_same_content_same_bytes(project: Project, tmp_path: Path) -> None:
     """Fixed document timestamps and zip entry dates, in another process with another hash seed too."""
     first = project.root / project.convert_to_workbook("first.xlsx")
-    code = f"from iam_matrix.cli import main; raise SystemExit(main(['convert', '--project-dir', {str(project.root)!r}, '--output', {str(tmp_path / 'second.xlsx')!r}]))"
+    args = ["convert", "--project-dir", str(project.root), "--output", str(tmp_path / "second.xlsx")]
+    code = f"from iam_matrix.cli import main; raise SystemExit(main({args!r}))"
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(REPO)}
     subprocess.run([sys.executable, "-c", code], check=True, env=env, capture_output=True)
     assert first.read_bytes() == (tmp_path / "second.xlsx").read_bytes()
     with zipfile.ZipFile(first) as archive:
         assert {entry.date_time for entry in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         core = archive.read("docProps/core.xml").decode()
-    assert "<dcterms:created xsi:type=\"dcterms:W3CDTF\">1980-01-01T00:00:00Z</dcterms:created>" in core
+    assert '<dcterms:created xsi:type="dcterms:W3CDTF">1980-01-01T00:00:00Z</dcterms:created>' in core
     project.edit("matrix/users.csv", "lamp@demoasacode.io,,Y", "lamp@demoasacode.io,Y,Y")
     assert (project.root / project.convert_to_workbook("third.xlsx")).read_bytes() != first.read_bytes()
 
@@ -77,7 +80,9 @@ def test_the_workbook_is_made_to_be_edited_and_printed(project: Project) -> None
 def test_comment_columns_get_no_dropdown(project: Project) -> None:
     project.write("matrix/users.csv", "User,# note,Viewer,MFA\na@x.io,ask Bob,Y,Y\n")
     project.write("matrix/policies.csv", "Policies,Viewer\nReadOnlyAccess,Y\n")
-    [marks] = openpyxl.load_workbook(project.root / project.convert_to_workbook())["Users"].data_validations.dataValidation
+    [marks] = openpyxl.load_workbook(project.root / project.convert_to_workbook())[
+        "Users"
+    ].data_validations.dataValidation
     assert str(marks.sqref) == f"C2:C{EXCEL_LAST_ROW} D2:D{EXCEL_LAST_ROW} E2:XFD{EXCEL_LAST_ROW}"
 
 
@@ -89,7 +94,15 @@ def test_a_csv_cell_never_becomes_a_formula(project: Project) -> None:
 
 
 def test_workbook_values_become_the_text_a_csv_holds() -> None:
-    assert [cell_text(v) for v in (True, False, 1.0, 2.5, None, "", " Y ")] == ["TRUE", "FALSE", "1", "2.5", "", "", " Y "]
+    assert [cell_text(v) for v in (True, False, 1.0, 2.5, None, "", " Y ")] == [
+        "TRUE",
+        "FALSE",
+        "1",
+        "2.5",
+        "",
+        "",
+        " Y ",
+    ]
 
 
 def test_workbook_to_csv_writes_a_folder(project: Project, tmp_path: Path) -> None:
@@ -105,7 +118,9 @@ def test_workbook_to_csv_writes_a_folder(project: Project, tmp_path: Path) -> No
     assert (tmp_path / "out" / "policies.csv").read_text() == "Policies,Viewer\nReadOnlyAccess,Y\n"
 
 
-def test_wrong_output_kind_unreadable_input_and_symlinks_are_bad_input(project: Project, tmp_path: Path, capsys) -> None:
+def test_wrong_output_kind_unreadable_input_and_symlinks_are_bad_input(
+    project: Project, tmp_path: Path, capsys
+) -> None:
     assert convert(project, "--output", str(tmp_path / "book.csv")) == 2
     assert "pass --output NAME.xlsx" in capsys.readouterr().err
     book = project.root / project.convert_to_workbook()
