@@ -25,7 +25,7 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
-from iam_matrix.settings import PROJECT
+from iam_matrix.project import PROJECT
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 

@@ -10,17 +10,16 @@ import difflib
 from dataclasses import dataclass
 
 from . import iam_rules
-from .baseline import BaselineOptions
+from .access_log_options import AccessLogOptions
+from .audit_baseline import BaselineOptions
 from .bundles import bundle_group_name, split_policies
-from .catalog import Catalog, load_catalog
+from .catalog import ADMIN_POLICY_ARN, Catalog, load_catalog
 from .desired import ACCOUNT_PLACEHOLDER, CustomPolicy, DesiredState, Group, PolicyRef, Role, User
 from .matrices import Matrix, MatrixRow, parse_matrix
 from .policy_documents import denies_without_mfa, discover, has_deny, render
 from .problems import Location, MatrixInvalid, Problem, Problems, Severities
 from .settings import Settings
 from .sheets import POLICIES_SHEET, USERS_SHEET, Table, read_csv, read_workbook
-
-ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
 @dataclass
@@ -72,6 +71,7 @@ class _Compiler:
 
     def run(self) -> DesiredState | None:
         baseline = BaselineOptions.read(self.settings, self.problems)
+        access_log = AccessLogOptions.read(self.settings, self.problems)
         users_table, policies_table = load_tables(self.settings, self.problems)
         custom = self._custom_policies()
         users = parse_matrix(users_table, "user", self.problems) if users_table is not None else None
@@ -107,6 +107,7 @@ class _Compiler:
             tags=dict(self.settings.tags),
             warnings=tuple(self.problems.warnings),
             audit_baseline=baseline,
+            access_log=access_log,
         )
         return state
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..audit.checks import drift_findings
 from ..audit.snapshot import Snapshot
 from ..catalog import load_catalog
-from ..cli import EXIT_AWS, EXIT_INVALID, EXIT_OK
+from ..cli import EXIT_AWS, EXIT_INVALID, EXIT_OK, exit_codes
 from ..compiler import CompileResult, check
 from ..desired import DesiredState
 from ..problems import MatrixInvalid
@@ -98,11 +98,14 @@ def adopt(snapshot: Snapshot, output: Path, *, stack: str = "dev", workbook: boo
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stack", default="dev", help="stack name for the drafted Pulumi.<stack>.yaml (default: dev)")
+    parser.add_argument("--stack", default="dev", metavar="NAME", help="stack name for the drafted Pulumi.<stack>.yaml (default: dev)")
     parser.add_argument("--profile", help="AWS profile (default: the standard chain, e.g. AWS_PROFILE)")
     parser.add_argument("--region", help="the stack's aws:region (default: AWS_REGION, the profile, then us-east-1)")
-    parser.add_argument("--output", type=Path, required=True, help="folder to write the draft project into (created; must be empty or a previous adopt's)")
+    parser.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder to write the draft project into (created; must be empty or a previous adopt's)")
     parser.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="matrix format (default: csv)")
+    parser.epilog = exit_codes("0  the draft is written: review adopt/residue.txt, then pulumi import --file adopt/import.json",
+                               "2  bad arguments, or an output folder that is not empty, is a symlink or would be left",
+                               "3  AWS could not be reached or refused a call (the action is named)")
 
 
 def _usable(output: Path) -> str | None:

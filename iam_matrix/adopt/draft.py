@@ -25,8 +25,8 @@ from ..catalog import Catalog
 from ..desired import PolicyRef
 from ..iam_rules import check_group_name, check_path, check_policy_name, check_user_name
 from ..matrices import MFA_HEADER
+from ..password_policy import FIELDS, PasswordPolicy
 from ..policy_documents import PLACEHOLDER
-from ..settings import PasswordPolicy
 from .residue import Residue, reserved_reason
 
 DEFAULT_QUOTA = 10
@@ -104,35 +104,18 @@ class Draft:
             "iam-matrix:auditBaseline": False,
         })
         if self.password_policy is not None:
-            pp = self.password_policy
-            config.update({
-                "iam-matrix:passwordMinimumLength": pp.minimum_password_length,
-                "iam-matrix:passwordRequireUppercase": pp.require_uppercase_characters,
-                "iam-matrix:passwordRequireLowercase": pp.require_lowercase_characters,
-                "iam-matrix:passwordRequireNumbers": pp.require_numbers,
-                "iam-matrix:passwordRequireSymbols": pp.require_symbols,
-                "iam-matrix:passwordMaxAgeDays": pp.max_password_age,
-                "iam-matrix:passwordReusePrevention": pp.password_reuse_prevention,
-                "iam-matrix:passwordAllowUsersToChange": pp.allow_users_to_change_password,
-                "iam-matrix:passwordHardExpiry": pp.hard_expiry,
-            })
+            config.update({f"iam-matrix:{f.config_key}": getattr(self.password_policy, f.attribute) for f in FIELDS})
         return config
 
 
 def password_policy_of(live: Mapping[str, Any]) -> PasswordPolicy:
     """GetAccountPasswordPolicy's answer as the stack's password settings (absent = off / IAM's default)."""
+    values: dict[str, Any] = {f.attribute: live.get(f.api_name, False) for f in FIELDS}
+    values["minimum_password_length"] = int(live.get("MinimumPasswordLength", 8))
+    values["password_reuse_prevention"] = int(live.get("PasswordReusePrevention", 0))
     expires = live.get("ExpirePasswords", bool(live.get("MaxPasswordAge")))
-    return PasswordPolicy(
-        minimum_password_length=int(live.get("MinimumPasswordLength", 8)),
-        require_uppercase_characters=bool(live.get("RequireUppercaseCharacters", False)),
-        require_lowercase_characters=bool(live.get("RequireLowercaseCharacters", False)),
-        require_numbers=bool(live.get("RequireNumbers", False)),
-        require_symbols=bool(live.get("RequireSymbols", False)),
-        max_password_age=int(live.get("MaxPasswordAge", 0)) if expires else 0,
-        password_reuse_prevention=int(live.get("PasswordReusePrevention", 0)),
-        allow_users_to_change_password=bool(live.get("AllowUsersToChangePassword", False)),
-        hard_expiry=bool(live.get("HardExpiry", False)),
-    )
+    values["max_password_age"] = int(live.get("MaxPasswordAge", 0)) if expires else 0
+    return PasswordPolicy(**values)
 
 
 def policy_name(policy: Mapping[str, Any]) -> str:

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from ..audit.checks import canonical, default_document
 from ..audit.snapshot import Snapshot
+from ..password_policy import FIELDS
 
 PASSWORD_POLICY_ID = "iam-account-password-policy"
 NOT_IMPORTABLE = {
@@ -36,12 +37,11 @@ NOT_IMPORTABLE = {
         "pulumi-aws cannot import it (terraform-provider-aws internal/service/iam/group_membership.go has no importer); "
         "the first up creates it, which only adds the listed users (all current members) and removes nobody"),
 }
-_PASSWORD_FIELDS = {
-    "minimumPasswordLength": "MinimumPasswordLength", "requireSymbols": "RequireSymbols", "requireNumbers": "RequireNumbers",
-    "requireUppercaseCharacters": "RequireUppercaseCharacters", "requireLowercaseCharacters": "RequireLowercaseCharacters",
-    "allowUsersToChangePassword": "AllowUsersToChangePassword", "maxPasswordAge": "MaxPasswordAge",
-    "passwordReusePrevention": "PasswordReusePrevention", "hardExpiry": "HardExpiry",
-}
+
+
+def _camel(attribute: str) -> str:
+    head, *rest = attribute.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 class Resource(Protocol):
@@ -143,9 +143,10 @@ def _id_and_diff(live: _Live, resource: Resource) -> tuple[str | None, list[tupl
         current = live.snapshot.password_policy
         if current is None:
             return None, []
-        for key, api in _PASSWORD_FIELDS.items():
+        for f in FIELDS:  # the program's inputs are the pulumi_aws argument names, camelCased by the engine
+            key = _camel(f.attribute)
             if inputs.get(key) is not None:
-                differs(key, current.get(api), int(inputs[key]) if isinstance(inputs[key], float) else inputs[key])
+                differs(key, current.get(f.api_name), int(inputs[key]) if isinstance(inputs[key], float) else inputs[key])
         return PASSWORD_POLICY_ID, diffs
     if typ == "aws:iam/userLoginProfile:UserLoginProfile":
         row = live.snapshot.report_row(str(inputs.get("user"))) or {}
