@@ -46,11 +46,11 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
 def settings_from_args(args: argparse.Namespace) -> Settings:
     overrides: dict[str, object] = {}
     if args.workbook:
-        overrides["workbook"] = str(args.workbook.resolve())
+        overrides["workbook"] = str(args.workbook.absolute())  # not resolved: a symlink is refused, not followed
     if args.users or args.policies:
         if not (args.users and args.policies):
             raise UsageError("--users and --policies go together")
-        overrides.update(workbook="", usersFile=str(args.users.resolve()), policiesFile=str(args.policies.resolve()))
+        overrides.update(workbook="", usersFile=str(args.users.absolute()), policiesFile=str(args.policies.absolute()))
     if args.workbook and args.users:
         raise UsageError("use either --workbook or --users/--policies")
     return load_stack_settings(locate_project(args.project_dir), args.stack, overrides)
@@ -115,14 +115,15 @@ def _core_commands() -> list[Command]:
 def _extra_commands() -> list[Command]:
     """Commands that live beside the core (audit needs boto3, diff needs git)."""
     commands: list[Command] = []
-    for module_name in ("iam_matrix.audit.command", "iam_matrix.review.command", "iam_matrix.convert", "iam_matrix.adopt.command"):
+    for module_name in ("iam_matrix.access.command", "iam_matrix.audit.command", "iam_matrix.review.command", "iam_matrix.convert",
+                        "iam_matrix.adopt.command"):
         try:
             module = __import__(module_name, fromlist=["COMMAND"])
         except ModuleNotFoundError as error:
             if error.name and module_name.startswith(error.name):
                 continue
             raise
-        commands.append(module.COMMAND)
+        commands += getattr(module, "COMMANDS", [getattr(module, "COMMAND", None)])
     return commands
 
 
