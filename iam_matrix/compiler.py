@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .access_log_options import AccessLogOptions
 from .advisories import advise, suppressed_codes
 from .audit_baseline import BaselineOptions
 from .catalog import Catalog, load_catalog
 from .desired import DesiredState
 from .plan import Limits, Planned, plan
 from .problems import Location, MatrixInvalid, Problem, Problems, Severities
+from .project_files import check_inputs
 from .resolve import Resolved, resolve
 from .settings import Settings
 
@@ -42,20 +44,30 @@ def compile_state(settings: Settings, catalog: Catalog | None = None) -> Desired
 def check(settings: Settings, catalog: Catalog | None = None) -> CompileResult:
     catalog = catalog or load_catalog()
     problems = Problems()
-    suppressed = suppressed_codes(settings, problems)
-    baseline = BaselineOptions.read(settings, problems)
-    resolved = resolve(settings, catalog, problems)
     state = None
     dropped = 0
-    if resolved is not None:
-        planned = plan(resolved, Limits.of(settings), problems)
-        dropped = advise(resolved, catalog, problems, suppressed)
-        state = assemble(settings, resolved, planned, baseline, problems)
+    suppressed = suppressed_codes(settings, problems)
+    options = StackOptions(BaselineOptions.read(settings, problems), AccessLogOptions.read(settings, problems))
+    # Nothing is opened through a symlink or outside the project.
+    if check_inputs(settings.project_dir, settings.values, settings.location, problems):
+        resolved = resolve(settings, catalog, problems)
+        if resolved is not None:
+            planned = plan(resolved, Limits.of(settings), problems)
+            dropped = advise(resolved, catalog, problems, suppressed)
+            state = assemble(settings, resolved, planned, options, problems)
     ordered = sorted(problems.items, key=lambda p: (p.severity != "error", _sort_key(p.location)))
     return CompileResult(None if problems.errors else state, ordered, dropped)
 
 
-def assemble(settings: Settings, resolved: Resolved, planned: Planned, baseline: BaselineOptions, problems: Problems) -> DesiredState:
+@dataclass(frozen=True)
+class StackOptions:
+    """The desired-state values read straight from the stack config."""
+
+    audit_baseline: BaselineOptions
+    access_log: AccessLogOptions
+
+
+def assemble(settings: Settings, resolved: Resolved, planned: Planned, options: StackOptions, problems: Problems) -> DesiredState:
     return DesiredState(
         stack=settings.stack,
         account_id=settings.account_id,
@@ -68,7 +80,8 @@ def assemble(settings: Settings, resolved: Resolved, planned: Planned, baseline:
         password_policy=settings.password_policy,
         tags=dict(settings.tags),
         warnings=tuple(problems.warnings),
-        audit_baseline=baseline,
+        audit_baseline=options.audit_baseline,
+        access_log=options.access_log,
     )
 
 

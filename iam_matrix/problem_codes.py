@@ -45,6 +45,12 @@ _CODES = [
     _e("config-audit-mode", "config", "auditConfig is not one of the AWS Config modes."),
     _e("config-resource-type", "config", "An auditConfigResourceTypes entry is not an AWS::Service::Type."),
     _e("config-suppress", "config", "suppressWarnings names an unknown code or an error (errors cannot be suppressed)."),
+    _e("config-deploy-principal", "config", "A deployPrincipals entry is not an IAM or STS ARN pattern of a role or user."),
+    # paths: nothing is read through a symlink or from outside the project (or the git tree)
+    _e("path-symlink", "file", "A matrix file, policy file or stack file is a symlink."),
+    _e("path-outside", "file", "A configured path points outside the project folder."),
+    _e("path-unsafe", "file", "A git tree entry is not a plain path inside the project (.., absolute)."),
+    _e("path-not-regular", "file", "A git tree entry is not a regular file (symlink, submodule)."),
     # the matrix files
     _e("file-missing", "file", "A matrix file named by the stack config does not exist."),
     _e("file-empty", "file", "A matrix file is empty."),
@@ -79,6 +85,7 @@ _CODES = [
     _e("policy-unknown", "policy", "A policy row names no AWS managed policy nor a custom policy."),
     _e("policy-service-linked", "policy", "A service-linked role policy, which IAM refuses to attach to groups."),
     _e("policy-duplicate", "policy", "A policy is listed twice."),
+    _e("policy-shadowed", "policy", "A custom policy has the name of an AWS managed policy."),
     # planning groups and bundles
     _e("quota-guardrails", "plan", "A role's guardrails do not fit in its first group."),
     _e("group-name", "plan", "A bundle group name (<Role>-2, ...) is not a valid IAM group name."),

@@ -162,6 +162,11 @@ class PolicyResolver:
         return refs
 
     def resolve(self, name: str, where: Location) -> PolicyRef | None:
+        if name in self.custom and self.catalog.get(name) is not None:
+            managed, custom = self.catalog.get(name), self.custom[name]
+            self.problems.error(where, "policy-shadowed", f"{name!r} names both the AWS managed policy {managed.arn} and the custom policy {custom.source}",
+                                f"rename {custom.source} (custom policy names must not be AWS managed policy names), or write the ARN {managed.arn} for the AWS one")
+            return None
         if name in self.custom:
             return self._custom_ref(self.custom[name])
         if name.startswith("arn:"):

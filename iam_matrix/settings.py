@@ -17,8 +17,9 @@ from typing import Any
 import yaml
 
 from .password_policy import PasswordPolicy
-from .problems import Location, MatrixInvalid, Problems
+from .problems import Location, MatrixInvalid, Problem, Problems
 from .project import PROJECT
+from .project_files import check_regular_file
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,25 @@ def find_project_dir(start: Path | None = None) -> Path:
     return Path(__file__).resolve().parents[1]
 
 
+def locate_project(explicit: Path | None = None) -> Path:
+    """The project folder a command works on: ``explicit`` (``--project-dir``), which must
+    hold Pulumi.yaml, or the nearest folder at or above the current one that does. Unlike
+    ``find_project_dir`` it never falls back to the installed package's own checkout."""
+    if explicit is not None:
+        folder = explicit.expanduser().resolve()
+        if (folder / "Pulumi.yaml").is_file():
+            return folder
+        problem = f"no Pulumi.yaml in {folder}" if folder.is_dir() else f"{folder} is not a folder"
+        fix = "pass --project-dir the folder of the iam-matrix project (the one holding Pulumi.yaml)"
+        raise MatrixInvalid([Problem(Location(str(explicit)), "project-missing", problem, fix)])
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "Pulumi.yaml").is_file():
+            return folder
+    fix = "run the command inside the project folder or pass --project-dir PATH"
+    raise MatrixInvalid([Problem(Location(str(here)), "project-missing", "no Pulumi.yaml in this folder or above it", fix)])
+
+
 def config_schema(project_dir: Path) -> dict[str, dict[str, Any]]:
     """The project's config keys (without the ``iam-matrix:`` prefix) and their schema."""
     project = _load_yaml((project_dir / "Pulumi.yaml").read_text())
@@ -91,6 +111,8 @@ def load_stack_settings(
     raw: dict[str, Any] = {}
     if not path.is_file():
         problems.error(Location(config_file), "stack-missing", f"no stack file {config_file} in {project_dir}", "create it (copy Pulumi.dev.yaml) or pass --stack with an existing stack name")
+        raise MatrixInvalid(problems.items)
+    if not check_regular_file(path, config_file, problems):
         raise MatrixInvalid(problems.items)
     try:
         document = _load_yaml(path.read_text()) or {}
@@ -186,6 +208,7 @@ _RANGES = {
     "passwordReusePrevention": (0, 24, "IAM remembers 1 to 24 previous passwords, 0 to turn it off"),
     "auditUnusedCredentialDays": (1, 3650, "use a number of days"),
     "auditAccessKeyMaxAgeDays": (1, 3650, "use a number of days"),
+    "auditFailedSignInThreshold": (2, 1000, "use a number of failed sign-ins in an hour"),
 }
 
 
