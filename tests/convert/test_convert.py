@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from iam_matrix.cli import main
-from iam_matrix.convert.write import EXCEL_LAST_ROW, cell_text
+from iam_matrix.writers import EXCEL_LAST_ROW, cell_text
 from tests.project import REPO, Project
 
 
@@ -27,7 +27,7 @@ def convert(project: Project, *args: str) -> int:
 
 
 def test_csv_to_workbook_and_back_gives_the_same_files(project: Project, tmp_path: Path, capsys) -> None:
-    book = tmp_path / "book.xlsx"
+    book = project.root / "book.xlsx"  # a matrix file the stack (or --workbook) reads is inside the project
     assert convert(project, "--output", str(book)) == 0
     assert f"wrote {book} (users.csv 12 rows x 7 columns; policies.csv 43 rows x 6 columns)" in capsys.readouterr().err
     assert convert(project, "--workbook", str(book), "--output", str(tmp_path / "back")) == 0
@@ -112,8 +112,8 @@ def test_workbook_to_csv_writes_a_folder(project: Project, tmp_path: Path) -> No
         book["Users"].append(row)
     book.create_sheet("Policies").append(["Policies", "Viewer"])
     book["Policies"].append(["ReadOnlyAccess", "Y"])
-    book.save(tmp_path / "excel.xlsx")
-    assert convert(project, "--workbook", str(tmp_path / "excel.xlsx"), "--output", str(tmp_path / "out")) == 0
+    book.save(project.root / "excel.xlsx")
+    assert convert(project, "--workbook", str(project.root / "excel.xlsx"), "--output", str(tmp_path / "out")) == 0
     assert (tmp_path / "out" / "users.csv").read_text() == "User,Viewer,MFA\na@x.io,TRUE,1\n"
     assert (tmp_path / "out" / "policies.csv").read_text() == "Policies,Viewer\nReadOnlyAccess,Y\n"
 
@@ -132,4 +132,4 @@ def test_wrong_output_kind_unreadable_input_and_symlinks_are_bad_input(
     (project.root / "matrix/users.csv").unlink()
     assert convert(project, "--output", str(tmp_path / "book.xlsx")) == 2
     err = capsys.readouterr().err
-    assert "users.csv: error: file not found" in err and "Traceback" not in err
+    assert "users.csv: error [file-missing]: file not found" in err and "Traceback" not in err

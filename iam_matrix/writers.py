@@ -1,15 +1,17 @@
-"""Write the raw matrix tables as a workbook or as CSV files, for ``iam-matrix convert``.
-
-The tables come from the core's own readers (``sheets``), so a conversion carries exactly
-what the compiler would read, comment columns and unknown marks included (``validate``
-judges them, not the converter).
+"""Write matrix files: CSV and xlsx in the layout the readers (``sheets``) expect, and
+every file only inside one output folder. ``iam-matrix convert`` and ``adopt`` write with it.
 
 The workbook is made to be edited and printed: header row and key column frozen, a Y/N
 dropdown over every role and MFA column down to the last row Excel has (and over every
 column right of the table, so a role column added later gets one), a note on the key and
-MFA headers, the header row repeated on every printed page, landscape, fit to one page
-wide. The same tables always give the same bytes: fixed document timestamps and zip entry
-dates, so rebuilding an unchanged workbook never shows as a changed binary in git.
+MFA headers, a ReadMe sheet, the header row repeated on every printed page, landscape, fit
+to one page wide. A cell is never a formula (text starting with "=" stays text). The same
+rows always give the same bytes: fixed document timestamps and zip entry dates, so
+rebuilding an unchanged workbook never shows as a changed binary in git.
+
+``OutputFolder`` refuses a relative path that leaves it and never follows a symlink (an
+existing one anywhere on the way, or at the file itself, is an error), because names that
+end up in these paths can come from an AWS account.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
+from collections.abc import Sequence
 from datetime import date, datetime, time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
@@ -29,9 +33,11 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from ..matrices import MFA_HEADER, POLICY_KEYS, USER_KEYS
-from ..problems import cell_name, column_letter
-from ..sheets import POLICIES_SHEET, USERS_SHEET, Table, is_blank
+from .matrices import MFA_HEADER, POLICY_KEYS, USER_KEYS
+from .problems import cell_name, column_letter
+from .sheets import POLICIES_SHEET, USERS_SHEET, is_blank
+
+Rows = Sequence[Sequence[object]]
 
 # Document timestamps and zip entry dates of every workbook written (the zip format's epoch).
 FIXED_TIME = datetime(1980, 1, 1)
@@ -60,20 +66,20 @@ README_LINES = (
 )
 
 
-def header_row(table: Table) -> int:
+def header_row(rows: Rows) -> int:
     """The first row with a value: the header row, as the matrix reader finds it."""
-    for index, row in enumerate(table.cells):
+    for index, row in enumerate(rows):
         if any(not is_blank(value) for value in row):
             return index
     return 0
 
 
-def write_workbook(users: Table, policies: Table, path: Path) -> None:
-    """``path``: the Users and Policies sheets and a ReadMe sheet, identical bytes for identical tables."""
+def workbook_bytes(users: Rows, policies: Rows) -> bytes:
+    """The Users and Policies sheets and a ReadMe sheet; identical bytes for identical rows."""
     book = Workbook()
     book.remove(book.active)
-    for title, table, keys in ((USERS_SHEET, users, USER_KEYS), (POLICIES_SHEET, policies, POLICY_KEYS)):
-        _add_sheet(book.create_sheet(title), table, keys, KEY_NOTES[title])
+    for title, rows, keys in ((USERS_SHEET, users, USER_KEYS), (POLICIES_SHEET, policies, POLICY_KEYS)):
+        _add_sheet(book.create_sheet(title), [list(row) for row in rows], keys, KEY_NOTES[title])
     readme = book.create_sheet("ReadMe")
     for line in README_LINES:
         readme.append([line])
@@ -82,10 +88,10 @@ def write_workbook(users: Table, policies: Table, path: Path) -> None:
     book.properties.lastModifiedBy = NOTE_AUTHOR
     book.properties.created = FIXED_TIME
     book.properties.modified = FIXED_TIME
-    path.write_bytes(workbook_bytes(book))
+    return _archive(book)
 
 
-def workbook_bytes(book: Workbook) -> bytes:
+def _archive(book: Workbook) -> bytes:
     """The .xlsx archive of ``book`` with fixed entry dates. (openpyxl's ``save`` stamps the
     current time into docProps/core.xml and every zip entry; its ExcelWriter does not.)"""
     buffer = io.BytesIO()
@@ -109,18 +115,17 @@ class _FixedDateZip(ZipFile):
         super().writestr(zinfo_or_arcname, data, *args, **kwargs)
 
 
-def _add_sheet(sheet: Worksheet, table: Table, key_names: set[str], key_note: str) -> None:
-    cells = table.cells
-    top = header_row(table)
-    for r in range(cells.shape[0]):
-        for c in range(cells.shape[1]):
-            value = cells[r, c]
+def _add_sheet(sheet: Worksheet, rows: list[list[object]], key_names: set[str], key_note: str) -> None:
+    top = header_row(rows)
+    width = max((len(row) for row in rows), default=0)
+    for r, row in enumerate(rows, 1):
+        for c, value in enumerate(row, 1):
             if not is_blank(value):
-                cell = sheet.cell(row=r + 1, column=c + 1, value=value)
-                if cell.data_type == "f":  # text that starts with "=" stays text: no formula from a CSV cell
+                cell = sheet.cell(row=r, column=c, value=value)
+                if cell.data_type == "f":  # text that starts with "=" stays text: never a formula
                     cell.data_type = "s"
-    width = cells.shape[1]
-    headers = [str(cells[top, c]).strip() if width and not is_blank(cells[top, c]) else "" for c in range(width)]
+    header = rows[top] if rows else []
+    headers = [str(header[c]).strip() if c < len(header) and not is_blank(header[c]) else "" for c in range(width)]
     key_col = next((c for c, name in enumerate(headers) if name.lower() in key_names), 0)
     mark_cols = [c for c, name in enumerate(headers) if c != key_col and name and not name.startswith("#")]
     for c, name in enumerate(headers):
@@ -134,13 +139,12 @@ def _add_sheet(sheet: Worksheet, table: Table, key_names: set[str], key_note: st
             cell.comment = _note(MFA_NOTE)
     _mark_dropdowns(sheet, mark_cols, width, top)
     sheet.freeze_panes = cell_name(top + 1, key_col + 1)
-    keys = [len(str(value)) for value in cells[:, key_col] if not is_blank(value)] if width else []
+    keys = [len(str(row[key_col])) for row in rows if key_col < len(row) and not is_blank(row[key_col])]
     sheet.column_dimensions[column_letter(key_col)].width = max(keys, default=8) + 2
     for c in mark_cols:
-        letter = column_letter(c)
-        sheet.column_dimensions[letter].width = max(len(headers[c]) + 3, 6)
-        for r in range(top + 1, cells.shape[0]):
-            sheet.cell(row=r + 1, column=c + 1).alignment = Alignment(horizontal="center")
+        sheet.column_dimensions[column_letter(c)].width = max(len(headers[c]) + 3, 6)
+        for r in range(top + 2, len(rows) + 1):
+            sheet.cell(row=r, column=c + 1).alignment = Alignment(horizontal="center")
     sheet.print_title_rows = f"{top + 1}:{top + 1}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
@@ -172,15 +176,20 @@ def _note(text: str) -> Comment:
     return note
 
 
-def write_csv(table: Table, path: Path) -> None:
-    """``path`` as UTF-8 CSV (no BOM, ``\\n`` line ends); trailing blank rows and columns dropped."""
-    rows = [[cell_text(value) for value in row] for row in table.cells]
-    while rows and not any(rows[-1]):
-        rows.pop()
-    width = max((max((i + 1 for i, text in enumerate(row) if text), default=0) for row in rows), default=0)
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(row[:width] for row in rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8")
+def csv_text(rows: Sequence[Sequence[str]]) -> str:
+    """UTF-8 CSV text (``\n`` line ends) of rows of text."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def text_rows(rows: Rows) -> list[list[str]]:
+    """Rows of cell values as the text a CSV holds, trailing blank rows and columns dropped."""
+    texts = [[cell_text(value) for value in row] for row in rows]
+    while texts and not any(texts[-1]):
+        texts.pop()
+    width = max((max((i + 1 for i, text in enumerate(row) if text), default=0) for row in texts), default=0)
+    return [row[:width] + [""] * (width - len(row)) for row in texts]
 
 
 def cell_text(value: object) -> str:
@@ -194,3 +203,47 @@ def cell_text(value: object) -> str:
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return str(value)
+
+
+class UnsafePath(Exception):
+    """A path that would leave the output folder or go through a symlink."""
+
+
+class OutputFolder:
+    """Files written below ``root`` only."""
+
+    def __init__(self, root: Path) -> None:
+        if root.is_symlink():
+            raise UnsafePath(f"{root} is a symlink; give a real folder")
+        root.mkdir(parents=True, exist_ok=True)
+        self.root = root.resolve()
+        self.written: list[str] = []
+
+    def path(self, relative: str) -> Path:
+        """``root / relative``, after checking that no part leaves the folder or is a symlink."""
+        parts = tuple(relative.split("/"))
+        if not relative or PurePosixPath(relative).is_absolute() or any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts):
+            raise UnsafePath(f"{relative!r} is not a plain relative path inside {self.root}")
+        here = self.root
+        for part in parts[:-1]:
+            here = here / part
+            if here.is_symlink():
+                raise UnsafePath(f"{here} is a symlink; iam-matrix does not write through symlinks")
+            if not here.exists():
+                here.mkdir()
+            elif not here.is_dir():
+                raise UnsafePath(f"{here} is not a folder")
+        target = here / parts[-1]
+        if target.is_symlink():
+            raise UnsafePath(f"{target} is a symlink; iam-matrix does not write through symlinks")
+        return target
+
+    def write(self, relative: str, data: str | bytes) -> Path:
+        target = self.path(relative)
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+        descriptor = os.open(target, flags, 0o644)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(payload)
+        self.written.append(relative)
+        return target
