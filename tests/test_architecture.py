@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("iam_matrix", "components")
 # Where boto3/botocore may be imported inside the core: the one reader of the account
 # and the command that catches its errors.
-AWS_READERS = {"iam_matrix.audit.gather", "iam_matrix.audit.command"}
+AWS_READERS = {"iam_matrix.audit.gather", "iam_matrix.audit.log_sources", "iam_matrix.audit.command"}
 
 
 def module_name(path: Path) -> str:
