@@ -67,11 +67,13 @@ def compile_from_args(args: argparse.Namespace) -> CompileResult:
 def cmd_validate(args: argparse.Namespace) -> int:
     result = compile_from_args(args)
     if args.format == "json":
-        print(json.dumps({"valid": not result.errors, "problems": [p.to_dict() for p in result.problems]}, indent=2))
+        print(json.dumps({"valid": not result.errors, "problems": [p.to_dict() for p in result.problems], "suppressed": result.suppressed}, indent=2))
     else:
         if result.problems:
             print(problems_text(result.problems))
         print(("valid: " if not result.errors else "invalid: ") + summary_line(result.problems), file=sys.stderr)
+        if result.suppressed:
+            print(f"{result.suppressed} warning(s) suppressed by iam-matrix:suppressWarnings", file=sys.stderr)
     return EXIT_INVALID if result.errors else EXIT_OK
 
 
