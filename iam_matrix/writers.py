@@ -222,7 +222,11 @@ class OutputFolder:
     def path(self, relative: str) -> Path:
         """``root / relative``, after checking that no part leaves the folder or is a symlink."""
         parts = tuple(relative.split("/"))
-        if not relative or PurePosixPath(relative).is_absolute() or any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts):
+        if (
+            not relative
+            or PurePosixPath(relative).is_absolute()
+            or any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts)
+        ):
             raise UnsafePath(f"{relative!r} is not a plain relative path inside {self.root}")
         here = self.root
         for part in parts[:-1]:

@@ -83,8 +83,10 @@ def run(args: argparse.Namespace) -> int:
             written = [OutputFolder(output.parent).write(output.name, workbook_bytes(_rows(users), _rows(policies)))]
         else:
             folder = OutputFolder(output)
-            written = [folder.write(USERS_CSV, csv_text(text_rows(_rows(users)))),
-                       folder.write(POLICIES_CSV, csv_text(text_rows(_rows(policies))))]
+            written = [
+                folder.write(USERS_CSV, csv_text(text_rows(_rows(users)))),
+                folder.write(POLICIES_CSV, csv_text(text_rows(_rows(policies)))),
+            ]
     except UnsafePath as error:
         raise _unsafe(output, error) from None
     print(f"wrote {', '.join(map(str, written))} ({_shape(users)}; {_shape(policies)})", file=sys.stderr)
