@@ -136,6 +136,11 @@ class _Compiler:
                     hint = f"rename it to {close[0]!r} to match {there.table.location(there.header_row, there.role_cols[close[0]])}" if close else f"add a {role!r} column to {there.table.location()}"
                     self.problems.error(here.role_location(role), "role-unmatched", f"role column {role!r} is not in the {there.kind} matrix", f"{hint}; role columns are matched by name")
         roles = [r for r in users.role_cols if r in policies.role_cols]
+        for admin in self.settings.value("adminRoles") or ():
+            if admin not in roles:
+                close = difflib.get_close_matches(admin, roles, n=1, cutoff=0.6)
+                hint = f"did you mean {close[0]!r}?" if close else f"list role columns of the matrices ({', '.join(roles[:8]) or 'none yet'})"
+                self.problems.error(self.settings.location("adminRoles"), "config-admin-role", f"adminRoles names {admin!r}, which is not a role of the matrix", f"{hint}; the guardrails and the diff compare role names exactly")
         for role in roles:
             for message, fix in iam_rules.check_group_name(role):
                 self.problems.error(users.role_location(role), "role-name", message, f"{fix}; the role name becomes the IAM group name")

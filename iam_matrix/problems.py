@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .escape import log_line
+
 Severity = Literal["error", "warning"]
 
 
@@ -53,7 +55,9 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.severity}: {self.message}. Fix: {self.fix}"
+        """One log-safe line: a cell or file name cannot inject a newline, a terminal escape
+        or a CI workflow command (``::error``) into the output of validate or the program."""
+        return log_line(f"{self.location}: {self.severity}: {self.message}. Fix: {self.fix}")
 
     def to_dict(self) -> dict:
         return {

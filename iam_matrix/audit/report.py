@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..desired import DesiredState
+from ..escape import md_cell_code, md_code, md_text, printable
 from ..render import table
 from .checks import Grid
 from .findings import CHECKS, CIS_VERSION, SEVERITIES, Finding
@@ -49,7 +50,7 @@ def _headline(result: AuditResult) -> str:
 
 
 def render_text(result: AuditResult) -> str:
-    rows = [[f.severity or "", f.check, f.cis or "-", f.resource, f.message] for f in result.findings]
+    rows = [[f.severity or "", f.check, f.cis or "-", printable(f.resource), printable(f.message)] for f in result.findings]
     parts = [_headline(result)]
     if rows:
         parts.append(table(["severity", "check", "CIS", "resource", "message"], rows))
@@ -58,7 +59,7 @@ def render_text(result: AuditResult) -> str:
         for f in result.findings:
             if (f.check, f.remediation) not in seen:
                 seen.add((f.check, f.remediation))
-                fixes.append(f"  {f.check}: {f.remediation}")
+                fixes.append(f"  {f.check}: {printable(f.remediation)}")
         parts.append("Remediation\n" + "\n".join(fixes))
     else:
         parts.append("No findings: the account matches the matrix and passes every check.")
@@ -70,14 +71,10 @@ def render_json(result: AuditResult) -> str:
     return json.dumps({"findings": [f.to_dict() for f in result.findings], "summary": result.summary()}, indent=2, ensure_ascii=False, default=str)
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def render_markdown(result: AuditResult) -> str:
     s = result.summary()
-    lines = [f"## IAM audit: account `{s['account_id']}`, stack `{s['stack']}`", "",
-             f"{s['taken_at']} · {s['region']} · {s['users']} users · {s['groups']} groups · {s['requests']} AWS requests", ""]
+    lines = [f"## IAM audit: account {md_code(s['account_id'])}, stack {md_code(s['stack'])}", "",
+             f"{md_text(s['taken_at'])} · {md_text(s['region'])} · {s['users']} users · {s['groups']} groups · {s['requests']} AWS requests", ""]
     lines.append("| " + " | ".join(SEVERITIES) + " |")
     lines.append("|" + "---|" * len(SEVERITIES))
     lines.append("| " + " | ".join(str(s["by_severity"][sev]) for sev in SEVERITIES) + " |")
@@ -87,7 +84,9 @@ def render_markdown(result: AuditResult) -> str:
         return "\n".join(lines) + "\n"
     lines += ["| Severity | Check | CIS | Resource | Finding | Remediation |", "|---|---|---|---|---|---|"]
     for f in result.findings:
-        lines.append(f"| {f.severity} | `{f.check}` | {f.cis or ''} | `{_md(f.resource)}` | {_md(f.message)} | {_md(f.remediation)} |")
+        cells = [md_text(f.severity or ""), md_code(f.check),  # check ids are ours: [a-z-]
+                  md_text(f.cis or ""), md_cell_code(f.resource), md_text(f.message), md_text(f.remediation)]
+        lines.append("| " + " | ".join(cells) + " |")  # every cell escaped: an account's names cannot break the table
     lines += ["", f"CIS ids refer to the {CIS_VERSION}."]
     return "\n".join(lines) + "\n"
 
