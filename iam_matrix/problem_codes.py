@@ -46,6 +46,9 @@ _CODES = [
     _e("config-audit-mode", "config", "auditConfig is not one of the AWS Config modes."),
     _e("config-resource-type", "config", "An auditConfigResourceTypes entry is not an AWS::Service::Type."),
     _e("config-suppress", "config", "suppressWarnings names an unknown code or an error (errors cannot be suppressed)."),
+    _e("config-admin-role", "config", "An adminRoles entry is not a role of the matrix."),
+    _e("config-account", "config", "aws:allowedAccountIds is not a list of quoted 12-digit account ids."),
+    _e("config-secret", "config", "A Pulumi secret ({secure: ...}) is given for a key that may not be secret."),
     _e("config-matrix-twice", "config", "The stack sets both a workbook and CSV files; one of them would be silently unread."),
     _e("config-deploy-principal", "config", "A deployPrincipals entry is not an IAM or STS ARN pattern of a role or user."),
     # paths: nothing is read through a symlink or from outside the project (or the git tree)
