@@ -46,6 +46,8 @@ _CODES = [
     _e("config-audit-mode", "config", "auditConfig is not one of the AWS Config modes."),
     _e("config-resource-type", "config", "An auditConfigResourceTypes entry is not an AWS::Service::Type."),
     _e("config-suppress", "config", "suppressWarnings names an unknown code or an error (errors cannot be suppressed)."),
+    _e("stack-same-account", "config", "Two stacks of the project are pinned to the same AWS account without both setting shareAccount."),
+    _e("stack-shared-overlap", "config", "Stacks sharing an account overlap in groupPath/userPath or differ in the password policy."),
     _e("config-matrix-twice", "config", "The stack sets both a workbook and CSV files; one of them would be silently unread."),
     _e("config-deploy-principal", "config", "A deployPrincipals entry is not an IAM or STS ARN pattern of a role or user."),
     # paths: nothing is read through a symlink or from outside the project (or the git tree)
