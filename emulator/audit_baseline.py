@@ -34,7 +34,7 @@ from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
-from .apply import APPLIERS, Applied, Applier, ApplyError, MotoAccount, applier
+from .provider import APPLIERS, Applied, Applier, ApplyError, MotoAccount, applier
 
 TLS = {"aws:SecureTransport": "true"}
 
