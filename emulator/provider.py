@@ -94,13 +94,6 @@ def hook(name: str) -> Callable[[Callable], Callable]:
     return register
 
 
-def load_appliers() -> list[str]:
-    """Import every applier module of this package (they register themselves on import)."""
-    from . import audit_baseline, iam
-
-    return [module.__name__ for module in (iam, audit_baseline)]
-
-
 @dataclass
 class Operation:
     op: str  # create | update | same | replace | delete
@@ -128,9 +121,6 @@ class ApplyMocks(pulumi.runtime.Mocks):
         if not args.custom:
             return f"{args.name}-component", args.inputs
         implementation = APPLIERS.get(args.typ)
-        if implementation is None:
-            load_appliers()  # appliers of other resource families register on import
-            implementation = APPLIERS.get(args.typ)
         if implementation is None:
             raise ApplyError(f"no applier registered for {args.typ} ({args.name}); add one with @applier({args.typ!r})")
         inputs = dict(args.inputs)

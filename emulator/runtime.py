@@ -20,8 +20,9 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
+from iam_matrix.project import PROJECT
+
 REPO = Path(__file__).resolve().parents[1]
-PROJECT = "iam-matrix"
 MAIN = REPO / "__main__.py"
 
 

@@ -3,8 +3,9 @@ compile one desired state. Pure Python: no Pulumi, no boto3."""
 
 from .compiler import CompileResult, check, compile_state
 from .desired import CustomPolicy, DesiredState, Group, PolicyRef, Role, User
+from .password_policy import PasswordPolicy
 from .problems import Location, MatrixInvalid, Problem
-from .settings import PasswordPolicy, Settings, load_stack_settings, settings_from_values
+from .settings import Settings, load_stack_settings, settings_from_values
 
 __all__ = [
     "CompileResult", "CustomPolicy", "DesiredState", "Group", "Location", "MatrixInvalid", "PasswordPolicy",

@@ -10,17 +10,15 @@ import difflib
 from dataclasses import dataclass
 
 from . import iam_rules
-from .baseline import BaselineOptions
+from .audit_baseline import BaselineOptions
 from .bundles import bundle_group_name, split_policies
-from .catalog import Catalog, load_catalog
+from .catalog import ADMIN_POLICY_ARN, Catalog, load_catalog
 from .desired import ACCOUNT_PLACEHOLDER, CustomPolicy, DesiredState, Group, PolicyRef, Role, User
 from .matrices import Matrix, MatrixRow, parse_matrix
 from .policy_documents import denies_without_mfa, discover, has_deny, render
 from .problems import Location, MatrixInvalid, Problem, Problems, Severities
 from .settings import Settings
 from .sheets import POLICIES_SHEET, USERS_SHEET, Table, read_csv, read_workbook
-
-ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
 @dataclass

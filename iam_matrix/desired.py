@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .baseline import BaselineOptions
+from .audit_baseline import BaselineOptions
+from .password_policy import PasswordPolicy
 from .problems import Problem
-from .settings import PasswordPolicy
 
 ACCOUNT_PLACEHOLDER = "${AWS::AccountId}"
 

@@ -16,25 +16,9 @@ from typing import Any
 
 import yaml
 
+from .password_policy import PasswordPolicy
 from .problems import Location, MatrixInvalid, Problems
-
-PROJECT = "iam-matrix"
-
-
-@dataclass(frozen=True)
-class PasswordPolicy:
-    minimum_password_length: int = 14
-    require_uppercase_characters: bool = True
-    require_lowercase_characters: bool = True
-    require_numbers: bool = True
-    require_symbols: bool = True
-    max_password_age: int = 90
-    password_reuse_prevention: int = 24
-    allow_users_to_change_password: bool = True
-    hard_expiry: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+from .project import PROJECT
 
 
 @dataclass(frozen=True)
@@ -154,17 +138,7 @@ def settings_from_values(
     account_id = _account_id(aws_allowed_account_ids)
     if problems.errors:
         raise MatrixInvalid(problems.items)
-    password = PasswordPolicy(
-        minimum_password_length=merged["passwordMinimumLength"],
-        require_uppercase_characters=merged["passwordRequireUppercase"],
-        require_lowercase_characters=merged["passwordRequireLowercase"],
-        require_numbers=merged["passwordRequireNumbers"],
-        require_symbols=merged["passwordRequireSymbols"],
-        max_password_age=merged["passwordMaxAgeDays"],
-        password_reuse_prevention=merged["passwordReusePrevention"],
-        allow_users_to_change_password=merged["passwordAllowUsersToChange"],
-        hard_expiry=merged["passwordHardExpiry"],
-    )
+    password = PasswordPolicy.from_config(merged)
     return Settings(project_dir=project_dir, stack=stack, config_file=config_file, values=merged, account_id=account_id, password_policy=password, tags=tags)
 
 

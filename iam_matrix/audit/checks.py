@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..catalog import ADMIN_POLICY_ARN
 from ..desired import DesiredState
 from .findings import CHECKS, Finding, Severity, severity_rank, sort_findings
 from .snapshot import ROOT_ROW, Snapshot, parse_time
-
-ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
 @dataclass(frozen=True)

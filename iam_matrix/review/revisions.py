@@ -16,8 +16,9 @@ from typing import Any
 
 from ..compiler import check
 from ..desired import DesiredState
+from ..password_policy import PasswordPolicy
 from ..problems import MatrixInvalid, Problem
-from ..settings import PasswordPolicy, Settings, load_stack_settings
+from ..settings import Settings, load_stack_settings
 from .diff import Revision
 
 WORKING_TREE = "working tree"

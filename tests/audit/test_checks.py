@@ -12,7 +12,8 @@ from iam_matrix.audit.findings import CHECKS, Finding
 from iam_matrix.audit.snapshot import ROOT_ROW, Snapshot, parse_credential_report
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import CustomPolicy, DesiredState, Group, PolicyRef, User
-from iam_matrix.settings import PasswordPolicy, load_stack_settings
+from iam_matrix.password_policy import PasswordPolicy
+from iam_matrix.settings import load_stack_settings
 
 ACCOUNT = "123456789012"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pytest
 from components import FoundationPolicies, GroupBundle, PasswordPolicy, Users
 from components.common import resource_tags, tag_value
 from emulator import run_program
-from iam_matrix.settings import PasswordPolicy as PasswordSettings
+from iam_matrix.password_policy import PasswordPolicy as PasswordSettings
 
 POLICY = "aws:iam/policy:Policy"
 
