@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from .password_policy import PasswordPolicy
-from .problems import Location, MatrixInvalid, Problems
+from .problems import Location, MatrixInvalid, Problem, Problems
 from .project import PROJECT
 
 
@@ -65,6 +65,25 @@ def find_project_dir(start: Path | None = None) -> Path:
         if (folder / "Pulumi.yaml").is_file():
             return folder
     return Path(__file__).resolve().parents[1]
+
+
+def locate_project(explicit: Path | None = None) -> Path:
+    """The project folder a command works on: ``explicit`` (``--project-dir``), which must
+    hold Pulumi.yaml, or the nearest folder at or above the current one that does. Unlike
+    ``find_project_dir`` it never falls back to the installed package's own checkout."""
+    if explicit is not None:
+        folder = explicit.expanduser().resolve()
+        if (folder / "Pulumi.yaml").is_file():
+            return folder
+        problem = f"no Pulumi.yaml in {folder}" if folder.is_dir() else f"{folder} is not a folder"
+        fix = "pass --project-dir the folder of the iam-matrix project (the one holding Pulumi.yaml)"
+        raise MatrixInvalid([Problem(Location(str(explicit)), "project-missing", problem, fix)])
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "Pulumi.yaml").is_file():
+            return folder
+    fix = "run the command inside the project folder or pass --project-dir PATH"
+    raise MatrixInvalid([Problem(Location(str(here)), "project-missing", "no Pulumi.yaml in this folder or above it", fix)])
 
 
 def config_schema(project_dir: Path) -> dict[str, dict[str, Any]]:

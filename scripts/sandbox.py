@@ -55,7 +55,7 @@ def missing_cli_message() -> str:
         f"Install it: {INSTALL_URL}\n"
         "  e.g. curl -fsSL https://get.pulumi.com | sh   (or: brew install pulumi/tap/pulumi)\n"
         "then run scripts/run again. Without the CLI you can still check and preview the matrix:\n"
-        "  python -m iam_matrix validate && python -m iam_matrix plan"
+        "  .venv/bin/iam-matrix validate && .venv/bin/iam-matrix plan"
     )
 
 
