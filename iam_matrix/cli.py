@@ -46,11 +46,11 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
 def settings_from_args(args: argparse.Namespace) -> Settings:
     overrides: dict[str, object] = {}
     if args.workbook:
-        overrides["workbook"] = str(args.workbook.resolve())
+        overrides["workbook"] = str(args.workbook.absolute())  # not resolved: a symlink is refused, not followed
     if args.users or args.policies:
         if not (args.users and args.policies):
             raise UsageError("--users and --policies go together")
-        overrides.update(workbook="", usersFile=str(args.users.resolve()), policiesFile=str(args.policies.resolve()))
+        overrides.update(workbook="", usersFile=str(args.users.absolute()), policiesFile=str(args.policies.absolute()))
     if args.workbook and args.users:
         raise UsageError("use either --workbook or --users/--policies")
     return load_stack_settings(locate_project(args.project_dir), args.stack, overrides)

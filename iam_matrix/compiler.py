@@ -10,6 +10,7 @@ import difflib
 from dataclasses import dataclass
 
 from . import iam_rules
+from .access_log_options import AccessLogOptions
 from .audit_baseline import BaselineOptions
 from .bundles import bundle_group_name, split_policies
 from .catalog import ADMIN_POLICY_ARN, Catalog, load_catalog
@@ -17,6 +18,7 @@ from .desired import ACCOUNT_PLACEHOLDER, CustomPolicy, DesiredState, Group, Pol
 from .matrices import Matrix, MatrixRow, parse_matrix
 from .policy_documents import denies_without_mfa, discover, has_deny, render
 from .problems import Location, MatrixInvalid, Problem, Problems, Severities
+from .project_files import check_inputs
 from .settings import Settings
 from .sheets import POLICIES_SHEET, USERS_SHEET, Table, read_csv, read_workbook
 
@@ -69,7 +71,10 @@ class _Compiler:
         self.quota = settings.value("maxPoliciesPerGroup")
 
     def run(self) -> DesiredState | None:
+        if not check_inputs(self.settings.project_dir, self.settings.values, self.settings.location, self.problems):
+            return None  # nothing is opened through a symlink or outside the project
         baseline = BaselineOptions.read(self.settings, self.problems)
+        access_log = AccessLogOptions.read(self.settings, self.problems)
         users_table, policies_table = load_tables(self.settings, self.problems)
         custom = self._custom_policies()
         users = parse_matrix(users_table, "user", self.problems) if users_table is not None else None
@@ -105,6 +110,7 @@ class _Compiler:
             tags=dict(self.settings.tags),
             warnings=tuple(self.problems.warnings),
             audit_baseline=baseline,
+            access_log=access_log,
         )
         return state
 
@@ -183,6 +189,10 @@ class _Compiler:
         return refs
 
     def _resolve(self, name: str, custom: dict[str, CustomPolicy], where: Location) -> PolicyRef | None:
+        if name in custom and self.catalog.get(name) is not None:
+            managed = self.catalog.get(name)
+            self.problems.error(where, "policy-shadowed", f"{name!r} names both the AWS managed policy {managed.arn} and the custom policy {custom[name].source}", f"rename {custom[name].source} (custom policy names must not be AWS managed policy names), or write the ARN {managed.arn} for the AWS one")
+            return None
         if name in custom:
             policy = custom[name]
             arn = policy.arn.replace(ACCOUNT_PLACEHOLDER, self.settings.account_id) if self.settings.account_id else policy.arn

@@ -19,6 +19,7 @@ import yaml
 from .password_policy import PasswordPolicy
 from .problems import Location, MatrixInvalid, Problem, Problems
 from .project import PROJECT
+from .project_files import check_regular_file
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,8 @@ def load_stack_settings(
     raw: dict[str, Any] = {}
     if not path.is_file():
         problems.error(Location(config_file), "stack-missing", f"no stack file {config_file} in {project_dir}", "create it (copy Pulumi.dev.yaml) or pass --stack with an existing stack name")
+        raise MatrixInvalid(problems.items)
+    if not check_regular_file(path, config_file, problems):
         raise MatrixInvalid(problems.items)
     try:
         document = _load_yaml(path.read_text()) or {}
@@ -205,6 +208,7 @@ _RANGES = {
     "passwordReusePrevention": (0, 24, "IAM remembers 1 to 24 previous passwords, 0 to turn it off"),
     "auditUnusedCredentialDays": (1, 3650, "use a number of days"),
     "auditAccessKeyMaxAgeDays": (1, 3650, "use a number of days"),
+    "auditFailedSignInThreshold": (2, 1000, "use a number of failed sign-ins in an hour"),
 }
 
 

@@ -147,7 +147,8 @@ def test_unused_and_old_credentials() -> None:
 def test_thresholds_come_from_the_stack_config_through_the_desired_state() -> None:
     """The audit and the AuditBaseline's Config rules read the same two compiled numbers."""
     state = compile_state(load_stack_settings(stack="dev", overrides={"auditUnusedCredentialDays": 200, "auditAccessKeyMaxAgeDays": 30}))
-    assert AuditOptions.of(state) == AuditOptions(unused_credential_days=200, access_key_max_age_days=30)
+    assert AuditOptions.of(state) == AuditOptions(unused_credential_days=200, access_key_max_age_days=30,
+                                                  deploy_principals=("arn:aws:iam::*:role/iam-matrix-deploy",))
     assert AuditOptions.of(desired()) == AuditOptions()
 
 
