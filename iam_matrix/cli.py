@@ -115,14 +115,14 @@ def _core_commands() -> list[Command]:
 def _extra_commands() -> list[Command]:
     """Commands that live beside the core (audit needs boto3, diff needs git)."""
     commands: list[Command] = []
-    for module_name in ("iam_matrix.audit.command", "iam_matrix.review.command", "iam_matrix.convert"):
+    for module_name in ("iam_matrix.access.command", "iam_matrix.audit.command", "iam_matrix.review.command", "iam_matrix.convert"):
         try:
             module = __import__(module_name, fromlist=["COMMAND"])
         except ModuleNotFoundError as error:
             if error.name and module_name.startswith(error.name):
                 continue
             raise
-        commands.append(module.COMMAND)
+        commands += getattr(module, "COMMANDS", [getattr(module, "COMMAND", None)])
     return commands
 
 

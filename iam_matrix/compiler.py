@@ -71,10 +71,10 @@ class _Compiler:
         self.quota = settings.value("maxPoliciesPerGroup")
 
     def run(self) -> DesiredState | None:
-        if not check_inputs(self.settings.project_dir, self.settings.values, self.settings.location, self.problems):
-            return None  # nothing is opened through a symlink or outside the project
         baseline = BaselineOptions.read(self.settings, self.problems)
         access_log = AccessLogOptions.read(self.settings, self.problems)
+        if not check_inputs(self.settings.project_dir, self.settings.values, self.settings.location, self.problems):
+            return None  # nothing is opened through a symlink or outside the project
         users_table, policies_table = load_tables(self.settings, self.problems)
         custom = self._custom_policies()
         users = parse_matrix(users_table, "user", self.problems) if users_table is not None else None
