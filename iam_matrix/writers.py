@@ -24,7 +24,8 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 README_LINES = (
     "iam-matrix access matrix",
     "Users: one row per IAM user; Y in each role column the user belongs to; Y in MFA if MFA is required.",
-    "Policies: one row per policy (AWS managed name, full ARN, or a custom policy in policies/); Y in each role that gets it.",
+    "Policies: one row per policy (AWS managed name, full ARN, or a custom policy in policies/); Y in each "
+    "role that gets it.",
     "Role columns are matched by name between the two sheets; columns headed with # are comments.",
     "Check your change with: python -m iam_matrix validate --workbook matrix/iam-matrix.xlsx",
 )
@@ -54,7 +55,14 @@ def add_sheet(workbook: Workbook, title: str, rows: Sequence[Sequence[str]]) -> 
         cell.alignment = Alignment(horizontal="center")
     sheet.freeze_panes = "B2"
     sheet.column_dimensions["A"].width = max(len(r[0]) for r in rows) + 2
-    marks = DataValidation(type="list", formula1='"Y,N"', allow_blank=True, showErrorMessage=True, errorTitle="Mark", error="Use Y for a mark, N or blank for none.")
+    marks = DataValidation(
+        type="list",
+        formula1='"Y,N"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Mark",
+        error="Use Y for a mark, N or blank for none.",
+    )
     sheet.add_data_validation(marks)
     last_col = sheet.cell(row=1, column=len(rows[0])).column_letter
     marks.add(f"B2:{last_col}{max(len(rows), 2) + 200}")  # room for new rows
@@ -92,7 +100,11 @@ class OutputFolder:
     def path(self, relative: str) -> Path:
         """``root / relative``, after checking that no part leaves the folder or is a symlink."""
         parts = tuple(relative.split("/"))
-        if not relative or PurePosixPath(relative).is_absolute() or any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts):
+        if (
+            not relative
+            or PurePosixPath(relative).is_absolute()
+            or any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts)
+        ):
             raise UnsafePath(f"{relative!r} is not a plain relative path inside {self.root}")
         here = self.root
         for part in parts[:-1]:
