@@ -113,6 +113,7 @@ class ApplyMocks(pulumi.runtime.Mocks):
     state: dict[str, Applied] = field(default_factory=dict)
     operations: list[Operation] = field(default_factory=list)
     monitor: Any = None
+    pending_imports: dict[tuple[str, ...], Applied] = field(default_factory=dict)  # read by ``pulumi import --file`` (importer)
     _seen: list[str] = field(default_factory=list)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
@@ -127,6 +128,14 @@ class ApplyMocks(pulumi.runtime.Mocks):
         registration = self.monitor.registrations.get(urn) if self.monitor is not None else None
         hooks = list(registration.before_delete) if registration is not None else []
         old = self.state.get(urn)
+        if old is None and self.pending_imports:
+            imported = self.pending_imports.pop(state_key(urn, args.name), None)
+            if imported is not None:  # in the state since the import, under the URN the program uses
+                old = self.state[urn] = Applied(urn, imported.type, imported.id, imported.inputs, imported.outputs, hooks)
+        if old is not None and registration is not None:
+            for key in registration.ignore_changes:  # the engine diffs ignored properties against their old values
+                if key in old.inputs:
+                    inputs[key] = old.inputs[key]
         if old is not None and old.type != args.typ:
             self._delete(old)
             old = None
@@ -187,6 +196,15 @@ class ApplyMocks(pulumi.runtime.Mocks):
 
     def ops(self, *kinds: str) -> list[Operation]:
         return [o for o in self.operations if o.op in kinds]
+
+
+def state_key(urn: str, name: str | None = None) -> tuple[str, ...]:
+    """A URN without the root stack's type and all but the last parent type: the mock
+    monitor's URNs differ from the engine's there (it keeps ``pulumi:pulumi:Stack$`` and drops
+    grandparents), so both are matched on (parent type, type, name)."""
+    qualified, logical = urn.split("::")[2], urn.split("::", 3)[3]
+    chain = [t for t in qualified.split("$") if t != "pulumi:pulumi:Stack"]
+    return (*chain[-2:], name or logical)
 
 
 def _same(live: dict[str, Any], inputs: dict[str, Any]) -> bool:

@@ -39,6 +39,7 @@ class Registration:
     inputs: dict[str, Any]
     order: int
     before_delete: list[str] = field(default_factory=list)
+    ignore_changes: list[str] = field(default_factory=list)
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -60,7 +61,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 inputs = rpc.deserialize_properties(request.object)
                 self.registrations[urn] = Registration(
                     urn, request.type, request.name, bool(request.custom), request.parent, sorted(request.dependencies), dict(inputs), len(self.registrations),
-                    list(request.hooks.before_delete) if request.HasField("hooks") else [],
+                    list(request.hooks.before_delete) if request.HasField("hooks") else [], list(request.ignoreChanges),
                 )
             self.current_urn = urn
             try:

@@ -40,6 +40,12 @@ class EmulatedStack:
     def ops(self, *kinds: str) -> list[Operation]:
         return self.provider.ops(*kinds)
 
+    def import_file(self, document: Mapping[str, Any]) -> list[Applied]:
+        """``pulumi import --file``: read every resource the file names into the state (``importer``)."""
+        from .importer import import_file
+
+        return import_file(self.provider, document, self.stack)
+
     def up(
         self,
         project_dir: Path | None = None,

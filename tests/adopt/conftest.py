@@ -1,4 +1,5 @@
-"""An in-process moto account per module, and adopt run on it."""
+"""An emulated account (emulator.MotoAccount, moto in this process) per module, and a boto3
+session on it for adopt's reader."""
 
 from __future__ import annotations
 
@@ -8,30 +9,31 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
+
+from emulator import MotoAccount
 
 ACCOUNT = "111111111111"  # the example stack's aws:allowedAccountIds
 
-_ENV = {
-    "MOTO_ACCOUNT_ID": ACCOUNT,
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
+_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 _CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_REGION")
 
 
 @pytest.fixture(scope="module")
-def moto_session() -> Iterator[boto3.Session]:
+def account() -> Iterator[MotoAccount]:
     """A fresh emulated account (AWS managed policies loaded, as attaching needs them)."""
     before: dict[str, Any] = {key: os.environ.get(key) for key in (*_ENV, *_CLEARED)}
     os.environ.update(_ENV)
     for key in _CLEARED:
         os.environ.pop(key, None)
-    with mock_aws(config={"iam": {"load_aws_managed_policies": True}, "core": {"reset_boto3_session": True}}):
-        yield boto3.Session(region_name="us-east-1")
+    with MotoAccount(ACCOUNT, "us-east-1") as emulated:
+        yield emulated
     for key, value in before.items():
         if value is None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def moto_session(account: MotoAccount) -> boto3.Session:
+    return boto3.Session(region_name="us-east-1")

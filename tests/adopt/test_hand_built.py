@@ -110,3 +110,37 @@ def test_the_residue_report_lists_what_the_matrix_cannot_hold(adopted: AdoptResu
     assert report["review_first"] == 0, [e for e in report["entries"] if e["review_first"]]
     text = (adopted.output / "adopt" / "residue.txt").read_text()
     assert "frank-extra" in text and "0 to review before the first pulumi up" in text
+
+
+def test_pulumi_import_then_up_adopts_everything_without_creating_replacing_or_deleting(adopted: AdoptResult, account) -> None:
+    """Through the emulator: ``pulumi import --file adopt/import.json``, then ``pulumi up`` twice.
+    The first up only adds the stack's tags and creates the (not importable) memberships,
+    which removes nobody; the second changes nothing."""
+    from emulator import EmulatedStack, read_account
+
+    before = read_account(account.iam)
+    stack = EmulatedStack(account, stack="prod")
+    imported = stack.import_file(json.loads((adopted.output / "adopt" / "import.json").read_text()))
+    assert len(imported) == sum(1 for s in json.loads((adopted.output / "adopt" / "import.json").read_text())["resources"] if "id" in s)
+    stack.up(adopted.output)
+    changed = {(o.op, o.type.rsplit(":", 1)[-1]) for o in stack.ops("create", "update", "replace", "delete")}
+    assert changed == {("create", "GroupMembership"), ("update", "User"), ("update", "Policy")}
+    updated = {o.urn.rsplit("::", 1)[-1] for o in stack.ops("update")}
+    assert updated == {"ann", "bob", "carl", "dora", "erin", "frank", "DenyLeaveOrg", "OpsTools", "ReadReports"}
+    after = read_account(account.iam)
+    assert after["groups"] == before["groups"] and after["policies"] == before["policies"]  # members, attachments, documents
+    assert {n: u["path"] for n, u in after["users"].items()} == {n: u["path"] for n, u in before["users"].items()}
+    assert after["users"]["ann"]["tags"]["managed-by"] == "iam-matrix"
+    assert account.iam.get_policy(PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/reports/ReadReports")["Policy"]["Description"] == "hand-made ReadReports"
+    assert account.iam.list_user_policies(UserName="frank")["PolicyNames"] == ["frank-extra"]  # residue stays as it was
+    stack.up(adopted.output)
+    assert stack.ops("create", "update", "replace", "delete") == []
+
+
+def test_an_import_of_something_that_is_not_there_fails_like_pulumi_import(adopted: AdoptResult, account) -> None:
+    from emulator import ApplyError, EmulatedStack
+
+    document = {"nameTable": {}, "resources": [{"type": "iam-matrix:index:Users", "name": "users", "component": True},
+                                               {"type": "aws:iam/user:User", "name": "ghost", "id": "ghost", "parent": "users"}]}
+    with pytest.raises(ApplyError, match="does not exist"):
+        EmulatedStack(account, stack="prod").import_file(document)
