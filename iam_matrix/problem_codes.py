@@ -95,6 +95,7 @@ _CODES = [
     _e("policy-service-linked", "policy", "A service-linked role policy, which IAM refuses to attach to groups."),
     _e("policy-duplicate", "policy", "A policy is listed twice."),
     _e("policy-shadowed", "policy", "A custom policy has the name of an AWS managed policy."),
+    _e("role-admin-equivalent", "policy", "A role outside adminRoles is admin-equivalent (all actions on all resources, however written)."),
     # planning groups and bundles
     _e("quota-guardrails", "plan", "A role's guardrails do not fit in its first group."),
     _e("group-name", "plan", "A bundle group name (<Role>-2, ...) is not a valid IAM group name."),
@@ -109,6 +110,11 @@ _CODES = [
     _w("policy-redundant", "A policy adds nothing to a role that already has AdministratorAccess."),
     _w("mfa-lockout", "A user not marked for MFA gets an MFA-forcing policy."),
     _w("role-no-policy", "A role gets no policy."),
+    # the access model (iam_matrix/access/rules.py)
+    _w("role-privilege-escalation", "A role's policies together allow a known privilege-escalation path (cloudsplaining's list)."),
+    _w("policy-action-unknown", "A custom policy names an action or service prefix the IAM action catalog does not know."),
+    _w("policy-action-resource-mismatch", "A custom policy action can never match the statement's resource ARNs."),
+    _w("policy-allow-not", "A custom policy allows with NotAction or NotResource (everything but a list)."),
 ]
 
 CODES: dict[str, ProblemCode] = {c.code: c for c in _CODES}
