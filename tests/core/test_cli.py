@@ -176,3 +176,13 @@ def test_plan_on_invalid_input_prints_every_problem_it_counts(project, capsys):
     errors, warnings = (sum(f": {kind} [" in line for line in problem_lines) for kind in ("error", "warning"))
     assert (errors, warnings) == (1, 8) and lines[-1] == "invalid: 1 error(s), 8 warning(s)"
     assert captured.out == ""
+
+
+def test_plan_text_says_the_password_policy_in_words(project, capsys):
+    project.set_config(passwordRequireSymbols=False, passwordMaxAgeDays=0, passwordHardExpiry=True)
+    assert run(project, "plan") == 0
+    out = capsys.readouterr().out
+    line = out.split("Password policy\n", 1)[1].splitlines()[0]
+    assert line == ("  minimum length 14; requires upper-case letters, lower-case letters and numbers; does not require symbols; never expires; "
+                    "the last 24 passwords cannot be reused; users may change their own password; an expired password needs an administrator (hard expiry)")
+    assert "True" not in out and "False" not in out
