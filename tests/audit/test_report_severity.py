@@ -6,7 +6,7 @@ import dataclasses
 import re
 
 from iam_matrix.audit.command import audit
-from iam_matrix.audit.findings import CHECKS
+from iam_matrix.audit.checks import CHECKS
 from iam_matrix.audit.report import RENDERERS
 from tests.audit.test_checks import clean_snapshot, desired
 
