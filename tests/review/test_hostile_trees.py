@@ -101,3 +101,37 @@ def test_an_executable_policy_file_is_still_a_regular_file(repo: GitProject) -> 
     entries = [(("100755" if mode == "100644" else mode), kind, sha, name) for mode, kind, sha, name in policies_entries(repo, base)]
     head = repo.crafted_commit(base, "policies", entries)
     assert revision_at(repo.root, head, "dev").state.policies == revision_at(repo.root, base, "dev").state.policies
+
+
+def test_validate_at_a_ref_reads_git_not_the_working_tree(repo: GitProject, capsys) -> None:
+    """What the pull-request workflow runs with the base branch's code over the PR's commit."""
+    good = repo.commit("example")
+    repo.edit("matrix/policies.csv", "ReadOnlyAccess,,,,,Y", "ReadOnlyAcess,,,,,Y")  # uncommitted, unseen at --ref
+    assert main(["validate", "--project-dir", str(repo.root), "--ref", good]) == 0
+    bad = repo.commit("typo")
+    assert main(["validate", "--project-dir", str(repo.root), "--ref", bad]) == 2
+    assert "'ReadOnlyAcess' is not an AWS managed policy" in capsys.readouterr().out
+    (repo.root / "matrix/policies.csv").unlink()
+    os.symlink("users.csv", repo.root / "matrix/policies.csv")
+    linked = repo.commit("policies by symlink")
+    assert main(["validate", "--project-dir", str(repo.root), "--ref", linked]) == 2
+    assert "'matrix/policies.csv' is a symlink" in capsys.readouterr().err
+    assert main(["validate", "--project-dir", str(repo.root), "--ref", "no-such-ref"]) == 2
+    assert "[git-ref]" in capsys.readouterr().err
+
+
+def test_a_change_removing_most_users_is_refused_unless_confirmed(repo: GitProject, capsys) -> None:
+    base = repo.commit("example")
+    lines = (repo.root / "matrix/users.csv").read_text().splitlines()
+    (repo.root / "matrix/users.csv").write_text("\n".join(lines[:4]) + "\n")  # a truncated export: 3 of 11 users left
+    head = repo.commit("truncated")
+    code = main(["diff", "--project-dir", str(repo.root), "--base", base, "--head", head])
+    captured = capsys.readouterr()
+    assert code == 2 and "removes 8 of 11 users (73 %), more than maxUserRemovalPercent (25 %)" in captured.err
+    assert "#### Users" in captured.out  # the report is still there for the reviewer
+    repo.set_config(confirmUserRemoval=True)
+    confirmed = repo.commit("confirmed")
+    assert main(["diff", "--project-dir", str(repo.root), "--base", base, "--head", confirmed]) == 0
+    repo.set_config(confirmUserRemoval=False, maxUserRemovalPercent=80)
+    raised = repo.commit("a higher limit")
+    assert main(["diff", "--project-dir", str(repo.root), "--base", base, "--head", raised]) == 0
