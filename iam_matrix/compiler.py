@@ -41,7 +41,7 @@ def compile_state(settings: Settings, catalog: Catalog | None = None) -> Desired
 
 
 def check(settings: Settings, catalog: Catalog | None = None) -> CompileResult:
-    problems = Problems()
+    problems = Problems(list(settings.problems))  # config problems, reported with the matrix's
     state = _Compiler(settings, catalog or load_catalog(), problems).run()
     ordered = sorted(problems.items, key=lambda p: (p.severity != "error", _sort_key(p.location)))
     return CompileResult(None if problems.errors else state, ordered)
@@ -69,6 +69,7 @@ class _Compiler:
         self.catalog = catalog
         self.problems = problems
         self.quota = settings.value("maxPoliciesPerGroup")
+        self.broken: set[str] = set()
 
     def run(self) -> DesiredState | None:
         baseline = BaselineOptions.read(self.settings, self.problems)
@@ -118,6 +119,7 @@ class _Compiler:
             document = render(policy_file, self.settings.values, self.problems, self.settings.config_file)
             if document is not None:
                 rendered[name] = CustomPolicy(name, policy_file.path, document, policy_file.display)
+        self.broken = set(files) - set(rendered)  # reported once, at the file; rows naming them say nothing more
         for key in ("groupPath", "userPath"):
             for message, fix in iam_rules.check_path(self.settings.value(key)):
                 self.problems.error(self.settings.location(key), "config-path", message, fix)
@@ -185,6 +187,8 @@ class _Compiler:
         return refs
 
     def _resolve(self, name: str, custom: dict[str, CustomPolicy], where: Location) -> PolicyRef | None:
+        if name in self.broken:
+            return None
         if name in custom:
             policy = custom[name]
             arn = policy.arn.replace(ACCOUNT_PLACEHOLDER, self.settings.account_id) if self.settings.account_id else policy.arn

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli import EXIT_INVALID, EXIT_OK, UsageError, add_input_options
+from ..cli import EXIT_INVALID, EXIT_OK, UsageError, add_input_options, check_output
 from ..render import problems_text
-from ..settings import find_project_dir
+from ..settings import project_dir_option
 from .diff import diff_revisions
 from .render import RENDERERS
 from .revisions import RefError, revision_at
@@ -48,7 +48,8 @@ def _overrides(args: argparse.Namespace, project_dir: Path) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    project_dir = find_project_dir(args.project_dir)
+    check_output(args.output)
+    project_dir = project_dir_option(args.project_dir)
     overrides = _overrides(args, project_dir)
     try:
         base = revision_at(project_dir, args.base, args.stack, overrides, missing_stack_ok=True)
