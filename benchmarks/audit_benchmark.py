@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from iam_matrix.audit.checks import AuditOptions, run_checks  # noqa: E402
 from iam_matrix.audit.gather import gather  # noqa: E402
 from iam_matrix.desired import DesiredState, Group, User  # noqa: E402
-from iam_matrix.settings import PasswordPolicy  # noqa: E402
+from iam_matrix.password_policy import PasswordPolicy  # noqa: E402
 
 ACCOUNT = "123456789012"
 GROUPS = [f"Role{i:02d}" for i in range(10)]

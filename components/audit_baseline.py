@@ -6,7 +6,7 @@ IAM Access Analyzer reports unintended external access. Each part is switched pe
 because many accounts already get a trail and a recorder from their organization; the
 costs and the reasons to leave a part off are in docs/audit-baseline.md.
 
-The options and the Config rules are plain data in the core (``iam_matrix.baseline``), so
+The options and the Config rules are plain data in the core (``iam_matrix.audit_baseline``), so
 ``validate`` checks them, and the audit command, the tests and the docs read the same list
 of rules the component deploys.
 """
@@ -20,9 +20,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from iam_matrix.baseline import CONFIG_SERVICE_LINKED_ROLE, BaselineOptions, managed_rules
+from iam_matrix.audit_baseline import CONFIG_SERVICE_LINKED_ROLE, BaselineOptions, managed_rules
 from iam_matrix.desired import DesiredState
-from iam_matrix.settings import PROJECT
+from iam_matrix.project import PROJECT
 
 TYPE_TOKEN = "iam-matrix:index:AuditBaseline"
 PERIODIC_FREQUENCY = "TwentyFour_Hours"
@@ -163,7 +163,7 @@ class AuditBaseline(pulumi.ComponentResource):
     ) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
         self.options = options
-        self.rules = managed_rules(desired, options, warn=lambda message: pulumi.log.warn(message, resource=self))
+        self.rules = managed_rules(desired.password_policy, [g.name for g in desired.groups], options, warn=lambda message: pulumi.log.warn(message, resource=self))
         tags = dict(tags) if tags is not None else default_tags(desired)
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOptions(parent=self)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from iam_matrix.settings import PasswordPolicy as PasswordSettings
+from iam_matrix.password_policy import PasswordPolicy as PasswordSettings
 
 from .common import TYPE_PREFIX
 

@@ -16,7 +16,8 @@ import pulumi
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import DesiredState
 from iam_matrix.problems import MatrixInvalid
-from iam_matrix.settings import PROJECT, Settings, config_schema, settings_from_values
+from iam_matrix.project import PROJECT
+from iam_matrix.settings import Settings, config_schema, settings_from_values
 
 from .audit_baseline import AuditBaseline
 from .cleanup import empty_group_hook

@@ -11,6 +11,9 @@ from functools import lru_cache
 from pathlib import Path
 
 CATALOG_FILE = Path(__file__).with_name("data") / "aws_managed_policies.json"
+# The one AWS managed policy several rules single out (redundant marks, critical drift, review escalations).
+ADMIN_POLICY_NAME = "AdministratorAccess"
+ADMIN_POLICY_ARN = f"arn:aws:iam::aws:policy/{ADMIN_POLICY_NAME}"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""``python -m iam_matrix <command>``: validate, plan (and the commands other modules add).
+"""``iam-matrix <command>`` (or ``python -m iam_matrix``): validate, plan and the commands
+other modules add (audit, diff, convert).
 
 Exit codes: 0 fine, 1 findings (audit), 2 bad input or configuration, 3 AWS unreachable,
 141 the reader of standard output went away (``plan | head -1``), quietly.
@@ -14,35 +15,48 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from . import __version__
 from .compiler import CompileResult, check
 from .problems import MatrixInvalid
 from .render import plan_text, problems_text, summary_line
-from .settings import Settings, load_stack_settings, project_dir_option
+from .settings import Settings, load_stack_settings, locate_project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_AWS = 0, 1, 2, 3
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
+INVALID_HELP = "2  bad input or configuration: every problem is printed, one line each (file, sheet, cell, fix)"
+
+
+def exit_codes(*lines: str) -> str:
+    """The ``--help`` epilog that lists a command's exit codes, one per line."""
+    return "exit codes:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def add_project_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project-dir", type=Path, default=None, metavar="PATH",
+                        help="the project folder, holding Pulumi.yaml (default: the current folder or the nearest one above it that holds Pulumi.yaml)")
 
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
     """The options every command uses to say which stack and which matrix files."""
     parser.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml gives the settings (default: dev)")
-    parser.add_argument("--project-dir", type=Path, default=None, help="folder with Pulumi.yaml (default: found from the current folder)")
-    parser.add_argument("--users", type=Path, help="user matrix CSV (overrides the stack config)")
-    parser.add_argument("--policies", type=Path, help="policy matrix CSV (overrides the stack config)")
-    parser.add_argument("--workbook", type=Path, help="xlsx workbook with Users and Policies sheets (overrides the stack config)")
+    add_project_option(parser)
+    parser.add_argument("--users", type=Path, metavar="CSV", help="user matrix CSV, with --policies (default: the stack's iam-matrix:usersFile)")
+    parser.add_argument("--policies", type=Path, metavar="CSV", help="policy matrix CSV, with --users (default: the stack's iam-matrix:policiesFile)")
+    parser.add_argument("--workbook", type=Path, metavar="XLSX",
+                        help="xlsx workbook with Users and Policies sheets, instead of the two CSV files (default: the stack's iam-matrix:workbook)")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     overrides: dict[str, object] = {}
     if args.workbook:
-        overrides["workbook"] = str(args.workbook.resolve())
+        overrides["workbook"] = str(args.workbook.absolute())  # not resolved: a symlink is refused, not followed
     if args.users or args.policies:
         if not (args.users and args.policies):
             raise UsageError("--users and --policies go together")
-        overrides.update(workbook="", usersFile=str(args.users.resolve()), policiesFile=str(args.policies.resolve()))
+        overrides.update(workbook="", usersFile=str(args.users.absolute()), policiesFile=str(args.policies.absolute()))
     if args.workbook and args.users:
         raise UsageError("use either --workbook or --users/--policies")
-    return load_stack_settings(project_dir_option(args.project_dir), args.stack, overrides, strict=False)
+    return load_stack_settings(locate_project(args.project_dir), args.stack, overrides, strict=False)
 
 
 def check_output(path: Path | None) -> None:
@@ -99,37 +113,58 @@ Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], Callable[[a
 
 
 def _core_commands() -> list[Command]:
-    def text_or_json(parser: argparse.ArgumentParser) -> None:
+    def validate_options(parser: argparse.ArgumentParser) -> None:
         add_input_options(parser)
-        parser.add_argument("--format", choices=["text", "json"], default="text")
+        parser.add_argument("--format", choices=["text", "json"], default="text",
+                            help="text: one line per problem on stdout, the summary on stderr; json: {valid, problems} on stdout (default: text)")
+        parser.epilog = exit_codes("0  valid (warnings, if any, are printed)", INVALID_HELP)
+
+    def plan_options(parser: argparse.ArgumentParser) -> None:
+        add_input_options(parser)
+        parser.add_argument("--format", choices=["text", "json"], default="text",
+                            help="text: readable tables; json: the desired state, as the Pulumi program deploys it (default: text); warnings go to stderr")
+        parser.epilog = exit_codes("0  the desired state is printed (warnings, if any, on stderr)", INVALID_HELP + "; nothing is printed on stdout")
 
     return [
-        ("validate", "check the matrices and stack config; exit 2 when invalid", text_or_json, cmd_validate),
-        ("plan", "print the desired state compiled from the matrices", text_or_json, cmd_plan),
+        ("validate", "check the matrices and stack config; exit 2 when invalid", validate_options, cmd_validate),
+        ("plan", "print the desired state compiled from the matrices", plan_options, cmd_plan),
     ]
 
 
 def _extra_commands() -> list[Command]:
     """Commands that live beside the core (audit needs boto3, diff needs git)."""
     commands: list[Command] = []
-    for module_name in ("iam_matrix.audit.command", "iam_matrix.review.command"):
+    for module_name in ("iam_matrix.access.command", "iam_matrix.audit.command", "iam_matrix.review.command", "iam_matrix.convert"):
         try:
             module = __import__(module_name, fromlist=["COMMAND"])
         except ModuleNotFoundError as error:
             if error.name and module_name.startswith(error.name):
                 continue
             raise
-        commands.append(module.COMMAND)
+        commands += getattr(module, "COMMANDS", [getattr(module, "COMMAND", None)])
     return commands
 
 
+def _commands() -> list[Command]:
+    return _core_commands() + _extra_commands()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: one sub-command per Command, each with its own --help."""
+    parser = argparse.ArgumentParser(
+        prog="iam-matrix", description="Compile, check, audit and review an AWS IAM access matrix.",
+        epilog="Run `iam-matrix COMMAND --help` for a command's options, defaults and exit codes. `python -m iam_matrix` is the same command.",
+    )
+    parser.add_argument("--version", action="version", version=f"iam-matrix {__version__}", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, help_text, configure, _ in _commands():
+        configure(sub.add_parser(name, help=help_text, description=help_text, formatter_class=argparse.RawDescriptionHelpFormatter))
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m iam_matrix", description="Compile, check, audit and review an AWS IAM access matrix.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    handlers = {}
-    for name, help_text, configure, handler in _core_commands() + _extra_commands():
-        configure(sub.add_parser(name, help=help_text, description=help_text))
-        handlers[name] = handler
+    parser = build_parser()
+    handlers = {name: handler for name, _, _, handler in _commands()}
     args = parser.parse_args(argv)
     try:
         code = handlers[args.command](args)

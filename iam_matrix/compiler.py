@@ -10,17 +10,17 @@ import difflib
 from dataclasses import dataclass
 
 from . import iam_rules
-from .baseline import BaselineOptions
+from .access_log_options import AccessLogOptions
+from .audit_baseline import BaselineOptions
 from .bundles import bundle_group_name, split_policies
-from .catalog import Catalog, load_catalog
+from .catalog import ADMIN_POLICY_ARN, Catalog, load_catalog
 from .desired import ACCOUNT_PLACEHOLDER, CustomPolicy, DesiredState, Group, PolicyRef, Role, User
 from .matrices import Matrix, MatrixRow, parse_matrix
 from .policy_documents import denies_without_mfa, discover, has_deny, render
 from .problems import Location, MatrixInvalid, Problem, Problems, Severities
+from .project_files import check_inputs
 from .settings import Settings
 from .sheets import POLICIES_SHEET, USERS_SHEET, Table, read_csv, read_workbook
-
-ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
 @dataclass
@@ -70,9 +70,13 @@ class _Compiler:
         self.problems = problems
         self.quota = settings.value("maxPoliciesPerGroup")
         self.broken: set[str] = set()
+        self.folder_unreadable = False
 
     def run(self) -> DesiredState | None:
         baseline = BaselineOptions.read(self.settings, self.problems)
+        access_log = AccessLogOptions.read(self.settings, self.problems)
+        if not check_inputs(self.settings.project_dir, self.settings.values, self.settings.location, self.problems):
+            return None  # nothing is opened through a symlink or outside the project
         users_table, policies_table = load_tables(self.settings, self.problems)
         custom = self._custom_policies()
         users = parse_matrix(users_table, "user", self.problems) if users_table is not None else None
@@ -108,12 +112,15 @@ class _Compiler:
             tags=dict(self.settings.tags),
             warnings=tuple(self.problems.warnings),
             audit_baseline=baseline,
+            access_log=access_log,
         )
         return state
 
     # --- custom policies -------------------------------------------------
     def _custom_policies(self) -> dict[str, CustomPolicy]:
         files = discover(self.settings.policies_dir, self.problems)
+        self.folder_unreadable = files is None  # then a row's name may be a policy we could not look at
+        files = files or {}
         rendered: dict[str, CustomPolicy] = {}
         for name, policy_file in files.items():
             document = render(policy_file, self.settings.values, self.problems, self.settings.config_file)
@@ -188,6 +195,10 @@ class _Compiler:
 
     def _resolve(self, name: str, custom: dict[str, CustomPolicy], where: Location) -> PolicyRef | None:
         if name in self.broken:
+            return None  # reported once, at the file
+        if name in custom and self.catalog.get(name) is not None:
+            managed = self.catalog.get(name)
+            self.problems.error(where, "policy-shadowed", f"{name!r} names both the AWS managed policy {managed.arn} and the custom policy {custom[name].source}", f"rename {custom[name].source} (custom policy names must not be AWS managed policy names), or write the ARN {managed.arn} for the AWS one")
             return None
         if name in custom:
             policy = custom[name]
@@ -210,6 +221,8 @@ class _Compiler:
         managed = self.catalog.get(name)
         if managed is not None:
             return self._managed_ref(managed, where)
+        if self.folder_unreadable:
+            return None  # the policy folder's problem is reported; "no such policy" here could be wrong
         suggestion = self.catalog.suggest(name, extra=list(custom))
         hint = f"did you mean {suggestion!r}?" if suggestion else f"use an AWS managed policy name, a full policy ARN, or add {self.settings.value('policiesDir')}/<path>/{name}.json"
         self.problems.error(where, "policy-unknown", f"{name!r} is not an AWS managed policy, nor a custom policy in {self.settings.value('policiesDir')}/", hint)

@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .baseline import BaselineOptions
+from .access_log_options import AccessLogOptions
+from .audit_baseline import BaselineOptions
+from .password_policy import PasswordPolicy
 from .problems import Problem
-from .settings import PasswordPolicy
 
 ACCOUNT_PLACEHOLDER = "${AWS::AccountId}"
 
@@ -93,6 +94,7 @@ class DesiredState:
     tags: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
     audit_baseline: BaselineOptions = field(default_factory=BaselineOptions)
+    access_log: AccessLogOptions = field(default_factory=AccessLogOptions)
 
     def group(self, name: str) -> Group:
         return next(g for g in self.groups if g.name == name)
@@ -129,5 +131,6 @@ class DesiredState:
             "user_path": self.user_path,
             "tags": dict(self.tags),
             "audit_baseline": self.audit_baseline.to_dict(),
+            "access_log": self.access_log.to_dict(),
             "warnings": [w.to_dict() for w in self.warnings],
         }

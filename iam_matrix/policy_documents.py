@@ -34,11 +34,12 @@ class PolicyFile:
     display: str  # for messages: "policies/foundation/MFAForcePolicy.json"
 
 
-def discover(policies_dir: Path, problems: Problems) -> dict[str, PolicyFile]:
+def discover(policies_dir: Path, problems: Problems) -> dict[str, PolicyFile] | None:
     """Every ``*.json`` below ``policies_dir``, by policy name (names are unique per account).
 
     The walk is bounded (``MAX_TREE_ENTRIES``, ``MAX_TREE_DEPTH``) and does not follow
     symlinked folders; a ``*.json`` that is not a regular file is reported, never opened.
+    None when the folder is too big or too deep to be walked (the problem is recorded).
     """
     found: dict[str, PolicyFile] = {}
     if not policies_dir.is_dir():
@@ -52,10 +53,10 @@ def discover(policies_dir: Path, problems: Problems) -> dict[str, PolicyFile]:
         seen += len(subfolders) + len(names)
         if seen > MAX_TREE_ENTRIES:
             problems.error(where_dir, "policy-tree-size", f"{policies_dir} holds more than {MAX_TREE_ENTRIES:,} files and folders", "point iam-matrix:policiesDir at the folder of policy documents only")
-            return {}
+            return None
         if depth >= MAX_TREE_DEPTH and subfolders:
             problems.error(where_dir, "policy-tree-depth", f"{policies_dir} has folders more than {MAX_TREE_DEPTH} levels deep ({clip((here / subfolders[0]).relative_to(policies_dir).as_posix())})", "keep policy documents at most a few folders deep (the folders are the IAM path)")
-            return {}
+            return None
         subfolders.sort()
         candidates.extend(here / name for name in names if name.endswith(".json"))
         candidates.extend(here / name for name in subfolders if name.endswith(".json"))

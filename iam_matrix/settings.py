@@ -15,25 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from .input_files import MAX_STACK_FILE_BYTES, InputFileError, YamlProblem, clip, decode_utf8, load_yaml, read_regular_file
+from .password_policy import PasswordPolicy
 from .problems import Location, MatrixInvalid, Problem, Problems
-
-PROJECT = "iam-matrix"
-
-
-@dataclass(frozen=True)
-class PasswordPolicy:
-    minimum_password_length: int = 14
-    require_uppercase_characters: bool = True
-    require_lowercase_characters: bool = True
-    require_numbers: bool = True
-    require_symbols: bool = True
-    max_password_age: int = 90
-    password_reuse_prevention: int = 24
-    allow_users_to_change_password: bool = True
-    hard_expiry: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+from .project import PROJECT
+from .project_files import check_regular_file
 
 
 @dataclass(frozen=True)
@@ -83,16 +68,23 @@ def find_project_dir(start: Path | None = None) -> Path:
     return Path(__file__).resolve().parents[1]
 
 
-def project_dir_option(given: Path | None) -> Path:
-    """The project folder of ``--project-dir``: a folder given explicitly must itself hold
-    Pulumi.yaml (searching upwards from it would silently validate another project)."""
-    if given is None:
-        return find_project_dir(None)
-    if not (given / "Pulumi.yaml").is_file():
-        problems = Problems()
-        problems.error(Location(str(given / "Pulumi.yaml")), "project-missing", f"no Pulumi.yaml in {given}", "pass the project folder (the one holding Pulumi.yaml) to --project-dir")
-        raise MatrixInvalid(problems.items)
-    return given.resolve()
+def locate_project(explicit: Path | None = None) -> Path:
+    """The project folder a command works on: ``explicit`` (``--project-dir``), which must
+    hold Pulumi.yaml, or the nearest folder at or above the current one that does. Unlike
+    ``find_project_dir`` it never falls back to the installed package's own checkout."""
+    if explicit is not None:
+        folder = explicit.expanduser().resolve()
+        if (folder / "Pulumi.yaml").is_file():
+            return folder
+        problem = f"no Pulumi.yaml in {folder}" if folder.is_dir() else f"{folder} is not a folder"
+        fix = "pass --project-dir the folder of the iam-matrix project (the one holding Pulumi.yaml)"
+        raise MatrixInvalid([Problem(Location(str(explicit)), "project-missing", problem, fix)])
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "Pulumi.yaml").is_file():
+            return folder
+    fix = "run the command inside the project folder or pass --project-dir PATH"
+    raise MatrixInvalid([Problem(Location(str(here)), "project-missing", "no Pulumi.yaml in this folder or above it", fix)])
 
 
 def read_yaml_file(path: Path, display: str, problems: Problems) -> dict[str, Any] | None:
@@ -158,6 +150,8 @@ def read_stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
     problems = Problems()
     if not path.is_file() and not path.exists():
         problems.error(Location(config_file), "stack-missing", f"no stack file {config_file} in {project_dir}", "create it (copy Pulumi.dev.yaml) or pass --stack with an existing stack name")
+        raise MatrixInvalid(problems.items)
+    if not check_regular_file(path, config_file, problems):  # a symlink: refused (project_files)
         raise MatrixInvalid(problems.items)
     document = read_yaml_file(path, config_file, problems)
     config = (document or {}).get("config") or {}
@@ -230,17 +224,7 @@ def settings_from_values(
     account_id = _account_id(aws_allowed_account_ids)
     if problems.errors and strict:
         raise MatrixInvalid(problems.items)
-    password = PasswordPolicy(
-        minimum_password_length=merged["passwordMinimumLength"],
-        require_uppercase_characters=merged["passwordRequireUppercase"],
-        require_lowercase_characters=merged["passwordRequireLowercase"],
-        require_numbers=merged["passwordRequireNumbers"],
-        require_symbols=merged["passwordRequireSymbols"],
-        max_password_age=merged["passwordMaxAgeDays"],
-        password_reuse_prevention=merged["passwordReusePrevention"],
-        allow_users_to_change_password=merged["passwordAllowUsersToChange"],
-        hard_expiry=merged["passwordHardExpiry"],
-    )
+    password = PasswordPolicy.from_config(merged)
     return Settings(project_dir=project_dir, stack=stack, config_file=config_file, values=merged, account_id=account_id, password_policy=password, tags=tags, problems=tuple(problems.items))
 
 
@@ -288,6 +272,7 @@ _RANGES = {
     "passwordReusePrevention": (0, 24, "IAM remembers 1 to 24 previous passwords, 0 to turn it off"),
     "auditUnusedCredentialDays": (1, 3650, "use a number of days"),
     "auditAccessKeyMaxAgeDays": (1, 3650, "use a number of days"),
+    "auditFailedSignInThreshold": (2, 1000, "use a number of failed sign-ins in an hour"),
 }
 
 

@@ -21,29 +21,33 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..catalog import ADMIN_POLICY_ARN
 from ..desired import DesiredState
-from .findings import CHECKS, Finding, Severity, severity_rank, sort_findings
+from .access_log import access_log_findings, attribute
+from .events import AccessLog
+from .findings import Finding, could_not_check, sort_findings
 from .snapshot import ROOT_ROW, Snapshot, parse_time
-
-ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
 @dataclass(frozen=True)
 class AuditOptions:
     unused_credential_days: int = 45
     access_key_max_age_days: int = 90
+    deploy_principals: tuple[str, ...] = ()  # ARN patterns whose IAM calls are the pipeline's, not out-of-band
+    failed_sign_in_threshold: int = 5
 
     @classmethod
     def of(cls, desired: DesiredState) -> AuditOptions:
         """The thresholds the stack config gives (auditUnusedCredentialDays,
-        auditAccessKeyMaxAgeDays), as compiled once with the rest of the desired state;
-        the AuditBaseline's Config rules use the same two numbers."""
-        baseline = desired.audit_baseline
-        return cls(baseline.unused_credential_days, baseline.access_key_max_age_days)
+        auditAccessKeyMaxAgeDays, deployPrincipals, auditFailedSignInThreshold), as compiled once
+        with the rest of the desired state; the AuditBaseline's Config rules use the same two days."""
+        baseline, log = desired.audit_baseline, desired.access_log
+        return cls(baseline.unused_credential_days, baseline.access_key_max_age_days, log.deploy_principals, log.failed_sign_in_threshold)
 
 
-def run_checks(desired: DesiredState, snapshot: Snapshot, options: AuditOptions | None = None) -> list[Finding]:
-    """Every finding for one account, worst first."""
+def run_checks(desired: DesiredState, snapshot: Snapshot, options: AuditOptions | None = None, access_log: AccessLog | None = None) -> list[Finding]:
+    """Every finding for one account, worst first; with the window's CloudTrail events when
+    ``access_log`` is given (the command always reads one), drift findings say who caused them."""
     options = options or AuditOptions()
     if desired.account_id is None:
         desired = desired.with_account(snapshot.account_id)
@@ -54,6 +58,9 @@ def run_checks(desired: DesiredState, snapshot: Snapshot, options: AuditOptions 
     findings += password_findings(desired, snapshot)
     findings += credential_findings(snapshot, options)
     findings += logging_findings(snapshot)
+    if access_log is not None:
+        findings = attribute(findings, access_log)
+        findings += access_log_findings(desired, snapshot, access_log, options.deploy_principals, options.failed_sign_in_threshold)
     return sort_findings(findings)
 
 
@@ -120,7 +127,8 @@ def drift_findings(desired: DesiredState, snapshot: Snapshot) -> list[Finding]:
         have = set(live.get("GroupList", []))
         for group in user.groups:
             if group in live_groups and group not in have:
-                out.append(Finding("membership-missing", f"user/{name}", f"{name} is not in group {group} ({want_groups[group].role}) as the matrix says", "run pulumi up"))
+                out.append(Finding("membership-missing", f"user/{name}", f"{name} is not in group {group} ({want_groups[group].role}) as the matrix says", "run pulumi up",
+                                       details={"group": group}))
         for group in sorted(have):
             if group in want_groups and group not in user.groups:
                 admin = ADMIN_POLICY_ARN in want_groups[group].policy_arns or any(p["PolicyArn"] == ADMIN_POLICY_ARN for p in live_groups[group].get("AttachedManagedPolicies", []))
@@ -134,7 +142,8 @@ def drift_findings(desired: DesiredState, snapshot: Snapshot) -> list[Finding]:
         attached = {p["PolicyArn"]: p["PolicyName"] for p in live.get("AttachedManagedPolicies", [])}
         for ref in group.policies:
             if ref.arn not in attached:
-                out.append(Finding("group-policy-missing", f"group/{name}", f"{ref.name} ({ref.arn}) is not attached to {name}" + (" - a guardrail is off" if ref.guardrail else ""), "run pulumi up"))
+                out.append(Finding("group-policy-missing", f"group/{name}", f"{ref.name} ({ref.arn}) is not attached to {name}" + (" - a guardrail is off" if ref.guardrail else ""), "run pulumi up",
+                                   details={"policy_arn": ref.arn}))
         for arn in sorted(set(attached) - set(group.policy_arns)):
             admin = arn == ADMIN_POLICY_ARN
             out.append(Finding("group-policy-unexpected", f"group/{name}", f"{attached[arn]} ({arn}) is attached to {name} but not marked for role {group.role} in the policy matrix",
@@ -357,15 +366,6 @@ def credential_findings(snapshot: Snapshot, options: AuditOptions) -> list[Findi
 
 
 # --- logging and automation ---------------------------------------------------------
-
-
-def could_not_check(part: str, reason: str, checks: list[str], remediation: str | None = None) -> Finding:
-    """A finding that says a part of the account could not be read, at the severity of the worst check skipped."""
-    worst: Severity = min((CHECKS[c].severity for c in checks), key=severity_rank)
-    if remediation is None:
-        remediation = ("grant the auditing principal the read-only permissions listed in docs/audit.md (the SecurityAudit managed policy covers them)" if "denied" in reason
-                       else "check that the service is available in the audited region and answers, then audit again; until then treat the check as failed")
-    return Finding("could-not-check", part, f"could not check {part}: {reason}; not checked: {', '.join(checks)}", remediation, severity=worst, details={"reason": reason, "checks": checks})
 
 
 def logging_findings(snapshot: Snapshot) -> list[Finding]:

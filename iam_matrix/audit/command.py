@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli import EXIT_AWS, EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, add_input_options, check_output, settings_from_args
+from ..cli import EXIT_AWS, EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, INVALID_HELP, add_input_options, check_output, exit_codes, settings_from_args
 from ..compiler import check
 from ..desired import DesiredState
 from ..problems import MatrixInvalid
@@ -27,11 +27,19 @@ from .snapshot import Snapshot
 def configure(parser: argparse.ArgumentParser) -> None:
     add_input_options(parser)
     parser.add_argument("--format", choices=list(RENDERERS), default="text", help="report format (default: text)")
-    parser.add_argument("--output", type=Path, help="write the report to this file instead of standard output")
+    parser.add_argument("--output", type=Path, metavar="FILE",
+                        help="write the report to FILE and say so on stderr (default: the report goes to standard output)")
     parser.add_argument("--fail-on", choices=[*SEVERITIES, "none"], default="low",
                         help="exit 1 when a finding has this severity or worse (default: low; info never fails; none: never exit 1)")
-    parser.add_argument("--profile", help="AWS profile (default: the standard chain, e.g. AWS_PROFILE)")
-    parser.add_argument("--region", help="region for CloudTrail, Config and Access Analyzer (default: AWS_REGION, the profile, then the stack's aws:region)")
+    parser.add_argument("--profile", help="AWS profile (default: the standard credential chain: AWS_PROFILE, environment keys, SSO, instance role)")
+    parser.add_argument("--region", help="region for CloudTrail, Config and Access Analyzer (default, in this order: the stack's aws:region, "
+                        "then the profile's or AWS_REGION / AWS_DEFAULT_REGION, then us-east-1)")
+    parser.epilog = exit_codes(
+        "0  no finding at or above --fail-on",
+        "1  findings at or above --fail-on",
+        INVALID_HELP + "; also a credential for another account than the stack's aws:allowedAccountIds",
+        "3  AWS could not be reached, or refused a call the audit needs (the action is named)",
+    )
 
 
 def audit(desired: DesiredState, snapshot: Snapshot, options: AuditOptions | None = None) -> AuditResult:
@@ -72,8 +80,8 @@ def handle(args: argparse.Namespace) -> int:
     from .gather import AwsAuditError, gather, make_session
 
     try:
-        session = make_session(args.profile, args.region)
-        snapshot = gather(session, default_region=stack_region(settings) or "us-east-1")
+        session = make_session(args.profile, args.region or stack_region(settings))
+        snapshot = gather(session, default_region="us-east-1")
     except BotoCoreError as error:  # e.g. ProfileNotFound: the local AWS configuration is wrong
         print(f"audit: AWS configuration: {error}", file=sys.stderr)
         return EXIT_INVALID

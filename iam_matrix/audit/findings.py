@@ -68,6 +68,14 @@ _CHECKS = [
     Check("config-recorder-missing", "logging", "medium", "No AWS Config configuration recorder in the audited region", "3.3"),
     Check("config-recorder-not-recording", "logging", "medium", "The AWS Config configuration recorder is not recording", "3.3"),
     Check("access-analyzer-missing", "logging", "medium", "No active IAM Access Analyzer (account or organization) in the audited region", "1.20"),
+    # the access log: CloudTrail sign-in and IAM events of the window (iam_matrix/audit/access_log.py)
+    Check("console-login-no-mfa", "access-log", "high", "A user signed in to the console without MFA", "1.10"),
+    Check("root-sign-in", "access-log", "critical", "The root user signed in to the console", "1.7"),
+    Check("root-activity", "access-log", "high", "The root user made calls (other than signing in)", "1.7"),
+    Check("console-login-failures", "access-log", "medium", "Repeated failed console sign-ins for one user name within an hour"),
+    Check("iam-change-out-of-band", "access-log", "high", "IAM was changed by a principal other than the stack's deploy principals (iam-matrix:deployPrincipals)"),
+    Check("iam-self-service", "access-log", "info", "A user changed their own password, MFA device or access key"),
+    Check("access-log-unreadable", "access-log", "medium", "A CloudTrail log file or record could not be read; its events were not checked"),
     # the audit itself
     Check("could-not-check", "audit", "medium", "A part of the account could not be read; the checks depending on it were not done"),
 ]
@@ -119,3 +127,12 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
     """Worst first, then grouped by check and resource, so reports are stable run to run."""
     order = {c.id: i for i, c in enumerate(_CHECKS)}
     return sorted(findings, key=lambda f: (severity_rank(f.severity or "info"), order[f.check], f.resource.lower(), f.message))
+
+
+def could_not_check(part: str, reason: str, checks: list[str], remediation: str | None = None) -> Finding:
+    """A finding that says a part of the account could not be read, at the severity of the worst check skipped."""
+    worst: Severity = min((CHECKS[c].severity for c in checks), key=severity_rank)
+    if remediation is None:
+        remediation = ("grant the auditing principal the read-only permissions listed in docs/audit.md (the SecurityAudit managed policy covers them)" if "denied" in reason
+                       else "check that the service is available in the audited region and answers, then audit again; until then treat the check as failed")
+    return Finding("could-not-check", part, f"could not check {part}: {reason}; not checked: {', '.join(checks)}", remediation, severity=worst, details={"reason": reason, "checks": checks})

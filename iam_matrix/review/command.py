@@ -11,20 +11,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli import EXIT_INVALID, EXIT_OK, UsageError, add_input_options, check_output
+from ..cli import EXIT_INVALID, EXIT_OK, INVALID_HELP, UsageError, add_input_options, check_output, exit_codes
 from ..render import problems_text
-from ..settings import project_dir_option
+from ..settings import locate_project
 from .diff import diff_revisions
-from .render import RENDERERS
+from .render import RENDERERS, summary
 from .revisions import RefError, revision_at
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_input_options(parser)
-    parser.add_argument("--base", required=True, help="git ref of the state before the change (e.g. origin/main, a commit, a tag)")
-    parser.add_argument("--head", default=None, help="git ref of the state after the change (default: the working tree)")
-    parser.add_argument("--format", choices=sorted(RENDERERS), default="markdown", help="markdown (a PR comment, default), text or json")
-    parser.add_argument("--output", type=Path, default=None, help="write the report to this file instead of standard output")
+    parser.add_argument("--base", required=True, metavar="REF", help="required: git ref of the state before the change (e.g. origin/main, HEAD, a commit, a tag)")
+    parser.add_argument("--head", default=None, metavar="REF", help="git ref of the state after the change (default: the working tree, uncommitted edits included)")
+    parser.add_argument("--format", choices=sorted(RENDERERS), default="markdown", help="markdown (a PR comment), text or json (default: markdown)")
+    parser.add_argument("--output", type=Path, default=None, metavar="FILE",
+                        help="write the report to FILE and say so on stderr (default: the report goes to standard output)")
+    parser.epilog = exit_codes("0  the report is printed or written (also when nothing changed)", f"{INVALID_HELP}, with the git ref it was found at")
 
 
 def _overrides(args: argparse.Namespace, project_dir: Path) -> dict[str, Any]:
@@ -49,7 +51,7 @@ def _overrides(args: argparse.Namespace, project_dir: Path) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     check_output(args.output)
-    project_dir = project_dir_option(args.project_dir)
+    project_dir = locate_project(args.project_dir)
     overrides = _overrides(args, project_dir)
     try:
         base = revision_at(project_dir, args.base, args.stack, overrides, missing_stack_ok=True)
@@ -59,9 +61,12 @@ def run(args: argparse.Namespace) -> int:
             print(problems_text(error.problems), file=sys.stderr)
         print(f"bad input at {error.ref}: {error.message}", file=sys.stderr)
         return EXIT_INVALID
-    report = RENDERERS[args.format](diff_revisions(base, head))
+    diff = diff_revisions(base, head)
+    report = RENDERERS[args.format](diff)
     if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(report, encoding="utf-8")
+        print(f"wrote {args.output}: {summary(diff)}", file=sys.stderr)
     else:
         sys.stdout.write(report)
     return EXIT_OK

@@ -18,11 +18,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..catalog import ADMIN_POLICY_NAME
 from ..desired import CustomPolicy, DesiredState, Role, User
+from ..password_policy import PasswordPolicy
 from ..policy_documents import denies_without_mfa, source_ip_allow_list, statements
-from ..settings import PasswordPolicy
 
-ADMIN_POLICY = "AdministratorAccess"
 FULL_ACCESS = re.compile(r"FullAccess", re.IGNORECASE)
 
 # Escalation kinds, most serious first: the report lists them in this order.
@@ -172,7 +172,7 @@ class _Facts:
         self.roles: dict[str, Role] = _by_name(state.roles)
         self.custom: dict[str, CustomPolicy] = _by_name(state.policies)
         self.role_policies: dict[str, set[str]] = {r.name: {p.name for p in r.policies} for r in state.roles}
-        self.admin_equivalent = {ADMIN_POLICY} | {name for name, policy in self.custom.items() if allows_everything(policy.document)}
+        self.admin_equivalent = {ADMIN_POLICY_NAME} | {name for name, policy in self.custom.items() if allows_everything(policy.document)}
         self.mfa_forcing = {name for name, policy in self.custom.items() if denies_without_mfa(policy.document)}
         self.ip_guards = {name for name, policy in self.custom.items() if source_ip_allow_list(policy.document) is not None}
 
@@ -269,8 +269,8 @@ def diff_revisions(base: Revision, head: Revision) -> AccessDiff:
             continue
         members = new.roles[name].members
         who = f" ({len(members)} member{'s' if len(members) != 1 else ''}: {', '.join(members)})" if members else " (no members yet)"
-        if name not in head.admin_roles and ADMIN_POLICY in after_policies and (ADMIN_POLICY not in before_policies or name in base.admin_roles):
-            escalations.append(Escalation("admin-outside-admin-roles", name, f"role {name} gets {ADMIN_POLICY} but is not in iam-matrix:adminRoles ({', '.join(head.admin_roles) or 'empty'}){who}"))
+        if name not in head.admin_roles and ADMIN_POLICY_NAME in after_policies and (ADMIN_POLICY_NAME not in before_policies or name in base.admin_roles):
+            escalations.append(Escalation("admin-outside-admin-roles", name, f"role {name} gets {ADMIN_POLICY_NAME} but is not in iam-matrix:adminRoles ({', '.join(head.admin_roles) or 'empty'}){who}"))
         if status == "changed":
             for policy in sorted((before_policies & old.mfa_forcing) - after_policies, key=str.lower):
                 escalations.append(Escalation("mfa-enforcement-dropped", name, f"role {name} no longer gets {policy}: MFA is not enforced for it{who}"))
@@ -279,7 +279,7 @@ def diff_revisions(base: Revision, head: Revision) -> AccessDiff:
 
     # Config that widens access ---------------------------------------------------
     for role in sorted(set(head.admin_roles) - set(base.admin_roles), key=str.lower):
-        escalations.append(Escalation("admin-roles", role, f"iam-matrix:adminRoles now allows role {role} to carry {ADMIN_POLICY}"))
+        escalations.append(Escalation("admin-roles", role, f"iam-matrix:adminRoles now allows role {role} to carry {ADMIN_POLICY_NAME}"))
     old_cidrs, new_cidrs = old.cidrs(), new.cidrs()
     for cidr in sorted(set(new_cidrs) - set(old_cidrs)):
         escalations.append(Escalation("cidr-added", cidr, f"network {cidr} is added to the allow-list ({new_cidrs[cidr]})"))

@@ -47,27 +47,24 @@ def _user_lines(change: UserChange, code: Callable[[str], str]) -> list[str]:
     return lines
 
 
-def _summary(diff: AccessDiff) -> str:
+def summary(diff: AccessDiff) -> str:
+    """``2 escalations, 1 user added, 6 policy documents changed`` (what changed, counted)."""
     counts = [
-        (len(diff.escalations), "escalation"),
-        (len(diff.users_added), "user added"),
-        (len(diff.users_removed), "user removed"),
-        (len(diff.users_changed), "user changed"),
-        (len(diff.roles), "role changed"),
-        (len(diff.documents), "policy document changed"),
+        (len(diff.escalations), "escalation", "escalations"),
+        (len(diff.users_added), "user added", "users added"),
+        (len(diff.users_removed), "user removed", "users removed"),
+        (len(diff.users_changed), "user changed", "users changed"),
+        (len(diff.roles), "role changed", "roles changed"),
+        (len(diff.documents), "policy document changed", "policy documents changed"),
     ]
-    parts = []
-    for count, words in counts:
-        if count:
-            noun, _, rest = words.partition(" ")
-            parts.append(f"{count} {noun}{'' if count == 1 else 's'}{' ' + rest if rest else ''}")
+    parts = [f"{count} {one if count == 1 else many}" for count, one, many in counts if count]
     return ", ".join(parts) if parts else "no access change"
 
 
 def markdown(diff: AccessDiff) -> str:
     """The PR comment. The first line is a marker a workflow can find to update it in place."""
     code = lambda text: f"`{text}`"  # noqa: E731
-    out = [MARKER, f"### Access changes: stack `{diff.stack}`", f"`{diff.base_ref}` → `{diff.head_ref}`: {_summary(diff)}", ""]
+    out = [MARKER, f"### Access changes: stack `{diff.stack}`", f"`{diff.base_ref}` → `{diff.head_ref}`: {summary(diff)}", ""]
     if diff.empty:
         out.append("**No access change.** Users, roles, effective policies, policy documents and IAM settings are the same at both revisions.")
         return "\n".join(out) + "\n"
@@ -125,7 +122,7 @@ def markdown(diff: AccessDiff) -> str:
 
 def text(diff: AccessDiff) -> str:
     """The same report for a terminal."""
-    out = [f"Access changes, stack {diff.stack}: {diff.base_ref} -> {diff.head_ref}", _summary(diff)]
+    out = [f"Access changes, stack {diff.stack}: {diff.base_ref} -> {diff.head_ref}", summary(diff)]
     if diff.empty:
         out.append("No access change.")
         return "\n".join(out) + "\n"

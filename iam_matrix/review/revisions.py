@@ -16,8 +16,10 @@ from typing import Any
 
 from ..compiler import check
 from ..desired import DesiredState
-from ..problems import MatrixInvalid, Problem
-from ..settings import PasswordPolicy, Settings, load_stack_settings
+from ..password_policy import PasswordPolicy
+from ..problems import Location, MatrixInvalid, Problem, Problems
+from ..project_files import symlink_problem
+from ..settings import Settings, load_stack_settings
 from .diff import Revision
 
 WORKING_TREE = "working tree"
@@ -52,24 +54,51 @@ def resolve_ref(project_dir: Path, ref: str) -> str:
         raise RefError(ref, "git is not installed") from None
 
 
-def _materialise(project_dir: Path, commit: str, paths: list[str], target: Path) -> list[str]:
+REGULAR_MODES = (b"100644", b"100755")
+
+
+def _materialise(project_dir: Path, commit: str, paths: list[str], target: Path, label: str) -> list[str]:
     """Copy ``paths`` (files or folders, relative to the project) at ``commit`` into ``target``.
 
+    A crafted tree cannot write outside ``target`` nor smuggle in what the working tree
+    would read differently: an entry whose path is absolute, has ``.``/``..``/empty parts
+    or resolves outside ``target``, and any entry that is not a regular file (a symlink, a
+    submodule), is an error naming the path - nothing is written for that revision.
     Returns the paths that matched nothing at that commit.
     """
-    listing = _git(project_dir, "ls-tree", "-r", "-z", commit, "--", *paths)
+    listing = _git(project_dir, "ls-tree", "-r", "-z", commit, "--", *paths) if paths else b""
+    problems = Problems()
+    files: list[tuple[str, str]] = []
     found: set[str] = set()
+    root = target.resolve()
     for entry in filter(None, listing.split(b"\0")):
-        meta, _, name = entry.partition(b"\t")
+        meta, _, raw = entry.partition(b"\t")
         mode, kind, blob = meta.split()
-        if kind != b"blob" or mode == b"120000":  # skip submodules and symlinks
+        name = raw.decode("utf-8", "backslashreplace")
+        parts = name.split("/")
+        if raw.startswith(b"/") or any(part in ("", ".", "..") for part in parts) or not _is_within((target / name).resolve(), root):
+            problems.error(Location(name), "path-unsafe", f"git tree entry {name!r} at {label} is not a plain path inside the project", "remove the entry: paths in the repository may not be absolute nor contain '.' or '..' parts")
             continue
-        relative = name.decode()
-        destination = target / relative
+        if mode == b"120000":
+            symlink_problem(problems, name)
+            continue
+        if kind != b"blob" or mode not in REGULAR_MODES:
+            what = "a submodule" if kind == b"commit" else f"a {kind.decode()} entry with mode {mode.decode()}"
+            problems.error(Location(name), "path-not-regular", f"{name!r} at {label} is {what}, not a regular file", "keep only regular files in the matrix paths and policies/")
+            continue
+        files.append((name, blob.decode()))
+        found.update(p for p in paths if name == p or name.startswith(p.rstrip("/") + "/"))
+    if problems.errors:
+        raise RefError(label, "the revision has paths that cannot be read safely", problems.items)
+    for name, blob in files:
+        destination = target / name
         destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_bytes(_git(project_dir, "cat-file", "blob", blob.decode()))
-        found.update(p for p in paths if relative == p or relative.startswith(p.rstrip("/") + "/"))
+        destination.write_bytes(_git(project_dir, "cat-file", "blob", blob))
     return [p for p in paths if p not in found]
+
+
+def _is_within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
 
 
 def _relative(settings: Settings, key: str, root: Path) -> str | None:
@@ -110,7 +139,7 @@ def revision_at(project_dir: Path, ref: str | None, stack: str, overrides: Mappi
     label = f"{ref} ({commit[:12]})"
     with tempfile.TemporaryDirectory(prefix="iam-matrix-diff-") as folder:
         root = Path(folder)
-        missing = _materialise(project_dir, commit, ["Pulumi.yaml", f"Pulumi.{stack}.yaml"], root)
+        missing = _materialise(project_dir, commit, ["Pulumi.yaml", f"Pulumi.{stack}.yaml"], root, label)
         if "Pulumi.yaml" in missing:
             raise RefError(label, "has no Pulumi.yaml in the project folder")
         if f"Pulumi.{stack}.yaml" in missing:
@@ -128,5 +157,5 @@ def revision_at(project_dir: Path, ref: str | None, stack: str, overrides: Mappi
             if relative is None:
                 raise RefError(label, f"iam-matrix:{key} points outside the project ({settings.value(key)}); only files in the repository can be read at a ref")
             paths.append(relative)
-        _materialise(project_dir, commit, paths, root)  # a missing file is reported by the compiler
+        _materialise(project_dir, commit, paths, root, label)  # a missing file is reported by the compiler
         return _revision(settings, label)

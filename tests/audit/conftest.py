@@ -46,13 +46,14 @@ def moto_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the repo's example (Pulumi.yaml, matrix/, policies/, the dev stack) pinned to
-    moto's account; plus stack ``other`` pinned to another account."""
+    moto's account and region; plus stack ``other`` pinned to another account."""
     root = tmp_path_factory.mktemp("project")
     shutil.copy(REPO / "Pulumi.yaml", root / "Pulumi.yaml")
     for folder in ("matrix", "policies"):
         shutil.copytree(REPO / folder, root / folder)
     stack = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())
     stack["config"]["aws:allowedAccountIds"] = [ACCOUNT]
+    stack["config"]["aws:region"] = "us-east-1"  # where the emulated account's trail and recorder are built
     (root / "Pulumi.dev.yaml").write_text(yaml.safe_dump(stack))
     stack["config"]["aws:allowedAccountIds"] = [OTHER_ACCOUNT]
     (root / "Pulumi.other.yaml").write_text(yaml.safe_dump(stack))

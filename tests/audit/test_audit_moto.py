@@ -258,3 +258,13 @@ def test_unexpected_answer_is_could_not_check_not_a_crash(seed_account: Account)
     found = audit(seed_account.desired, gather(seed_account.session), AuditOptions()).findings
     assert {(f.check, f.resource) for f in found} == {("could-not-check", "cloudtrail"), AA_NOT_CHECKED}
     assert "unexpected answer" in next(f for f in found if f.resource == "cloudtrail").message
+
+
+def test_command_region_is_the_stacks_unless_region_is_given(seed_account: Account, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """AWS_DEFAULT_REGION in the shell does not silently win over the stack's aws:region."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    out = tmp_path / "report.json"
+    main(["audit", "--project-dir", str(project), "--format", "json", "--fail-on", "none", "--output", str(out)])
+    assert json.loads(out.read_text())["summary"]["region"] == "us-east-1"  # the stack's aws:region
+    main(["audit", "--project-dir", str(project), "--format", "json", "--fail-on", "none", "--output", str(out), "--region", "eu-west-1"])
+    assert json.loads(out.read_text())["summary"]["region"] == "eu-west-1"

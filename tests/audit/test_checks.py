@@ -12,7 +12,8 @@ from iam_matrix.audit.findings import CHECKS, Finding
 from iam_matrix.audit.snapshot import ROOT_ROW, Snapshot, parse_credential_report
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import CustomPolicy, DesiredState, Group, PolicyRef, User
-from iam_matrix.settings import PasswordPolicy, load_stack_settings
+from iam_matrix.password_policy import PasswordPolicy
+from iam_matrix.settings import load_stack_settings
 
 ACCOUNT = "123456789012"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -146,7 +147,8 @@ def test_unused_and_old_credentials() -> None:
 def test_thresholds_come_from_the_stack_config_through_the_desired_state() -> None:
     """The audit and the AuditBaseline's Config rules read the same two compiled numbers."""
     state = compile_state(load_stack_settings(stack="dev", overrides={"auditUnusedCredentialDays": 200, "auditAccessKeyMaxAgeDays": 30}))
-    assert AuditOptions.of(state) == AuditOptions(unused_credential_days=200, access_key_max_age_days=30)
+    assert AuditOptions.of(state) == AuditOptions(unused_credential_days=200, access_key_max_age_days=30,
+                                                  deploy_principals=("arn:aws:iam::*:role/iam-matrix-deploy",))
     assert AuditOptions.of(desired()) == AuditOptions()
 
 

@@ -21,7 +21,7 @@ import components.audit_baseline as audit_baseline
 from components.audit_baseline import AuditBaseline
 from iam_matrix.audit.checks import logging_findings
 from iam_matrix.audit.gather import gather
-from iam_matrix.baseline import BaselineOptions, ManagedRule
+from iam_matrix.audit_baseline import BaselineOptions, ManagedRule
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import DesiredState
 from iam_matrix.settings import load_stack_settings

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from components.audit_baseline import TYPE_TOKEN, AuditBaseline
-from iam_matrix.baseline import BaselineOptions
+from iam_matrix.audit_baseline import BaselineOptions
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import DesiredState
 from iam_matrix.settings import load_stack_settings

@@ -10,7 +10,7 @@ import json
 import pytest
 from moto.config.models import MANAGED_RULES_CONSTRAINTS
 
-from iam_matrix.baseline import INPUT_PARAMETERS_MAX, BaselineOptions, managed_rules
+from iam_matrix.audit_baseline import INPUT_PARAMETERS_MAX, BaselineOptions, managed_rules
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import DesiredState, Group
 from iam_matrix.problems import MatrixInvalid
@@ -22,9 +22,13 @@ def desired() -> DesiredState:
     return compile_state(load_stack_settings(stack="dev"))
 
 
+def group_names(desired: DesiredState) -> list[str]:
+    return [g.name for g in desired.groups]
+
+
 def by_id(desired: DesiredState, **overrides: object) -> dict:
     settings = load_stack_settings(stack="dev", overrides={"auditBaseline": True, **overrides})
-    return {r.identifier: r for r in managed_rules(desired, compile_state(settings).audit_baseline)}
+    return {r.identifier: r for r in managed_rules(desired.password_policy, group_names(desired), compile_state(settings).audit_baseline)}
 
 
 def test_every_rule_id_and_parameter_is_known_to_aws_config(desired):
@@ -43,7 +47,7 @@ def test_parameters_come_from_the_stack_config():
     overrides = {"auditBaseline": True, "auditAccessKeyMaxAgeDays": 30, "auditUnusedCredentialDays": 60, "passwordMinimumLength": 16, "passwordRequireSymbols": False}
     settings = load_stack_settings(stack="dev", overrides=overrides)
     desired = compile_state(settings)
-    rules = {r.identifier: r for r in managed_rules(desired, desired.audit_baseline)}
+    rules = {r.identifier: r for r in managed_rules(desired.password_policy, group_names(desired), desired.audit_baseline)}
     assert rules["ACCESS_KEYS_ROTATED"].parameters == {"maxAccessKeyAge": "30"}
     assert rules["IAM_USER_UNUSED_CREDENTIALS_CHECK"].parameters == {"maxCredentialUsageAge": "60"}
     assert json.loads(rules["IAM_PASSWORD_POLICY"].input_parameters) == {
@@ -62,7 +66,7 @@ def test_parameters_come_from_the_stack_config():
 
 def test_password_settings_that_turn_a_check_off_are_left_out(desired):
     policy = dataclasses.replace(desired.password_policy, max_password_age=0, password_reuse_prevention=0)
-    rules = {r.identifier: r for r in managed_rules(dataclasses.replace(desired, password_policy=policy), BaselineOptions(enabled=True))}
+    rules = {r.identifier: r for r in managed_rules(policy, group_names(desired), BaselineOptions(enabled=True))}
     assert "MaxPasswordAge" not in rules["IAM_PASSWORD_POLICY"].parameters
     assert "PasswordReusePrevention" not in rules["IAM_PASSWORD_POLICY"].parameters
 
@@ -70,7 +74,7 @@ def test_password_settings_that_turn_a_check_off_are_left_out(desired):
 def test_too_many_group_names_fall_back_to_any_group_with_a_warning(desired):
     many = tuple(Group(f"Role{i:03d}-with-a-long-name", f"Role{i:03d}", 1, "/", (), ()) for i in range(60))
     warnings: list[str] = []
-    rules = {r.identifier: r for r in managed_rules(dataclasses.replace(desired, groups=many), BaselineOptions(enabled=True), warn=warnings.append)}
+    rules = {r.identifier: r for r in managed_rules(desired.password_policy, [g.name for g in many], BaselineOptions(enabled=True), warn=warnings.append)}
     assert rules["IAM_USER_GROUP_MEMBERSHIP_CHECK"].parameters == {}
     assert rules["IAM_USER_GROUP_MEMBERSHIP_CHECK"].input_parameters is None
     assert len(warnings) == 1 and str(INPUT_PARAMETERS_MAX) in warnings[0]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
 
-from iam_matrix.cli import main
+import pytest
+
+import iam_matrix
+from iam_matrix.cli import build_parser, main
 from tests.project import REPO
 
 
@@ -111,3 +115,52 @@ def test_python_m_entry_point_and_a_pure_core():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
     done = subprocess.run([sys.executable, "-m", "iam_matrix", "validate"], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out == f"iam-matrix {iam_matrix.__version__}\n"
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    [sub] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(sub.choices)
+
+
+def test_every_command_help_explains_each_option_its_default_and_the_exit_codes():
+    commands = _subcommands()
+    assert {"validate", "plan", "audit", "diff"} <= set(commands)
+    for name, parser in commands.items():
+        help_text = parser.format_help()
+        assert "exit codes:" in help_text and "\n  0 " in help_text, f"{name}: no exit codes in --help"
+        assert "\n  2 " in help_text, f"{name}: --help does not say what exit 2 means"
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            words = (action.help or "").lower()
+            assert words, f"{name} {action.option_strings or action.dest}: no help"
+            if action.option_strings and not action.required:
+                assert "default" in words, f"{name} {action.option_strings[0]}: help does not say its default"
+
+
+def test_validate_from_another_folder_with_project_dir(project, tmp_path_factory, monkeypatch, capsys):
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    monkeypatch.chdir(elsewhere)
+    assert main(["validate", "--project-dir", str(project.root)]) == 0
+    assert main(["validate"]) == 2
+    assert "no Pulumi.yaml in this folder or above it. Fix: run the command inside the project folder or pass --project-dir" in capsys.readouterr().err
+
+
+def test_the_current_folder_or_one_above_it_is_the_project(project, monkeypatch, capsys):
+    monkeypatch.chdir(project.root / "matrix")
+    assert main(["validate"]) == 0
+    assert "valid: 0 error(s), 4 warning(s)" in capsys.readouterr().err
+
+
+def test_a_project_dir_without_pulumi_yaml_is_bad_input(project, capsys):
+    """An explicit --project-dir is that folder, never a parent of it nor the package's checkout."""
+    assert main(["validate", "--project-dir", str(project.root / "matrix")]) == 2
+    err = capsys.readouterr().err
+    assert f"no Pulumi.yaml in {project.root / 'matrix'}" in err and "Traceback" not in err

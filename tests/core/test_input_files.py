@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from iam_matrix import policy_documents
 from iam_matrix.cli import main
 from iam_matrix.compiler import check
 from iam_matrix.input_files import MAX_ECHO, JsonProblem, clip, load_json
@@ -162,10 +163,22 @@ def test_a_fifo_named_like_a_policy_or_a_matrix_never_blocks(project, tmp_path):
     assert "not a regular file" in find(result, "policy-file").message
 
 
-def test_policies_dir_at_the_filesystem_root_is_bounded(project):
-    result = project.check(policiesDir="/")
-    assert result.state is None
-    assert "policy-tree-size" in codes(result) or "policy-tree-depth" in codes(result)
+def test_policies_dir_at_the_filesystem_root_is_refused(project):
+    assert codes(project.check(policiesDir="/")) == ["path-outside"]
+
+
+def test_the_walk_of_a_big_policy_folder_is_bounded(project, monkeypatch):
+    """`policiesDir: .` in a project that also holds node_modules must not walk it all."""
+    monkeypatch.setattr(policy_documents, "MAX_TREE_ENTRIES", 20)
+    for i in range(25):
+        project.write(f"policies/many/P{i}.json", "{}")
+    result = project.check()
+    assert "policy-tree-size" in codes(result) and "policy-unknown" not in codes(result)
+
+
+def test_a_policy_folder_nested_too_deep_is_refused(project):
+    project.write("policies/" + "/".join(f"d{i}" for i in range(10)) + "/Deep.json", "{}")
+    assert "policy-tree-depth" in codes(project.check())
 
 
 def test_load_json_keeps_plain_types_and_reports_every_class():

@@ -54,7 +54,9 @@ def test_sandbox_stack_points_the_provider_at_the_emulator_only(project, tmp_pat
     assert config["aws:endpoints"][0]["iam"] == "http://127.0.0.1:4567" and config["aws:endpoints"][0]["sts"] == "http://127.0.0.1:4567"
     assert config["aws:skipCredentialsValidation"] is True and config["aws:skipRequestingAccountId"] is True
     assert config["aws:accessKey"] == "testing" and "aws:allowedAccountIds" not in config and "aws:profile" not in config
-    assert config["iam-matrix:usersFile"] == str(project.root / "matrix" / "users.csv")
+    assert config["iam-matrix:usersFile"] == "matrix/users.csv"
+    assert (stack_file.parent / "matrix" / "users.csv").read_text() == project.read("matrix/users.csv")
+    assert (stack_file.parent / "policies" / "foundation" / "MFAForcePolicy.json").is_file()
     assert config["iam-matrix:allowedCidrs"] == ["192.0.2.0/24", "203.0.113.0/24"]
     env = sandbox.pulumi_env("http://127.0.0.1:4567", sandbox_dir=tmp_path / ".sandbox")
     assert env["PULUMI_BACKEND_URL"] == f"file://{tmp_path / '.sandbox' / 'state'}"
@@ -65,9 +67,9 @@ def test_emulator_serves_on_localhost_verification_names_every_difference_then_i
     emulator = sandbox.Emulator().start()
     try:
         assert emulator.url.startswith("http://127.0.0.1:")
-        stack_file = sandbox.write_stack_files(project.root, emulator.url, sandbox_dir=tmp_path / ".sandbox")
         project.write("matrix/users.csv", "User,Admin,Viewer,MFA\nadmin@demoasacode.io,Y,,Y\nmelon@demoasacode.io,,Y,Y\n")
         project.write("matrix/policies.csv", "Policies,Admin,Viewer\nAdministratorAccess,Y,\nReadOnlyAccess,,Y\nMFAForcePolicy,Y,Y\n")
+        stack_file = sandbox.write_stack_files(project.root, emulator.url, sandbox_dir=tmp_path / ".sandbox")
         account = MotoAccount(endpoint_url=emulator.url).start()
         account.wipe_iam()  # the server shares moto's in-process backends with other tests
         mocks = ApplyMocks(account)

@@ -63,3 +63,23 @@ class GitProject:
             for row in rows:
                 sheet.append(row)
         book.save(self.root / relative)
+
+    def crafted_commit(self, parent: str, folder: str, entries: list[tuple[str, str, str, str]]) -> str:
+        """A commit whose ``folder`` tree is replaced by ``entries`` (mode, type, object, name),
+        built with ``git mktree`` - trees no ``git add`` would make (``..`` entries, submodules)."""
+        tree = self.tree(entries)
+        root = [line for line in self.git("ls-tree", parent).splitlines() if not line.endswith(f"\t{folder}")]
+        root.append(f"040000 tree {tree}\t{folder}")
+        top = self.git_input("".join(line + "\n" for line in root), "mktree")
+        return self.git("commit-tree", top, "-p", parent, "-m", f"crafted {folder}").strip()
+
+    def blob(self, content: bytes) -> str:
+        return self.git_input(content, "hash-object", "-w", "--stdin")
+
+    def tree(self, entries: list[tuple[str, str, str, str]]) -> str:
+        return self.git_input("".join(f"{mode} {kind} {sha}\t{name}\n" for mode, kind, sha, name in entries), "mktree")
+
+    def git_input(self, data: str | bytes, *args: str) -> str:
+        env = {**os.environ, **GIT_ENV}
+        raw = data.encode() if isinstance(data, str) else data
+        return subprocess.run(["git", *args], cwd=self.root, env=env, check=True, capture_output=True, input=raw).stdout.decode().strip()

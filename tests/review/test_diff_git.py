@@ -186,3 +186,24 @@ def test_the_sample_in_the_docs_is_the_real_output(repo: GitProject, capsys) -> 
     sample = doc.split("````markdown\n", 1)[1].split("\n````", 1)[0]
     commits = re.compile(r"\([0-9a-f]{12}\)")
     assert commits.sub("(sha)", sample) == commits.sub("(sha)", out.rstrip("\n"))
+
+
+def test_output_file_is_written_and_said(repo: GitProject, capsys, tmp_path_factory) -> None:
+    base, _ = csv_change(repo)
+    report = tmp_path_factory.mktemp("out") / "reports" / "diff.md"
+    code, out, err = run_diff(repo, capsys, "--base", base, "--head", "HEAD", "--output", str(report))
+    assert code == 0 and out == ""
+    assert err == f"wrote {report}: 4 escalations, 1 user added, 1 user removed, 5 users changed, 1 role changed, 1 policy document changed\n"
+    assert report.read_text().startswith("<!-- iam-matrix access diff -->")
+
+
+def test_summary_counts_read_as_english(repo: GitProject, capsys) -> None:
+    base = repo.commit("the example matrix")
+    for name in ("DenyDataPipelinePolicy", "DenyEC2StopAndTerminationMFAPolicy"):
+        path = repo.root / "policies" / "foundation" / f"{name}.json"
+        document = json.loads(path.read_text())
+        document["Statement"][0]["Sid"] = "Renamed"
+        path.write_text(json.dumps(document))
+    code, out, _ = run_diff(repo, capsys, "--base", base, "--format", "text")
+    assert code == 0
+    assert out.splitlines()[1] == "2 policy documents changed"

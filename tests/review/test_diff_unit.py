@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from iam_matrix.baseline import BaselineOptions
+from iam_matrix.audit_baseline import BaselineOptions
 from iam_matrix.desired import CustomPolicy, DesiredState, Group, PolicyRef, Role, User
+from iam_matrix.password_policy import PasswordPolicy
 from iam_matrix.review.diff import Revision, allows_everything, diff_revisions, diff_states
 from iam_matrix.review.render import markdown, text
-from iam_matrix.settings import PasswordPolicy
 
 ADMIN = PolicyRef("AdministratorAccess", "arn:aws:iam::aws:policy/AdministratorAccess", "aws")
 S3_FULL = PolicyRef("AmazonS3FullAccess", "arn:aws:iam::aws:policy/AmazonS3FullAccess", "aws")

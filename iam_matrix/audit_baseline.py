@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .password_policy import PasswordPolicy
 from .problems import Problems
-from .settings import PROJECT, Settings
+from .project import PROJECT
 
 if TYPE_CHECKING:
-    from .desired import DesiredState
+    from .settings import Settings
 
 CONFIG_MODES = ("recorder", "rules", "off")
 IAM_RESOURCE_TYPES = ("AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role", "AWS::IAM::Policy")
@@ -146,14 +147,18 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def managed_rules(desired: DesiredState, options: BaselineOptions, warn: Any = None) -> list[ManagedRule]:
+def managed_rules(
+    policy: PasswordPolicy,
+    group_names: Sequence[str],
+    options: BaselineOptions,
+    warn: Callable[[str], None] | None = None,
+) -> list[ManagedRule]:
     """The IAM managed rules matching the seed's audit, parameterised from the same stack config.
 
     Config takes every parameter value as a string. A parameter AWS would reject as out of
     range (password max age or reuse prevention 0 = "off") is left out, so the rule then
     checks with AWS's own default only where the account policy sets one.
     """
-    policy = desired.password_policy
     password: dict[str, str] = {
         "RequireUppercaseCharacters": _flag(policy.require_uppercase_characters),
         "RequireLowercaseCharacters": _flag(policy.require_lowercase_characters),
@@ -166,14 +171,14 @@ def managed_rules(desired: DesiredState, options: BaselineOptions, warn: Any = N
     if policy.max_password_age > 0:
         password["MaxPasswordAge"] = str(policy.max_password_age)
     membership: dict[str, str] = {}
-    group_names = ",".join(sorted(g.name for g in desired.groups))
-    if group_names:
-        candidate = {"groupNames": group_names}
+    joined = ",".join(sorted(group_names))
+    if joined:
+        candidate = {"groupNames": joined}
         if len(json.dumps(candidate, separators=(",", ":"))) <= INPUT_PARAMETERS_MAX:
             membership = candidate
         elif warn is not None:
             warn(
-                f"IAM_USER_GROUP_MEMBERSHIP_CHECK: the {len(desired.groups)} group names exceed Config's {INPUT_PARAMETERS_MAX}-character "
+                f"IAM_USER_GROUP_MEMBERSHIP_CHECK: the {len(group_names)} group names exceed Config's {INPUT_PARAMETERS_MAX}-character "
                 "parameter limit; the rule checks membership in any group instead (the audit command still checks exact memberships)"
             )
     return [

@@ -1,0 +1,271 @@
+"""The access model: for every role and every user of a desired state, what IAM would let
+them do, judged at the level IAM itself decides (actions, resources, conditions, denies).
+
+A user's access is the union over every group of every role they hold (a bundle's groups
+included); an explicit deny in any of those groups applies to all of it. Risk classes are
+judged on that union, so a privilege-escalation path split over two roles is still found.
+
+What the model does not see (and says so in the README): service control policies,
+permission boundaries, resource-based policies, session policies, and policies given as
+an ARN from another account (reported as ``unmodelled``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from ..desired import DesiredState, PolicyRef
+from .catalog import ActionCatalog, RiskData, load_action_catalog, load_managed_documents, load_risks
+from .policies import PolicyAccess, compile_policy
+
+ADMIN_COVERAGE = 0.99  # share of the catalog allowed on every resource, with every permissions-management action
+NEAR_ADMIN_COVERAGE = 0.90  # PowerUserAccess: every service but IAM, Organizations and Account
+# What a user must be able to do without MFA to sign in and enrol a device (the AWS
+# documentation's "Allows MFA-authenticated IAM users to manage their own credentials").
+MFA_SELF_SERVICE = (
+    "iam:ChangePassword", "iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:GetAccountPasswordPolicy",
+    "iam:GetUser", "iam:GetMFADevice", "iam:ListMFADevices", "iam:ListUsers", "iam:ListVirtualMFADevices",
+    "iam:ResyncMFADevice", "sts:GetSessionToken",
+)
+RISK_ORDER = ("admin-equivalent", "near-admin", "privilege-escalation", "permissions-management", "credentials-exposure", "data-exfiltration", "infrastructure-modification")
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One policy a principal holds, and the role that gives it."""
+
+    role: str
+    policy: str
+    access: PolicyAccess
+
+
+@dataclass(frozen=True)
+class EscalationPath:
+    method: str  # cloudsplaining's name, e.g. CreateEC2WithExistingIP
+    actions: tuple[str, ...]
+    sources: Mapping[str, tuple[tuple[str, str], ...]]  # action -> ((role, policy), ...)
+
+
+@dataclass(frozen=True)
+class GuardrailState:
+    kind: str  # "mfa" or "network"
+    present: bool
+    denied: int  # actions denied under the guardrail's condition
+    gaps: int  # actions that should be denied but are not
+    policies: tuple[str, ...]
+
+    @property
+    def holds(self) -> bool:
+        return self.present and not self.gaps
+
+
+class Access:
+    """The effective access of one principal (a role, or a user over all their roles)."""
+
+    def __init__(self, name: str, kind: str, grants: tuple[Grant, ...], model: AccessModel):
+        self.name = name
+        self.kind = kind  # "role" or "user"
+        self.grants = grants
+        self.model = model
+        catalog = model.catalog
+        self.hard_deny = _union(g.access.deny for g in grants)
+        self.allowed = _union(g.access.allow for g in grants) & ~self.hard_deny
+        self.broad = _union(g.access.broad for g in grants) & ~self.hard_deny
+        self.unconditional = _union(g.access.unconditional for g in grants) & ~self.hard_deny
+        self.limited = _union(g.access.limits for g in grants)
+        self.unknown = tuple(sorted({a for g in grants for a in g.access.unknown}))
+        self._all = catalog.all
+
+    # --- who gives what ---------------------------------------------------------
+    def sources(self, bits: int, *, broad: bool = False) -> tuple[tuple[str, str], ...]:
+        """(role, policy) pairs whose allows cover any of ``bits``."""
+        found = []
+        for grant in self.grants:
+            if bits & (grant.access.broad if broad else grant.access.allow) and (grant.role, grant.policy) not in found:
+                found.append((grant.role, grant.policy))
+        return tuple(found)
+
+    # --- risk classes ---------------------------------------------------------------
+    @cached_property
+    def admin_equivalent(self) -> bool:
+        catalog = self.model.catalog
+        missing = catalog.all & ~self.broad
+        return not missing & catalog.level_masks["Permissions management"] and self.broad.bit_count() >= ADMIN_COVERAGE * len(catalog)
+
+    @cached_property
+    def near_admin(self) -> bool:
+        return not self.admin_equivalent and self.broad.bit_count() >= NEAR_ADMIN_COVERAGE * len(self.model.catalog)
+
+    @cached_property
+    def escalation_paths(self) -> tuple[EscalationPath, ...]:
+        catalog = self.model.catalog
+        paths = []
+        for method, actions in self.model.risks.privilege_escalation.items():
+            bits = [catalog.bit(a) for a in actions]
+            if all(b and b & self.broad for b in bits):
+                sources = {a: self.sources(b, broad=True) for a, b in zip(actions, bits, strict=True)}
+                paths.append(EscalationPath(method, actions, sources))
+        return tuple(paths)
+
+    @cached_property
+    def risks(self) -> dict[str, int]:
+        """Risk class -> the actions behind it (bitset); only classes that apply."""
+        catalog, data = self.model.catalog, self.model.risks
+        found: dict[str, int] = {}
+        if self.admin_equivalent:
+            found["admin-equivalent"] = self.broad
+        elif self.near_admin:
+            found["near-admin"] = self.broad
+        if self.escalation_paths:
+            found["privilege-escalation"] = catalog.mask(a for p in self.escalation_paths for a in p.actions)
+        for name, bits in (
+            ("permissions-management", catalog.level_masks["Permissions management"]),
+            ("credentials-exposure", data.credentials_exposure),
+            ("data-exfiltration", data.data_exfiltration),
+            ("infrastructure-modification", catalog.level_masks["Write"]),
+        ):
+            if self.broad & bits:
+                found[name] = self.broad & bits
+        return found
+
+    # --- guardrails -------------------------------------------------------------------
+    @cached_property
+    def guardrails(self) -> dict[str, GuardrailState]:
+        catalog = self.model.catalog
+        states = {}
+        for kind in ("mfa", "network"):
+            hits = [(g.policy, r) for g in self.grants for r in g.access.guardrails if r.kind == kind]
+            denied = _union(r.denies for _, r in hits)
+            should = catalog.all & ~self.model.mfa_self_service if kind == "mfa" else catalog.all
+            policies = tuple(dict.fromkeys(p for p, _ in hits))
+            states[kind] = GuardrailState(kind, bool(hits), denied, should & ~denied if hits else should, policies)
+        return states
+
+    # --- summaries --------------------------------------------------------------------
+    def service_levels(self) -> dict[str, dict[str, int]]:
+        """Service prefix -> access level -> number of actions allowed."""
+        catalog = self.model.catalog
+        return {prefix: catalog.level_counts(self.allowed & service.mask) for prefix, service in catalog.services.items() if self.allowed & service.mask}
+
+    def to_dict(self) -> dict[str, Any]:
+        catalog = self.model.catalog
+        risks = {}
+        for name, bits in self.risks.items():
+            entry: dict[str, Any] = {"actions": bits.bit_count()}
+            if name == "privilege-escalation":
+                entry["paths"] = [{"method": p.method, "actions": list(p.actions), "via": {a: [{"role": r, "policy": pol} for r, pol in s] for a, s in p.sources.items()}} for p in self.escalation_paths]
+            elif bits.bit_count() <= 50:
+                entry["examples"] = catalog.names_of(bits)
+            else:
+                entry["examples"] = catalog.names_of(bits)[:20]
+            risks[name] = entry
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "actions": {"allowed": self.allowed.bit_count(), "on_all_resources": self.broad.bit_count(), "catalog": len(catalog)},
+            "access_levels": catalog.level_counts(self.allowed),
+            "services": self.service_levels(),
+            "risks": risks,
+            "guardrails": {
+                kind: {"present": g.present, "holds": g.holds, "denies": g.denied.bit_count(), "gaps": g.gaps.bit_count() if g.present else None, "policies": list(g.policies)}
+                for kind, g in self.guardrails.items()
+            },
+            "policies": [{"role": g.role, "policy": g.policy} for g in self.grants],
+            "unknown_actions": list(self.unknown),
+            "unmodelled_policies": sorted(self.model.unmodelled_for(self)),
+        }
+
+
+def _union(values: Iterable[int]) -> int:
+    found = 0
+    for value in values:
+        found |= value
+    return found
+
+
+@dataclass
+class AccessModel:
+    """Every role's and user's access for one desired state."""
+
+    state: DesiredState
+    catalog: ActionCatalog
+    risks: RiskData
+    documents: Mapping[str, Mapping[str, Any]] = field(repr=False, default_factory=dict)  # policy name -> document
+    policies: dict[str, PolicyAccess] = field(default_factory=dict)
+    unmodelled: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.mfa_self_service = self.catalog.mask(MFA_SELF_SERVICE)
+        self._roles: dict[str, Access] = {}
+        self._users: dict[str, Access] = {}
+        self._role_grants = {role.name: tuple(self._grants(role.name, role.policies)) for role in self.state.roles}
+        self._user_roles = {user.name: user.roles for user in self.state.users}
+
+    def _grants(self, role: str, refs: Iterable[PolicyRef]) -> Iterable[Grant]:
+        for ref in refs:
+            access = self.policy(ref.name)
+            if access is not None:
+                yield Grant(role, ref.name, access)
+
+    def policy(self, name: str) -> PolicyAccess | None:
+        access = self.policies.get(name)
+        if access is None:
+            document = self.documents.get(name)
+            if document is None:
+                self.unmodelled.add(name)
+                return None
+            access = self.policies[name] = compile_policy(name, document, self.catalog)
+        return access
+
+    def unmodelled_for(self, access: Access) -> set[str]:
+        roles = {access.name} if access.kind == "role" else set(self._user_roles.get(access.name, ()))
+        return {p.name for r in self.state.roles if r.name in roles for p in r.policies if p.name in self.unmodelled}
+
+    def role(self, name: str) -> Access:
+        found = self._roles.get(name)
+        if found is None:
+            found = self._roles[name] = Access(name, "role", self._role_grants[name], self)
+        return found
+
+    def user(self, name: str) -> Access:
+        found = self._users.get(name)
+        if found is None:
+            grants = tuple(g for role in self._user_roles[name] for g in self._role_grants.get(role, ()))
+            found = self._users[name] = Access(name, "user", grants, self)
+        return found
+
+    @property
+    def role_names(self) -> list[str]:
+        return list(self._role_grants)
+
+    @property
+    def user_names(self) -> list[str]:
+        return list(self._user_roles)
+
+
+def documents_of(state: DesiredState, managed: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Mapping[str, Any]]:
+    """Policy name -> document for every policy the state attaches: custom ones from
+    ``policies/``, AWS managed ones from the shipped snapshot (or ``managed``)."""
+    managed = load_managed_documents() if managed is None else managed
+    found: dict[str, Mapping[str, Any]] = {}
+    custom = {p.name: p.document for p in state.policies}
+    for role in state.roles:
+        for ref in role.policies:
+            if ref.kind == "custom" and ref.name in custom:
+                found[ref.name] = custom[ref.name]
+            elif ref.kind == "aws" and ref.name in managed:
+                found[ref.name] = managed[ref.name]
+    return found
+
+
+def build_model(state: DesiredState, documents: Mapping[str, Mapping[str, Any]] | None = None) -> AccessModel:
+    """The access model of a compiled desired state (documents: see ``documents_of``)."""
+    return AccessModel(state, load_action_catalog(), load_risks(), documents_of(state) if documents is None else documents)
+
+
+def document_key(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, sort_keys=True)

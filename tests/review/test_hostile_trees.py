@@ -1,0 +1,103 @@
+"""A pull request cannot make the access diff see something other than what `pulumi up`
+would read: crafted git trees and symlinks are errors that name the path, and nothing is
+written outside the diff's temporary folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from iam_matrix.cli import main
+from iam_matrix.review.revisions import RefError, revision_at
+from tests.review.repo import GitProject
+
+ADMIN = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}).encode()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitProject:
+    (tmp_path / "repo").mkdir()
+    return GitProject(tmp_path / "repo")
+
+
+@pytest.fixture
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The diff's temporary folders go here, so the test can see everything written."""
+    folder = tmp_path / "tmp" / "deep"
+    folder.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def policies_entries(repo: GitProject, commit: str) -> list[tuple[str, str, str, str]]:
+    """The entries of ``policies/`` at ``commit`` as (mode, type, object, name)."""
+    out = []
+    for line in repo.git("ls-tree", f"{commit}:policies").splitlines():
+        meta, name = line.split("\t")
+        mode, kind, sha = meta.split()
+        out.append((mode, kind, sha, name))
+    return out
+
+
+def errors_at(repo: GitProject, ref: str) -> list[tuple[str, str]]:
+    with pytest.raises(RefError) as raised:
+        revision_at(repo.root, ref, "dev")
+    return [(p.code, p.location.file) for p in raised.value.problems if p.severity == "error"]
+
+
+def test_dotdot_entries_cannot_write_outside_the_temporary_folder(repo: GitProject, scratch: Path, capsys) -> None:
+    base = repo.commit("example")
+    evil = repo.tree([("100644", "blob", repo.blob(ADMIN), "escaped.json")])
+    up = repo.tree([("040000", "tree", evil, "..")])
+    head = repo.crafted_commit(base, "policies", [*policies_entries(repo, base), ("040000", "tree", up, "..")])
+    assert repo.git("ls-tree", "-r", "--name-only", head, "--", "policies").splitlines()[0] == "policies/../../escaped.json"
+    assert errors_at(repo, head) == [("path-unsafe", "policies/../../escaped.json")]
+    code = main(["diff", "--project-dir", str(repo.root), "--base", base, "--head", head])
+    err = capsys.readouterr().err
+    assert code == 2 and "git tree entry 'policies/../../escaped.json'" in err
+    assert not list(scratch.parent.rglob("escaped.json")) and not list(scratch.rglob("*.json"))
+
+
+def test_a_symlink_committed_under_policies_is_an_error_not_skipped(repo: GitProject, capsys) -> None:
+    base = repo.commit("example")
+    (repo.root / "notes").mkdir()
+    (repo.root / "notes" / "admin.json").write_bytes(ADMIN)
+    os.symlink("../../notes/admin.json", repo.root / "policies/custom/ReadOnlyAccess.json")
+    head = repo.commit("Viewer's ReadOnlyAccess, by a symlink")
+    assert repo.git("ls-tree", head, "policies/custom/ReadOnlyAccess.json").startswith("120000 blob")
+    assert errors_at(repo, head) == [("path-symlink", "policies/custom/ReadOnlyAccess.json")]
+    code = main(["diff", "--project-dir", str(repo.root), "--base", base, "--head", head])
+    assert code == 2 and "'policies/custom/ReadOnlyAccess.json' is a symlink" in capsys.readouterr().err
+    # The working tree (what `pulumi up` reads) is refused the same way.
+    code = main(["diff", "--project-dir", str(repo.root), "--base", base])
+    assert code == 2 and "'policies/custom/ReadOnlyAccess.json' is a symlink" in capsys.readouterr().err
+
+
+def test_a_symlinked_matrix_file_or_stack_file_in_git_is_an_error(repo: GitProject) -> None:
+    base = repo.commit("example")
+    (repo.root / "matrix/users.csv").rename(repo.root / "matrix/real-users.csv")
+    os.symlink("real-users.csv", repo.root / "matrix/users.csv")
+    head = repo.commit("users by symlink")
+    assert errors_at(repo, head) == [("path-symlink", "matrix/users.csv")]
+    (repo.root / "Pulumi.dev.yaml").rename(repo.root / "stack.yaml")
+    os.symlink("stack.yaml", repo.root / "Pulumi.dev.yaml")
+    head = repo.commit("stack by symlink")
+    assert errors_at(repo, head) == [("path-symlink", "Pulumi.dev.yaml")]
+    assert revision_at(repo.root, base, "dev").state.users
+
+
+def test_a_submodule_entry_is_an_error(repo: GitProject) -> None:
+    base = repo.commit("example")
+    head = repo.crafted_commit(base, "policies", [*policies_entries(repo, base), ("160000", "commit", base, "vendor")])
+    assert errors_at(repo, head) == [("path-not-regular", "policies/vendor")]
+
+
+def test_an_executable_policy_file_is_still_a_regular_file(repo: GitProject) -> None:
+    base = repo.commit("example")
+    entries = [(("100755" if mode == "100644" else mode), kind, sha, name) for mode, kind, sha, name in policies_entries(repo, base)]
+    head = repo.crafted_commit(base, "policies", entries)
+    assert revision_at(repo.root, head, "dev").state.policies == revision_at(repo.root, base, "dev").state.policies
