@@ -86,11 +86,13 @@ def compile_from_args(args: argparse.Namespace) -> CompileResult:
 def cmd_validate(args: argparse.Namespace) -> int:
     result = compile_from_args(args)
     if args.format == "json":
-        print(json.dumps({"valid": not result.errors, "problems": [p.to_dict() for p in result.problems]}, indent=2, allow_nan=False))
+        print(json.dumps({"valid": not result.errors, "problems": [p.to_dict() for p in result.problems], "suppressed": result.suppressed}, indent=2, allow_nan=False))
     else:
         if result.problems:
             print(problems_text(result.problems))
         print(("valid: " if not result.errors else "invalid: ") + summary_line(result.problems), file=sys.stderr)
+        if result.suppressed:
+            print(f"{result.suppressed} warning(s) suppressed by iam-matrix:suppressWarnings", file=sys.stderr)
     return EXIT_INVALID if result.errors else EXIT_OK
 
 
@@ -134,7 +136,8 @@ def _core_commands() -> list[Command]:
 def _extra_commands() -> list[Command]:
     """Commands that live beside the core (audit needs boto3, diff needs git)."""
     commands: list[Command] = []
-    for module_name in ("iam_matrix.access.command", "iam_matrix.audit.command", "iam_matrix.review.command", "iam_matrix.convert"):
+    for module_name in ("iam_matrix.access.command", "iam_matrix.audit.command", "iam_matrix.review.command", "iam_matrix.convert",
+                        "iam_matrix.adopt.command"):
         try:
             module = __import__(module_name, fromlist=["COMMAND"])
         except ModuleNotFoundError as error:

@@ -80,7 +80,7 @@ def discover(policies_dir: Path, problems: Problems) -> dict[str, PolicyFile] | 
     return found
 
 
-def render(policy: PolicyFile, parameters: Mapping[str, Any], problems: Problems, config_file: str) -> dict | None:
+def fill_document(policy: PolicyFile, parameters: Mapping[str, Any], problems: Problems, config_file: str) -> dict | None:
     """Load, fill in and check one document; None (with problems recorded) when it is unusable.
 
     The grammar is checked before anything else reads the document, so the guardrail

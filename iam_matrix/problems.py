@@ -1,15 +1,15 @@
 """Problems found in the inputs, each pinned to a file, sheet and cell.
 
 Validation never stops at the first problem: every check appends to a ``Problems``
-collection, and the caller reports them all at once.
+collection, and the caller reports them all at once. Every code is catalogued in
+``problem_codes`` (severity and description), and a problem prints its code.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
-Severity = Literal["error", "warning"]
+from .problem_codes import Severity, catalogued
 
 
 def column_letter(index: int) -> str:
@@ -53,7 +53,7 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.severity}: {self.message}. Fix: {self.fix}"
+        return f"{self.location}: {self.severity} [{self.code}]: {self.message}. Fix: {self.fix}"
 
     def to_dict(self) -> dict:
         return {
@@ -87,9 +87,11 @@ class Problems(Severities):
     items: list[Problem] = field(default_factory=list)
 
     def error(self, location: Location, code: str, message: str, fix: str) -> None:
+        catalogued(code, "error")
         self.items.append(Problem(location, code, message, fix, "error"))
 
     def warning(self, location: Location, code: str, message: str, fix: str) -> None:
+        catalogued(code, "warning")
         self.items.append(Problem(location, code, message, fix, "warning"))
 
 

@@ -95,7 +95,10 @@ def read_yaml_file(path: Path, display: str, problems: Problems) -> dict[str, An
     try:
         document = load_yaml(decode_utf8(read_regular_file(path, MAX_STACK_FILE_BYTES)))
     except InputFileError as error:
-        problems.error(where, "stack-file" if error.code != "file-missing" else "stack-missing", error.message, error.fix)
+        if error.code == "file-missing":
+            problems.error(where, "stack-missing", error.message, error.fix)
+        else:
+            problems.error(where, "stack-file", error.message, error.fix)
         return None
     except YamlProblem as error:
         problems.error(Location(display, None, f"line {error.line}" if error.line else None), "stack-yaml", error.message, error.fix)

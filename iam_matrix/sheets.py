@@ -145,21 +145,25 @@ def read_workbook(path: Path, problems: Problems, display: str | None = None) ->
     return tables
 
 
-_NOTES = {
-    "error": ("cell-error", "the cell holds the Excel error {detail}; it would read as blank", "fix the formula or type the value"),
-    "uncalculated": ("formula-uncalculated", "formula with no saved result (the file was written by a program that does not calculate)", "open the workbook in Excel or LibreOffice and save it, or type the value"),
-    "external": ("cell-external-link", "the value comes from another workbook through an external link ({detail}); it can change without this file changing", "type the value instead of linking it"),
-}
-
-
 def _report_notes(table: Table, facts: SheetFacts, problems: Problems) -> None:
+    """The cells ``workbook_guard`` found that calamine reads as blank or as a stale value."""
     for note in facts.notes:
-        code, message, fix = _NOTES[note.kind]
-        problems.error(table.location(note.row, note.col), code, message.format(detail=clip(note.detail, 80)), fix)
+        where, detail = table.location(note.row, note.col), clip(note.detail, 80)
+        if note.kind == "error":
+            problems.error(where, "cell-error", f"the cell holds the Excel error {detail}; it would read as blank", "fix the formula or type the value")
+        elif note.kind == "external":
+            problems.error(where, "cell-external-link", f"the value comes from another workbook through an external link ({detail}); it can change without this file changing", "type the value instead of linking it")
+        else:
+            problems.error(where, "formula-uncalculated", "formula with no saved result (the file was written by a program that does not calculate)", "open the workbook in Excel or LibreOffice and save it, or type the value")
     for kind, count in facts.counts.items():
         if count > MAX_REPORTED_CELLS:
-            code, message, fix = _NOTES[kind]
-            problems.error(table.location(), code, f"{count - MAX_REPORTED_CELLS:,} more cells like the ones above", fix)
+            more = f"{count - MAX_REPORTED_CELLS:,} more cells like the ones above"
+            if kind == "error":
+                problems.error(table.location(), "cell-error", more, "fix the formulas or type the values")
+            elif kind == "external":
+                problems.error(table.location(), "cell-external-link", more, "type the values instead of linking them")
+            else:
+                problems.error(table.location(), "formula-uncalculated", more, "open the workbook in Excel or LibreOffice and save it")
 
 
 EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!", "#EXTERNAL!"})

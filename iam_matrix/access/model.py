@@ -12,7 +12,6 @@ an ARN from another account (reported as ``unmodelled``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -218,7 +217,7 @@ class AccessModel:
             if document is None:
                 self.unmodelled.add(name)
                 return None
-            access = self.policies[name] = compile_policy(name, document, self.catalog)
+            access = self.policies[name] = _compiled(name, document, self.catalog)
         return access
 
     def unmodelled_for(self, access: Access) -> set[str]:
@@ -247,6 +246,22 @@ class AccessModel:
         return list(self._user_roles)
 
 
+_COMPILED: dict[tuple[str, int], tuple[Mapping[str, Any], PolicyAccess]] = {}
+
+
+def _compiled(name: str, document: Mapping[str, Any], catalog: ActionCatalog) -> PolicyAccess:
+    """One compile per document object: the shipped managed documents are shared by every
+    model of a process (both sides of a diff, every stack of a benchmark)."""
+    key = (name, id(document))
+    hit = _COMPILED.get(key)
+    if hit is not None and hit[0] is document:
+        return hit[1]
+    access = compile_policy(name, document, catalog)
+    if len(_COMPILED) < 8192:
+        _COMPILED[key] = (document, access)
+    return access
+
+
 def documents_of(state: DesiredState, managed: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Mapping[str, Any]]:
     """Policy name -> document for every policy the state attaches: custom ones from
     ``policies/``, AWS managed ones from the shipped snapshot (or ``managed``)."""
@@ -267,5 +282,3 @@ def build_model(state: DesiredState, documents: Mapping[str, Mapping[str, Any]] 
     return AccessModel(state, load_action_catalog(), load_risks(), documents_of(state) if documents is None else documents)
 
 
-def document_key(document: Mapping[str, Any]) -> str:
-    return json.dumps(document, sort_keys=True)

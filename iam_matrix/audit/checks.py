@@ -166,7 +166,8 @@ def drift_findings(desired: DesiredState, snapshot: Snapshot) -> list[Finding]:
     paths = {p.path for p in desired.policies}
     for arn, live in sorted(live_policies.items()):
         if arn not in wanted_arns and live.get("Path", "/") in paths:
-            out.append(Finding("policy-unexpected", f"policy{live.get('Path', '/')}{live['PolicyName']}", f"{live['PolicyName']} is under the stack's policy path {live.get('Path')} but not in policies/",
+            name = live.get("PolicyName") or arn.rsplit("/", 1)[-1]  # moto's details answer omits PolicyName
+            out.append(Finding("policy-unexpected", f"policy{live.get('Path', '/')}{name}", f"{name} is under the stack's policy path {live.get('Path')} but not in policies/",
                                "delete it, or add its document to policies/", details={"attachments": live.get("AttachmentCount", 0)}))
     return out
 

@@ -63,9 +63,11 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
     return session
 
 
-def gather(session: boto3.Session | None = None, *, default_region: str = "us-east-1", sleep: Callable[[float], None] = time.sleep) -> Snapshot:
+def gather(session: boto3.Session | None = None, *, default_region: str = "us-east-1", sleep: Callable[[float], None] = time.sleep,
+           roles: bool = False) -> Snapshot:
     """One Snapshot of the account. Raises AwsAuditError when IAM itself cannot be read;
-    CloudTrail, Config, Access Analyzer and the password policy land in ``unavailable`` instead."""
+    CloudTrail, Config, Access Analyzer and the password policy land in ``unavailable`` instead.
+    ``roles`` also reads the roles (``adopt`` lists them in its residue report) in the same pages."""
     session = session or make_session()
     region = session.region_name or os.environ.get("AWS_REGION") or default_region
     counter = {"n": 0}
@@ -102,8 +104,10 @@ def gather(session: boto3.Session | None = None, *, default_region: str = "us-ea
 
     def details() -> None:
         paginator = client("iam").get_paginator("get_account_authorization_details")
-        for page in paginator.paginate(Filter=["User", "Group", "LocalManagedPolicy"], PaginationConfig={"PageSize": PAGE_SIZE}):
+        parts = ["User", "Group", "LocalManagedPolicy"] + (["Role"] if roles else [])
+        for page in paginator.paginate(Filter=parts, PaginationConfig={"PageSize": PAGE_SIZE}):
             snapshot.users += page.get("UserDetailList", [])
+            snapshot.roles += page.get("RoleDetailList", [])
             snapshot.groups += page.get("GroupDetailList", [])
             snapshot.policies += page.get("Policies", [])
 

@@ -28,6 +28,7 @@ class Snapshot:
     users: list[dict[str, Any]] = field(default_factory=list)  # GetAccountAuthorizationDetails UserDetailList
     groups: list[dict[str, Any]] = field(default_factory=list)  # ... GroupDetailList
     policies: list[dict[str, Any]] = field(default_factory=list)  # ... Policies (customer managed only)
+    roles: list[dict[str, Any]] = field(default_factory=list)  # ... RoleDetailList (only when gathered with roles=True)
     password_policy: dict[str, Any] | None = None  # None: the account has none
     virtual_mfa_devices: list[dict[str, Any]] = field(default_factory=list)
     trails: list[dict[str, Any]] = field(default_factory=list)  # DescribeTrails trailList (with shadow trails)

@@ -7,35 +7,40 @@ values a reviewer cares about that the state does not carry: ``adminRoles`` and
 "Effective" policies of a user are the union of the policies of all their roles; which
 group of a bundle holds a policy changes nothing about access, so it is never reported
 as a policy change (a bundle split or merge is reported on its own).
+
+Escalations come from the access model (``iam_matrix.access``), never from policy names:
+what a policy allows is read from its document, custom or AWS managed.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..access.changes import delta, gains, weakened
+from ..access.model import AccessModel, build_model
 from ..catalog import ADMIN_POLICY_NAME
 from ..desired import CustomPolicy, DesiredState, Role, User
 from ..password_policy import PasswordPolicy
-from ..policy_documents import denies_without_mfa, source_ip_allow_list, statements
-
-FULL_ACCESS = re.compile(r"FullAccess", re.IGNORECASE)
+from ..policy_documents import source_ip_allow_list
 
 # Escalation kinds, most serious first: the report lists them in this order.
 ESCALATION_ORDER = (
-    "admin",  # someone gains AdministratorAccess (or a custom policy allowing * on *)
-    "admin-outside-admin-roles",  # a role not in adminRoles gets AdministratorAccess
+    "admin",  # a user becomes admin-equivalent (all actions on all resources, however written)
+    "admin-outside-admin-roles",  # a role not in adminRoles is admin-equivalent
     "admin-roles",  # adminRoles config gains a role
-    "full-access",  # someone gains an AWS *FullAccess policy
+    "near-admin",  # a user gets all services but a few (PowerUserAccess and the like)
+    "privilege-escalation",  # a user gains a known escalation path (cloudsplaining's list), judged on all their roles
+    "permissions-management",  # a user gains permissions-management actions on all resources
+    "credentials-exposure",  # a user gains actions that return credentials
     "mfa-dropped",  # a user's MFA requirement is removed
     "mfa-not-required",  # a new user is not required to use MFA
-    "mfa-enforcement-dropped",  # a role loses its MFA-forcing policy
+    "mfa-enforcement-dropped",  # a role's MFA guardrail denies less than before (removed or edited)
     "cidr-added",  # a network is added to the allow-list
-    "ip-restriction-dropped",  # a role loses its source-IP guardrail
+    "ip-restriction-dropped",  # a role's network guardrail denies less than before (removed or edited)
     "password-weakened",  # the account password policy gets weaker
 )
 
@@ -74,7 +79,10 @@ class UserChange:
     policies_lost: tuple[str, ...] = ()
     mfa_before: bool | None = None  # set only when the MFA requirement changed
     mfa_after: bool | None = None
-    via_roles: tuple[str, ...] = ()  # roles the user kept whose policies changed
+    via_roles: tuple[str, ...] = ()  # roles the user kept whose policies (or their documents) changed
+    actions_gained: Mapping[str, int] = field(default_factory=dict)  # access level -> IAM actions gained
+    actions_lost: Mapping[str, int] = field(default_factory=dict)
+    services: tuple[str, ...] = ()  # services with an action gained or lost
 
 
 @dataclass(frozen=True)
@@ -150,18 +158,6 @@ def _by_name(items: Iterable[Any]) -> dict[str, Any]:
     return {item.name: item for item in items}
 
 
-def allows_everything(document: Mapping[str, Any]) -> bool:
-    """True when some Allow statement grants ``*`` on ``*`` (administrator in disguise)."""
-    for statement in statements(document):
-        if statement.get("Effect") != "Allow" or "Action" not in statement or "Resource" not in statement:
-            continue
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-        if "*" in actions and "*" in resources and not statement.get("Condition"):
-            return True
-    return False
-
-
 class _Facts:
     """What one revision says, indexed for the comparison."""
 
@@ -172,9 +168,7 @@ class _Facts:
         self.roles: dict[str, Role] = _by_name(state.roles)
         self.custom: dict[str, CustomPolicy] = _by_name(state.policies)
         self.role_policies: dict[str, set[str]] = {r.name: {p.name for p in r.policies} for r in state.roles}
-        self.admin_equivalent = {ADMIN_POLICY_NAME} | {name for name, policy in self.custom.items() if allows_everything(policy.document)}
-        self.mfa_forcing = {name for name, policy in self.custom.items() if denies_without_mfa(policy.document)}
-        self.ip_guards = {name for name, policy in self.custom.items() if source_ip_allow_list(policy.document) is not None}
+        self.model: AccessModel = build_model(state)
 
     def effective(self, user: str) -> dict[str, list[str]]:
         """Policy name -> the roles (sorted) that give it to ``user``."""
@@ -192,25 +186,6 @@ class _Facts:
                 found.setdefault(str(cidr), name)
         return found
 
-    def privileged(self, policy: str) -> str | None:
-        if policy in self.admin_equivalent:
-            return "admin"
-        if FULL_ACCESS.search(policy) and policy not in self.custom:
-            return "full-access"
-        return None
-
-
-def _via(policies: Iterable[str], sources: Mapping[str, list[str]]) -> str:
-    """``A, B (via role X); C (via roles X, Y)`` - grouped by the roles that give them."""
-    by_roles: dict[tuple[str, ...], list[str]] = {}
-    for policy in sorted(policies, key=str.lower):
-        by_roles.setdefault(tuple(sources[policy]), []).append(policy)
-    parts = []
-    for roles, names in by_roles.items():
-        label = "role" if len(roles) == 1 else "roles"
-        parts.append(f"{', '.join(names)} (via {label} {', '.join(roles)})")
-    return "; ".join(parts)
-
 
 # --- the comparison ------------------------------------------------------------
 
@@ -219,6 +194,7 @@ def diff_revisions(base: Revision, head: Revision) -> AccessDiff:
     """Everything that changes who may do what between ``base`` and ``head``."""
     old, new = _Facts(base), _Facts(head)
     escalations: list[Escalation] = []
+    changed_documents = _roles_with_changed_documents(old, new)
 
     # Users ------------------------------------------------------------------
     users_added, users_removed, users_changed = [], [], []
@@ -227,7 +203,7 @@ def diff_revisions(base: Revision, head: Revision) -> AccessDiff:
             user = new.users[name]
             effective = new.effective(name)
             users_added.append(UserSummary(name, user.roles, _sorted(effective), user.mfa_required))
-            _user_escalations(escalations, name, effective, {}, new, None, new_user=True)
+            _user_escalations(escalations, name, old, new, new_user=True)
             if not user.mfa_required:
                 escalations.append(Escalation("mfa-not-required", name, f"new user {name} is not required to use MFA"))
             continue
@@ -237,6 +213,7 @@ def diff_revisions(base: Revision, head: Revision) -> AccessDiff:
             continue
         before, after = old.users[name], new.users[name]
         eff_before, eff_after = old.effective(name), new.effective(name)
+        counts = _action_counts(old, new, name)
         change = UserChange(
             name,
             roles_gained=_sorted(set(after.roles) - set(before.roles)),
@@ -245,11 +222,12 @@ def diff_revisions(base: Revision, head: Revision) -> AccessDiff:
             policies_lost=_sorted(set(eff_before) - set(eff_after)),
             mfa_before=before.mfa_required if before.mfa_required != after.mfa_required else None,
             mfa_after=after.mfa_required if before.mfa_required != after.mfa_required else None,
-            via_roles=_sorted(r for r in set(before.roles) & set(after.roles) if old.role_policies.get(r) != new.role_policies.get(r)),
+            via_roles=_sorted(r for r in set(before.roles) & set(after.roles) if old.role_policies.get(r) != new.role_policies.get(r) or r in changed_documents),
+            **counts,
         )
-        if change.roles_gained or change.roles_lost or change.policies_gained or change.policies_lost or change.mfa_before is not None:
+        if change.roles_gained or change.roles_lost or change.policies_gained or change.policies_lost or change.mfa_before is not None or change.actions_gained or change.actions_lost:
             users_changed.append(change)
-        _user_escalations(escalations, name, eff_after, eff_before, new, old, new_user=False)
+        _user_escalations(escalations, name, old, new, new_user=False)
         if before.mfa_required and not after.mfa_required:
             escalations.append(Escalation("mfa-dropped", name, f"{name} is no longer required to use MFA"))
 
@@ -269,13 +247,17 @@ def diff_revisions(base: Revision, head: Revision) -> AccessDiff:
             continue
         members = new.roles[name].members
         who = f" ({len(members)} member{'s' if len(members) != 1 else ''}: {', '.join(members)})" if members else " (no members yet)"
-        if name not in head.admin_roles and ADMIN_POLICY_NAME in after_policies and (ADMIN_POLICY_NAME not in before_policies or name in base.admin_roles):
-            escalations.append(Escalation("admin-outside-admin-roles", name, f"role {name} gets {ADMIN_POLICY_NAME} but is not in iam-matrix:adminRoles ({', '.join(head.admin_roles) or 'empty'}){who}"))
+        access = new.model.role(name)
+        was_admin = name in old.roles and old.model.role(name).admin_equivalent
+        if name not in head.admin_roles and access.admin_equivalent and (not was_admin or name in base.admin_roles):
+            supplying = ", ".join(g.policy for g in access.grants if g.access.broad.bit_count() * 2 > len(new.model.catalog)) or ", ".join(g.policy for g in access.grants)
+            escalations.append(Escalation("admin-outside-admin-roles", name, f"role {name} is admin-equivalent (through {supplying}) but is not in iam-matrix:adminRoles ({', '.join(head.admin_roles) or 'empty'}){who}"))
         if status == "changed":
-            for policy in sorted((before_policies & old.mfa_forcing) - after_policies, key=str.lower):
-                escalations.append(Escalation("mfa-enforcement-dropped", name, f"role {name} no longer gets {policy}: MFA is not enforced for it{who}"))
-            for policy in sorted((before_policies & old.ip_guards) - after_policies, key=str.lower):
-                escalations.append(Escalation("ip-restriction-dropped", name, f"role {name} no longer gets {policy}: requests from any network are allowed{who}"))
+            guards_before, guards_after = old.model.role(name).guardrails, access.guardrails
+            for kind, label, consequence in (("mfa", "mfa-enforcement-dropped", "without MFA"), ("network", "ip-restriction-dropped", "from outside the allowed networks")):
+                how = weakened(guards_before[kind], guards_after[kind], new.model.catalog)
+                if how:
+                    escalations.append(Escalation(label, name, f"role {name}: {how}, so requests {consequence} are allowed that were denied{who}"))
 
     # Config that widens access ---------------------------------------------------
     for role in sorted(set(head.admin_roles) - set(base.admin_roles), key=str.lower):
@@ -310,14 +292,25 @@ def diff_states(base: DesiredState, head: DesiredState, *, admin_roles: Iterable
     return diff_revisions(Revision(base, "base", roles), Revision(head, "head", roles))
 
 
-def _user_escalations(out: list[Escalation], user: str, effective: Mapping[str, list[str]], had: Mapping[str, list[str]], facts: _Facts, old: _Facts | None, *, new_user: bool) -> None:
-    """Privileged policies ``user`` did not have before (or whose document became ``*`` on ``*``)."""
-    gained = [p for p in effective if p not in had or (old is not None and old.privileged(p) != facts.privileged(p) == "admin")]
+def _user_escalations(out: list[Escalation], user: str, old: _Facts, new: _Facts, *, new_user: bool) -> None:
+    """Risk classes ``user`` has at head and did not have at base, judged on all their roles."""
+    before = None if new_user else old.model.user(user)
     who = f"new user {user}" if new_user else user
-    for kind in ("admin", "full-access"):
-        hits = [p for p in gained if facts.privileged(p) == kind]
-        if hits:
-            out.append(Escalation(kind, user, f"{who} gains {_via(hits, effective)}"))
+    for gain in gains(before, new.model.user(user)):
+        out.append(Escalation(gain.kind, user, f"{who} {gain.message}"))
+
+
+def _action_counts(old: _Facts, new: _Facts, user: str) -> dict[str, Any]:
+    """Gained and lost actions per access level, and the services touched."""
+    change = delta(old.model.user(user), new.model.user(user), new.model.catalog)
+    return {"actions_gained": change.gained, "actions_lost": change.lost, "services": change.services}
+
+
+def _roles_with_changed_documents(old: _Facts, new: _Facts) -> set[str]:
+    """Roles kept whose policies are the same but whose access changed with a document edit."""
+    changed = {name for name in set(old.custom) & set(new.custom) if old.custom[name].document != new.custom[name].document}
+    return {role for role, policies in new.role_policies.items()
+            if policies & changed and role in old.roles and old.model.role(role).allowed != new.model.role(role).allowed}
 
 
 def _setting_changes(base: Revision, head: Revision) -> list[SettingChange]:

@@ -17,7 +17,10 @@ ESCALATION_LABELS = {
     "admin": "administrator access",
     "admin-outside-admin-roles": "administrator access outside adminRoles",
     "admin-roles": "adminRoles widened",
-    "full-access": "full access",
+    "near-admin": "near-administrator access",
+    "privilege-escalation": "privilege escalation",
+    "permissions-management": "permissions management",
+    "credentials-exposure": "credentials exposure",
     "mfa-dropped": "MFA requirement dropped",
     "mfa-not-required": "MFA not required",
     "mfa-enforcement-dropped": "MFA enforcement dropped",
@@ -44,7 +47,20 @@ def _user_lines(change: UserChange, code: Callable[[str], str]) -> list[str]:
         lines.append(f"gains {_list(change.policies_gained)}")
     if change.policies_lost:
         lines.append(f"loses {_list(change.policies_lost)}")
+    if change.actions_gained or change.actions_lost:
+        lines.append(action_counts(change))
     return lines
+
+
+def action_counts(change: UserChange) -> str:
+    """``actions +12 (Write 10, Read 2) / -3 (List 3) in ec2, s3``: the size of a change at a glance."""
+
+    def side(sign: str, counts) -> str:
+        total = sum(counts.values())
+        return f"{sign}{total} ({', '.join(f'{level} {n}' for level, n in counts.items())})" if total else f"{sign}0"
+
+    services = _list(change.services[:8]) + (f" and {len(change.services) - 8} more" if len(change.services) > 8 else "")
+    return f"IAM actions {side('+', change.actions_gained)} / {side('-', change.actions_lost)} in {services}"
 
 
 def summary(diff: AccessDiff) -> str:
@@ -73,7 +89,7 @@ def markdown(diff: AccessDiff) -> str:
         out += [f"- **{ESCALATION_LABELS[e.kind]}**: {e.message}" for e in diff.escalations]
         out.append("")
     else:
-        out += ["No escalation: nobody gains administrator or full access, MFA and network restrictions are unchanged.", ""]
+        out += ["No escalation: judged by what the policy documents allow, nobody gains admin-equivalent or near-admin access, a privilege-escalation path, permissions-management or credentials-exposing actions, and no MFA or network guardrail denies less.", ""]
     if diff.users_added or diff.users_removed or diff.users_changed:
         out.append("#### Users")
         for user in diff.users_added:

@@ -21,7 +21,7 @@ def run(project, *args):
 def test_validate_exits_0_and_prints_warnings(project, capsys):
     assert run(project, "validate") == 0
     out = capsys.readouterr()
-    assert out.out.splitlines()[0].startswith("policies.csv B3: warning:")
+    assert out.out.splitlines()[0].startswith("policies.csv B3: warning [policy-redundant]:")
     assert "valid: 0 error(s), 4 warning(s)" in out.err
 
 
@@ -30,10 +30,10 @@ def test_validate_exits_2_with_one_line_per_problem_starting_with_the_file(proje
     project.edit("matrix/policies.csv", "AmazonS3ReadOnlyAccess,", "AmazonS3ReadOnlyAcess,")
     assert run(project, "validate") == 2
     lines = capsys.readouterr().out.splitlines()
-    errors = [line for line in lines if ": error:" in line]
+    errors = [line for line in lines if ": error [" in line]
     assert errors == [
-        "policies.csv A29: error: 'AmazonS3ReadOnlyAcess' is not an AWS managed policy, nor a custom policy in policies/. Fix: did you mean 'AmazonS3ReadOnlyAccess'?",
-        "users.csv C4: error: 'Q' is not a mark. Fix: use Y for a mark and leave the cell blank (or N) for none",
+        "policies.csv A29: error [policy-unknown]: 'AmazonS3ReadOnlyAcess' is not an AWS managed policy, nor a custom policy in policies/. Fix: did you mean 'AmazonS3ReadOnlyAccess'?",
+        "users.csv C4: error [mark-invalid]: 'Q' is not a mark. Fix: use Y for a mark and leave the cell blank (or N) for none",
     ]
 
 
@@ -41,8 +41,8 @@ def test_validate_reports_audit_baseline_values_pulumi_up_would_refuse(project, 
     """``validate`` and ``pulumi up`` read the audit* keys through the same compile."""
     project.set_config(auditBaseline=True, auditConfig="sometimes", auditCloudWatchLogsRetentionDays=100)
     assert run(project, "validate") == 2
-    errors = [line for line in capsys.readouterr().out.splitlines() if ": error:" in line]
-    assert sorted(line.split(": error:")[0] for line in errors) == ["Pulumi.dev.yaml iam-matrix:auditCloudWatchLogsRetentionDays", "Pulumi.dev.yaml iam-matrix:auditConfig"]
+    errors = [line for line in capsys.readouterr().out.splitlines() if ": error [" in line]
+    assert sorted(line.split(": error [")[0] for line in errors) == ["Pulumi.dev.yaml iam-matrix:auditCloudWatchLogsRetentionDays", "Pulumi.dev.yaml iam-matrix:auditConfig"]
 
 
 def test_plan_json_shows_the_audit_baseline(project, capsys):

@@ -43,20 +43,21 @@ def test_a_stack_file_of_the_wrong_shape_is_one_located_error(project, capsys, t
     project.write("Pulumi.dev.yaml", text)
     code, out = validate(project, capsys)
     assert code == 2 and "Traceback" not in out
-    lines = [line for line in out.splitlines() if ": error:" in line]
+    lines = [line for line in out.splitlines() if ": error [" in line]
     assert len(lines) == 1 and lines[0].startswith("Pulumi.dev.yaml") and expect in lines[0], out
 
 
 def test_a_stack_file_that_is_not_utf8(project, capsys):
     (project.root / "Pulumi.dev.yaml").write_bytes(b"config:\n  iam-matrix:workbook: caf\xe9.xlsx\n")
     code, out = validate(project, capsys)
-    assert code == 2 and "Pulumi.dev.yaml: error: the file is not UTF-8 text (byte 35 is 0xe9)" in out
+    assert code == 2 and "Pulumi.dev.yaml: error [stack-file]: the file is not UTF-8 text (byte 35 is 0xe9)" in out
 
 
 def test_a_quoted_5000_digit_integer_is_a_type_error_at_its_key(project, capsys):
     project.set_config(maxPoliciesPerGroup="9" * 5000)
     code, out = validate(project, capsys)
-    assert code == 2 and [line[:70] for line in out.splitlines() if ": error:" in line] == ["Pulumi.dev.yaml iam-matrix:maxPoliciesPerGroup: error: '99999999999999"]
+    errors = [line for line in out.splitlines() if ": error [" in line]
+    assert code == 2 and len(errors) == 1 and errors[0].startswith("Pulumi.dev.yaml iam-matrix:maxPoliciesPerGroup: error [config-type]: '999")
     assert len(out.splitlines()[0]) < 600
 
 
@@ -72,7 +73,7 @@ def test_a_broken_pulumi_yaml_is_a_located_error(project, capsys, text):
     project.write("Pulumi.yaml", text)
     code, out = validate(project, capsys)
     assert code == 2 and "Traceback" not in out
-    lines = [line for line in out.splitlines() if ": error:" in line]
+    lines = [line for line in out.splitlines() if ": error [" in line]
     assert len(lines) == 1 and lines[0].startswith("Pulumi.yaml"), out
 
 
@@ -114,7 +115,7 @@ def test_a_policy_document_of_the_wrong_shape_is_reported_at_the_file(project, c
     policy(project, document)
     code, out = validate(project, capsys)
     assert code == 2 and "Traceback" not in out
-    lines = [line for line in out.splitlines() if ": error:" in line]
+    lines = [line for line in out.splitlines() if ": error [" in line]
     assert lines and all(line.startswith("policies/custom/Broken.json") for line in lines), lines
     assert any(expect in line for line in lines) and all(len(line) < 600 for line in lines), lines
 
@@ -127,7 +128,7 @@ def test_guardrail_helpers_never_see_an_unchecked_document(project, capsys):
             statement["Condition"]["NotIpAddress"] = "10.0.0.0/8"
     project.write("policies/foundation/DenyIPAddressPolicy.json", json.dumps(document))
     code, out = validate(project, capsys)
-    assert code == 2 and "policies/foundation/DenyIPAddressPolicy.json: error: statement" in out
+    assert code == 2 and "policies/foundation/DenyIPAddressPolicy.json: error [policy-grammar]: statement" in out
 
 
 def test_a_broken_custom_policy_is_reported_once_at_the_file_not_at_every_row(project):

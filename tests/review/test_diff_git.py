@@ -42,12 +42,15 @@ def test_csv_change_names_exactly_what_changed(repo: GitProject) -> None:
 
     assert [(e.kind, e.subject) for e in diff.escalations] == [
         ("admin", "lamp@demoasacode.io"),
-        ("full-access", "lamp@demoasacode.io"),
+        ("permissions-management", "new@demoasacode.io"),
+        ("credentials-exposure", "new@demoasacode.io"),
         ("mfa-dropped", "banana@demoasacode.io"),
         ("cidr-added", "198.51.100.0/24"),
     ]
-    assert diff.escalations[0].message == "lamp@demoasacode.io gains AdministratorAccess (via role Admin)"
-    assert diff.escalations[1].message == "lamp@demoasacode.io gains AmazonRoute53FullAccess, AWSCertificateManagerFullAccess (via role Admin)"
+    # Developer's DenyDataPipelinePolicy still denies lamp datapipeline:*: admin-equivalent all the same
+    assert diff.escalations[0].message == "lamp@demoasacode.io becomes admin-equivalent (20434 of 20455 actions on all resources) through AdministratorAccess (role Admin)"
+    assert diff.escalations[2].message.startswith("new user new@demoasacode.io gains 12 credentials-exposing action(s) on all resources (codeartifact:GetAuthorizationToken, ")
+    assert diff.escalations[2].message.endswith(" through ReadOnlyAccess (role Viewer)")
     assert [u.name for u in diff.users_added] == ["new@demoasacode.io"]
     assert diff.users_added[0].roles == ("Viewer",) and diff.users_added[0].mfa_required
     assert [u.name for u in diff.users_removed] == ["tiger@demoasacode.io"]
@@ -62,6 +65,10 @@ def test_csv_change_names_exactly_what_changed(repo: GitProject) -> None:
     for name in ("car@demoasacode.io", "devapple@demoasacode.io", "symple@demoasacode.io"):
         assert changed[name].policies_lost == ("AmazonRoute53ReadOnlyAccess",) and not changed[name].policies_gained and not changed[name].roles_gained
         assert changed[name].via_roles == ("Developer",)
+    # the size of each change, per access level: car still reads Route 53 through ReadOnlyAccess (Viewer)
+    assert (changed["symple@demoasacode.io"].actions_lost, changed["symple@demoasacode.io"].services) == ({"List": 22, "Read": 16}, ("route53",))
+    assert not changed["car@demoasacode.io"].actions_lost and not changed["car@demoasacode.io"].actions_gained
+    assert lamp.actions_gained["Permissions management"] > 400 and not lamp.actions_lost
     assert [(r.name, r.status, r.policies_added, r.policies_removed) for r in diff.roles] == [("Developer", "changed", (), ("AmazonRoute53ReadOnlyAccess",))]
     assert [(b.role, b.kind, b.groups_before, b.groups_after) for b in diff.bundles] == [("Developer", "merged", ("Developer", "Developer-2", "Developer-3"), ("Developer", "Developer-2"))]
     assert [(d.name, d.status) for d in diff.documents] == [("DenyIPAddressPolicy", "changed")]
@@ -75,11 +82,12 @@ def test_markdown_comment_puts_escalations_first(repo: GitProject, capsys) -> No
     assert code == 0, err
     assert out.startswith("<!-- iam-matrix access diff -->\n### Access changes: stack `dev`")
     headings = [line for line in out.splitlines() if line.startswith("#### ")]
-    assert headings[0] == "#### :warning: Escalations (4)"
+    assert headings[0] == "#### :warning: Escalations (5)"
     assert headings[1:] == ["#### Users", "#### Roles", "#### Bundles (groups per role)", "#### Policy documents", "#### Settings"]
-    assert "- **administrator access**: lamp@demoasacode.io gains AdministratorAccess (via role Admin)" in out
+    assert "- **administrator access**: lamp@demoasacode.io becomes admin-equivalent (20434 of 20455 actions on all resources) through AdministratorAccess (role Admin)" in out
     assert "```diff" in out
     assert "- **car@demoasacode.io** (through a change to role `Developer`)\n  - loses AmazonRoute53ReadOnlyAccess" in out
+    assert "  - IAM actions +0 / -38 (List 22, Read 16) in route53" in out
     assert "- :heavy_minus_sign: **tiger@demoasacode.io** removed (had no role)" in out
 
 
@@ -107,11 +115,17 @@ def test_xlsx_change(repo: GitProject) -> None:
     head = repo.commit("scott gets SysAdm, Viewer without MFAForcePolicy")
 
     diff = diff_revisions(revision_at(repo.root, base, "dev"), revision_at(repo.root, head, "dev"))
-    assert [(e.kind, e.subject) for e in diff.escalations] == [("full-access", "scott@demoasacode.io"), ("mfa-enforcement-dropped", "Viewer")]
-    assert diff.escalations[0].message.startswith("scott@demoasacode.io gains AmazonEC2FullAccess, AmazonECS_FullAccess, ")
-    assert diff.escalations[0].message.endswith("(via role SysAdm)")
-    assert "AmazonDynamoDBFullAccess" not in diff.escalations[0].message  # scott already had it through DBA
-    assert diff.escalations[1].message == "role Viewer no longer gets MFAForcePolicy: MFA is not enforced for it (4 members: banana@demoasacode.io, bicycle@demoasacode.io, car@demoasacode.io, melon@demoasacode.io)"
+    assert [(e.kind, e.subject) for e in diff.escalations] == [
+        ("privilege-escalation", "scott@demoasacode.io"),
+        ("permissions-management", "scott@demoasacode.io"),
+        ("credentials-exposure", "scott@demoasacode.io"),
+        ("mfa-enforcement-dropped", "Viewer"),
+    ]
+    # scott could pass roles through DBA already; SysAdm adds ec2:RunInstances: the path is judged on the union
+    assert diff.escalations[0].message.startswith("scott@demoasacode.io gains 11 privilege-escalation path(s): CreateEC2WithExistingIP (ec2:RunInstances via AmazonEC2FullAccess (role SysAdm), ")
+    assert "iam:PassRole via AmazonDynamoDBFullAccess (role DBA)" in diff.escalations[0].message
+    assert diff.escalations[2].message == "scott@demoasacode.io gains 1 credentials-exposing action(s) on all resources (ec2:GetPasswordData) through AmazonEC2FullAccess (role SysAdm)"
+    assert diff.escalations[3].message == "role Viewer: the MFA guardrail is gone (it was MFAForcePolicy), so requests without MFA are allowed that were denied (4 members: banana@demoasacode.io, bicycle@demoasacode.io, car@demoasacode.io, melon@demoasacode.io)"
     changed = {c.name: c for c in diff.users_changed}
     # bicycle and car keep MFAForcePolicy through DBA; only Viewer-only users lose it.
     assert sorted(changed) == ["banana@demoasacode.io", "melon@demoasacode.io", "scott@demoasacode.io"]
@@ -193,7 +207,7 @@ def test_output_file_is_written_and_said(repo: GitProject, capsys, tmp_path_fact
     report = tmp_path_factory.mktemp("out") / "reports" / "diff.md"
     code, out, err = run_diff(repo, capsys, "--base", base, "--head", "HEAD", "--output", str(report))
     assert code == 0 and out == ""
-    assert err == f"wrote {report}: 4 escalations, 1 user added, 1 user removed, 5 users changed, 1 role changed, 1 policy document changed\n"
+    assert err == f"wrote {report}: 5 escalations, 1 user added, 1 user removed, 5 users changed, 1 role changed, 1 policy document changed\n"
     assert report.read_text().startswith("<!-- iam-matrix access diff -->")
 
 

@@ -1,0 +1,140 @@
+"""The catalogue of validation problems: every code ``validate`` can report, with its
+severity and a one-line description. The one place a code is defined.
+
+Codes are stable ids, like the audit's check ids: people search for them, CI filters on
+them and ``iam-matrix:suppressWarnings`` names them. ``Problems`` refuses a code that is not
+listed here, or with another severity, so the catalogue cannot drift from the code; errors
+can never be suppressed (nothing may deploy from invalid input), warnings can.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class ProblemCode:
+    code: str
+    severity: Severity
+    doc: str
+    area: str  # "config", "file", "matrix", "policy", "plan", "advice"
+
+
+def _e(code: str, area: str, doc: str) -> ProblemCode:
+    return ProblemCode(code, "error", doc, area)
+
+
+def _w(code: str, doc: str) -> ProblemCode:
+    return ProblemCode(code, "warning", doc, "advice")
+
+
+_CODES = [
+    # the stack config (Pulumi.<stack>.yaml)
+    _e("stack-missing", "config", "The stack file Pulumi.<stack>.yaml does not exist."),
+    _e("stack-yaml", "config", "The stack file or Pulumi.yaml is not valid YAML, or uses what a stack file must not (anchors and aliases, several documents, numbers of more than 30 digits, nesting deeper than 32)."),
+    _e("stack-file", "config", "The stack file or Pulumi.yaml cannot be read: not a regular file, over 1 MiB, or not UTF-8."),
+    _e("stack-shape", "config", "The stack file's top level or config: is not a mapping, or a key is not text."),
+    _e("project-shape", "config", "Pulumi.yaml's config: is not a mapping."),
+    _e("config-unknown", "config", "A config key is not in Pulumi.yaml's schema (often a typo)."),
+    _e("config-type", "config", "A config value has the wrong type for its key."),
+    _e("config-range", "config", "A config value is outside the range IAM or AWS accepts."),
+    _e("config-cidr", "config", "An allowedCidrs entry is not an IP address or CIDR block."),
+    _e("config-pgp", "config", "consoleAccess is on without a pgpKey to encrypt initial passwords."),
+    _e("config-tag", "config", "A tag is not written as Key=Value."),
+    _e("config-path", "config", "groupPath or userPath is not a valid IAM path."),
+    _e("config-audit-mode", "config", "auditConfig is not one of the AWS Config modes."),
+    _e("config-resource-type", "config", "An auditConfigResourceTypes entry is not an AWS::Service::Type."),
+    _e("config-suppress", "config", "suppressWarnings names an unknown code or an error (errors cannot be suppressed)."),
+    _e("config-deploy-principal", "config", "A deployPrincipals entry is not an IAM or STS ARN pattern of a role or user."),
+    # paths: nothing is read through a symlink or from outside the project (or the git tree)
+    _e("path-symlink", "file", "A matrix file, policy file or stack file is a symlink."),
+    _e("path-outside", "file", "A configured path points outside the project folder."),
+    _e("path-unsafe", "file", "A git tree entry is not a plain path inside the project (.., absolute)."),
+    _e("path-not-regular", "file", "A git tree entry is not a regular file (symlink, submodule)."),
+    # the matrix files
+    _e("file-missing", "file", "A matrix file named by the stack config does not exist."),
+    _e("file-empty", "file", "A matrix file is empty."),
+    _e("file-encoding", "file", "A CSV file is not UTF-8."),
+    _e("file-csv", "file", "A CSV file cannot be parsed."),
+    _e("file-xlsx", "file", "A workbook cannot be opened as xlsx (not a zip, damaged part, malformed XML)."),
+    _e("file-type", "file", "A matrix file is a folder, a pipe or a device, not a regular file."),
+    _e("file-unreadable", "file", "A matrix file cannot be opened or read (permissions, I/O error)."),
+    _e("file-too-large", "file", "A matrix file, or the parts of a workbook that are read, exceed the size limits (docs/input-limits.md)."),
+    _e("file-format", "file", "A workbook is .xls, .xlsb or .ods; only .xlsx is read."),
+    _e("file-csv-separator", "file", "A CSV file is separated by ; tab or | instead of commas."),
+    _e("file-xlsx-entities", "file", "A workbook part declares XML entities (a DTD), which Excel never writes."),
+    _e("sheet-ambiguous", "file", "Two sheets match Users (or Policies) once trimmed and case folded."),
+    _e("sheet-hidden", "file", "The Users or Policies sheet is hidden or veryHidden."),
+    _e("sheet-too-large", "file", "A sheet's cells span far more of the grid than the cells present justify, or leave Excel's grid."),
+    _e("cell-error", "file", "A cell holds an Excel error value (#N/A, #REF!, #DIV/0!, ...)."),
+    _e("cell-external-link", "file", "A cell's value comes from another workbook through an external link."),
+    _e("sheet-missing", "file", "The workbook lacks the Users or Policies sheet."),
+    _e("merged-cells", "file", "The matrix has merged cells, which hide which row or column a mark belongs to."),
+    _e("formula-uncalculated", "file", "A cell holds a formula whose value was never calculated."),
+    # the matrices
+    _e("matrix-empty", "matrix", "A matrix has no header row."),
+    _e("header-blank", "matrix", "A column has values but no header."),
+    _e("header-duplicate", "matrix", "Two columns have the same header."),
+    _e("key-missing", "matrix", "No User / Policies column in the header row."),
+    _e("key-blank", "matrix", "A row has marks but no user or policy name."),
+    _e("mfa-missing", "matrix", "The user matrix has no MFA column."),
+    _e("mark-invalid", "matrix", "A cell is neither a mark nor blank."),
+    _e("role-unmatched", "matrix", "A role column is in one matrix but not the other."),
+    _e("role-name", "matrix", "A role name is not a valid IAM group name."),
+    _e("user-name", "matrix", "A user name is not a valid IAM user name."),
+    _e("user-duplicate", "matrix", "A user is listed twice (IAM user names are case-insensitive)."),
+    _e("quota-users", "matrix", "More users than IAM allows per account."),
+    # policies
+    _e("policy-file-name", "policy", "A policy file's name or folder is not a valid IAM policy name or path."),
+    _e("policy-file-duplicate", "policy", "Two policy files define the same policy name."),
+    _e("policy-json", "policy", "A policy file is not valid JSON, or strict JSON refuses it (a key given twice, NaN/Infinity, numbers over 30 digits, nesting deeper than 32)."),
+    _e("policy-file", "policy", "A policy file cannot be read: not a regular file, over 1 MiB, or not UTF-8."),
+    _e("policy-file-type", "policy", "A folder is named like a policy document (X.json)."),
+    _e("policy-tree-size", "policy", "The policy folder holds more than 10,000 entries, so it is not walked."),
+    _e("policy-tree-depth", "policy", "The policy folder has folders more than 8 levels deep."),
+    _e("policy-parameter", "policy", "A policy uses a {{placeholder}} the stack config does not set."),
+    _e("lockout-no-cidr", "policy", "A source-IP guardrail would deny every request (no allowed network)."),
+    _e("policy-grammar", "policy", "A policy document breaks IAM's identity-policy grammar."),
+    _e("policy-size", "policy", "A policy document is longer than IAM allows for a managed policy."),
+    _e("policy-arn", "policy", "A policy row is not a valid IAM policy ARN."),
+    _e("policy-unknown", "policy", "A policy row names no AWS managed policy nor a custom policy."),
+    _e("policy-service-linked", "policy", "A service-linked role policy, which IAM refuses to attach to groups."),
+    _e("policy-duplicate", "policy", "A policy is listed twice."),
+    _e("policy-shadowed", "policy", "A custom policy has the name of an AWS managed policy."),
+    # planning groups and bundles
+    _e("quota-guardrails", "plan", "A role's guardrails do not fit in its first group."),
+    _e("group-name", "plan", "A bundle group name (<Role>-2, ...) is not a valid IAM group name."),
+    _e("group-clash", "plan", "A bundle group name is also another role's group."),
+    _e("quota-groups-per-user", "plan", "A user would be in more groups than IAM allows."),
+    _e("quota-groups", "plan", "The matrix needs more groups than the account allows."),
+    _e("quota-policies", "plan", "More custom policies than the account allows."),
+    # advice (iam_matrix/advisories.py): warnings, each may be suppressed by name
+    _w("user-no-role", "A user has no role: they can sign in but may do nothing."),
+    _w("policy-deprecated", "An AWS managed policy is deprecated and cannot be attached to new groups."),
+    _w("policy-service-role", "A service-role policy, meant for an AWS service, is given to people."),
+    _w("policy-redundant", "A policy adds nothing to a role that already has AdministratorAccess."),
+    _w("mfa-lockout", "A user not marked for MFA gets an MFA-forcing policy."),
+    _w("role-no-policy", "A role gets no policy."),
+]
+
+CODES: dict[str, ProblemCode] = {c.code: c for c in _CODES}
+
+
+def catalogued(code: str, severity: Severity) -> ProblemCode:
+    """The catalogue entry of ``code``; a code missing here, or used with another severity,
+    is a bug in the caller (not in the user's input)."""
+    entry = CODES.get(code)
+    if entry is None:
+        raise ValueError(f"problem code {code!r} is not in iam_matrix/problem_codes.py")
+    if entry.severity != severity:
+        raise ValueError(f"problem code {code!r} is catalogued as {entry.severity}, used as {severity}")
+    return entry
+
+
+def markdown_table() -> str:
+    """The catalogue as the table in docs/problem-codes.md (a test keeps the two equal)."""
+    rows = [f"| `{c.code}` | {c.severity} | {c.area} | {c.doc} |" for c in _CODES]
+    return "\n".join(["| code | severity | area | what it means |", "|---|---|---|---|", *rows]) + "\n"
