@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from fnmatch import fnmatchcase
 
@@ -435,3 +436,40 @@ def attribute(findings: list[Finding], log: AccessLog) -> list[Finding]:
             )
         )
     return out
+
+
+# --- the report's sign-in table ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignInRow:
+    """One user name's console sign-ins in the window (the HTML report's sign-in table)."""
+
+    user: str
+    successes: int
+    without_mfa: int
+    failures: int
+    last: str  # time of the last attempt
+    source_ips: tuple[str, ...]
+
+
+def sign_in_rows(log: AccessLog) -> list[SignInRow]:
+    """Console sign-ins per user name (root included), most attempts first."""
+    by_user: dict[str, list[Event]] = defaultdict(list)
+    for event in log.events:
+        if event.is_sign_in:
+            by_user["root" if event.is_root else event.user_name or "an unknown user name"].append(event)
+    rows = []
+    for user, items in by_user.items():
+        ok = [e for e in items if e.login_result == "Success"]
+        rows.append(
+            SignInRow(
+                user,
+                len(ok),
+                sum(e.mfa_used is False for e in ok),
+                len(items) - len(ok),
+                _when(max(items, key=lambda e: e.time)),
+                tuple(sorted({e.source_ip for e in items if e.source_ip})),
+            )
+        )
+    return sorted(rows, key=lambda r: (-(r.successes + r.failures), r.user.lower()))

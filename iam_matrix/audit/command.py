@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from ..problems import MatrixInvalid
 from ..render import problems_text, summary_line
 from ..settings import Settings, read_stack_config
 from .checks import AuditOptions, membership_grid, run_checks
+from .events import AccessLog
 from .findings import SEVERITIES, severity_rank
 from .report import RENDERERS, AuditResult
 from .snapshot import Snapshot
@@ -34,6 +36,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", help="AWS profile (default: the standard credential chain: AWS_PROFILE, environment keys, SSO, instance role)")
     parser.add_argument("--region", help="region for CloudTrail, Config and Access Analyzer (default, in this order: the stack's aws:region, "
                         "then the profile's or AWS_REGION / AWS_DEFAULT_REGION, then us-east-1)")
+    parser.add_argument("--since", type=since_days, default=30, metavar="DAYS",
+                        help="days of CloudTrail events the access-log checks read (default: 30; at most 90, what LookupEvents keeps)")
+    parser.add_argument("--cloudtrail-logs", metavar="S3URI_OR_FOLDER",
+                        help="read the trail's log files (s3://bucket/AWSLogs/... or a local folder of .json/.json.gz files), "
+                             "for large accounts and organisation trails (default: CloudTrail LookupEvents, no set-up)")
     parser.epilog = exit_codes(
         "0  no finding at or above --fail-on",
         "1  findings at or above --fail-on",
@@ -42,11 +49,30 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def audit(desired: DesiredState, snapshot: Snapshot, options: AuditOptions | None = None) -> AuditResult:
-    """Checks and grid for one snapshot; what the command renders (also handy in tests)."""
+def since_days(value: str) -> int:
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of days") from None
+    if not 1 <= days <= 90:
+        raise argparse.ArgumentTypeError(f"{days} is out of range: use 1 to 90 (LookupEvents keeps 90 days)")
+    return days
+
+
+def audit(desired: DesiredState, snapshot: Snapshot, options: AuditOptions | None = None,
+          access_log: AccessLog | None = None) -> AuditResult:
+    """Checks and grid for one snapshot and the window's access log; what the command renders (also handy in tests)."""
     if desired.account_id is None:
         desired = desired.with_account(snapshot.account_id)
-    return AuditResult(desired, snapshot, run_checks(desired, snapshot, options), membership_grid(desired, snapshot))
+    findings = run_checks(desired, snapshot, options, access_log)
+    return AuditResult(desired, snapshot, findings, membership_grid(desired, snapshot), access_log)
+
+
+def terminal_progress(message: str) -> None:
+    """Progress of a long read on one terminal line; nothing when standard error is a file or a CI log."""
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + message[:150] + "\033[K")
+        sys.stderr.flush()
 
 
 def stack_region(settings: Settings) -> str | None:
@@ -93,7 +119,8 @@ def handle(args: argparse.Namespace) -> int:
         print(f"audit: stack {settings.stack} is pinned to account {desired.account_id} (aws:allowedAccountIds in {settings.config_file}) "
               f"but the credentials are for account {snapshot.account_id} ({snapshot.caller_arn}); use that account's profile or the right --stack", file=sys.stderr)
         return EXIT_INVALID
-    result = audit(desired, snapshot, AuditOptions.of(desired))
+    access_log = read_access_log(session, args.cloudtrail_logs, since=args.since, end=snapshot.taken_at, region=snapshot.region)
+    result = audit(desired, snapshot, AuditOptions.of(desired), access_log)
     text = RENDERERS[args.format](result)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -104,4 +131,23 @@ def handle(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if fails(result, args.fail_on) else EXIT_OK
 
 
-COMMAND = ("audit", "compare the live AWS account with the matrix; report drift, MFA, password policy, credentials and logging", configure, handle)
+def read_access_log(session: Any, logs: str | None, *, since: int, end: datetime, region: str) -> AccessLog:
+    """The window's events from the trail's files when ``--cloudtrail-logs`` is given, else from LookupEvents."""
+    from .gather import RETRY_CONFIG
+    from .log_files import read_folder
+    from .log_sources import lookup_events, read_s3_logs
+
+    start = end - timedelta(days=since)
+    if logs and logs.startswith("s3://"):
+        log = read_s3_logs(session.client("s3", config=RETRY_CONFIG), logs, start=start, end=end, progress=terminal_progress)
+    elif logs:
+        log = read_folder(Path(logs), start, end)
+    else:
+        log = lookup_events(lambda where: session.client("cloudtrail", region_name=where, config=RETRY_CONFIG),
+                            start=start, end=end, region=region, progress=terminal_progress)
+    if sys.stderr.isatty() and (log.requests > 10 or log.files > 10):
+        sys.stderr.write("\n")
+    return log
+
+
+COMMAND = ("audit", "compare the live AWS account with the matrix; report drift, MFA, password policy, credentials, logging and the access log", configure, handle)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from ..desired import DesiredState
 from ..render import table
+from .access_log import sign_in_rows
 from .checks import Grid
+from .events import AccessLog
 from .findings import CHECKS, CIS_VERSION, SEVERITIES, Finding
 from .snapshot import Snapshot
 
@@ -22,6 +25,7 @@ class AuditResult:
     snapshot: Snapshot
     findings: list[Finding]
     grid: Grid
+    access_log: AccessLog | None = None  # the window's CloudTrail events (None: not read)
 
     def summary(self) -> dict[str, Any]:
         counts = Counter(f.severity for f in self.findings)
@@ -39,6 +43,7 @@ class AuditResult:
             "by_severity": {s: counts.get(s, 0) for s in SEVERITIES},
             "not_checked": sorted({f.resource for f in self.findings if f.check == "could-not-check"}),
             "cis_version": CIS_VERSION,
+            "access_log": self.access_log.summary() if self.access_log else None,
         }
 
 
@@ -63,6 +68,8 @@ def render_text(result: AuditResult) -> str:
     else:
         parts.append("No findings: the account matches the matrix and passes every check.")
     parts.append(f"{result.snapshot.requests} AWS requests, {len(result.snapshot.users)} users, {len(result.snapshot.groups)} groups read.")
+    if result.access_log:
+        parts.append(access_log_line(result.access_log))
     return "\n\n".join(parts)
 
 
@@ -70,8 +77,27 @@ def render_json(result: AuditResult) -> str:
     return json.dumps({"findings": [f.to_dict() for f in result.findings], "summary": result.summary()}, indent=2, ensure_ascii=False, default=str)
 
 
+def access_log_line(log: AccessLog) -> str:
+    """One line on what the access-log checks read."""
+    if log.unavailable:
+        return f"Access log: {log.source} could not be read ({log.unavailable})."
+    files = f", {log.files} log file(s)" if log.files else ""
+    return (f"Access log: {log.source}, {log.days} days since {log.start:%Y-%m-%d %H:%M} UTC: {len(log.events)} sign-in, root and IAM "
+            f"event(s) of {log.records} record(s){files}, {log.requests} AWS requests.")
+
+
+# Markdown punctuation that could start a link, an image, emphasis, HTML or a table cell, and line
+# breaks: escaped, so a user agent or user name from the account renders as the text it is.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
+
+
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"[\r\n]+", " ", text))
+
+
+def _md_code(text: str) -> str:
+    """A code span that no backtick in the value can end early."""
+    return "`" + re.sub(r"[\r\n]+", " ", text).replace("`", "'").replace("|", "\\|") + "`"
 
 
 def render_markdown(result: AuditResult) -> str:
@@ -84,10 +110,14 @@ def render_markdown(result: AuditResult) -> str:
     lines.append("")
     if not result.findings:
         lines.append("No findings: the account matches the matrix and passes every check.")
+        if result.access_log:
+            lines += ["", _md(access_log_line(result.access_log))]
         return "\n".join(lines) + "\n"
     lines += ["| Severity | Check | CIS | Resource | Finding | Remediation |", "|---|---|---|---|---|---|"]
     for f in result.findings:
-        lines.append(f"| {f.severity} | `{f.check}` | {f.cis or ''} | `{_md(f.resource)}` | {_md(f.message)} | {_md(f.remediation)} |")
+        lines.append(f"| {f.severity} | `{f.check}` | {f.cis or ''} | {_md_code(f.resource)} | {_md(f.message)} | {_md(f.remediation)} |")
+    if result.access_log:
+        lines += ["", _md(access_log_line(result.access_log))]
     lines += ["", f"CIS ids refer to the {CIS_VERSION}."]
     return "\n".join(lines) + "\n"
 
@@ -95,7 +125,7 @@ def render_markdown(result: AuditResult) -> str:
 _CSS = """
 body{font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2328;margin:0;background:#f6f8fa}
 main{max-width:1200px;margin:0 auto;padding:24px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}h3{font-size:15px;margin:18px 0 8px}
 .meta{color:#57606a;margin-bottom:16px}
 .cards{display:flex;gap:10px;flex-wrap:wrap}
 .card{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:10px 16px;min-width:90px;text-align:center}
@@ -149,6 +179,8 @@ def render_html(result: AuditResult) -> str:
         mfa = grid.mfa.get(user, "")
         out.append(f'<td class="cell mfa-{mfa}" title="MFA {mfa}">{_MFA.get(mfa, "")}</td></tr>')
     out.append("</tbody></table></div>")
+    if result.access_log:
+        out += _html_access_log(result)
     out.append(f"<h2>Findings ({len(result.findings)})</h2>")
     if result.findings:
         out.append('<table class="findings"><thead><tr><th>severity</th><th>check</th><th>CIS</th><th>resource</th><th>finding</th><th>remediation</th></tr></thead><tbody>')
@@ -163,6 +195,52 @@ def render_html(result: AuditResult) -> str:
         out.append(f"<tr><td><code>{e(check.id)}</code></td><td>{check.severity}</td><td>{e(check.cis or '')}</td><td>{e(check.title)}</td></tr>")
     out.append(f"</tbody></table><footer>Generated by <code>python -m iam_matrix audit</code>. CIS ids refer to the {e(CIS_VERSION)}.</footer></main></body></html>")
     return "\n".join(out) + "\n"
+
+
+def _html_access_log(result: AuditResult) -> list[str]:
+    """Sign-ins, IAM changes outside the pipeline, and who caused each drift finding."""
+    e = html.escape
+    log = result.access_log
+    assert log is not None
+    out = ["<h2>Sign-ins and out-of-band changes</h2>", f'<p class="meta">{e(access_log_line(log))}</p>']
+    if log.unavailable:
+        return out
+    rows = sign_in_rows(log)
+    out.append("<h3>Console sign-ins</h3>")
+    if rows:
+        out.append('<table class="signins"><thead><tr><th>user</th><th>signed in</th><th>without MFA</th><th>failed</th>'
+                   "<th>last attempt</th><th>source IPs</th></tr></thead><tbody>")
+        for r in rows:
+            mfa = ' class="mfa-missing"' if r.without_mfa else ""
+            fail = ' class="mfa-missing"' if r.failures >= result.desired.access_log.failed_sign_in_threshold else ""
+            out.append(f"<tr><th>{e(r.user)}</th><td>{r.successes}</td><td{mfa}>{r.without_mfa}</td><td{fail}>{r.failures}</td>"
+                       f"<td>{e(r.last)}</td><td>{e(', '.join(r.source_ips))}</td></tr>")
+        out.append("</tbody></table>")
+    else:
+        out.append("<p>No console sign-in in the window.</p>")
+    changes = [f for f in result.findings if f.check == "iam-change-out-of-band"]
+    out.append(f"<h3>IAM changes outside the pipeline ({len(changes)})</h3>")
+    if changes:
+        out.append('<table class="changes"><thead><tr><th>time</th><th>principal</th><th>call</th><th>resource</th>'
+                   "<th>source IP</th><th>user agent</th></tr></thead><tbody>")
+        for f in changes:
+            ev = f.details["event"]
+            out.append(f'<tr><td>{e(ev["time"])}</td><td><code>{e(ev["principal"])}</code></td><td><code>{e(ev["event"])}</code></td>'
+                       f'<td><code>{e(f.resource)}</code></td><td>{e(ev["source_ip"])}</td><td class="msg">{e(ev["user_agent"])}</td></tr>')
+        out.append("</tbody></table>")
+    else:
+        out.append("<p>None: every IAM change in the window was made by a deploy principal (iam-matrix:deployPrincipals).</p>")
+    attributed = [f for f in result.findings if "attribution" in f.details]
+    if attributed:
+        out.append("<h3>Who caused the drift</h3>")
+        out.append('<table class="attribution"><thead><tr><th>check</th><th>resource</th><th>most likely caused by</th></tr></thead><tbody>')
+        for f in attributed:
+            a = f.details["attribution"]
+            cause = (f'<code>{e(a["event"])}</code> by <code>{e(a["principal"])}</code> at {e(a["time"])} from {e(a["source_ip"] or "?")}'
+                     if a.get("event") else "no event in the window")
+            out.append(f"<tr><td><code>{e(f.check)}</code></td><td><code>{e(f.resource)}</code></td><td>{cause}</td></tr>")
+        out.append("</tbody></table>")
+    return out
 
 
 RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown, "html": render_html}

@@ -8,11 +8,12 @@ the example matrix deployed the way the Pulumi program deploys it.
 from __future__ import annotations
 
 import functools
+import gzip
 import json
 import logging
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +131,26 @@ def seed_account(aws_env: dict[str, Any], desired: DesiredState) -> Account:
     session = new_session()
     build_account(session, desired)
     return Account(session, desired)
+
+
+def write_trail_logs(folder: Path, records: list[dict[str, Any]]) -> Path:
+    """A trail's S3 layout in a local folder: one gzipped log file holding ``records``."""
+    day = datetime.now(UTC)
+    where = folder / f"AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/{day:%Y/%m/%d}"
+    where.mkdir(parents=True, exist_ok=True)
+    (where / f"{ACCOUNT}_CloudTrail_us-east-1_{day:%Y%m%dT%H%MZ}_test.json.gz").write_bytes(gzip.compress(json.dumps({"Records": records}).encode()))
+    return folder
+
+
+def recent(record: dict[str, Any], minutes_ago: int = 10) -> dict[str, Any]:
+    """A fixture record moved to a few minutes ago, so it falls in the audit's window."""
+    return {**record, "eventTime": (datetime.now(UTC) - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+@pytest.fixture
+def quiet_logs(tmp_path: Path) -> Path:
+    """Trail logs of a quiet window: one console sign-in with MFA by a matrix user."""
+    from tests.audit.test_events import records
+
+    sign_in = next(r for r in records() if r["eventName"] == "ConsoleLogin" and r["additionalEventData"]["MFAUsed"] == "Yes")
+    return write_trail_logs(tmp_path / "trail-logs", [recent(sign_in)])

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 
 import pytest
 
 from iam_matrix.audit.access_log import access_log_findings, attribute, matches_deploy_principal
 from iam_matrix.audit.checks import AuditOptions, run_checks
+from iam_matrix.audit.command import audit
 from iam_matrix.audit.events import AccessLog, parse_record
 from iam_matrix.audit.findings import Finding
+from iam_matrix.audit.report import AuditResult, render_html, render_json, render_markdown, render_text
 from iam_matrix.audit.snapshot import Snapshot
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import DesiredState
@@ -229,3 +232,39 @@ def test_run_checks_reads_the_access_log_it_is_given() -> None:
     user_missing = next(f for f in found if f.check == "user-missing")
     assert "no event in the window" in user_missing.message
     assert not any("no event in the window" in f.message for f in run_checks(example(), logging_trail()))  # no log given: no attribution
+
+
+HOSTILE_AGENT = '<script>alert(1)</script> [click](https://evil.example) `code` | cell\nline'
+
+
+def hostile_result() -> AuditResult:
+    record = next(r for r in records() if r["eventName"] == "AddUserToGroup" and r["userIdentity"]["type"] == "IAMUser")
+    record = {**record, "userAgent": HOSTILE_AGENT, "requestParameters": {"groupName": "Admin", "userName": "x`<img src=x>|y"}}
+    log = AccessLog("fixture", START, END)
+    log.add_record(record, "x")
+    return audit(example(), logging_trail(), AuditOptions.of(example()), log)
+
+
+def test_every_format_carries_the_same_access_log_findings() -> None:
+    result = audit(example(), logging_trail(), AuditOptions.of(example()), fixture_log())
+    wanted = {(f.check, f.resource) for f in result.findings if f.area == "access-log"}
+    assert {"console-login-no-mfa", "root-sign-in", "iam-change-out-of-band", "console-login-failures"} <= {c for c, _ in wanted}
+    report = json.loads(render_json(result))
+    assert {(f["check"], f["resource"]) for f in report["findings"] if f["area"] == "access-log"} == wanted
+    assert report["summary"]["access_log"]["events"] == len(fixture_log().events)
+    text, markdown, page = render_text(result), render_markdown(result), render_html(result)
+    for check, _ in wanted:
+        assert check in text and f"`{check}`" in markdown and f"<code>{check}</code>" in page
+    assert "Access log: fixture, 30 days since 2026-11-01 00:00 UTC" in text
+    assert "<h2>Sign-ins and out-of-band changes</h2>" in page and "<th>tiger@demoasacode.io</th>" in page
+
+
+def test_values_from_the_account_are_escaped() -> None:
+    result = hostile_result()
+    page = render_html(result)
+    assert "<script>" not in page and "<img" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    markdown = render_markdown(result)
+    assert "<script>" not in markdown and "](https" not in markdown and "\\[click\\]\\(https://evil.example\\)" in markdown
+    row = next(line for line in markdown.splitlines() if "iam-change-out-of-band" in line)
+    assert row.count(" | ") == 5  # the pipe in the user agent and the user name stays inside its cell
+    assert "`user/x'<img src=x>\\|y`" in row  # a backtick in the value cannot end the code span

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -158,28 +159,41 @@ def test_grid_marks_missing_and_unexpected_memberships(seed_account: Account) ->
 # --- the command ---------------------------------------------------------------------------
 
 
-def test_command_json_and_exit_codes(seed_account: Account, project: Path, tmp_path: Path) -> None:
+def test_command_json_and_exit_codes(seed_account: Account, project: Path, tmp_path: Path, quiet_logs: Path) -> None:
     out = tmp_path / "report.json"
-    assert main(["audit", "--project-dir", str(project), "--format", "json", "--fail-on", "high", "--output", str(out)]) == 0
+    logs = ["--cloudtrail-logs", str(quiet_logs)]
+    assert main(["audit", "--project-dir", str(project), "--format", "json", "--fail-on", "high", "--output", str(out), *logs]) == 0
     report = json.loads(out.read_text())
     assert [(f["check"], f["resource"], f["severity"]) for f in report["findings"]] == [(*AA_NOT_CHECKED, "medium")]
     assert report["summary"]["account_id"] == ACCOUNT and report["summary"]["by_severity"]["medium"] == 1
-    assert main(["audit", "--project-dir", str(project), "--format", "json", "--output", str(out)]) == 1  # default --fail-on low
+    assert report["summary"]["access_log"]["events"] == 1 and report["summary"]["access_log"]["files"] == 1
+    assert main(["audit", "--project-dir", str(project), "--format", "json", "--output", str(out), *logs]) == 1  # default --fail-on low
 
 
 def test_command_writes_each_format(seed_account: Account, project: Path, tmp_path: Path) -> None:
     _admin_on_viewer(seed_account)
     _add_to_admin(seed_account)
+    from tests.audit.conftest import recent, write_trail_logs
+    from tests.audit.test_events import records
+
+    by_hand = [recent(r) for r in records() if r["userIdentity"].get("userName") == "mallory@demoasacode.io"]
+    logs = write_trail_logs(tmp_path / "logs", by_hand)
     for fmt in ("text", "json", "markdown", "html"):
         out = tmp_path / f"report.{fmt}"
-        assert main(["audit", "--project-dir", str(project), "--format", fmt, "--output", str(out), "--fail-on", "critical"]) == 1
+        assert main(["audit", "--project-dir", str(project), "--format", fmt, "--output", str(out), "--fail-on", "critical",
+                     "--cloudtrail-logs", str(logs)]) == 1
         text = out.read_text()
         assert "group-policy-unexpected" in text and "membership-unexpected" in text
+        assert "iam-change-out-of-band" in text and "mallory@demoasacode.io" in text  # who did it, in every format
     page = (tmp_path / "report.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and "<style>" in page
     assert "http://" not in page and "https://" not in page and "<script" not in page and "<link" not in page  # self-contained
     assert 'class="cell unexpected"' in page and 'class="cell expected"' in page
     assert "| critical | `group-policy-unexpected` |" in (tmp_path / "report.markdown").read_text()
+    assert "<h2>Sign-ins and out-of-band changes</h2>" in page and "<h3>Who caused the drift</h3>" in page
+    membership = next(f for f in json.loads((tmp_path / "report.json").read_text())["findings"] if f["check"] == "membership-unexpected")
+    assert "most likely AddUserToGroup by arn:aws:iam::123456789012:user/mallory@demoasacode.io" in membership["message"]
+    assert membership["details"]["attribution"]["source_ip"] == "203.0.113.45"
 
 
 def test_command_refuses_another_account(seed_account: Account, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -267,4 +281,31 @@ def test_command_region_is_the_stacks_unless_region_is_given(seed_account: Accou
     main(["audit", "--project-dir", str(project), "--format", "json", "--fail-on", "none", "--output", str(out)])
     assert json.loads(out.read_text())["summary"]["region"] == "us-east-1"  # the stack's aws:region
     main(["audit", "--project-dir", str(project), "--format", "json", "--fail-on", "none", "--output", str(out), "--region", "eu-west-1"])
-    assert json.loads(out.read_text())["summary"]["region"] == "eu-west-1"
+    report = json.loads(out.read_text())
+    assert report["summary"]["region"] == "eu-west-1"
+    # moto has no LookupEvents: the access log is "could not check", never a pass nor a crash
+    assert "cloudtrail:LookupEvents" in report["summary"]["access_log"]["unavailable"]
+    assert ("could-not-check", "access-log") in {(f["check"], f["resource"]) for f in report["findings"]}
+
+
+def test_command_reads_trail_logs_from_s3(seed_account: Account, project: Path, tmp_path: Path) -> None:
+    """``--cloudtrail-logs s3://...``: the gzipped files of a trail's bucket, on the moto server."""
+    import gzip
+
+    from tests.audit.conftest import recent
+    from tests.audit.test_events import records
+
+    _add_to_admin(seed_account)
+    s3 = seed_account.session.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="org-trail")
+    by_hand = [recent(r) for r in records() if r["eventName"] == "AddUserToGroup"]
+    day = datetime.now(UTC)
+    key = f"AWSLogs/o-abc123/{ACCOUNT}/CloudTrail/us-east-1/{day:%Y/%m/%d}/{ACCOUNT}_CloudTrail_us-east-1_{day:%Y%m%dT%H%MZ}_x.json.gz"
+    s3.put_object(Bucket="org-trail", Key=key, Body=gzip.compress(json.dumps({"Records": by_hand}).encode()))
+    out = tmp_path / "report.json"
+    main(["audit", "--project-dir", str(project), "--format", "json", "--fail-on", "none", "--output", str(out),
+          "--cloudtrail-logs", "s3://org-trail/AWSLogs/"])
+    report = json.loads(out.read_text())
+    assert report["summary"]["access_log"]["files"] == 1 and report["summary"]["access_log"]["requests"] == 2
+    membership = next(f for f in report["findings"] if f["check"] == "membership-unexpected")
+    assert membership["details"]["attribution"]["principal"] == "arn:aws:iam::123456789012:user/mallory@demoasacode.io"
