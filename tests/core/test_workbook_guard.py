@@ -13,7 +13,7 @@ from tests.core.xlsx_parts import POLICIES, USERS, matrix_xlsx, rows_xml, sheet_
 
 
 def check_workbook(project, path):
-    return project.check(workbook=str(path))
+    return project.check(workbook=str(path), usersFile="", policiesFile="", adminRoles=["Viewer"])
 
 
 def test_the_plain_workbook_compiles(project, tmp_path):
