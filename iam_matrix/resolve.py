@@ -108,18 +108,22 @@ def check_admin_roles(settings: Settings, roles: list[str], problems: Problems) 
                            f"{hint}; the guardrails and the diff compare role names exactly")
 
 
+MAX_SUGGESTION_PAIRS = 10_000  # name comparisons for "did you mean" (a 16,000-column header must not take minutes)
+
+
 def matched_roles(users: Matrix, policies: Matrix, problems: Problems) -> list[str]:
     """Role columns present in both matrices (each unmatched one is an error) with valid names."""
     for here, there in ((users, policies), (policies, users)):
-        for role in here.role_cols:
-            if role not in there.role_cols:
-                close = difflib.get_close_matches(role, list(there.role_cols), n=1, cutoff=0.6)
-                if close:
-                    hint = f"rename it to {close[0]!r} to match {there.table.location(there.header_row, there.role_cols[close[0]])}"
-                else:
-                    hint = f"add a {role!r} column to {there.table.location()}"
-                problems.error(here.role_location(role), "role-unmatched", f"role column {role!r} is not in the {there.kind} matrix",
-                               f"{hint}; role columns are matched by name")
+        unmatched = [role for role in here.role_cols if role not in there.role_cols]
+        candidates = list(there.role_cols) if len(unmatched) * len(there.role_cols) <= MAX_SUGGESTION_PAIRS else []
+        for role in unmatched:
+            close = difflib.get_close_matches(role, candidates, n=1, cutoff=0.6)
+            if close:
+                hint = f"rename it to {close[0]!r} to match {there.table.location(there.header_row, there.role_cols[close[0]])}"
+            else:
+                hint = f"add a {role!r} column to {there.table.location()}"
+            problems.error(here.role_location(role), "role-unmatched", f"role column {role!r} is not in the {there.kind} matrix",
+                           f"{hint}; role columns are matched by name")
     roles = [r for r in users.role_cols if r in policies.role_cols]
     for role in roles:
         for message, fix in iam_rules.check_group_name(role):

@@ -245,3 +245,13 @@ def test_plan_into_a_closed_pipe_ends_quietly(project):
 def test_plan_json_is_strict_json(project, capsys):
     assert main(["plan", "--format", "json", "--project-dir", str(project.root)]) == 0
     json.loads(capsys.readouterr().out, parse_constant=lambda name: pytest.fail(f"{name} in plan JSON"))
+
+
+def test_a_very_wide_csv_is_read_row_by_row_with_the_same_rules(project):
+    header = "User," + ",".join(f"R{i}" for i in range(600)) + ",MFA\n"
+    project.write("matrix/users.csv", header + "ann@example.com" + ",Y" * 601 + "\n" + "bob@example.com" + ",Y" * 603 + "\n")
+    problem = find(project.check(), "file-csv")
+    assert str(problem.location) == "users.csv row 3" and problem.message == "row 3 has 604 fields but the rows above have 602"
+    project.write("matrix/users.csv", header + "ann@example.com" + ",Y" * 601 + "\n")
+    result = project.check()
+    assert "file-csv" not in codes(result) and "role-unmatched" in codes(result)  # read: the 600 roles are not in policies.csv
