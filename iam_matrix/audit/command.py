@@ -19,10 +19,10 @@ from ..desired import DesiredState
 from ..problems import MatrixInvalid
 from ..render import problems_text, summary_line
 from ..settings import Settings, read_stack_config
-from .checks import AuditOptions, membership_grid, run_checks
+from .checks import AuditOptions, run_checks
 from .events import AccessLog
 from .findings import SEVERITIES, severity_rank
-from .report import RENDERERS, AuditResult
+from .report import RENDERERS, AuditResult, membership_grid
 from .snapshot import Snapshot
 
 
