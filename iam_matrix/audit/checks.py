@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..access.live import live_model
+from ..access.model import build_model
 from ..catalog import ADMIN_POLICY_ARN
 from ..desired import DesiredState
 from ..escape import shell_word
@@ -59,6 +61,7 @@ def run_checks(desired: DesiredState, snapshot: Snapshot, options: AuditOptions 
     findings += password_findings(desired, snapshot)
     findings += credential_findings(snapshot, options)
     findings += logging_findings(snapshot)
+    findings += access_findings(desired, snapshot)
     if access_log is not None:
         findings = attribute(findings, access_log)
         findings += access_log_findings(desired, snapshot, access_log, options.deploy_principals, options.failed_sign_in_threshold)
@@ -425,6 +428,43 @@ def _access_analyzer(snapshot: Snapshot) -> list[Finding]:
     others = ", ".join(f"{a.get('name')} ({a.get('type')}, {a.get('status')})" for a in snapshot.analyzers)
     return [Finding("access-analyzer-missing", f"access-analyzer/{snapshot.region}", f"no active IAM Access Analyzer for external access in {snapshot.region}" + (f"; found {others}" if others else ""),
                     "deploy the AuditBaseline component (account analyzer)")]
+
+
+# --- access: what the live policies grant ---------------------------------------------
+
+
+def access_findings(desired: DesiredState, snapshot: Snapshot) -> list[Finding]:
+    """The access model over the live documents, against the model of the matrix: who is
+    admin-equivalent, who can escalate, whose guardrails deny less than the matrix's."""
+    want = build_model(desired)
+    live, from_snapshot = live_model(scoped_users(desired, snapshot), snapshot.groups, snapshot.policies)
+    note = {"aws_managed_documents_from_shipped_snapshot": sorted(from_snapshot)} if from_snapshot else {}
+    out: list[Finding] = []
+    wanted_users = set(want.user_names)
+    for name in live.user_names:
+        access = live.user(name)
+        planned = want.user(name) if name in wanted_users else None
+        resource = f"user/{name}"
+        if access.admin_equivalent and not (planned and planned.admin_equivalent):
+            via = ", ".join(f"{g.policy} ({g.role})" for g in access.grants if g.access.broad.bit_count() * 2 > len(live.catalog))
+            out.append(Finding("access-admin-unexpected", resource, f"{name} is admin-equivalent in the account (through {via}) but the matrix does not make them an administrator",
+                               "remove the access that is not in the matrix (audit drift findings name it), or give the user an adminRoles role in the matrix", details={"via": via, **note}))
+        planned_paths = {p.method for p in planned.escalation_paths} if planned else set()
+        extra = [p for p in access.escalation_paths if p.method not in planned_paths]
+        if extra and not access.admin_equivalent:
+            described = "; ".join(f"{p.method} (" + ", ".join(f"{a} via {'/'.join(dict.fromkeys(pol for _, pol in p.sources[a]))}" for a in p.actions) + ")" for p in extra[:3])
+            more = f"; and {len(extra) - 3} more" if len(extra) > 3 else ""
+            out.append(Finding("access-privilege-escalation", resource, f"{name} can escalate privileges in the account beyond what the matrix gives: {described}{more}",
+                               "detach the policies that supply these actions (audit drift findings name those not in the matrix)", details={"paths": [p.method for p in extra], **note}))
+        if planned is None:
+            continue
+        for kind, label in (("mfa", "MFA"), ("network", "network")):
+            should, has = planned.guardrails[kind], access.guardrails[kind]
+            if should.present and (has.denied & should.denied) != should.denied:
+                missing = should.denied & ~has.denied
+                out.append(Finding("access-guardrail-weakened", resource, f"{name}'s {label} guardrail denies {missing.bit_count()} action(s) fewer in the account than the matrix's documents ({', '.join(has.policies) or 'no guardrail policy'} live, {', '.join(should.policies)} planned)",
+                                   "run pulumi up to restore the guardrail policy and its document", details={"kind": kind, "undenied": missing.bit_count(), **note}))
+    return out
 
 
 # --- the users x groups grid (for the HTML report) -----------------------------------

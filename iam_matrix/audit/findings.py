@@ -77,7 +77,11 @@ _CHECKS = [
     Check("iam-self-service", "access-log", "info", "A user changed their own password, MFA device or access key"),
     Check("access-log-unreadable", "access-log", "medium", "A CloudTrail log file or record could not be read; its events were not checked"),
     # the audit itself
-    Check("could-not-check", "audit", "medium", "A part of the account could not be read; the checks depending on it were not done"),
+    # access: what the live policies grant, judged by the access model (iam_matrix/access/)
+    Check("access-admin-unexpected", "access", "critical", "A user is admin-equivalent in the account (however the policies write it) but not through the matrix's adminRoles"),
+    Check("access-privilege-escalation", "access", "high", "A user's live policies together allow a known privilege-escalation path the matrix does not give them"),
+    Check("access-guardrail-weakened", "access", "high", "A user's MFA or network guardrail denies less in the account than the matrix's documents do"),
+        Check("could-not-check", "audit", "medium", "A part of the account could not be read; the checks depending on it were not done"),
 ]
 
 CHECKS: dict[str, Check] = {c.id: c for c in _CHECKS}
