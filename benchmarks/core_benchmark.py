@@ -45,6 +45,13 @@ def generate(folder: Path, n_users: int, n_roles: int, seed: int = 1) -> None:
         writer.writerow(["Policies", *roles])
         for name, marked in policies.items():
             writer.writerow([name, *("Y" if r in marked else "" for r in roles)])
+    stack = folder / "Pulumi.dev.yaml"
+    if stack.exists():  # random managed policies include AdministratorAccess: validate refuses it outside adminRoles
+        import yaml
+
+        document = yaml.safe_load(stack.read_text())
+        document["config"]["iam-matrix:adminRoles"] = roles
+        stack.write_text(yaml.safe_dump(document))
 
 
 def to_workbook(folder: Path, fill: str | None) -> Path:
