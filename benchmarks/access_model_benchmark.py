@@ -10,7 +10,6 @@ shipped example <= 1.5 s end to end, peak memory <= 500 MB.
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
 import shutil
@@ -23,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.core_benchmark import generate  # noqa: E402
+from benchmarks.core_benchmark import generate, size_arguments  # noqa: E402
 from iam_matrix.access import model as access_model  # noqa: E402
 from iam_matrix.access.catalog import load_action_catalog, load_managed_documents, load_risks  # noqa: E402
 from iam_matrix.access.queries import who_can  # noqa: E402
@@ -64,11 +63,7 @@ def build_all(state) -> tuple[float, access_model.AccessModel]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--users", type=int, default=5000)
-    parser.add_argument("--roles", type=int, default=300)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = size_arguments(__doc__)
     python = sys.executable
     load_action_catalog(), load_risks(), load_managed_documents()  # once per process, as in any run
     with tempfile.TemporaryDirectory() as tmp:
