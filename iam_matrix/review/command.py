@@ -11,13 +11,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli import EXIT_INVALID, EXIT_OK, INVALID_HELP, UsageError, add_input_options, exit_codes
+from ..cli import EXIT_INVALID, EXIT_OK, INVALID_HELP, UsageError, add_input_options, check_output, exit_codes
 from ..escape import log_line
 from ..render import problems_text
 from ..settings import locate_project
 from .diff import diff_revisions
 from .render import RENDERERS, summary
 from .revisions import RefError, revision_at
+from .safety import mass_removal
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +52,7 @@ def _overrides(args: argparse.Namespace, project_dir: Path) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output(args.output)
     project_dir = locate_project(args.project_dir)
     overrides = _overrides(args, project_dir)
     try:
@@ -69,6 +71,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.output}: {summary(diff)}", file=sys.stderr)
     else:
         sys.stdout.write(report)
+    refused = mass_removal(base, head)  # the report is still written: reviewers see what would go
+    if refused:
+        print(problems_text(refused), file=sys.stderr)
+        print(log_line(f"refused at {head.ref}: {refused[0].message}"), file=sys.stderr)
+        return EXIT_INVALID
     return EXIT_OK
 
 
