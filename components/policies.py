@@ -18,6 +18,11 @@ class FoundationPolicies(pulumi.ComponentResource):
 
     Group attachments take their ARNs from ``arns`` (the resources' outputs), so the
     engine creates a policy before anything attaches it and detaches before deleting it.
+
+    The description is set when a policy is created and then left alone (``ignore_changes``):
+    it is ForceNew in the provider (terraform-provider-aws internal/service/iam/policy.go), so
+    a policy adopted from an existing account (``python -m iam_matrix adopt``) with its own
+    description would otherwise be deleted and created again on the first ``up``.
     """
 
     arns: dict[str, pulumi.Output[str]]
@@ -33,7 +38,6 @@ class FoundationPolicies(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(f"{TYPE_PREFIX}FoundationPolicies", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         self.policies = {}
         for policy in policies:
             self.policies[policy.name] = aws.iam.Policy(
@@ -43,7 +47,7 @@ class FoundationPolicies(pulumi.ComponentResource):
                 description=policy.description,
                 policy=json.dumps(policy.document, indent=2),
                 tags=resource_tags(stack, policy.source, tags),
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["description"]),
             )
         self.arns = {name: resource.arn for name, resource in self.policies.items()}
         self.foundation_arns = {p.name: self.arns[p.name] for p in policies if p.path == "/foundation/"}

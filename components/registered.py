@@ -51,9 +51,13 @@ class _Outputs(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
-        kind = {"aws:iam/user:User": "user", "aws:iam/group:Group": "group", "aws:iam/policy:Policy": "policy"}.get(args.typ)
+        kind = {"aws:iam/user:User": "user", "aws:iam/group:Group": "group", "aws:iam/policy:Policy": "policy"}.get(
+            args.typ
+        )
         if kind:
-            inputs["arn"] = f"arn:aws:iam::{self.account_id}:{kind}{inputs.get('path') or '/'}{inputs.get('name', args.name)}"
+            inputs["arn"] = (
+                f"arn:aws:iam::{self.account_id}:{kind}{inputs.get('path') or '/'}{inputs.get('name', args.name)}"
+            )
         return str(inputs.get("name") or args.name), inputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
@@ -72,7 +76,15 @@ class _Recorder(pulumi_mocks.MockMonitor):
                 pulumi_mocks._ensure_event_loop()
                 urn = self.make_urn(request.parent, request.type, request.name)
                 inputs = dict(rpc.deserialize_properties(request.object))
-                self.found[urn] = Registered(urn, request.type, request.name, bool(request.custom), request.parent, inputs, tuple(request.ignoreChanges))
+                self.found[urn] = Registered(
+                    urn,
+                    request.type,
+                    request.name,
+                    bool(request.custom),
+                    request.parent,
+                    inputs,
+                    tuple(request.ignoreChanges),
+                )
             return super().RegisterResource(request)
 
 

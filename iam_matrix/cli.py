@@ -117,8 +117,8 @@ def _core_commands() -> list[Command]:
 def _extra_commands() -> list[Command]:
     """Commands that live beside the core (audit needs boto3, diff needs git)."""
     commands: list[Command] = []
-    for module_name in ("iam_matrix.access.command", "iam_matrix.audit.command", "iam_matrix.review.command", "iam_matrix.convert",
-                        "iam_matrix.adopt.command"):
+    for module_name in ("iam_matrix.access.command", "iam_matrix.audit.command", "iam_matrix.review.command",
+                        "iam_matrix.convert.command", "iam_matrix.adopt.command"):
         try:
             module = __import__(module_name, fromlist=["COMMAND"])
         except ModuleNotFoundError as error:

@@ -33,6 +33,7 @@ def _w(code: str, doc: str) -> ProblemCode:
 
 _CODES = [
     # the stack config (Pulumi.<stack>.yaml)
+    _e("project-missing", "config", "The project folder (--project-dir, or the current folder and those above it) has no Pulumi.yaml."),
     _e("stack-missing", "config", "The stack file Pulumi.<stack>.yaml does not exist."),
     _e("stack-yaml", "config", "The stack file is not valid YAML."),
     _e("config-unknown", "config", "A config key is not in Pulumi.yaml's schema (often a typo)."),
@@ -45,12 +46,16 @@ _CODES = [
     _e("config-audit-mode", "config", "auditConfig is not one of the AWS Config modes."),
     _e("config-resource-type", "config", "An auditConfigResourceTypes entry is not an AWS::Service::Type."),
     _e("config-suppress", "config", "suppressWarnings names an unknown code or an error (errors cannot be suppressed)."),
+    _e("config-matrix-twice", "config", "The stack sets both a workbook and CSV files; one of them would be silently unread."),
     _e("config-deploy-principal", "config", "A deployPrincipals entry is not an IAM or STS ARN pattern of a role or user."),
     # paths: nothing is read through a symlink or from outside the project (or the git tree)
     _e("path-symlink", "file", "A matrix file, policy file or stack file is a symlink."),
     _e("path-outside", "file", "A configured path points outside the project folder."),
     _e("path-unsafe", "file", "A git tree entry is not a plain path inside the project (.., absolute)."),
     _e("path-not-regular", "file", "A git tree entry is not a regular file (symlink, submodule)."),
+    # what a command writes (iam-matrix convert)
+    _e("output-kind", "file", "--output names a file where a folder is needed, or the wrong kind of file."),
+    _e("output-unsafe", "file", "--output is, or goes through, a symlink."),
     # the matrix files
     _e("file-missing", "file", "A matrix file named by the stack config does not exist."),
     _e("file-empty", "file", "A matrix file is empty."),

@@ -17,9 +17,12 @@ from typing import Any
 import yaml
 
 from .password_policy import PasswordPolicy
-from .problems import Location, MatrixInvalid, Problem, Problems
+from .problems import Location, MatrixInvalid, Problems
 from .project import PROJECT
 from .project_files import check_regular_file
+
+# The config keys that say where the matrix is: one workbook, or two CSV files.
+MATRIX_KEYS = ("workbook", "usersFile", "policiesFile")
 
 
 @dataclass(frozen=True)
@@ -72,19 +75,22 @@ def locate_project(explicit: Path | None = None) -> Path:
     """The project folder a command works on: ``explicit`` (``--project-dir``), which must
     hold Pulumi.yaml, or the nearest folder at or above the current one that does. Unlike
     ``find_project_dir`` it never falls back to the installed package's own checkout."""
+    found = Problems()
     if explicit is not None:
         folder = explicit.expanduser().resolve()
         if (folder / "Pulumi.yaml").is_file():
             return folder
         problem = f"no Pulumi.yaml in {folder}" if folder.is_dir() else f"{folder} is not a folder"
         fix = "pass --project-dir the folder of the iam-matrix project (the one holding Pulumi.yaml)"
-        raise MatrixInvalid([Problem(Location(str(explicit)), "project-missing", problem, fix)])
+        found.error(Location(str(explicit)), "project-missing", problem, fix)
+        raise MatrixInvalid(found.items)
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
         if (folder / "Pulumi.yaml").is_file():
             return folder
     fix = "run the command inside the project folder or pass --project-dir PATH"
-    raise MatrixInvalid([Problem(Location(str(here)), "project-missing", "no Pulumi.yaml in this folder or above it", fix)])
+    found.error(Location(str(here)), "project-missing", "no Pulumi.yaml in this folder or above it", fix)
+    raise MatrixInvalid(found.items)
 
 
 def config_schema(project_dir: Path) -> dict[str, dict[str, Any]]:
@@ -126,6 +132,9 @@ def load_stack_settings(
             values[key.removeprefix(f"{PROJECT}:")] = value.get("value", value) if isinstance(value, dict) and "value" in value else value
         else:
             raw[key] = value
+    if overrides and any(key in overrides for key in MATRIX_KEYS):
+        for key in MATRIX_KEYS:  # the command line names the matrix: the stack's own choice gives way
+            values.pop(key, None)
     values.update(overrides or {})
     return settings_from_values(values, project_dir=project_dir, stack=stack, config_file=config_file, aws_allowed_account_ids=raw.get("aws:allowedAccountIds"))
 
@@ -156,6 +165,7 @@ def settings_from_values(
         if coerced is not None:
             merged[key] = coerced
     _check_ranges(merged, config_file, problems)
+    _check_matrix_source(values, config_file, problems)
     tags = _parse_tags(merged.get("tags") or [], Location(config_file, None, f"{PROJECT}:tags"), problems)
     account_id = _account_id(aws_allowed_account_ids)
     if problems.errors:
@@ -210,6 +220,18 @@ _RANGES = {
     "auditAccessKeyMaxAgeDays": (1, 3650, "use a number of days"),
     "auditFailedSignInThreshold": (2, 1000, "use a number of failed sign-ins in an hour"),
 }
+
+
+def _check_matrix_source(values: Mapping[str, Any], config_file: str, problems: Problems) -> None:
+    """A stack reads one workbook or two CSV files; setting both would leave one of them
+    silently unread (and edits to it changing nothing)."""
+    both = [key for key in ("usersFile", "policiesFile") if values.get(key) not in (None, "")]
+    if values.get("workbook") not in (None, "") and both:
+        named = " and ".join(f"{PROJECT}:{key}" for key in both)
+        problems.error(Location(config_file, None, f"{PROJECT}:workbook"), "config-matrix-twice",
+                       f"the stack sets both {PROJECT}:workbook and {named}, so one of them would be silently ignored",
+                       f"keep one: remove {named} to read the workbook, or remove {PROJECT}:workbook to read the CSV files "
+                       "(iam-matrix convert turns one form into the other)")
 
 
 def _check_ranges(merged: dict[str, Any], config_file: str, problems: Problems) -> None:

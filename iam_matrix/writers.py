@@ -1,82 +1,212 @@
 """Write matrix files: CSV and xlsx in the layout the readers (``sheets``) expect, and
-every file only inside one output folder.
+every file only inside one output folder. ``iam-matrix convert`` and ``adopt`` write with it.
 
-``scripts/build_example_workbook.py`` builds the shipped example workbook with
-``workbook_bytes``; ``adopt`` writes its draft with ``OutputFolder``. The folder refuses a
-relative path that leaves it and never follows a symlink (an existing one anywhere on the
-way, or at the file itself, is an error), because names that end up in these paths can come
-from an AWS account.
+The workbook is made to be edited and printed: header row and key column frozen, a Y/N
+dropdown over every role and MFA column down to the last row Excel has (and over every
+column right of the table, so a role column added later gets one), a note on the key and
+MFA headers, a ReadMe sheet, the header row repeated on every printed page, landscape, fit
+to one page wide. A cell is never a formula (text starting with "=" stays text). The same
+rows always give the same bytes: fixed document timestamps and zip entry dates, so
+rebuilding an unchanged workbook never shows as a changed binary in git.
+
+``OutputFolder`` refuses a relative path that leaves it and never follows a symlink (an
+existing one anywhere on the way, or at the file itself, is an error), because names that
+end up in these paths can come from an AWS account.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 from collections.abc import Sequence
+from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
+from .matrices import MFA_HEADER, POLICY_KEYS, USER_KEYS
+from .problems import cell_name, column_letter
+from .sheets import POLICIES_SHEET, USERS_SHEET, is_blank
+
+Rows = Sequence[Sequence[object]]
+
+# Document timestamps and zip entry dates of every workbook written (the zip format's epoch).
+FIXED_TIME = datetime(1980, 1, 1)
+EXCEL_LAST_ROW = 1_048_576
+EXCEL_LAST_COLUMN = "XFD"
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+NOTE_AUTHOR = "iam-matrix"
+KEY_NOTES = {
+    USERS_SHEET: "One row per IAM user: the user name. Y in each role column the user belongs to. "
+    "Role columns are matched by name with the Policies sheet; a header starting with # is a comment column.",
+    POLICIES_SHEET: "One row per policy: an AWS managed policy name, a full policy ARN, or a custom policy "
+    "policies/<path>/<Name>.json. Y in each role column that gets it.",
+}
+MFA_NOTE = "Y: the user must use MFA. Leave blank (or N) otherwise."
 README_LINES = (
-    "iam-matrix access matrix",
+    "iam-matrix access matrix (written by iam-matrix convert)",
     "Users: one row per IAM user; Y in each role column the user belongs to; Y in MFA if MFA is required.",
-    "Policies: one row per policy (AWS managed name, full ARN, or a custom policy in policies/); Y in each role that gets it.",
+    "Policies: one row per policy (AWS managed name, full ARN, or a custom policy in policies/); "
+    "Y in each role that gets it.",
     "Role columns are matched by name between the two sheets; columns headed with # are comments.",
-    "Check your change with: python -m iam_matrix validate --workbook matrix/iam-matrix.xlsx",
+    "A stack reads either this workbook (iam-matrix:workbook) or two CSV files "
+    "(iam-matrix:usersFile and policiesFile), never both.",
+    "If your stack reads the CSV files, write them back from this workbook: "
+    "iam-matrix convert --workbook THIS.xlsx --output matrix/",
+    "Check a change with: iam-matrix validate (and see it with: iam-matrix plan, iam-matrix diff --base HEAD)",
 )
 
 
-class UnsafePath(Exception):
-    """A path that would leave the output folder or go through a symlink."""
+def header_row(rows: Rows) -> int:
+    """The first row with a value: the header row, as the matrix reader finds it."""
+    for index, row in enumerate(rows):
+        if any(not is_blank(value) for value in row):
+            return index
+    return 0
+
+
+def workbook_bytes(users: Rows, policies: Rows) -> bytes:
+    """The Users and Policies sheets and a ReadMe sheet; identical bytes for identical rows."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows, keys in ((USERS_SHEET, users, USER_KEYS), (POLICIES_SHEET, policies, POLICY_KEYS)):
+        _add_sheet(book.create_sheet(title), [list(row) for row in rows], keys, KEY_NOTES[title])
+    readme = book.create_sheet("ReadMe")
+    for line in README_LINES:
+        readme.append([line])
+    readme.column_dimensions["A"].width = max(map(len, README_LINES)) + 2
+    book.properties.creator = NOTE_AUTHOR
+    book.properties.lastModifiedBy = NOTE_AUTHOR
+    book.properties.created = FIXED_TIME
+    book.properties.modified = FIXED_TIME
+    return _archive(book)
+
+
+def _archive(book: Workbook) -> bytes:
+    """The .xlsx archive of ``book`` with fixed entry dates. (openpyxl's ``save`` stamps the
+    current time into docProps/core.xml and every zip entry; its ExcelWriter does not.)"""
+    buffer = io.BytesIO()
+    ExcelWriter(book, _FixedDateZip(buffer, "w", ZIP_DEFLATED)).save()
+    return buffer.getvalue()
+
+
+class _FixedDateZip(ZipFile):
+    """A zip whose entries all carry FIXED_TIME, whether written from bytes or from a file
+    (openpyxl writes worksheets through a temporary file, which would bring its mtime)."""
+
+    def write(self, filename, arcname=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())
+
+    def writestr(self, zinfo_or_arcname, data, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not isinstance(zinfo_or_arcname, ZipInfo):
+            entry = ZipInfo(zinfo_or_arcname, date_time=FIXED_TIME.timetuple()[:6])
+            entry.compress_type = ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            zinfo_or_arcname = entry
+        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
+
+
+def _add_sheet(sheet: Worksheet, rows: list[list[object]], key_names: set[str], key_note: str) -> None:
+    top = header_row(rows)
+    width = max((len(row) for row in rows), default=0)
+    for r, row in enumerate(rows, 1):
+        for c, value in enumerate(row, 1):
+            if not is_blank(value):
+                cell = sheet.cell(row=r, column=c, value=value)
+                if cell.data_type == "f":  # text that starts with "=" stays text: never a formula
+                    cell.data_type = "s"
+    header = rows[top] if rows else []
+    headers = [str(header[c]).strip() if c < len(header) and not is_blank(header[c]) else "" for c in range(width)]
+    key_col = next((c for c, name in enumerate(headers) if name.lower() in key_names), 0)
+    mark_cols = [c for c, name in enumerate(headers) if c != key_col and name and not name.startswith("#")]
+    for c, name in enumerate(headers):
+        cell = sheet.cell(row=top + 1, column=c + 1)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(horizontal="center")
+        if c == key_col and name:
+            cell.comment = _note(key_note)
+        elif name.lower() == MFA_HEADER:
+            cell.comment = _note(MFA_NOTE)
+    _mark_dropdowns(sheet, mark_cols, width, top)
+    sheet.freeze_panes = cell_name(top + 1, key_col + 1)
+    keys = [len(str(row[key_col])) for row in rows if key_col < len(row) and not is_blank(row[key_col])]
+    sheet.column_dimensions[column_letter(key_col)].width = max(keys, default=8) + 2
+    for c in mark_cols:
+        sheet.column_dimensions[column_letter(c)].width = max(len(headers[c]) + 3, 6)
+        for r in range(top + 2, len(rows) + 1):
+            sheet.cell(row=r, column=c + 1).alignment = Alignment(horizontal="center")
+    sheet.print_title_rows = f"{top + 1}:{top + 1}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+
+
+def _mark_dropdowns(sheet: Worksheet, mark_cols: list[int], width: int, top: int) -> None:
+    """Y/N over whole columns: each role and MFA column, and every column right of the table."""
+    first = top + 2
+    ranges = [f"{column_letter(c)}{first}:{column_letter(c)}{EXCEL_LAST_ROW}" for c in mark_cols]
+    ranges.append(f"{column_letter(width)}{first}:{EXCEL_LAST_COLUMN}{EXCEL_LAST_ROW}")
+    marks = DataValidation(
+        type="list",
+        formula1='"Y,N"',
+        allow_blank=True,
+        sqref=" ".join(ranges),
+        showErrorMessage=True,
+        errorStyle="warning",
+        errorTitle="Mark",
+        error="Use Y for a mark and leave the cell blank (or N) for none. iam-matrix validate reports any other value.",
+    )
+    sheet.add_data_validation(marks)
+
+
+def _note(text: str) -> Comment:
+    note = Comment(text, NOTE_AUTHOR)
+    note.width, note.height = 320, 110
+    return note
 
 
 def csv_text(rows: Sequence[Sequence[str]]) -> str:
+    """UTF-8 CSV text (``\n`` line ends) of rows of text."""
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue()
 
 
-def add_sheet(workbook: Workbook, title: str, rows: Sequence[Sequence[str]]) -> None:
-    """One matrix sheet: bold header, frozen header row and key column, a Y/N dropdown on the marks.
-    Every value is stored as text, so a name starting with '=' is never a formula."""
-    sheet = workbook.create_sheet(title)
-    for r, row in enumerate(rows, 1):
-        for c, value in enumerate(row, 1):
-            cell = sheet.cell(row=r, column=c, value=value)
-            cell.data_type = "s"
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center")
-    sheet.freeze_panes = "B2"
-    sheet.column_dimensions["A"].width = max(len(r[0]) for r in rows) + 2
-    marks = DataValidation(type="list", formula1='"Y,N"', allow_blank=True, showErrorMessage=True, errorTitle="Mark", error="Use Y for a mark, N or blank for none.")
-    sheet.add_data_validation(marks)
-    last_col = sheet.cell(row=1, column=len(rows[0])).column_letter
-    marks.add(f"B2:{last_col}{max(len(rows), 2) + 200}")  # room for new rows
-    for col in range(2, len(rows[0]) + 1):
-        letter = sheet.cell(row=1, column=col).column_letter
-        sheet.column_dimensions[letter].width = max(len(rows[0][col - 1]) + 3, 6)
-        for cell in sheet[letter][1:]:
-            cell.alignment = Alignment(horizontal="center")
+def text_rows(rows: Rows) -> list[list[str]]:
+    """Rows of cell values as the text a CSV holds, trailing blank rows and columns dropped."""
+    texts = [[cell_text(value) for value in row] for row in rows]
+    while texts and not any(texts[-1]):
+        texts.pop()
+    width = max((max((i + 1 for i, text in enumerate(row) if text), default=0) for row in texts), default=0)
+    return [row[:width] + [""] * (width - len(row)) for row in texts]
 
 
-def workbook_bytes(users: Sequence[Sequence[str]], policies: Sequence[Sequence[str]]) -> bytes:
-    """A workbook with the Users and Policies sheets and a ReadMe sheet."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    add_sheet(workbook, "Users", users)
-    add_sheet(workbook, "Policies", policies)
-    readme = workbook.create_sheet("ReadMe")
-    for line in README_LINES:
-        readme.append([line])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+def cell_text(value: object) -> str:
+    """A workbook cell as the text a CSV holds (Excel's own spelling of booleans)."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if math.isfinite(value) and value.is_integer() else repr(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+class UnsafePath(Exception):
+    """A path that would leave the output folder or go through a symlink."""
 
 
 class OutputFolder:
@@ -92,7 +222,11 @@ class OutputFolder:
     def path(self, relative: str) -> Path:
         """``root / relative``, after checking that no part leaves the folder or is a symlink."""
         parts = tuple(relative.split("/"))
-        if not relative or PurePosixPath(relative).is_absolute() or any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts):
+        if (
+            not relative
+            or PurePosixPath(relative).is_absolute()
+            or any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts)
+        ):
             raise UnsafePath(f"{relative!r} is not a plain relative path inside {self.root}")
         here = self.root
         for part in parts[:-1]:

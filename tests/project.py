@@ -56,6 +56,14 @@ class Project:
                 document["config"][full] = value
         path.write_text(yaml.safe_dump(document))
 
+    def convert_to_workbook(self, relative: str = "matrix/iam-matrix.xlsx") -> str:
+        """The example's CSV files as a workbook in this copy, made by ``iam-matrix convert``
+        (the project ships the example once, in the form the dev stack reads)."""
+        from iam_matrix.cli import main
+
+        assert main(["convert", "--project-dir", str(self.root), "--output", str(self.root / relative)]) == 0
+        return relative
+
     def check(self, **overrides: object) -> CompileResult:
         return check(load_stack_settings(self.root, "dev", overrides))
 

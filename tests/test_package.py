@@ -29,20 +29,36 @@ def _installed_here() -> bool:
     """Whether .venv's editable install points at this checkout (a venv shared between
     checkouts may point at another one; CI's fresh clone always points here)."""
     direct = json.loads(metadata.distribution("iam-matrix").read_text("direct_url.json") or "{}")
-    return direct.get("dir_info", {}).get("editable", False) and Path(direct["url"].removeprefix("file://")).resolve() == REPO
+    return (
+        direct.get("dir_info", {}).get("editable", False)
+        and Path(direct["url"].removeprefix("file://")).resolve() == REPO
+    )
 
 
 def test_installed_command_works_from_another_folder(tmp_path: Path) -> None:
     command = Path(sys.executable).parent / "iam-matrix"
-    assert command.is_file(), "no .venv/bin/iam-matrix: scripts/test and scripts/run install the project (pip install -e .)"
+    assert command.is_file(), (
+        "no .venv/bin/iam-matrix: scripts/test and scripts/run install the project (pip install -e .)"
+    )
     assert metadata.version("iam-matrix") == iam_matrix.__version__
     env = dict(os.environ)
     if not _installed_here():
         env["PYTHONPATH"] = str(REPO)  # test this checkout's code through the installed entry point
-    done = subprocess.run([str(command), "--version"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(command), "--version"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
     assert (done.returncode, done.stdout) == (0, f"iam-matrix {iam_matrix.__version__}\n")
-    done = subprocess.run([str(command), "validate", "--project-dir", str(REPO)], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(command), "validate", "--project-dir", str(REPO)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert "valid: 0 error(s)" in done.stderr
-    done = subprocess.run([str(command), "validate"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(command), "validate"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 2 and "no Pulumi.yaml in this folder or above it" in done.stderr

@@ -45,9 +45,17 @@ class AdoptResult:
 
 
 def _compile_residue(compiled: CompileResult) -> list[Residue]:
-    return [Residue("validate", str(p.location), f"validate {p.severity}: {p.message} ({p.code})",
-                    "the up refuses to run" if p.severity == "error" else "nothing; validate and the up print it as a warning", p.fix,
-                    blocking=p.severity == "error") for p in compiled.problems]
+    return [
+        Residue(
+            "validate",
+            str(p.location),
+            f"validate {p.severity}: {p.message} ({p.code})",
+            "the up refuses to run" if p.severity == "error" else "nothing; validate and the up print it as a warning",
+            p.fix,
+            blocking=p.severity == "error",
+        )
+        for p in compiled.problems
+    ]
 
 
 def _change_residue(plan: ImportPlan) -> list[Residue]:
@@ -58,14 +66,23 @@ def _change_residue(plan: ImportPlan) -> list[Residue]:
     out = []
     for (op, typ, why), names in grouped.items():
         shown_names = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
-        out.append(Residue("first-up", f"{len(names)} x {typ.rsplit(':', 1)[-1]}", f"{why}: {shown_names}",
-                           op.upper() + (" in place" if op == "update" else ""),
-                           "nothing, if expected; otherwise change the matrix or the account before the first up",
-                           {"op": op, "type": typ, "names": names}, blocking=op in ("replace", "delete")))
+        out.append(
+            Residue(
+                "first-up",
+                f"{len(names)} x {typ.rsplit(':', 1)[-1]}",
+                f"{why}: {shown_names}",
+                op.upper() + (" in place" if op == "update" else ""),
+                "nothing, if expected; otherwise change the matrix or the account before the first up",
+                {"op": op, "type": typ, "names": names},
+                blocking=op in ("replace", "delete"),
+            )
+        )
     return out
 
 
-def adopt(snapshot: Snapshot, output: Path, *, stack: str = "dev", workbook: bool = False, project_dir: Path | None = None) -> AdoptResult:
+def adopt(
+    snapshot: Snapshot, output: Path, *, stack: str = "dev", workbook: bool = False, project_dir: Path | None = None
+) -> AdoptResult:
     """Draft, write, check by compiling what was written, plan the import, write the reports."""
     project_dir = find_project_dir(project_dir)
     folder = OutputFolder(output)
@@ -76,36 +93,62 @@ def adopt(snapshot: Snapshot, output: Path, *, stack: str = "dev", workbook: boo
     plan = None
     if compiled.state is not None:
         for finding in drift_findings(compiled.state.with_account(snapshot.account_id), snapshot):
-            residue.append(Residue("first-up", finding.subject, f"the matrix and the account differ: {finding.message} ({finding.check})",
-                                   "changed to what the matrix says", finding.fix, blocking=True))
+            residue.append(
+                Residue(
+                    "first-up",
+                    finding.subject,
+                    f"the matrix and the account differ: {finding.message} ({finding.check})",
+                    "changed to what the matrix says",
+                    finding.fix,
+                    blocking=True,
+                )
+            )
         from components.registered import registered_resources
 
         plan = import_plan(registered_resources(folder.root, stack, snapshot.account_id), snapshot)
         write_json(folder, IMPORT_FILE, plan.document)
         residue += _change_residue(plan)
     summary = {
-        "account_id": snapshot.account_id, "stack": stack, "roles": len(draft.roles), "users": len(draft.users),
-        "custom_policies": len(draft.policies), "valid": compiled.state is not None,
-        "import_file": IMPORT_FILE if plan else None, "left_out_of_import": plan.left_out if plan else [],
+        "account_id": snapshot.account_id,
+        "stack": stack,
+        "roles": len(draft.roles),
+        "users": len(draft.users),
+        "custom_policies": len(draft.policies),
+        "valid": compiled.state is not None,
+        "import_file": IMPORT_FILE if plan else None,
+        "left_out_of_import": plan.left_out if plan else [],
         "review_first": sum(e.blocking for e in residue),
     }
-    header = [f"iam-matrix adopt: account {snapshot.account_id}, stack {stack}",
-              f"{len(draft.users)} users, {len(draft.roles)} roles from {len(snapshot.groups)} groups, {len(draft.policies)} custom policy documents",
-              ""]
+    header = [
+        f"iam-matrix adopt: account {snapshot.account_id}, stack {stack}",
+        f"{len(draft.users)} users, {len(draft.roles)} roles from {len(snapshot.groups)} groups, "
+        f"{len(draft.policies)} custom policy documents",
+        "",
+    ]
     folder.write(RESIDUE_TEXT, residue_text(residue, header))
     folder.write(RESIDUE_JSON, residue_json(residue, summary))
     return AdoptResult(folder.root, draft, compiled, plan, residue, list(folder.written))
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stack", default="dev", metavar="NAME", help="stack name for the drafted Pulumi.<stack>.yaml (default: dev)")
+    parser.add_argument(
+        "--stack", default="dev", metavar="NAME", help="stack name for the drafted Pulumi.<stack>.yaml (default: dev)"
+    )
     parser.add_argument("--profile", help="AWS profile (default: the standard chain, e.g. AWS_PROFILE)")
     parser.add_argument("--region", help="the stack's aws:region (default: AWS_REGION, the profile, then us-east-1)")
-    parser.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder to write the draft project into (created; must be empty or a previous adopt's)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder to write the draft project into (created; must be empty or a previous adopt's)",
+    )
     parser.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="matrix format (default: csv)")
-    parser.epilog = exit_codes("0  the draft is written: review adopt/residue.txt, then pulumi import --file adopt/import.json",
-                               "2  bad arguments, or an output folder that is not empty, is a symlink or would be left",
-                               "3  AWS could not be reached or refused a call (the action is named)")
+    parser.epilog = exit_codes(
+        "0  the draft is written: review adopt/residue.txt, then pulumi import --file adopt/import.json",
+        "2  bad arguments, or an output folder that is not empty, is a symlink or would be left",
+        "3  AWS could not be reached or refused a call (the action is named)",
+    )
 
 
 def _usable(output: Path) -> str | None:
@@ -142,14 +185,29 @@ def handle(args: argparse.Namespace) -> int:
         print(f"adopt: {shown(error)}", file=sys.stderr)
         return EXIT_INVALID
     review = sum(e.blocking for e in result.residue)
-    print(f"wrote {len(result.files)} files to {args.output} ({snapshot.requests} AWS requests): {len(result.draft.users)} users, "
-          f"{len(result.draft.roles)} roles, {len(result.draft.policies)} custom policies", file=sys.stderr)
-    print(f"review {args.output / RESIDUE_TEXT} first: {review} entries change or remove something on the first up", file=sys.stderr)
+    print(
+        f"wrote {len(result.files)} files to {args.output} ({snapshot.requests} AWS requests): "
+        f"{len(result.draft.users)} users, "
+        f"{len(result.draft.roles)} roles, {len(result.draft.policies)} custom policies",
+        file=sys.stderr,
+    )
+    print(
+        f"review {args.output / RESIDUE_TEXT} first: {review} entries change or remove something on the first up",
+        file=sys.stderr,
+    )
     if result.plan is not None:
-        print(f"then: pulumi import --file {args.output / IMPORT_FILE} --generate-code=false --protect=false", file=sys.stderr)
+        print(
+            f"then: pulumi import --file {args.output / IMPORT_FILE} --generate-code=false --protect=false",
+            file=sys.stderr,
+        )
     else:
         print("the draft does not validate yet (see the residue report); no import file was written", file=sys.stderr)
     return EXIT_OK
 
 
-COMMAND = ("adopt", "read an existing account and write the matrix, stack file, import file and residue report that describe it", configure, handle)
+COMMAND = (
+    "adopt",
+    "read an existing account and write the matrix, stack file, import file and residue report that describe it",
+    configure,
+    handle,
+)

@@ -85,7 +85,10 @@ class Draft:
     def policies_rows(self) -> list[list[str]]:
         roles = [r.name for r in self.roles]
         marked = {(key, r.name) for r in self.roles for key in r.policies}
-        return [["Policies", *roles], *([key, *("Y" if (key, r) in marked else "" for r in roles)] for key in self.policy_rows)]
+        return [
+            ["Policies", *roles],
+            *([key, *("Y" if (key, r) in marked else "" for r in roles)] for key in self.policy_rows),
+        ]
 
     def stack_config(self, workbook: bool) -> dict[str, Any]:
         """``Pulumi.<stack>.yaml``'s config: what the account says, the rest left to the defaults."""
@@ -94,15 +97,17 @@ class Draft:
             config["iam-matrix:workbook"] = WORKBOOK_FILE
         else:
             config.update({"iam-matrix:usersFile": USERS_FILE, "iam-matrix:policiesFile": POLICIES_FILE})
-        config.update({
-            "iam-matrix:manageUsers": True,
-            "iam-matrix:consoleAccess": False,  # existing login profiles are left as they are
-            "iam-matrix:forceDestroyUsers": False,
-            "iam-matrix:userPath": self.user_path,
-            "iam-matrix:groupPath": self.group_path,
-            "iam-matrix:maxPoliciesPerGroup": self.quota,
-            "iam-matrix:auditBaseline": False,
-        })
+        config.update(
+            {
+                "iam-matrix:manageUsers": True,
+                "iam-matrix:consoleAccess": False,  # existing login profiles are left as they are
+                "iam-matrix:forceDestroyUsers": False,
+                "iam-matrix:userPath": self.user_path,
+                "iam-matrix:groupPath": self.group_path,
+                "iam-matrix:maxPoliciesPerGroup": self.quota,
+                "iam-matrix:auditBaseline": False,
+            }
+        )
         if self.password_policy is not None:
             config.update({f"iam-matrix:{f.config_key}": getattr(self.password_policy, f.attribute) for f in FIELDS})
         return config
@@ -167,19 +172,37 @@ class _Drafter:
             for attached in group.get("AttachedManagedPolicies", []):
                 arn = attached["PolicyArn"]
                 if arn not in keys:
-                    keys[arn], refs[arn] = self._policy_key(arn, attached.get("PolicyName", ""), live_policies.get(arn), drafted)
+                    keys[arn], refs[arn] = self._policy_key(
+                        arn, attached.get("PolicyName", ""), live_policies.get(arn), drafted
+                    )
         for policy in snapshot.policies:  # attached to nothing: most likely a matrix policy no role uses (yet)
-            if not policy.get("AttachmentCount") and policy["Arn"] not in keys and not reserved_reason(policy_name(policy), policy.get("Path", "/")):
+            if (
+                not policy.get("AttachmentCount")
+                and policy["Arn"] not in keys
+                and not reserved_reason(policy_name(policy), policy.get("Path", "/"))
+            ):
                 self._policy_key(policy["Arn"], policy_name(policy), policy, drafted)
                 if policy["Arn"] in drafted:
-                    self.residue.append(Residue("policy-unattached", f"policy{policy.get('Path', '/')}{policy_name(policy)}",
-                                                f"customer managed policy {policy_name(policy)} is attached to nothing",
-                                                "kept: its document is in policies/, so the program manages it (attached to no role)",
-                                                "mark it for a role, or delete the file and the policy if nobody needs it"))
+                    self.residue.append(
+                        Residue(
+                            "policy-unattached",
+                            f"policy{policy.get('Path', '/')}{policy_name(policy)}",
+                            f"customer managed policy {policy_name(policy)} is attached to nothing",
+                            "kept: its document is in policies/, so the program manages it (attached to no role)",
+                            "mark it for a role, or delete the file and the policy if nobody needs it",
+                        )
+                    )
         quota = max([DEFAULT_QUOTA, *(len(g.get("AttachedManagedPolicies", [])) for g in groups)])
         if quota > MAX_QUOTA:
-            self.residue.append(Residue("quota", "account", f"a group holds {quota} managed policies, more than IAM's limit of {MAX_QUOTA}",
-                                        "validate refuses maxPoliciesPerGroup above 20", "check the account; IAM should never allow this"))
+            self.residue.append(
+                Residue(
+                    "quota",
+                    "account",
+                    f"a group holds {quota} managed policies, more than IAM's limit of {MAX_QUOTA}",
+                    "validate refuses maxPoliciesPerGroup above 20",
+                    "check the account; IAM should never allow this",
+                )
+            )
             quota = MAX_QUOTA
         user_path = most_common([u.get("Path", "/") for u in users])
         group_path = most_common([g.get("Path", "/") for g in groups])
@@ -192,108 +215,231 @@ class _Drafter:
         draft_users = []
         for user in sorted(users, key=lambda u: u["UserName"].lower()):
             name = user["UserName"]
-            mine = tuple(sorted({role_of_group[g] for g in user.get("GroupList", []) if g in role_of_group}, key=str.lower))
+            mine = tuple(
+                sorted({role_of_group[g] for g in user.get("GroupList", []) if g in role_of_group}, key=str.lower)
+            )
             draft_users.append((name, mfa.get(name, False), mine))
             self._user_residue(user, bool(mine))
         for group in groups:
             for inline in group.get("GroupPolicyList", []):
-                self.residue.append(Residue(
-                    "inline-group-policy", f"group/{group['GroupName']}", f"inline policy {inline['PolicyName']} is embedded in group {group['GroupName']}",
-                    "DELETED: the program's GroupPoliciesExclusive allows no inline policies (a copy of the document is in residue.json)",
-                    f"before the first up, save the document as policies/<path>/{inline['PolicyName']}.json and mark it for role "
-                    f"{role_of_group.get(group['GroupName'], group['GroupName'])} in the policy matrix, or accept its removal",
-                    {"policy": inline["PolicyName"], "document": inline.get("PolicyDocument")}, blocking=True))
+                self.residue.append(
+                    Residue(
+                        "inline-group-policy",
+                        f"group/{group['GroupName']}",
+                        f"inline policy {inline['PolicyName']} is embedded in group {group['GroupName']}",
+                        "DELETED: the program's GroupPoliciesExclusive allows no inline policies (a copy of "
+                        "the document is in residue.json)",
+                        "before the first up, save the document as "
+                        f"policies/<path>/{inline['PolicyName']}.json and mark it for role "
+                        f"{role_of_group.get(group['GroupName'], group['GroupName'])} in the policy matrix, "
+                        "or accept its removal",
+                        {"policy": inline["PolicyName"], "document": inline.get("PolicyDocument")},
+                        blocking=True,
+                    )
+                )
         for policy in snapshot.policies:
-            if policy["Arn"] not in keys and policy["Arn"] not in drafted and not self._reserved("policy", policy_name(policy), policy.get("Path", "/")):
-                self.residue.append(Residue(
-                    "policy-not-on-group", f"policy{policy.get('Path', '/')}{policy_name(policy)}",
-                    f"customer managed policy {policy_name(policy)} is attached to no adopted group ({policy.get('AttachmentCount', 0)} attachment(s) elsewhere)",
-                    "stays as it is: the matrix does not manage it",
-                    "leave it, or save its document under policies/ and mark it for a role; the audit reports it as policy-unexpected "
-                    "if it shares an IAM path with a policy in policies/", {"arn": policy["Arn"]}))
-        policy_rows = sorted(dict.fromkeys(k for r in roles for k in r.policies), key=lambda k: (k.startswith("arn:"), k.lower()))
+            if (
+                policy["Arn"] not in keys
+                and policy["Arn"] not in drafted
+                and not self._reserved("policy", policy_name(policy), policy.get("Path", "/"))
+            ):
+                self.residue.append(
+                    Residue(
+                        "policy-not-on-group",
+                        f"policy{policy.get('Path', '/')}{policy_name(policy)}",
+                        f"customer managed policy {policy_name(policy)} is attached to no adopted group "
+                        f"({policy.get('AttachmentCount', 0)} attachment(s) elsewhere)",
+                        "stays as it is: the matrix does not manage it",
+                        "leave it, or save its document under policies/ and mark it for a role; the audit "
+                        "reports it as policy-unexpected "
+                        "if it shares an IAM path with a policy in policies/",
+                        {"arn": policy["Arn"]},
+                    )
+                )
+        policy_rows = sorted(
+            dict.fromkeys(k for r in roles for k in r.policies), key=lambda k: (k.startswith("arn:"), k.lower())
+        )
         for policy in drafted.values():
             self._document_residue(policy)
         password = password_policy_of(snapshot.password_policy) if snapshot.password_policy else None
         self._account_residue(password, drafted)
-        return Draft(self.stack, self.account, snapshot.region, roles, draft_users, policy_rows, sorted(drafted.values(), key=lambda p: p.name.lower()),
-                     user_path, group_path, quota, password, self.residue)
+        return Draft(
+            self.stack,
+            self.account,
+            snapshot.region,
+            roles,
+            draft_users,
+            policy_rows,
+            sorted(drafted.values(), key=lambda p: p.name.lower()),
+            user_path,
+            group_path,
+            quota,
+            password,
+            self.residue,
+        )
 
     # --- what is left out ------------------------------------------------------------
     def _reserved(self, kind: str, name: str, path: str) -> bool:
         reason = reserved_reason(name, path)
         if reason:
-            self.residue.append(Residue("reserved", f"{kind}{path}{name}", f"{kind} {name} is {reason}", "ignored: not in the matrix, left as it is",
-                                        "nothing; AWS manages it"))
+            self.residue.append(
+                Residue(
+                    "reserved",
+                    f"{kind}{path}{name}",
+                    f"{kind} {name} is {reason}",
+                    "ignored: not in the matrix, left as it is",
+                    "nothing; AWS manages it",
+                )
+            )
         return reason is not None
 
     def _role_residue(self, role: Mapping[str, Any]) -> None:
         name, path = role["RoleName"], role.get("Path", "/")
         if self._reserved("role", name, path):
             return
-        self.residue.append(Residue("role", f"role{path}{name}", f"IAM role {name} is not something the matrix describes (it holds users and groups)",
-                                    "stays as it is: iam-matrix manages no roles", "nothing, unless people use it: then give them a role in the matrix instead"))
+        self.residue.append(
+            Residue(
+                "role",
+                f"role{path}{name}",
+                f"IAM role {name} is not something the matrix describes (it holds users and groups)",
+                "stays as it is: iam-matrix manages no roles",
+                "nothing, unless people use it: then give them a role in the matrix instead",
+            )
+        )
 
     def _adoptable_group(self, group: Mapping[str, Any]) -> bool:
         name = group["GroupName"]
         problems = [m for m, _ in check_group_name(name)]
         if name.strip().lower() == MFA_HEADER or name.startswith("#"):
-            problems.append(f"{name!r} cannot be a role column (the user matrix reads a column headed {name!r} as the MFA column or a comment)")
+            problems.append(
+                f"{name!r} cannot be a role column (the user matrix reads a column headed {name!r} as the MFA "
+                "column or a comment)"
+            )
         if problems:
-            self.residue.append(Residue("group-not-adoptable", f"group{group.get('Path', '/')}{name}", "; ".join(problems),
-                                        "the audit reports it as group-unexpected; the program does not touch it",
-                                        "rename the group in IAM (a new group with the same members and policies), then run adopt again", blocking=True))
+            self.residue.append(
+                Residue(
+                    "group-not-adoptable",
+                    f"group{group.get('Path', '/')}{name}",
+                    "; ".join(problems),
+                    "the audit reports it as group-unexpected; the program does not touch it",
+                    "rename the group in IAM (a new group with the same members and policies), then run adopt again",
+                    blocking=True,
+                )
+            )
         return not problems
 
     def _user_residue(self, user: Mapping[str, Any], in_a_role: bool) -> None:
         name = user["UserName"]
         subject = f"user/{name}"
         for message, _ in check_user_name(name):
-            self.residue.append(Residue("user-name", subject, message, "validate refuses the row", "rename the user in IAM", blocking=True))
+            self.residue.append(
+                Residue(
+                    "user-name", subject, message, "validate refuses the row", "rename the user in IAM", blocking=True
+                )
+            )
         if name[:1] in "=+-@":
-            self.residue.append(Residue("user-name-formula", subject, f"user name {name!r} starts with {name[0]!r}: a spreadsheet may read it as a formula",
-                                        "nothing (the CSV keeps the exact name; the xlsx stores it as text)", "edit the matrix as xlsx, or check the cell after opening the CSV"))
+            self.residue.append(
+                Residue(
+                    "user-name-formula",
+                    subject,
+                    f"user name {name!r} starts with {name[0]!r}: a spreadsheet may read it as a formula",
+                    "nothing (the CSV keeps the exact name; the xlsx stores it as text)",
+                    "edit the matrix as xlsx, or check the cell after opening the CSV",
+                )
+            )
         if not in_a_role:
-            self.residue.append(Residue("user-no-group", subject, f"{name} is in no group", "stays, with a row that marks no role (validate warns user-no-role)",
-                                        "give them a role, or delete the user if nobody needs it"))
+            self.residue.append(
+                Residue(
+                    "user-no-group",
+                    subject,
+                    f"{name} is in no group",
+                    "stays, with a row that marks no role (validate warns user-no-role)",
+                    "give them a role, or delete the user if nobody needs it",
+                )
+            )
         for inline in user.get("UserPolicyList", []):
-            self.residue.append(Residue("inline-user-policy", subject, f"inline policy {inline['PolicyName']} is embedded in user {name}",
-                                        "stays: the program manages no user policies (the audit reports inline-policy)",
-                                        "move its statements into a policy under policies/, mark it for the user's role, then delete the inline policy",
-                                        {"policy": inline["PolicyName"], "document": inline.get("PolicyDocument")}))
+            self.residue.append(
+                Residue(
+                    "inline-user-policy",
+                    subject,
+                    f"inline policy {inline['PolicyName']} is embedded in user {name}",
+                    "stays: the program manages no user policies (the audit reports inline-policy)",
+                    "move its statements into a policy under policies/, mark it for the user's role, then "
+                    "delete the inline policy",
+                    {"policy": inline["PolicyName"], "document": inline.get("PolicyDocument")},
+                )
+            )
         for attached in user.get("AttachedManagedPolicies", []):
-            self.residue.append(Residue("user-attached-policy", subject, f"{attached.get('PolicyName')} ({attached['PolicyArn']}) is attached directly to {name}",
-                                        "stays: the program attaches policies to groups only (the audit reports user-policy-attached)",
-                                        "mark the policy for one of the user's roles, then detach it from the user", {"arn": attached["PolicyArn"]}))
+            self.residue.append(
+                Residue(
+                    "user-attached-policy",
+                    subject,
+                    f"{attached.get('PolicyName')} ({attached['PolicyArn']}) is attached directly to {name}",
+                    "stays: the program attaches policies to groups only (the audit reports user-policy-attached)",
+                    "mark the policy for one of the user's roles, then detach it from the user",
+                    {"arn": attached["PolicyArn"]},
+                )
+            )
         row = self.snapshot.report_row(name) or {}
         for n in ("1", "2"):
             if row.get(f"access_key_{n}_active") == "true":
                 rotated = row.get(f"access_key_{n}_last_rotated", "")
-                self.residue.append(Residue("access-key", subject, f"{name} has active access key {n} (created {rotated or 'unknown'})",
-                                            "stays as it is (the program manages no access keys)", "rotate keys older than the audit's auditAccessKeyMaxAgeDays",
-                                            {"created": rotated, "last_used": row.get(f"access_key_{n}_last_used_date", "")}))
+                self.residue.append(
+                    Residue(
+                        "access-key",
+                        subject,
+                        f"{name} has active access key {n} (created {rotated or 'unknown'})",
+                        "stays as it is (the program manages no access keys)",
+                        "rotate keys older than the audit's auditAccessKeyMaxAgeDays",
+                        {"created": rotated, "last_used": row.get(f"access_key_{n}_last_used_date", "")},
+                    )
+                )
         if row.get("password_enabled") == "true":
             changed = row.get("password_last_changed", "")
-            self.residue.append(Residue("login-profile", subject, f"{name} has a console password (last changed {changed or 'unknown'})",
-                                        "stays as it is (consoleAccess is false, so the program creates no login profiles)",
-                                        "keep it, or delete the login profile if the user needs no console", {"last_changed": changed, "last_used": row.get("password_last_used", "")}))
+            self.residue.append(
+                Residue(
+                    "login-profile",
+                    subject,
+                    f"{name} has a console password (last changed {changed or 'unknown'})",
+                    "stays as it is (consoleAccess is false, so the program creates no login profiles)",
+                    "keep it, or delete the login profile if the user needs no console",
+                    {"last_changed": changed, "last_used": row.get("password_last_used", "")},
+                )
+            )
 
-    def _path_residue(self, entities: list[Mapping[str, Any]], kind: str, key: str, chosen: str, config_key: str) -> None:
+    def _path_residue(
+        self, entities: list[Mapping[str, Any]], kind: str, key: str, chosen: str, config_key: str
+    ) -> None:
         for entity in entities:
             if entity.get("Path", "/") != chosen:
-                self.residue.append(Residue("path-moves", f"{kind}/{entity[key]}", f"{kind} {entity[key]} is under {entity.get('Path')}, the stack's {config_key} is {chosen}",
-                                            f"UPDATED in place: the {kind} moves to {chosen}",
-                                            f"accept the move, or give the stack a {config_key} that fits; a stack has one {config_key}", blocking=True))
+                self.residue.append(
+                    Residue(
+                        "path-moves",
+                        f"{kind}/{entity[key]}",
+                        f"{kind} {entity[key]} is under {entity.get('Path')}, the stack's {config_key} is {chosen}",
+                        f"UPDATED in place: the {kind} moves to {chosen}",
+                        f"accept the move, or give the stack a {config_key} that fits; a stack has one {config_key}",
+                        blocking=True,
+                    )
+                )
 
     def _collision_residue(self, roles: list[DraftRole], group_names: set[str]) -> None:
         merged = {g for r in roles if len(r.groups) > 1 for g in r.groups}
         for name in sorted(group_names - merged):
             match = _BUNDLE_NAME.fullmatch(name)
             if match and match.group(1) in group_names:
-                self.residue.append(Residue("bundle-name-collision", f"group/{name}", f"group {name} looks like a bundle group of role {match.group(1)} "
-                                            "but its members, path or policies do not match a bundle, so it is adopted as a role of its own",
-                                            "nothing changes (both keep their names)",
-                                            f"if role {match.group(1)} ever needs a second group, validate refuses it (group-clash): rename {name} first"))
+                self.residue.append(
+                    Residue(
+                        "bundle-name-collision",
+                        f"group/{name}",
+                        f"group {name} looks like a bundle group of role {match.group(1)} "
+                        "but its members, path or policies do not match a bundle, so it is adopted as a role "
+                        "of its own",
+                        "nothing changes (both keep their names)",
+                        f"if role {match.group(1)} ever needs a second group, validate refuses it "
+                        f"(group-clash): rename {name} first",
+                    )
+                )
 
     def _document_residue(self, policy: DraftPolicy) -> None:
         found: set[str] = set()
@@ -310,29 +456,58 @@ class _Drafter:
 
         walk(policy.document)
         if found:
-            self.residue.append(Residue("document-placeholder", f"policy{policy.path}{policy.name}",
-                                        f"the document contains {', '.join('{{' + f + '}}' for f in sorted(found))}, which iam-matrix reads as stack config placeholders",
-                                        "validate fails, or fills in a stack value instead of the literal text", "rewrite the text, or set the matching stack config on purpose",
-                                        blocking=True))
+            self.residue.append(
+                Residue(
+                    "document-placeholder",
+                    f"policy{policy.path}{policy.name}",
+                    f"the document contains {', '.join('{{' + f + '}}' for f in sorted(found))}, which "
+                    "iam-matrix reads as stack config placeholders",
+                    "validate fails, or fills in a stack value instead of the literal text",
+                    "rewrite the text, or set the matching stack config on purpose",
+                    blocking=True,
+                )
+            )
 
     def _account_residue(self, password: PasswordPolicy | None, drafted: Mapping[str, DraftPolicy]) -> None:
         if password is None:
-            self.residue.append(Residue("password-policy-missing", "password-policy", "the account has no password policy",
-                                        "CREATED with the stack's defaults (CIS: 14 characters, 90 days, 24 remembered)",
-                                        "check the password* values in the stack file before the first up"))
-        self.residue.append(Residue("tags", "account", "adopted users and customer managed policies carry their own tags (if any)",
-                                    "UPDATED in place: every user and customer managed policy gets the stack's tags (managed-by, stack, source and iam-matrix:tags)",
-                                    "nothing; the update changes no permission"))
+            self.residue.append(
+                Residue(
+                    "password-policy-missing",
+                    "password-policy",
+                    "the account has no password policy",
+                    "CREATED with the stack's defaults (CIS: 14 characters, 90 days, 24 remembered)",
+                    "check the password* values in the stack file before the first up",
+                )
+            )
+        self.residue.append(
+            Residue(
+                "tags",
+                "account",
+                "adopted users and customer managed policies carry their own tags (if any)",
+                "UPDATED in place: every user and customer managed policy gets the stack's tags (managed-by, "
+                "stack, source and iam-matrix:tags)",
+                "nothing; the update changes no permission",
+            )
+        )
 
     # --- roles and policies ----------------------------------------------------------
-    def _policy_key(self, arn: str, name: str, live: Mapping[str, Any] | None, drafted: dict[str, DraftPolicy]) -> tuple[str, PolicyRef]:
+    def _policy_key(
+        self, arn: str, name: str, live: Mapping[str, Any] | None, drafted: dict[str, DraftPolicy]
+    ) -> tuple[str, PolicyRef]:
         """The policy matrix key for an attached policy, and the PolicyRef the compiler will make of it."""
         if ":iam::aws:policy/" in arn:
             managed = self.catalog.by_arn.get(arn)
             if managed is None:
-                self.residue.append(Residue("policy-unknown", f"policy/{name or arn}", f"{arn} is not in iam-matrix's catalog of AWS managed policies",
-                                            "validate refuses the row (policy-unknown)", "refresh the catalog (scripts/refresh_managed_policy_catalog.py), or drop the row",
-                                            blocking=True))
+                self.residue.append(
+                    Residue(
+                        "policy-unknown",
+                        f"policy/{name or arn}",
+                        f"{arn} is not in iam-matrix's catalog of AWS managed policies",
+                        "validate refuses the row (policy-unknown)",
+                        "refresh the catalog (scripts/refresh_managed_policy_catalog.py), or drop the row",
+                        blocking=True,
+                    )
+                )
                 return arn, PolicyRef(name or arn.rsplit("/", 1)[-1], arn, "aws")
             key = managed.name if self.catalog.get(managed.name) is managed else arn
             return key, PolicyRef(managed.name, arn, "aws")
@@ -343,15 +518,28 @@ class _Drafter:
         unsafe = safe_policy_location(name, path)
         if unsafe or not isinstance(document, dict):
             reason = unsafe or "its default version has no readable document"
-            self.residue.append(Residue("policy-not-written", f"policy{path}{name}", f"{name} cannot become a file under policies/: {reason}",
-                                        "the group keeps it, referenced by its ARN; the program does not manage the policy itself",
-                                        "rename the policy in IAM (a new policy), then run adopt again", {"arn": arn}))
+            self.residue.append(
+                Residue(
+                    "policy-not-written",
+                    f"policy{path}{name}",
+                    f"{name} cannot become a file under policies/: {reason}",
+                    "the group keeps it, referenced by its ARN; the program does not manage the policy itself",
+                    "rename the policy in IAM (a new policy), then run adopt again",
+                    {"arn": arn},
+                )
+            )
             return arn, PolicyRef(name, arn, "arn")
         drafted[arn] = DraftPolicy(name, path, arn, document, live.get("Description") or "")
         return name, PolicyRef(name, arn, "custom", guardrail=path == "/foundation/")
 
-    def _roles(self, groups: list[Mapping[str, Any]], members: Mapping[str, list[str]], keys: Mapping[str, str],
-               refs: Mapping[str, PolicyRef], quota: int) -> list[DraftRole]:
+    def _roles(
+        self,
+        groups: list[Mapping[str, Any]],
+        members: Mapping[str, list[str]],
+        keys: Mapping[str, str],
+        refs: Mapping[str, PolicyRef],
+        quota: int,
+    ) -> list[DraftRole]:
         by_name = {g["GroupName"]: g for g in groups}
         taken: set[str] = set()
         roles: list[DraftRole] = []
@@ -361,13 +549,24 @@ class _Drafter:
             bundle = self._bundle(name, by_name, members, refs, quota)
             taken.update(bundle)
             arns = [p["PolicyArn"] for g in bundle for p in by_name[g].get("AttachedManagedPolicies", [])]
-            roles.append(DraftRole(name, tuple(bundle), tuple(dict.fromkeys(keys[a] for a in arns)),
-                                   tuple(sorted(set(members.get(name, ())), key=str.lower))))
+            roles.append(
+                DraftRole(
+                    name,
+                    tuple(bundle),
+                    tuple(dict.fromkeys(keys[a] for a in arns)),
+                    tuple(sorted(set(members.get(name, ())), key=str.lower)),
+                )
+            )
         return sorted(roles, key=lambda r: r.name.lower())
 
     @staticmethod
-    def _bundle(name: str, by_name: Mapping[str, Mapping[str, Any]], members: Mapping[str, list[str]],
-                refs: Mapping[str, PolicyRef], quota: int) -> list[str]:
+    def _bundle(
+        name: str,
+        by_name: Mapping[str, Mapping[str, Any]],
+        members: Mapping[str, list[str]],
+        refs: Mapping[str, PolicyRef],
+        quota: int,
+    ) -> list[str]:
         """``[name, name-2, ...]`` when they are one role's bundle exactly as the compiler would
         split it; ``[name]`` otherwise."""
         chain = [name]
@@ -375,7 +574,11 @@ class _Drafter:
             chain.append(bundle_group_name(name, len(chain) + 1))
         while len(chain) > 1:
             first = by_name[chain[0]]
-            same = all(set(members.get(g, ())) == set(members.get(name, ())) and by_name[g].get("Path", "/") == first.get("Path", "/") for g in chain)
+            same = all(
+                set(members.get(g, ())) == set(members.get(name, ()))
+                and by_name[g].get("Path", "/") == first.get("Path", "/")
+                for g in chain
+            )
             layout = [{p["PolicyArn"] for p in by_name[g].get("AttachedManagedPolicies", [])} for g in chain]
             merged = [refs[a] for group in layout for a in sorted(group)]
             if same and len({r.arn for r in merged}) == len(merged):

@@ -16,7 +16,11 @@ from ..writers import OutputFolder, csv_text, workbook_bytes
 from .draft import POLICIES_FILE, USERS_FILE, WORKBOOK_FILE, Draft
 
 REPORT_DIR = "adopt"
-RESIDUE_TEXT, RESIDUE_JSON, IMPORT_FILE = f"{REPORT_DIR}/residue.txt", f"{REPORT_DIR}/residue.json", f"{REPORT_DIR}/import.json"
+RESIDUE_TEXT, RESIDUE_JSON, IMPORT_FILE = (
+    f"{REPORT_DIR}/residue.txt",
+    f"{REPORT_DIR}/residue.json",
+    f"{REPORT_DIR}/import.json",
+)
 
 
 def stack_file_name(stack: str) -> str:
@@ -24,8 +28,10 @@ def stack_file_name(stack: str) -> str:
 
 
 def stack_yaml(draft: Draft, workbook: bool) -> str:
-    header = (f"# Drafted by `python -m iam_matrix adopt` from account {draft.account_id}: what the account says today.\n"
-              "# Review adopt/residue.txt before the first `pulumi up`; docs/adopt.md explains every entry.\n")
+    header = (
+        f"# Drafted by `python -m iam_matrix adopt` from account {draft.account_id}: what the account says today.\n"
+        "# Review adopt/residue.txt before the first `pulumi up`; docs/adopt.md explains every entry.\n"
+    )
     return header + yaml.safe_dump({"config": draft.stack_config(workbook)}, sort_keys=False, allow_unicode=False)
 
 

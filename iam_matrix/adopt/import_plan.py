@@ -34,8 +34,10 @@ from ..password_policy import FIELDS
 PASSWORD_POLICY_ID = "iam-account-password-policy"
 NOT_IMPORTABLE = {
     "aws:iam/groupMembership:GroupMembership": (
-        "pulumi-aws cannot import it (terraform-provider-aws internal/service/iam/group_membership.go has no importer); "
-        "the first up creates it, which only adds the listed users (all current members) and removes nobody"),
+        "pulumi-aws cannot import it (terraform-provider-aws internal/service/iam/group_membership.go has no "
+        "importer); "
+        "the first up creates it, which only adds the listed users (all current members) and removes nobody"
+    ),
 }
 
 
@@ -120,15 +122,23 @@ def _id_and_diff(live: _Live, resource: Resource) -> tuple[str | None, list[tupl
         policy = live.policies.get(arn)
         if policy is None:
             return None, []
-        differs("description", policy.get("Description") or "", inputs.get("description") or "", "replace",
-                f"description {policy.get('Description') or ''!r} -> {inputs.get('description')!r} forces a replacement")
+        differs(
+            "description",
+            policy.get("Description") or "",
+            inputs.get("description") or "",
+            "replace",
+            f"description {policy.get('Description') or ''!r} -> {inputs.get('description')!r} forces a replacement",
+        )
         document = default_document(policy)
         wanted = json.loads(inputs["policy"]) if isinstance(inputs.get("policy"), str) else inputs.get("policy")
         differs("policy", canonical(document), canonical(wanted), what="a new default version of the document")
         if "tags" not in resource.ignore_changes and inputs.get("tags"):  # the details call returns no policy tags
             diffs.append(("update", "tags set to the stack's tags (unless it has exactly these already)"))
         return arn, diffs
-    if typ in ("aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive", "aws:iam/groupPoliciesExclusive:GroupPoliciesExclusive"):
+    if typ in (
+        "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
+        "aws:iam/groupPoliciesExclusive:GroupPoliciesExclusive",
+    ):
         group = live.groups.get(inputs["groupName"])
         if group is None:
             return None, []
@@ -137,7 +147,12 @@ def _id_and_diff(live: _Live, resource: Resource) -> tuple[str | None, list[tupl
             differs("policyArns", have, sorted(inputs.get("policyArns") or []))
         else:
             have = sorted(p["PolicyName"] for p in group.get("GroupPolicyList", []))
-            differs("policyNames", have, sorted(inputs.get("policyNames") or []), what=f"inline policies {', '.join(have)} deleted")
+            differs(
+                "policyNames",
+                have,
+                sorted(inputs.get("policyNames") or []),
+                what=f"inline policies {', '.join(have)} deleted",
+            )
         return group["GroupName"], diffs
     if typ == "aws:iam/accountPasswordPolicy:AccountPasswordPolicy":
         current = live.snapshot.password_policy
@@ -146,7 +161,9 @@ def _id_and_diff(live: _Live, resource: Resource) -> tuple[str | None, list[tupl
         for f in FIELDS:  # the program's inputs are the pulumi_aws argument names, camelCased by the engine
             key = _camel(f.attribute)
             if inputs.get(key) is not None:
-                differs(key, current.get(f.api_name), int(inputs[key]) if isinstance(inputs[key], float) else inputs[key])
+                differs(
+                    key, current.get(f.api_name), int(inputs[key]) if isinstance(inputs[key], float) else inputs[key]
+                )
         return PASSWORD_POLICY_ID, diffs
     if typ == "aws:iam/userLoginProfile:UserLoginProfile":
         row = live.snapshot.report_row(str(inputs.get("user"))) or {}
@@ -159,7 +176,9 @@ def _id_and_diff(live: _Live, resource: Resource) -> tuple[str | None, list[tupl
     return None, []
 
 
-def import_plan(resources: Sequence[Resource], snapshot: Snapshot, unique: Callable[[Resource], str] | None = None) -> ImportPlan:
+def import_plan(
+    resources: Sequence[Resource], snapshot: Snapshot, unique: Callable[[Resource], str] | None = None
+) -> ImportPlan:
     """The import file for ``resources`` (in registration order) and what the up still changes."""
     live = _Live(snapshot)
     keys: dict[str, str] = {}
@@ -181,10 +200,22 @@ def import_plan(resources: Sequence[Resource], snapshot: Snapshot, unique: Calla
             continue
         resource_id, diffs = _id_and_diff(live, resource)
         if resource.type in NOT_IMPORTABLE:
-            plan.left_out.append({"type": resource.type, "name": resource.name, "reason": NOT_IMPORTABLE[resource.type]})
-            plan.changes.append(Change("create", resource.type, resource.name, "not importable: created, adding its users (removes nobody)"))
+            plan.left_out.append(
+                {"type": resource.type, "name": resource.name, "reason": NOT_IMPORTABLE[resource.type]}
+            )
+            plan.changes.append(
+                Change(
+                    "create", resource.type, resource.name, "not importable: created, adding its users (removes nobody)"
+                )
+            )
         elif resource_id is None:
-            plan.left_out.append({"type": resource.type, "name": resource.name, "reason": "does not exist in the account: the first up creates it"})
+            plan.left_out.append(
+                {
+                    "type": resource.type,
+                    "name": resource.name,
+                    "reason": "does not exist in the account: the first up creates it",
+                }
+            )
             plan.changes.append(Change("create", resource.type, resource.name, "does not exist in the account yet"))
             continue
         else:

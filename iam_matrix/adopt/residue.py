@@ -28,8 +28,15 @@ class Residue:
     blocking: bool = False  # the first up removes or changes something: review before it runs
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "subject": self.subject, "what": self.what, "first_up": self.first_up, "to_do": self.to_do,
-                "review_first": self.blocking, "details": dict(self.details)}
+        return {
+            "kind": self.kind,
+            "subject": self.subject,
+            "what": self.what,
+            "first_up": self.first_up,
+            "to_do": self.to_do,
+            "review_first": self.blocking,
+            "details": dict(self.details),
+        }
 
 
 def reserved_reason(name: str, path: str) -> str | None:
@@ -46,9 +53,29 @@ def shown(text: object) -> str:
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
 
 
-ORDER = ("inline-group-policy", "path-moves", "group-not-adoptable", "user-name", "policy-unknown", "document-placeholder", "first-up",
-         "inline-user-policy", "user-attached-policy", "user-no-group", "bundle-name-collision", "policy-unattached", "policy-not-on-group", "policy-not-written",
-         "access-key", "login-profile", "password-policy-missing", "tags", "policy-description", "role", "reserved")
+ORDER = (
+    "inline-group-policy",
+    "path-moves",
+    "group-not-adoptable",
+    "user-name",
+    "policy-unknown",
+    "document-placeholder",
+    "first-up",
+    "inline-user-policy",
+    "user-attached-policy",
+    "user-no-group",
+    "bundle-name-collision",
+    "policy-unattached",
+    "policy-not-on-group",
+    "policy-not-written",
+    "access-key",
+    "login-profile",
+    "password-policy-missing",
+    "tags",
+    "policy-description",
+    "role",
+    "reserved",
+)
 
 
 def _rank(entry: Residue) -> tuple[int, int, str]:
@@ -61,8 +88,13 @@ def residue_text(entries: Sequence[Residue], header: Sequence[str] = ()) -> str:
     lines = [shown(h) for h in header]
     counts = Counter(e.kind for e in entries)
     review = sum(e.blocking for e in entries)
-    lines.append(f"{len(entries)} entries, {review} to review before the first pulumi up: "
-                 + ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items(), key=lambda kv: ORDER.index(kv[0]) if kv[0] in ORDER else 99)))
+    lines.append(
+        f"{len(entries)} entries, {review} to review before the first pulumi up: "
+        + ", ".join(
+            f"{kind} {n}"
+            for kind, n in sorted(counts.items(), key=lambda kv: ORDER.index(kv[0]) if kv[0] in ORDER else 99)
+        )
+    )
     for entry in sorted(entries, key=_rank):
         lines.append("")
         lines.append(f"[{'REVIEW' if entry.blocking else 'info'}] {entry.kind}: {shown(entry.subject)}")
@@ -74,4 +106,7 @@ def residue_text(entries: Sequence[Residue], header: Sequence[str] = ()) -> str:
 
 def residue_json(entries: Sequence[Residue], summary: Mapping[str, Any]) -> str:
     ordered = sorted(entries, key=_rank)
-    return json.dumps({**summary, "entries": [e.to_dict() for e in ordered]}, indent=2, ensure_ascii=True, default=str) + "\n"
+    return (
+        json.dumps({**summary, "entries": [e.to_dict() for e in ordered]}, indent=2, ensure_ascii=True, default=str)
+        + "\n"
+    )

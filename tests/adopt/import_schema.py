@@ -11,21 +11,31 @@ SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "properties": {
         "nameTable": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^urn:pulumi:"}},
-        "resources": {"type": "array", "items": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["type", "name"],
-            "properties": {
-                "type": {"type": "string", "minLength": 1}, "name": {"type": "string", "minLength": 1}, "id": {"type": "string", "minLength": 1},
-                "parent": {"type": "string"}, "provider": {"type": "string"}, "version": {"type": "string"}, "pluginDownloadUrl": {"type": "string"},
-                "properties": {"type": "array", "items": {"type": "string"}}, "component": {"type": "boolean"}, "remote": {"type": "boolean"},
-                "logicalName": {"type": "string"},
+        "resources": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["type", "name"],
+                "properties": {
+                    "type": {"type": "string", "minLength": 1},
+                    "name": {"type": "string", "minLength": 1},
+                    "id": {"type": "string", "minLength": 1},
+                    "parent": {"type": "string"},
+                    "provider": {"type": "string"},
+                    "version": {"type": "string"},
+                    "pluginDownloadUrl": {"type": "string"},
+                    "properties": {"type": "array", "items": {"type": "string"}},
+                    "component": {"type": "boolean"},
+                    "remote": {"type": "boolean"},
+                    "logicalName": {"type": "string"},
+                },
+                # parseImportFile: a custom resource needs an id; a component must not have one
+                "if": {"properties": {"component": {"const": True}}, "required": ["component"]},
+                "then": {"not": {"required": ["id"]}},
+                "else": {"required": ["id"]},
             },
-            # parseImportFile: a custom resource needs an id; a component must not have one
-            "if": {"properties": {"component": {"const": True}}, "required": ["component"]},
-            "then": {"not": {"required": ["id"]}},
-            "else": {"required": ["id"]},
-        }},
+        },
         "providerInputs": {"type": "object"},
     },
 }
@@ -52,7 +62,9 @@ def urns(document: dict[str, Any], stack: str, project: str) -> dict[str, tuple[
             resolve(by_name[parent])
             parent_type = qualified[parent]
         qualified[spec["name"]] = f"{parent_type}${spec['type']}" if parent_type else spec["type"]
-        resolved[spec["name"]] = f"urn:pulumi:{stack}::{project}::{qualified[spec['name']]}::{spec.get('logicalName') or spec['name']}"
+        resolved[spec["name"]] = (
+            f"urn:pulumi:{stack}::{project}::{qualified[spec['name']]}::{spec.get('logicalName') or spec['name']}"
+        )
         return resolved[spec["name"]]
 
     out = {}

@@ -10,7 +10,10 @@ from python_calamine import CalamineWorkbook
 from iam_matrix.writers import OutputFolder, UnsafePath, workbook_bytes
 
 
-@pytest.mark.parametrize("relative", ["../x.json", "policies/../../x.json", "/etc/x.json", "policies//x.json", "policies/./x.json", "a\\..\\x", ""])
+@pytest.mark.parametrize(
+    "relative",
+    ["../x.json", "policies/../../x.json", "/etc/x.json", "policies//x.json", "policies/./x.json", "a\\..\\x", ""],
+)
 def test_paths_that_leave_the_folder_are_refused(tmp_path: Path, relative: str) -> None:
     folder = OutputFolder(tmp_path / "out")
     with pytest.raises(UnsafePath):
@@ -36,7 +39,12 @@ def test_symlinks_are_never_followed(tmp_path: Path) -> None:
 
 
 def test_workbook_cells_are_text_even_when_they_look_like_formulas(tmp_path: Path) -> None:
-    target = OutputFolder(tmp_path).write("matrix/iam-matrix.xlsx", workbook_bytes([["User", "Dev", "MFA"], ["=HYPERLINK(\"x\")", "Y", ""]], [["Policies", "Dev"], ["ReadOnlyAccess", "Y"]]))
+    target = OutputFolder(tmp_path).write(
+        "matrix/iam-matrix.xlsx",
+        workbook_bytes(
+            [["User", "Dev", "MFA"], ['=HYPERLINK("x")', "Y", ""]], [["Policies", "Dev"], ["ReadOnlyAccess", "Y"]]
+        ),
+    )
     book = CalamineWorkbook.from_path(str(target))
     assert book.get_sheet_by_name("Users").to_python()[1][0] == '=HYPERLINK("x")'
     with open(target, "rb") as handle:

@@ -131,7 +131,7 @@ def _subcommands() -> dict[str, argparse.ArgumentParser]:
 
 def test_every_command_help_explains_each_option_its_default_and_the_exit_codes():
     commands = _subcommands()
-    assert {"validate", "plan", "audit", "diff"} <= set(commands)
+    assert {"validate", "plan", "audit", "diff", "convert"} <= set(commands)
     for name, parser in commands.items():
         help_text = parser.format_help()
         assert "exit codes:" in help_text and "\n  0 " in help_text, f"{name}: no exit codes in --help"

@@ -70,7 +70,7 @@ def test_mfa_force_policy_is_the_corrected_one(project):
 
 def test_workbook_compiles_to_the_same_state_as_the_csv_files(project):
     csv_state = project.check().state
-    xlsx_state = project.check(workbook="matrix/iam-matrix.xlsx").state
+    xlsx_state = project.check(workbook=project.convert_to_workbook()).state
     assert xlsx_state.groups == csv_state.groups
     assert [(u.name, u.mfa_required, u.groups) for u in xlsx_state.users] == [(u.name, u.mfa_required, u.groups) for u in csv_state.users]
 

@@ -141,7 +141,8 @@ def test_non_utf8_csv(project):
 
 
 def test_a_workbook_given_as_csv_says_so(project):
-    (project.root / "matrix/users.csv").write_bytes((project.root / "matrix/iam-matrix.xlsx").read_bytes())
+    workbook = project.root / project.convert_to_workbook()
+    (project.root / "matrix/users.csv").write_bytes(workbook.read_bytes())
     assert "is an Excel workbook, not a CSV file" in find(project.check(), "file-encoding").message
 
 
@@ -334,6 +335,22 @@ def test_config_type_and_cidr_errors_are_reported_together(project):
     with pytest.raises(MatrixInvalid) as raised:
         project.check()
     assert {p.code for p in raised.value.problems} == {"config-type", "config-cidr"}
+
+
+def test_a_stack_that_sets_both_a_workbook_and_csv_files_is_an_error(project):
+    """Not "the workbook silently wins": an edit to the ignored copy would change nothing."""
+    project.set_config(workbook=project.convert_to_workbook())  # Pulumi.dev.yaml also sets usersFile and policiesFile
+    with pytest.raises(MatrixInvalid) as raised:
+        project.check()
+    [problem] = raised.value.problems
+    assert (problem.code, str(problem.location)) == ("config-matrix-twice", "Pulumi.dev.yaml iam-matrix:workbook")
+    assert "iam-matrix:usersFile and iam-matrix:policiesFile" in problem.message
+    project.set_config(usersFile=None, policiesFile=None)
+    assert project.check().errors == []
+
+
+def test_a_workbook_on_the_command_line_replaces_the_stacks_csv_files(project):
+    assert project.check(workbook=project.convert_to_workbook()).errors == []
 
 
 def test_role_without_policies_is_warned(project):

@@ -47,8 +47,11 @@ class GitProject:
     def set_config(self, **values: object) -> None:
         stack = self.root / "Pulumi.dev.yaml"
         document = yaml.safe_load(stack.read_text())
-        for key, value in values.items():
-            document["config"][f"iam-matrix:{key}"] = value
+        for key, value in values.items():  # None removes the key
+            if value is None:
+                document["config"].pop(f"iam-matrix:{key}", None)
+            else:
+                document["config"][f"iam-matrix:{key}"] = value
         stack.write_text(yaml.safe_dump(document))
 
     def rows(self, relative: str) -> list[list[str]]:

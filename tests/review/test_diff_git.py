@@ -104,7 +104,7 @@ def test_head_defaults_to_the_working_tree(repo: GitProject, capsys) -> None:
 
 def test_xlsx_change(repo: GitProject) -> None:
     users, policies = repo.rows("matrix/users.csv"), repo.rows("matrix/policies.csv")
-    repo.set_config(workbook="matrix/access.xlsx")
+    repo.set_config(workbook="matrix/access.xlsx", usersFile=None, policiesFile=None)
     repo.write_workbook("matrix/access.xlsx", users, policies)
     base = repo.commit("the matrix as a workbook")
     scott = next(row for row in users if row[0] == "scott@demoasacode.io")
@@ -221,3 +221,14 @@ def test_summary_counts_read_as_english(repo: GitProject, capsys) -> None:
     code, out, _ = run_diff(repo, capsys, "--base", base, "--format", "text")
     assert code == 0
     assert out.splitlines()[1] == "2 policy documents changed"
+
+
+def test_an_edit_of_the_shipped_example_shows_in_plan_and_diff(repo: GitProject, capsys) -> None:
+    """The example exists once, in the form the dev stack reads: editing it changes what deploys."""
+    repo.commit("the example matrix")
+    repo.edit("matrix/users.csv", "scott@demoasacode.io,,,Y,,,Y", "scott@demoasacode.io,,,Y,Y,,Y")  # scott joins Viewer
+    assert main(["plan", "--project-dir", str(repo.root), "--format", "json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert next(u for u in plan["users"] if u["name"] == "scott@demoasacode.io")["roles"] == ["DBA", "Viewer"]
+    code, out, _ = run_diff(repo, capsys, "--base", "HEAD", "--format", "text")
+    assert code == 0 and "  ~ scott@demoasacode.io\n      joins Viewer\n      gains ReadOnlyAccess\n" in out
