@@ -223,3 +223,15 @@ def test_the_window_bounds_a_folder(tmp_path: Path) -> None:
         "ChangePassword",
         "AddUserToGroup",
     ]  # the second one denied, kept as an attempt
+
+
+def test_lookup_events_on_in_process_moto_is_unavailable_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's in-process mock raises NotImplementedError for LookupEvents: could not check, never a traceback."""
+    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        log = lookup_events(lambda region: boto3.client("cloudtrail", region_name=region), start=START, end=END,
+                            region="us-east-1", sleep=lambda s: None)
+    assert log.unavailable is not None and "NotImplementedError" in log.unavailable
