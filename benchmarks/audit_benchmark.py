@@ -18,7 +18,6 @@ more (and IAM throttles), so the gap in wall time only widens there.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import time
@@ -40,13 +39,10 @@ GROUPS = [f"Role{i:02d}" for i in range(10)]
 
 
 def start_moto() -> Any:
-    from moto.server import ThreadedMotoServer
+    from emulator import MotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    os.environ.update(AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1", AWS_MAX_ATTEMPTS="1")
+    server = MotoServer().start()
+    os.environ.update(AWS_ENDPOINT_URL=server.url, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1", AWS_MAX_ATTEMPTS="1")
     for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(key, None)
     return server

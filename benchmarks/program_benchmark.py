@@ -20,26 +20,19 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import random
-import runpy
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import pulumi  # noqa: E402
-from pulumi.runtime import settings as pulumi_settings  # noqa: E402
-from pulumi.runtime.stack import run_pulumi_func  # noqa: E402
-from pulumi.runtime.sync_await import _sync_await  # noqa: E402
-
 import components.program as program  # noqa: E402
+from emulator import OfflineProvider, run_main  # noqa: E402
 
 MANAGED = [
     "ReadOnlyAccess", "AmazonS3ReadOnlyAccess", "AmazonEC2ReadOnlyAccess", "CloudWatchReadOnlyAccess", "AmazonDynamoDBReadOnlyAccess",
@@ -47,16 +40,6 @@ MANAGED = [
     "AmazonS3FullAccess", "AmazonEC2FullAccess", "CloudWatchFullAccess", "AmazonDynamoDBFullAccess", "AmazonRDSFullAccess",
     "AWSLambda_FullAccess", "AmazonSQSFullAccess", "AmazonSNSFullAccess", "AmazonRoute53ReadOnlyAccess", "AWSCloudFormationReadOnlyAccess",
 ]
-
-
-class Mocks(pulumi.runtime.Mocks):
-    """As cheap as mocks get: echo the inputs, invent an ARN."""
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        return f"{args.name}-id", {**args.inputs, "arn": f"arn:aws:iam::123456789012:x/{args.name}"}
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, None]:
-        return {}, None
 
 
 def build_project(target: Path, users: int, roles: int, seed: int = 7) -> None:
@@ -106,27 +89,18 @@ def run_once(project_dir: Path, profile: cProfile.Profile | None = None) -> dict
             timings["compile"] += time.perf_counter() - start
 
     program.compile_or_stop = timed
-    pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh stack: exports must not leak between runs
-    pulumi.runtime.set_all_config(config_of(project_dir))
-    mocks = Mocks()
-    monitor = pulumi.runtime.mocks.MockMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="iam-matrix", stack="dev", preview=False, monitor=monitor)
-    pulumi_settings.SETTINGS.rpc_manager.clear()
-    pulumi_settings.SETTINGS.outputs.clear()
-    cwd = Path.cwd()
-    os.chdir(project_dir)
+    config = config_of(project_dir)
     start = time.perf_counter()
     try:
         if profile is not None:
             profile.enable()
-        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")))
+        run = run_main(project_dir, OfflineProvider(), config=config)
     finally:
         if profile is not None:
             profile.disable()
         timings["wall"] = time.perf_counter() - start
-        os.chdir(cwd)
         program.compile_or_stop = original
-    timings["resources"] = len(monitor.resources)
+    timings["resources"] = len(run.registrations)
     return timings
 
 

@@ -2,7 +2,7 @@
 
     python3 docs/example-audit-report.py
 
-Builds the example matrix's account on a local moto server (as tests/audit does), injects some
+Builds the example matrix's account on a local moto server (``emulator.seed``, as the audit tests do), injects some
 drift by hand, then runs ``python -m iam_matrix audit`` in each format. moto has no IAM Access
 Analyzer, so the report shows it as "could not check"; moto's credential report lacks the
 ``<root_account>`` row real reports have, so one is added with root MFA on.
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import logging
 import os
 import shutil
 import sys
@@ -26,18 +25,16 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from emulator import MotoServer  # noqa: E402
+from emulator.seed import ACCOUNT, Account, build_account, new_session  # noqa: E402
 from iam_matrix.cli import main as cli  # noqa: E402
 from iam_matrix.compiler import compile_state  # noqa: E402
 from iam_matrix.settings import load_stack_settings  # noqa: E402
-from tests.audit.moto_account import ACCOUNT, Account, build_account, new_session  # noqa: E402
 
 
 def main() -> int:
     from moto.iam.models import IAMBackend
-    from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     original = IAMBackend.get_credential_report
 
     def with_root(self: IAMBackend) -> str:
@@ -45,10 +42,8 @@ def main() -> int:
         return f"{header}\n<root_account>,arn:aws:iam::{self.account_id}:root,2020-01-01T00:00:00+00:00,not_supported,{datetime.now(UTC):%Y-%m-%dT%H:%M:%S+00:00},not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n{rows}"
 
     IAMBackend.get_credential_report = with_root  # type: ignore[method-assign]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    os.environ.update(AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_ACCESS_KEY_ID="example", AWS_SECRET_ACCESS_KEY="example", AWS_DEFAULT_REGION="ap-northeast-2", AWS_MAX_ATTEMPTS="1")
+    server = MotoServer().start()
+    os.environ.update(AWS_ENDPOINT_URL=server.url, AWS_ACCESS_KEY_ID="example", AWS_SECRET_ACCESS_KEY="example", AWS_DEFAULT_REGION="ap-northeast-2", AWS_MAX_ATTEMPTS="1")
     try:
         with tempfile.TemporaryDirectory() as tmp:
             project = Path(tmp)

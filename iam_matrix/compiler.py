@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .access.rules import check_access
 from .access_log_options import AccessLogOptions
 from .advisories import advise, suppressed_codes
 from .audit_baseline import BaselineOptions
@@ -54,6 +55,8 @@ def check(settings: Settings, catalog: Catalog | None = None) -> CompileResult:
         if resolved is not None:
             planned = plan(resolved, Limits.of(settings), problems)
             dropped = advise(resolved, catalog, problems, suppressed)
+            roles_at = {role: resolved.policies.role_location(role) for role in resolved.roles}
+            dropped += check_access(planned.roles, planned.users, resolved.custom, settings.value("adminRoles") or (), roles_at, problems, suppressed)
             state = assemble(settings, resolved, planned, options, problems)
     ordered = sorted(problems.items, key=lambda p: (p.severity != "error", _sort_key(p.location)))
     return CompileResult(None if problems.errors else state, ordered, dropped)

@@ -43,9 +43,16 @@ def check_policy_name(name: str) -> list[Issue]:
     return _check_name("policy", name, MAX_POLICY_NAME)
 
 
+# IAM accepts any printable ASCII in a path; this project allows the name characters only,
+# so a folder name can carry no markup, quote or shell metacharacter into a report.
+SAFE_PATH = re.compile(r"/|/(?:[A-Za-z0-9+=,.@_-]+/)+")
+
+
 def check_path(path: str) -> list[Issue]:
     if not PATH_PATTERN.fullmatch(path):
         return [(f"IAM path {path!r} is not valid", "a path starts and ends with / and holds printable ASCII without spaces, e.g. /foundation/")]
+    if not SAFE_PATH.fullmatch(path):
+        return [(f"IAM path {path!r} has characters this project does not allow in a path (or an empty segment)", f"{NAME_HELP} between the slashes, e.g. /foundation/")]
     if len(path) > MAX_PATH:
         return [(f"IAM path is {len(path)} characters; IAM allows {MAX_PATH}", "shorten the path")]
     return []

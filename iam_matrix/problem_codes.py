@@ -46,12 +46,18 @@ _CODES = [
     _e("config-audit-mode", "config", "auditConfig is not one of the AWS Config modes."),
     _e("config-resource-type", "config", "An auditConfigResourceTypes entry is not an AWS::Service::Type."),
     _e("config-suppress", "config", "suppressWarnings names an unknown code or an error (errors cannot be suppressed)."),
+    _e("config-admin-role", "config", "An adminRoles entry is not a role of the matrix."),
+    _e("config-account", "config", "aws:allowedAccountIds is not a list of quoted 12-digit account ids."),
+    _e("config-secret", "config", "A Pulumi secret ({secure: ...}) is given for a key that may not be secret."),
+    _e("stack-same-account", "config", "Two stacks of the project are pinned to the same AWS account without both setting shareAccount."),
+    _e("stack-shared-overlap", "config", "Stacks sharing an account overlap in groupPath/userPath or differ in the password policy."),
     _e("config-matrix-twice", "config", "The stack sets both a workbook and CSV files; one of them would be silently unread."),
     _e("config-deploy-principal", "config", "A deployPrincipals entry is not an IAM or STS ARN pattern of a role or user."),
     # paths: nothing is read through a symlink or from outside the project (or the git tree)
     _e("path-symlink", "file", "A matrix file, policy file or stack file is a symlink."),
     _e("path-outside", "file", "A configured path points outside the project folder."),
     _e("path-unsafe", "file", "A git tree entry is not a plain path inside the project (.., absolute)."),
+    _e("git-ref", "file", "validate --ref: the ref is not a commit, or the stack file is missing there."),
     _e("path-not-regular", "file", "A git tree entry is not a regular file (symlink, submodule)."),
     # what a command writes (iam-matrix convert)
     _e("output-kind", "file", "--output names a file where a folder is needed, or the wrong kind of file."),
@@ -91,6 +97,7 @@ _CODES = [
     _e("policy-service-linked", "policy", "A service-linked role policy, which IAM refuses to attach to groups."),
     _e("policy-duplicate", "policy", "A policy is listed twice."),
     _e("policy-shadowed", "policy", "A custom policy has the name of an AWS managed policy."),
+    _e("role-admin-equivalent", "policy", "A role outside adminRoles is admin-equivalent (all actions on all resources, however written)."),
     # planning groups and bundles
     _e("quota-guardrails", "plan", "A role's guardrails do not fit in its first group."),
     _e("group-name", "plan", "A bundle group name (<Role>-2, ...) is not a valid IAM group name."),
@@ -105,6 +112,11 @@ _CODES = [
     _w("policy-redundant", "A policy adds nothing to a role that already has AdministratorAccess."),
     _w("mfa-lockout", "A user not marked for MFA gets an MFA-forcing policy."),
     _w("role-no-policy", "A role gets no policy."),
+    # the access model (iam_matrix/access/rules.py)
+    _w("role-privilege-escalation", "A role's policies together allow a known privilege-escalation path (cloudsplaining's list)."),
+    _w("policy-action-unknown", "A custom policy names an action or service prefix the IAM action catalog does not know."),
+    _w("policy-action-resource-mismatch", "A custom policy action can never match the statement's resource ARNs."),
+    _w("policy-allow-not", "A custom policy allows with NotAction or NotResource (everything but a list)."),
 ]
 
 CODES: dict[str, ProblemCode] = {c.code: c for c in _CODES}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .escape import log_line
 from .problem_codes import Severity, catalogued
 
 
@@ -53,7 +54,9 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.severity} [{self.code}]: {self.message}. Fix: {self.fix}"
+        """One log-safe line: a cell or file name cannot inject a newline, a terminal escape
+        or a CI workflow command (``::error``) into the output of validate or the program."""
+        return log_line(f"{self.location}: {self.severity} [{self.code}]: {self.message}. Fix: {self.fix}")
 
     def to_dict(self) -> dict:
         return {

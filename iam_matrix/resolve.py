@@ -57,6 +57,7 @@ def resolve(settings: Settings, catalog: Catalog, problems: Problems) -> Resolve
     if users is None or policies is None:
         return None
     roles = matched_roles(users, policies, problems)
+    check_admin_roles(settings, roles, problems)
     user_rows = unique_users(users, problems)
     refs = PolicyResolver(settings, catalog, custom, problems).resolve_rows(policies)
     role_policies: dict[str, list[PolicyRef]] = {role: [] for role in roles}
@@ -92,6 +93,17 @@ def check_paths(settings: Settings, problems: Problems) -> None:
     for key in ("groupPath", "userPath"):
         for message, fix in iam_rules.check_path(settings.value(key)):
             problems.error(settings.location(key), "config-path", message, fix)
+
+
+def check_admin_roles(settings: Settings, roles: list[str], problems: Problems) -> None:
+    """adminRoles names roles of this matrix: a typo would make the guardrails and the diff
+    watch a role that does not exist."""
+    for admin in settings.value("adminRoles") or ():
+        if admin not in roles:
+            close = difflib.get_close_matches(admin, roles, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else f"list role columns of the matrices ({', '.join(roles[:8]) or 'none yet'})"
+            problems.error(settings.location("adminRoles"), "config-admin-role", f"adminRoles names {admin!r}, which is not a role of the matrix",
+                           f"{hint}; the guardrails and the diff compare role names exactly")
 
 
 def matched_roles(users: Matrix, policies: Matrix, problems: Problems) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from .password_policy import PasswordPolicy
 from .problems import Location, MatrixInvalid, Problems
 from .project import PROJECT
 from .project_files import check_regular_file
+from .stack_accounts import StackScope, check_account_sharing
 
 # The config keys that say where the matrix is: one workbook, or two CSV files.
 MATRIX_KEYS = ("workbook", "usersFile", "policiesFile")
@@ -108,6 +110,8 @@ def load_stack_settings(
     project_dir: Path | None = None,
     stack: str = "dev",
     overrides: Mapping[str, Any] | None = None,
+    *,
+    other_stacks: bool = True,
 ) -> Settings:
     """Settings of one stack from its Pulumi.<stack>.yaml, as ``pulumi up`` would see them."""
     project_dir = find_project_dir(project_dir)
@@ -136,7 +140,8 @@ def load_stack_settings(
         for key in MATRIX_KEYS:  # the command line names the matrix: the stack's own choice gives way
             values.pop(key, None)
     values.update(overrides or {})
-    return settings_from_values(values, project_dir=project_dir, stack=stack, config_file=config_file, aws_allowed_account_ids=raw.get("aws:allowedAccountIds"))
+    return settings_from_values(values, project_dir=project_dir, stack=stack, config_file=config_file,
+                                aws_allowed_account_ids=raw.get("aws:allowedAccountIds"), other_stacks=other_stacks)
 
 
 def settings_from_values(
@@ -146,8 +151,11 @@ def settings_from_values(
     stack: str,
     config_file: str,
     aws_allowed_account_ids: Any = None,
+    other_stacks: bool = True,
 ) -> Settings:
-    """Merge ``values`` over the schema defaults, check their types and ranges, build Settings."""
+    """Merge ``values`` over the schema defaults, check their types and ranges, build Settings.
+    With ``other_stacks``, also check this stack against the project's other stack files
+    (``stack_accounts``: one stack per account unless they share it safely)."""
     schema = config_schema(project_dir)
     problems = Problems()
     merged: dict[str, Any] = {key: spec.get("default") for key, spec in schema.items()}
@@ -158,6 +166,12 @@ def settings_from_values(
             hint = f"did you mean {PROJECT}:{close[0]}?" if close else "remove it; known keys are listed in Pulumi.yaml"
             problems.error(where, "config-unknown", f"unknown config key {PROJECT}:{key}", hint)
             continue
+        if _is_secret(value):
+            if key not in SECRET_KEYS:
+                problems.error(where, "config-secret", f"{PROJECT}:{key} is a secret; only {', '.join(sorted(SECRET_KEYS))} may be", f"set {PROJECT}:{key} as plain config (pulumi config set {PROJECT}:{key} VALUE)")
+            else:
+                merged[key] = SECRET_PLACEHOLDER  # set, and only the engine can decrypt it
+            continue
         coerced = _coerce(value, schema[key])
         if coerced is _INVALID:
             problems.error(where, "config-type", f"{value!r} is not a {schema[key]['type']}", f"set a {schema[key]['type']} value ({schema[key].get('description', '')})")
@@ -167,14 +181,48 @@ def settings_from_values(
     _check_ranges(merged, config_file, problems)
     _check_matrix_source(values, config_file, problems)
     tags = _parse_tags(merged.get("tags") or [], Location(config_file, None, f"{PROJECT}:tags"), problems)
-    account_id = _account_id(aws_allowed_account_ids)
+    account_id = _account_id(aws_allowed_account_ids, Location(config_file, None, "aws:allowedAccountIds"), problems)
     if problems.errors:
         raise MatrixInvalid(problems.items)
     password = PasswordPolicy.from_config(merged)
-    return Settings(project_dir=project_dir, stack=stack, config_file=config_file, values=merged, account_id=account_id, password_policy=password, tags=tags)
+    settings = Settings(project_dir=project_dir, stack=stack, config_file=config_file, values=merged, account_id=account_id, password_policy=password, tags=tags)
+    if other_stacks and account_id is not None:
+        check_account_sharing(_scope(settings), (_scope(other) for other in _other_stacks(project_dir, stack)), problems)
+        if problems.errors:
+            raise MatrixInvalid(problems.items)
+    return settings
+
+
+def _scope(settings: Settings) -> StackScope:
+    values = settings.values
+    return StackScope(settings.stack, settings.config_file, settings.account_id, bool(values["shareAccount"]),
+                      values["groupPath"], values["userPath"], settings.password_policy)
+
+
+def _other_stacks(project_dir: Path, stack: str) -> list[Settings]:
+    """The project's other stacks that read cleanly (a broken one is reported when it is validated)."""
+    found = []
+    for path in sorted(project_dir.glob("Pulumi.*.yaml")):
+        name = path.name[len("Pulumi.") : -len(".yaml")]
+        if name == stack or path.is_symlink() or not path.is_file():
+            continue
+        try:
+            found.append(load_stack_settings(project_dir, name, other_stacks=False))
+        except MatrixInvalid:
+            continue
+    return found
 
 
 _INVALID = object()
+# Keys whose value may be a Pulumi secret (``{secure: v1:...}`` in the stack file): the CLI
+# cannot decrypt it and needs only to know it is set; the program gets the plain value.
+SECRET_KEYS = frozenset({"pgpKey"})
+SECRET_PLACEHOLDER = "[secret]"
+ACCOUNT_ID = re.compile(r"\d{12}")
+
+
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, Mapping) and set(value) == {"secure"} and isinstance(value["secure"], str)
 
 
 def _coerce(value: Any, spec: Mapping[str, Any]) -> Any:
@@ -241,10 +289,15 @@ def _check_ranges(merged: dict[str, Any], config_file: str, problems: Problems) 
             problems.error(Location(config_file, None, f"{PROJECT}:{key}"), "config-range", f"{value} is out of range", f"use {low} to {high}: {why}")
     for cidr in merged.get("allowedCidrs") or []:
         try:
-            ipaddress.ip_network(cidr, strict=False)
+            network = ipaddress.ip_network(cidr, strict=False)
         except ValueError:
-            problems.error(Location(config_file, None, f"{PROJECT}:allowedCidrs"), "config-cidr", f"{cidr!r} is not an IP address or CIDR block", "write it as 192.0.2.0/24 or 2001:db8::/32")
-    if merged.get("consoleAccess") and not merged.get("pgpKey"):
+            network = None
+        if network is None or "%" in cidr:  # Python accepts fe80::1%eth0; IAM's aws:SourceIp does not
+            problems.error(Location(config_file, None, f"{PROJECT}:allowedCidrs"), "config-cidr", f"{cidr!r} is not an IP address or CIDR block", "write it as 192.0.2.0/24 or 2001:db8::/32 (no %zone suffix)")
+    pgp = merged.get("pgpKey")
+    if isinstance(pgp, str) and pgp and not pgp.strip():
+        problems.error(Location(config_file, None, f"{PROJECT}:pgpKey"), "config-pgp", "pgpKey is only whitespace", "set a base64 PGP public key or keybase:username, or remove the key")
+    elif merged.get("consoleAccess") and not merged.get("pgpKey"):
         problems.error(Location(config_file, None, f"{PROJECT}:consoleAccess"), "config-pgp", "consoleAccess is on but no pgpKey is set; initial passwords would have nowhere safe to go", "set iam-matrix:pgpKey to a base64 PGP public key or keybase:username, or turn consoleAccess off")
 
 
@@ -259,12 +312,29 @@ def _parse_tags(items: list[str], where: Location, problems: Problems) -> dict[s
     return tags
 
 
-def _account_id(allowed: Any) -> str | None:
+def _account_id(allowed: Any, where: Location, problems: Problems) -> str | None:
+    """The stack's one account (``aws:allowedAccountIds``), each id a quoted 12-digit string.
+
+    An unquoted id is a YAML number: ``011111111111`` reads as the octal 1227133513 and
+    ``111111111111`` loses nothing only by luck, so a number is an error, never converted.
+    """
     if isinstance(allowed, str):
         try:
             allowed = yaml.safe_load(allowed)
         except yaml.YAMLError:
-            return None
-    if isinstance(allowed, list) and len(allowed) == 1:
-        return str(allowed[0])
+            allowed = [allowed]
+    if allowed is None:
+        return None
+    if not isinstance(allowed, list):
+        problems.error(where, "config-account", f"aws:allowedAccountIds is {allowed!r:.80}, not a list", 'write it as a list of quoted ids: ["111111111111"]')
+        return None
+    for item in allowed:
+        if isinstance(item, str) and ACCOUNT_ID.fullmatch(item):
+            continue
+        if isinstance(item, int) and not isinstance(item, bool):
+            problems.error(where, "config-account", f"account id {item!r} is a number: YAML reads an unquoted id as an integer (011111111111 is the octal 1227133513)", f'quote it: - "{item:012d}" if that is the id, or the id as the AWS console shows it')
+        else:
+            problems.error(where, "config-account", f"account id {item!r:.80} is not a 12-digit AWS account id", 'write the 12 digits in quotes, e.g. - "111111111111"')
+    if len(allowed) == 1 and isinstance(allowed[0], str) and ACCOUNT_ID.fullmatch(allowed[0]):
+        return allowed[0]
     return None

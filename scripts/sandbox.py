@@ -12,7 +12,7 @@ the matrix, and shut the emulator down.
   pointed at the emulator (``.sandbox/project/Pulumi.sandbox.yaml``, passed with
   ``--config-file``; fake credentials, endpoint overrides, the account checks skipped);
 * verification: the account read back with boto3 must equal the desired state exactly
-  (``components.readback``); then the audit command reports on it for information (its
+  (``emulator.readback``); then the audit command reports on it for information (its
   MFA findings are expected: nobody enrolled a device in an emulator).
 """
 
@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -58,40 +57,6 @@ def missing_cli_message() -> str:
         "then run scripts/run again. Without the CLI you can still check and preview the matrix:\n"
         "  .venv/bin/iam-matrix validate && .venv/bin/iam-matrix plan"
     )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Emulator:
-    """A moto server on 127.0.0.1 with AWS managed policies loaded (wrong ARNs fail)."""
-
-    def __init__(self, port: int | None = None) -> None:
-        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
-        from moto.server import ThreadedMotoServer
-
-        self.port = port or free_port()
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> Emulator:
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    def __enter__(self) -> Emulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def sandbox_config(project_dir: Path, endpoint: str, base_stack: str = "dev") -> dict[str, Any]:
@@ -180,7 +145,7 @@ def verify(endpoint: str, project_dir: Path = ROOT, stack_dir: Path = SANDBOX / 
     """Differences between the emulated account and the sandbox stack's desired state."""
     import boto3
 
-    from components.readback import comparable, differences, expected_account, read_account
+    from emulator.readback import comparable, differences, expected_account, read_account
     from iam_matrix.compiler import compile_state
     from iam_matrix.settings import load_stack_settings
 
@@ -207,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.keep_state and (SANDBOX / "state").exists():
         shutil.rmtree(SANDBOX / "state")
     (SANDBOX / "state").mkdir(parents=True, exist_ok=True)
-    with Emulator() as emulator:
+    from emulator import MotoServer
+
+    with MotoServer() as emulator:
         print(f"AWS emulator (moto) on {emulator.url}")
         stack_file = write_stack_files(ROOT, emulator.url)
         env = pulumi_env(emulator.url)

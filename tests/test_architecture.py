@@ -9,7 +9,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("iam_matrix", "components")
+PACKAGES = ("iam_matrix", "components", "emulator")
 # Where boto3/botocore may be imported inside the core: the one reader of the account
 # and the commands that catch its errors; the access log's reader (LookupEvents, S3).
 AWS_READERS = {"iam_matrix.audit.gather", "iam_matrix.audit.log_sources", "iam_matrix.audit.command", "iam_matrix.adopt.command"}

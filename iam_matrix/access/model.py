@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from ..desired import DesiredState, PolicyRef
+from ..desired import CustomPolicy, DesiredState, PolicyRef, Role, User
 from .catalog import ActionCatalog, RiskData, load_action_catalog, load_managed_documents, load_risks
 from .policies import PolicyAccess, compile_policy
 
@@ -188,9 +188,11 @@ def _union(values: Iterable[int]) -> int:
 
 @dataclass
 class AccessModel:
-    """Every role's and user's access for one desired state."""
+    """Every role's and user's access: for a desired state (``build_model``), or for the
+    planned roles and users while the compiler validates them."""
 
-    state: DesiredState
+    roles: tuple[Role, ...]
+    users: tuple[User, ...]
     catalog: ActionCatalog
     risks: RiskData
     documents: Mapping[str, Mapping[str, Any]] = field(repr=False, default_factory=dict)  # policy name -> document
@@ -201,8 +203,8 @@ class AccessModel:
         self.mfa_self_service = self.catalog.mask(MFA_SELF_SERVICE)
         self._roles: dict[str, Access] = {}
         self._users: dict[str, Access] = {}
-        self._role_grants = {role.name: tuple(self._grants(role.name, role.policies)) for role in self.state.roles}
-        self._user_roles = {user.name: user.roles for user in self.state.users}
+        self._role_grants = {role.name: tuple(self._grants(role.name, role.policies)) for role in self.roles}
+        self._user_roles = {user.name: user.roles for user in self.users}
 
     def _grants(self, role: str, refs: Iterable[PolicyRef]) -> Iterable[Grant]:
         for ref in refs:
@@ -222,7 +224,7 @@ class AccessModel:
 
     def unmodelled_for(self, access: Access) -> set[str]:
         roles = {access.name} if access.kind == "role" else set(self._user_roles.get(access.name, ()))
-        return {p.name for r in self.state.roles if r.name in roles for p in r.policies if p.name in self.unmodelled}
+        return {p.name for r in self.roles if r.name in roles for p in r.policies if p.name in self.unmodelled}
 
     def role(self, name: str) -> Access:
         found = self._roles.get(name)
@@ -262,13 +264,13 @@ def _compiled(name: str, document: Mapping[str, Any], catalog: ActionCatalog) ->
     return access
 
 
-def documents_of(state: DesiredState, managed: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Mapping[str, Any]]:
-    """Policy name -> document for every policy the state attaches: custom ones from
+def documents_of(roles: Iterable[Role], policies: Iterable[CustomPolicy], managed: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Mapping[str, Any]]:
+    """Policy name -> document for every policy the roles get: custom ones from
     ``policies/``, AWS managed ones from the shipped snapshot (or ``managed``)."""
     managed = load_managed_documents() if managed is None else managed
     found: dict[str, Mapping[str, Any]] = {}
-    custom = {p.name: p.document for p in state.policies}
-    for role in state.roles:
+    custom = {p.name: p.document for p in policies}
+    for role in roles:
         for ref in role.policies:
             if ref.kind == "custom" and ref.name in custom:
                 found[ref.name] = custom[ref.name]
@@ -279,6 +281,11 @@ def documents_of(state: DesiredState, managed: Mapping[str, Mapping[str, Any]] |
 
 def build_model(state: DesiredState, documents: Mapping[str, Mapping[str, Any]] | None = None) -> AccessModel:
     """The access model of a compiled desired state (documents: see ``documents_of``)."""
-    return AccessModel(state, load_action_catalog(), load_risks(), documents_of(state) if documents is None else documents)
+    return model_of(state.roles, state.users, state.policies, documents)
+
+
+def model_of(roles: Iterable[Role], users: Iterable[User], policies: Iterable[CustomPolicy], documents: Mapping[str, Mapping[str, Any]] | None = None) -> AccessModel:
+    roles, policies = tuple(roles), tuple(policies)
+    return AccessModel(roles, tuple(users), load_action_catalog(), load_risks(), documents_of(roles, policies) if documents is None else documents)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..catalog import ADMIN_POLICY_ARN
 from ..desired import DesiredState
+from ..escape import shell_word
 from .access_log import access_log_findings, attribute
 from .events import AccessLog
 from .findings import Finding, could_not_check, sort_findings
@@ -393,14 +394,14 @@ def _cloudtrail(snapshot: Snapshot) -> list[Finding]:
         if unknown:
             reasons = "; ".join(sorted({snapshot.trail_status.get(t["TrailARN"], {}).get("error", "no status") for t in trails}))
             return [could_not_check("cloudtrail", f"status of trail(s) {', '.join(unknown)} unknown ({reasons})", checks[1:])]
-        return [Finding("cloudtrail-not-logging", "cloudtrail/" + names, f"multi-region trail(s) {names} exist but none is logging", f"start logging: aws cloudtrail start-logging --name {trails[0]['Name']}")]
+        return [Finding("cloudtrail-not-logging", "cloudtrail/" + names, f"multi-region trail(s) {names} exist but none is logging", f"start logging: aws cloudtrail start-logging --name {shell_word(trails[0]['Name'])}")]
     validated = [t for t in logging if t.get("LogFileValidationEnabled")]
     if not validated:
         return [Finding("cloudtrail-log-validation", "cloudtrail/" + ", ".join(t["Name"] for t in logging), "no logging multi-region trail has log file validation: log files could be altered unnoticed",
-                        f"aws cloudtrail update-trail --name {logging[0]['Name']} --enable-log-file-validation")]
+                        f"aws cloudtrail update-trail --name {shell_word(logging[0]['Name'])} --enable-log-file-validation")]
     if not any(t.get("IncludeGlobalServiceEvents") for t in validated):
         return [Finding("cloudtrail-global-events", "cloudtrail/" + ", ".join(t["Name"] for t in validated), "the multi-region trail does not record global service events (IAM changes and console sign-ins)",
-                        f"aws cloudtrail update-trail --name {validated[0]['Name']} --include-global-service-events")]
+                        f"aws cloudtrail update-trail --name {shell_word(validated[0]['Name'])} --include-global-service-events")]
     return []
 
 
@@ -412,7 +413,7 @@ def _config(snapshot: Snapshot) -> list[Finding]:
                         "deploy the AuditBaseline component (Config recorder, delivery channel and IAM rules)")]
     if not any(s.get("recording") for s in snapshot.config_recorder_status):
         names = ", ".join(r.get("name", "?") for r in snapshot.config_recorders)
-        return [Finding("config-recorder-not-recording", f"config/{names}", f"AWS Config recorder {names} exists but is not recording", f"aws configservice start-configuration-recorder --configuration-recorder-name {snapshot.config_recorders[0].get('name')}")]
+        return [Finding("config-recorder-not-recording", f"config/{names}", f"AWS Config recorder {names} exists but is not recording", f"aws configservice start-configuration-recorder --configuration-recorder-name {shell_word(snapshot.config_recorders[0].get('name'))}")]
     return []
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from ..desired import DesiredState
+from ..escape import md_cell_code, md_code, md_text, printable
 from ..render import table
 from .access_log import sign_in_rows
 from .checks import Grid
@@ -54,7 +54,7 @@ def _headline(result: AuditResult) -> str:
 
 
 def render_text(result: AuditResult) -> str:
-    rows = [[f.severity or "", f.check, f.cis or "-", f.resource, f.message] for f in result.findings]
+    rows = [[f.severity or "", f.check, f.cis or "-", printable(f.resource), printable(f.message)] for f in result.findings]
     parts = [_headline(result)]
     if rows:
         parts.append(table(["severity", "check", "CIS", "resource", "message"], rows))
@@ -63,7 +63,7 @@ def render_text(result: AuditResult) -> str:
         for f in result.findings:
             if (f.check, f.remediation) not in seen:
                 seen.add((f.check, f.remediation))
-                fixes.append(f"  {f.check}: {f.remediation}")
+                fixes.append(f"  {f.check}: {printable(f.remediation)}")
         parts.append("Remediation\n" + "\n".join(fixes))
     else:
         parts.append("No findings: the account matches the matrix and passes every check.")
@@ -86,24 +86,10 @@ def access_log_line(log: AccessLog) -> str:
             f"event(s) of {log.records} record(s){files}, {log.requests} AWS requests.")
 
 
-# Markdown punctuation that could start a link, an image, emphasis, HTML or a table cell, and line
-# breaks: escaped, so a user agent or user name from the account renders as the text it is.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
-
-
-def _md(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"[\r\n]+", " ", text))
-
-
-def _md_code(text: str) -> str:
-    """A code span that no backtick in the value can end early."""
-    return "`" + re.sub(r"[\r\n]+", " ", text).replace("`", "'").replace("|", "\\|") + "`"
-
-
 def render_markdown(result: AuditResult) -> str:
     s = result.summary()
-    lines = [f"## IAM audit: account `{s['account_id']}`, stack `{s['stack']}`", "",
-             f"{s['taken_at']} · {s['region']} · {s['users']} users · {s['groups']} groups · {s['requests']} AWS requests", ""]
+    lines = [f"## IAM audit: account {md_code(s['account_id'])}, stack {md_code(s['stack'])}", "",
+             f"{md_text(s['taken_at'])} · {md_text(s['region'])} · {s['users']} users · {s['groups']} groups · {s['requests']} AWS requests", ""]
     lines.append("| " + " | ".join(SEVERITIES) + " |")
     lines.append("|" + "---|" * len(SEVERITIES))
     lines.append("| " + " | ".join(str(s["by_severity"][sev]) for sev in SEVERITIES) + " |")
@@ -111,13 +97,15 @@ def render_markdown(result: AuditResult) -> str:
     if not result.findings:
         lines.append("No findings: the account matches the matrix and passes every check.")
         if result.access_log:
-            lines += ["", _md(access_log_line(result.access_log))]
+            lines += ["", md_text(access_log_line(result.access_log))]
         return "\n".join(lines) + "\n"
     lines += ["| Severity | Check | CIS | Resource | Finding | Remediation |", "|---|---|---|---|---|---|"]
     for f in result.findings:
-        lines.append(f"| {f.severity} | `{f.check}` | {f.cis or ''} | {_md_code(f.resource)} | {_md(f.message)} | {_md(f.remediation)} |")
+        cells = [md_text(f.severity or ""), md_code(f.check),  # check ids are ours: [a-z-]
+                 md_text(f.cis or ""), md_cell_code(f.resource), md_text(f.message), md_text(f.remediation)]
+        lines.append("| " + " | ".join(cells) + " |")  # every cell escaped: an account's names cannot break the table
     if result.access_log:
-        lines += ["", _md(access_log_line(result.access_log))]
+        lines += ["", md_text(access_log_line(result.access_log))]
     lines += ["", f"CIS ids refer to the {CIS_VERSION}."]
     return "\n".join(lines) + "\n"
 

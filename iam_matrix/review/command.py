@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cli import EXIT_INVALID, EXIT_OK, INVALID_HELP, UsageError, add_input_options, exit_codes
+from ..escape import log_line
 from ..render import problems_text
 from ..settings import locate_project
 from .diff import diff_revisions
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     except RefError as error:
         if error.problems:
             print(problems_text(error.problems), file=sys.stderr)
-        print(f"bad input at {error.ref}: {error.message}", file=sys.stderr)
+        print(log_line(f"bad input at {error.ref}: {error.message}"), file=sys.stderr)
         return EXIT_INVALID
     diff = diff_revisions(base, head)
     report = RENDERERS[args.format](diff)

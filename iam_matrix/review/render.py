@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from ..escape import html_text, md_code, md_fence, md_text, printable
 from .diff import AccessDiff, UserChange
 
 MARKER = "<!-- iam-matrix access diff -->"
@@ -30,23 +31,23 @@ ESCALATION_LABELS = {
 }
 
 
-def _list(items: tuple[str, ...]) -> str:
-    return ", ".join(items)
+def _list(items: tuple[str, ...], show: Callable[[str], str] = str) -> str:
+    return ", ".join(map(show, items))
 
 
-def _user_lines(change: UserChange, code: Callable[[str], str]) -> list[str]:
+def _user_lines(change: UserChange, code: Callable[[str], str], show: Callable[[str], str] = str) -> list[str]:
     parts = []
     if change.roles_gained:
-        parts.append(f"joins {_list(tuple(map(code, change.roles_gained)))}")
+        parts.append(f"joins {_list(change.roles_gained, code)}")
     if change.roles_lost:
-        parts.append(f"leaves {_list(tuple(map(code, change.roles_lost)))}")
+        parts.append(f"leaves {_list(change.roles_lost, code)}")
     if change.mfa_before is not None:
         parts.append("MFA now required" if change.mfa_after else "MFA no longer required")
     lines = ["; ".join(parts)] if parts else []
     if change.policies_gained:
-        lines.append(f"gains {_list(change.policies_gained)}")
+        lines.append(f"gains {_list(change.policies_gained, show)}")
     if change.policies_lost:
-        lines.append(f"loses {_list(change.policies_lost)}")
+        lines.append(f"loses {_list(change.policies_lost, show)}")
     if change.actions_gained or change.actions_lost:
         lines.append(action_counts(change))
     return lines
@@ -78,15 +79,20 @@ def summary(diff: AccessDiff) -> str:
 
 
 def markdown(diff: AccessDiff) -> str:
-    """The PR comment. The first line is a marker a workflow can find to update it in place."""
-    code = lambda text: f"`{text}`"  # noqa: E731
-    out = [MARKER, f"### Access changes: stack `{diff.stack}`", f"`{diff.base_ref}` → `{diff.head_ref}`: {summary(diff)}", ""]
+    """The PR comment. The first line is a marker a workflow can find to update it in place.
+
+    Every value (names, refs, messages, paths, documents) goes through ``iam_matrix.escape``:
+    escaped text or a code span it cannot close, so no cell or file name can hide, restyle or
+    mention anything; the comment is closed (no open block) so several concatenate cleanly.
+    """
+    code, show = md_code, md_text
+    out = [MARKER, f"### Access changes: stack {code(diff.stack)}", f"{code(diff.base_ref)} → {code(diff.head_ref)}: {summary(diff)}", ""]
     if diff.empty:
         out.append("**No access change.** Users, roles, effective policies, policy documents and IAM settings are the same at both revisions.")
-        return "\n".join(out) + "\n"
+        return "\n".join(out) + "\n\n"
     if diff.escalations:
         out.append(f"#### :warning: Escalations ({len(diff.escalations)})")
-        out += [f"- **{ESCALATION_LABELS[e.kind]}**: {e.message}" for e in diff.escalations]
+        out += [f"- **{ESCALATION_LABELS[e.kind]}**: {show(e.message)}" for e in diff.escalations]
         out.append("")
     else:
         out += ["No escalation: judged by what the policy documents allow, nobody gains admin-equivalent or near-admin access, a privilege-escalation path, permissions-management or credentials-exposing actions, and no MFA or network guardrail denies less.", ""]
@@ -94,46 +100,47 @@ def markdown(diff: AccessDiff) -> str:
         out.append("#### Users")
         for user in diff.users_added:
             mfa = "MFA required" if user.mfa_required else "**MFA not required**"
-            out.append(f"- :heavy_plus_sign: **{user.name}** added: roles {_list(tuple(map(code, user.roles))) or 'none'}; {mfa}")
+            out.append(f"- :heavy_plus_sign: **{show(user.name)}** added: roles {_list(user.roles, code) or 'none'}; {mfa}")
             if user.policies:
-                out.append(f"  - effective policies: {_list(user.policies)}")
+                out.append(f"  - effective policies: {_list(user.policies, show)}")
         for user in diff.users_removed:
-            had = f"had roles {_list(tuple(map(code, user.roles)))}" if user.roles else "had no role"
-            out.append(f"- :heavy_minus_sign: **{user.name}** removed ({had})")
+            had = f"had roles {_list(user.roles, code)}" if user.roles else "had no role"
+            out.append(f"- :heavy_minus_sign: **{show(user.name)}** removed ({had})")
         for change in diff.users_changed:
-            lines = _user_lines(change, code)
+            lines = _user_lines(change, code, show)
             if change.roles_gained or change.roles_lost or change.mfa_before is not None:
-                out.append(f"- **{change.name}** {lines.pop(0)}")
+                out.append(f"- **{show(change.name)}** {lines.pop(0)}")
             else:
-                out.append(f"- **{change.name}** (through a change to role {_list(tuple(map(code, change.via_roles)))})")
+                out.append(f"- **{show(change.name)}** (through a change to role {_list(change.via_roles, code)})")
             out += [f"  - {line}" for line in lines]
         out.append("")
     if diff.roles:
         out.append("#### Roles")
         for role in diff.roles:
-            head = f"- `{role.name}`" + {"added": " (new role)", "removed": " (role removed)", "changed": ""}[role.status]
+            head = f"- {code(role.name)}" + {"added": " (new role)", "removed": " (role removed)", "changed": ""}[role.status]
             parts = []
             if role.policies_added:
-                parts.append(f"+ {_list(role.policies_added)}")
+                parts.append(f"+ {_list(role.policies_added, show)}")
             if role.policies_removed:
-                parts.append(f"− {_list(role.policies_removed)}")
+                parts.append(f"− {_list(role.policies_removed, show)}")
             out.append(head + (": " + "; ".join(parts) if parts else ""))
         out.append("")
     if diff.bundles:
         out.append("#### Bundles (groups per role)")
         for bundle in diff.bundles:
-            out.append(f"- `{bundle.role}` {bundle.kind}: {len(bundle.groups_before)} → {len(bundle.groups_after)} groups ({_list(bundle.groups_after)}); members are put in every group, access is unchanged by this alone")
+            out.append(f"- {code(bundle.role)} {bundle.kind}: {len(bundle.groups_before)} → {len(bundle.groups_after)} groups ({_list(bundle.groups_after, show)}); members are put in every group, access is unchanged by this alone")
         out.append("")
     if diff.documents:
         out.append("#### Policy documents")
         for document in diff.documents:
             path = document.path_after or document.path_before
-            out += [f"<details><summary><code>{path}{document.name}</code> {document.status}</summary>", "", "```diff", document.diff, "```", "</details>", ""]
+            summary_line = f"<details><summary><code>{html_text(f'{path}{document.name}')}</code> {document.status}</summary>"
+            out += [summary_line, "", md_fence(document.diff, "diff"), "</details>", ""]
     if diff.settings:
         out.append("#### Settings")
-        out += [f"- `{s.name}`: `{json.dumps(s.before)}` → `{json.dumps(s.after)}`" for s in diff.settings]
+        out += [f"- {code(s.name)}: {code(json.dumps(s.before))} → {code(json.dumps(s.after))}" for s in diff.settings]
         out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    return "\n".join(out).rstrip() + "\n\n"  # a blank line closes any HTML block: comments concatenate
 
 
 def text(diff: AccessDiff) -> str:
@@ -175,7 +182,7 @@ def text(diff: AccessDiff) -> str:
     if diff.settings:
         out.append("\nSettings")
         out += [f"  {s.name}: {json.dumps(s.before)} -> {json.dumps(s.after)}" for s in diff.settings]
-    return "\n".join(out) + "\n"
+    return "".join(printable(line) + "\n" for line in "\n".join(out).split("\n"))  # no value moves the cursor or injects a log command
 
 
 def as_json(diff: AccessDiff) -> str:

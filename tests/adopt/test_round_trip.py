@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 
 import jsonschema
-import pulumi
 import pytest
 
+from emulator import OfflineProvider, run_main
+from emulator.seed import build_account
 from iam_matrix.adopt.command import AdoptResult, adopt
 from iam_matrix.audit.checks import drift_findings
 from iam_matrix.audit.gather import gather
@@ -18,8 +19,6 @@ from iam_matrix.desired import DesiredState
 from iam_matrix.settings import load_stack_settings
 from tests.adopt.conftest import ACCOUNT
 from tests.adopt.import_schema import SCHEMA, urns
-from tests.audit.moto_account import build_account
-from tests.harness.runtime import run_main
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -65,14 +64,7 @@ def test_the_import_file_follows_the_documented_schema_and_names_what_the_progra
     jsonschema.validate(document, SCHEMA)
     declared = urns(document, "dev", "iam-matrix")
 
-    class Echo(pulumi.runtime.Mocks):
-        def new_resource(self, args):
-            return args.inputs.get("name") or args.name, {**args.inputs, "arn": f"arn:aws:iam::{ACCOUNT}:x/{args.name}"}
-
-        def call(self, args):
-            return {}
-
-    run = run_main(_root(result), Echo())
+    run = run_main(_root(result), OfflineProvider(ACCOUNT))
     def engine(urn: str) -> str:
         """The mock monitor puts the root stack's type in its children's URNs; the engine does not."""
         return "" if urn.endswith("::pulumi:pulumi:Stack::iam-matrix-dev") else urn.replace("::pulumi:pulumi:Stack$", "::")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import gzip
 import json
-import logging
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,28 +19,21 @@ from typing import Any
 import boto3
 import pytest
 import yaml
-from moto.server import ThreadedMotoServer
 
+from emulator import MotoServer
+from emulator.account import reset_server
+from emulator.seed import ACCOUNT, OTHER_ACCOUNT, Account, build_account, new_session
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import DesiredState
 from iam_matrix.settings import load_stack_settings
-from tests.audit.moto_account import _SERVER, ACCOUNT, OTHER_ACCOUNT, Account, build_account, new_session, reset_moto
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    werkzeug = logging.getLogger("werkzeug")
-    level = werkzeug.level
-    werkzeug.setLevel(logging.CRITICAL)  # one access-log line per request, and moto's traceback for Access Analyzer
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    _SERVER["url"] = f"http://{host}:{port}"
-    yield _SERVER["url"]
-    server.stop()
-    werkzeug.setLevel(level)
+    with MotoServer() as server:  # quiet: no access-log line per request, nor moto's Access Analyzer traceback
+        yield server.url
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +79,7 @@ def aws_env(moto_url: str, desired: DesiredState, monkeypatch: pytest.MonkeyPatc
 
     Real credential reports always start with a ``<root_account>`` row; moto's has none, so
     its report is wrapped to add one (root MFA on unless a test turns it off)."""
-    reset_moto(moto_url)
+    reset_server(moto_url)
     for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "MOTO_ACCOUNT_ID", "AWS_REGION"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)

@@ -11,12 +11,12 @@ from typing import Any
 import boto3
 import pytest
 
+from emulator.seed import ACCOUNT, Account, build_account, new_session
 from iam_matrix.audit.checks import AuditOptions
 from iam_matrix.audit.command import audit
 from iam_matrix.audit.gather import gather
 from iam_matrix.cli import main
 from iam_matrix.desired import DesiredState
-from tests.audit.moto_account import ACCOUNT, Account, build_account, new_session
 
 AA_NOT_CHECKED = ("could-not-check", "access-analyzer")  # moto has no IAM Access Analyzer
 

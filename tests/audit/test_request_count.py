@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from typing import Any
 
 import pytest
 
 import iam_matrix.audit.gather as gather_module
+from emulator.account import reset_server
+from emulator.seed import build_account, new_session
 from iam_matrix.audit.gather import gather
 from iam_matrix.desired import DesiredState
-from tests.audit.moto_account import build_account, new_session, reset_moto
 
 PER_USER_OPERATIONS = {"ListGroupsForUser", "ListAttachedUserPolicies", "ListUserPolicies", "ListMFADevices", "ListAccessKeys", "GetLoginProfile", "GetUser", "GetUserPolicy", "ListSigningCertificates"}
 
 
 def _operations(extra_users: int, desired: DesiredState) -> Counter[str]:
     """Build an account with the seed's users plus ``extra_users``, audit it, count HTTP requests per operation."""
-    reset_moto()
+    reset_server(os.environ["AWS_ENDPOINT_URL"])
     session = new_session()
     build_account(session, desired, extra_users=extra_users)
     sent: Counter[str] = Counter()

@@ -1,6 +1,6 @@
-"""AuditBaseline applied to an emulated account: the apply harness (tests/harness) turns every
+"""AuditBaseline applied to an emulated account: the emulator (emulator/) turns every
 registered resource into boto3 calls against moto, with the AuditBaseline appliers
-(tests/harness/audit_baseline_appliers.py); then the account is read back with boto3, and
+(emulator/audit_baseline.py); then the account is read back with boto3, and
 the audit command's gatherer and logging checks (iam_matrix.audit) judge it.
 
 moto validates Config rule identifiers and parameter names, so a wrong one fails here as it
@@ -19,16 +19,13 @@ import pytest
 
 import components.audit_baseline as audit_baseline
 from components.audit_baseline import AuditBaseline
+from emulator import ApplyError, EmulatedStack, MotoAccount, ProgramRun
 from iam_matrix.audit.checks import logging_findings
 from iam_matrix.audit.gather import gather
 from iam_matrix.audit_baseline import BaselineOptions, ManagedRule
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import DesiredState
 from iam_matrix.settings import load_stack_settings
-from tests.harness import ApplyError, ApplyMocks, MotoAccount, ProgramRun, load_appliers, run_program
-from tests.harness.apply import running
-
-load_appliers()
 
 REGION = "ap-northeast-2"
 
@@ -49,7 +46,7 @@ def moto_account() -> Iterator[MotoAccount]:
 @pytest.fixture
 def account(moto_account: MotoAccount) -> MotoAccount:
     """A fresh, empty account per test (every moto backend reset)."""
-    moto_account._mock.reset()  # noqa: SLF001 - MotoAccount keeps its mock_aws here
+    moto_account.reset()
     return moto_account
 
 
@@ -58,10 +55,9 @@ def options(**overrides: object) -> BaselineOptions:
     return compile_state(load_stack_settings(stack="dev", overrides=values)).audit_baseline
 
 
-def up(mocks: ApplyMocks, desired: DesiredState, opts: BaselineOptions) -> ProgramRun:
+def up(stack: EmulatedStack, desired: DesiredState, opts: BaselineOptions) -> ProgramRun:
     """One ``pulumi up`` of the component, applied to the moto account."""
-    with running(mocks):
-        return run_program(lambda: AuditBaseline("audit", desired, opts), mocks, stack="dev")
+    return stack.up(program=lambda: AuditBaseline("audit", desired, opts))
 
 
 def audit_logging(account: MotoAccount) -> dict[str, list]:
@@ -75,8 +71,8 @@ def audit_logging(account: MotoAccount) -> dict[str, list]:
 
 
 def test_all_parts_deploy_and_the_audit_finds_cloudtrail_and_config(account, desired):
-    mocks = ApplyMocks(account)
-    up(mocks, desired, options(auditKmsKey=True, auditCloudWatchLogs=True))
+    stack = EmulatedStack(account)
+    up(stack, desired, options(auditKmsKey=True, auditCloudWatchLogs=True))
     s3, trail_api, config = account.client("s3"), account.client("cloudtrail"), account.client("config")
 
     bucket = s3.list_buckets()["Buckets"][0]["Name"]
@@ -115,9 +111,9 @@ def test_all_parts_deploy_and_the_audit_finds_cloudtrail_and_config(account, des
 
 
 def test_defaults_then_a_second_up_changes_nothing_and_a_stopped_trail_is_restarted(account, desired):
-    mocks = ApplyMocks(account)
+    stack = EmulatedStack(account)
     opts = options()
-    up(mocks, desired, opts)
+    up(stack, desired, opts)
     s3 = account.client("s3")
     bucket = s3.list_buckets()["Buckets"][0]["Name"]
     sse = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]["ApplyServerSideEncryptionByDefault"]
@@ -125,8 +121,8 @@ def test_defaults_then_a_second_up_changes_nothing_and_a_stopped_trail_is_restar
     trail = account.client("cloudtrail").describe_trails()["trailList"][0]
     assert "KmsKeyId" not in trail and "CloudWatchLogsLogGroupArn" not in trail
 
-    up(mocks, desired, opts)
-    assert {o.op for o in mocks.operations} == {"same"}
+    up(stack, desired, opts)
+    assert {o.op for o in stack.operations} == {"same"}
 
     trail_api = account.client("cloudtrail")
     trail_api.stop_logging(Name="iam-matrix-dev")  # someone switches the trail off by hand
@@ -134,8 +130,8 @@ def test_defaults_then_a_second_up_changes_nothing_and_a_stopped_trail_is_restar
     found = audit_logging(account)
     assert "cloudtrail-not-logging" in found and "config-recorder-not-recording" in found
 
-    up(mocks, desired, opts)  # refresh sees the drift, up puts it back
-    assert sorted(o.type.rsplit(":", 1)[-1] for o in mocks.ops("update")) == ["RecorderStatus", "Trail"]
+    up(stack, desired, opts)  # refresh sees the drift, up puts it back
+    assert sorted(o.type.rsplit(":", 1)[-1] for o in stack.ops("update")) == ["RecorderStatus", "Trail"]
     assert trail_api.get_trail_status(Name="iam-matrix-dev")["IsLogging"] is True
     assert set(audit_logging(account)) == {"could-not-check:access-analyzer"}
 
@@ -143,9 +139,9 @@ def test_defaults_then_a_second_up_changes_nothing_and_a_stopped_trail_is_restar
 def test_rules_only_next_to_a_recorder_managed_elsewhere(account, desired):
     config = account.client("config")
     config.put_configuration_recorder(ConfigurationRecorder={"name": "org-recorder", "roleARN": f"arn:aws:iam::{account.account_id}:role/org-config", "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
-    mocks = ApplyMocks(account)
-    up(mocks, desired, options(auditConfig="rules", auditCloudTrail=False))
-    assert {o.type for o in mocks.operations} == {"aws:cfg/rule:Rule"}
+    stack = EmulatedStack(account)
+    up(stack, desired, options(auditConfig="rules", auditCloudTrail=False))
+    assert {o.type for o in stack.operations} == {"aws:cfg/rule:Rule"}
     assert [r["name"] for r in config.describe_configuration_recorders()["ConfigurationRecorders"]] == ["org-recorder"]
     assert len(config.describe_config_rules()["ConfigRules"]) == 11
     assert account.client("s3").list_buckets()["Buckets"] == []
@@ -154,9 +150,9 @@ def test_rules_only_next_to_a_recorder_managed_elsewhere(account, desired):
 
 
 def test_switching_parts_off_removes_them(account, desired):
-    mocks = ApplyMocks(account)
-    up(mocks, desired, options())
-    up(mocks, desired, options(auditConfig="off"))
+    stack = EmulatedStack(account)
+    up(stack, desired, options())
+    up(stack, desired, options(auditConfig="off"))
     config = account.client("config")
     assert config.describe_configuration_recorders()["ConfigurationRecorders"] == []
     assert config.describe_config_rules()["ConfigRules"] == []
@@ -176,7 +172,7 @@ def test_a_wrong_rule_id_or_parameter_fails_the_up(account, desired, monkeypatch
     bad = ManagedRule(identifier, "a typo", True, parameters)
     monkeypatch.setattr(audit_baseline, "managed_rules", lambda *a, **k: [bad])
     with pytest.raises(Exception, match=message.replace("[", r"\[").replace("]", r"\]")):
-        up(ApplyMocks(account), desired, options(auditConfig="rules", auditCloudTrail=False))
+        up(EmulatedStack(account), desired, options(auditConfig="rules", auditCloudTrail=False))
 
 
 def test_a_bucket_policy_without_cloudtrail_grants_fails_like_aws(account, desired, monkeypatch):
@@ -187,23 +183,23 @@ def test_a_bucket_policy_without_cloudtrail_grants_fails_like_aws(account, desir
 
     monkeypatch.setattr(audit_baseline, "bucket_policy_document", without_trail)
     with pytest.raises(ApplyError, match="InsufficientS3BucketPolicyException"):
-        up(ApplyMocks(account), desired, options(auditConfig="off"))
+        up(EmulatedStack(account), desired, options(auditConfig="off"))
 
 
 def test_a_bucket_policy_without_config_grants_fails_like_aws(account, desired, monkeypatch):
     original = audit_baseline.bucket_policy_document
     monkeypatch.setattr(audit_baseline, "bucket_policy_document", lambda b, a, p, t, c: original(b, a, p, t, False))
     with pytest.raises(ApplyError, match="InsufficientDeliveryPolicyException"):
-        up(ApplyMocks(account), desired, options(auditCloudTrail=False))
+        up(EmulatedStack(account), desired, options(auditCloudTrail=False))
 
 
 def test_a_key_policy_without_cloudtrail_grants_fails_like_aws(account, desired, monkeypatch):
     original = audit_baseline.kms_key_policy_document
     monkeypatch.setattr(audit_baseline, "kms_key_policy_document", lambda a, p, t, c: original(a, p, None, c))
     with pytest.raises(ApplyError, match="InsufficientEncryptionPolicyException"):
-        up(ApplyMocks(account), desired, options(auditKmsKey=True, auditConfig="off"))
+        up(EmulatedStack(account), desired, options(auditKmsKey=True, auditConfig="off"))
 
 
 def test_the_analyzer_has_no_applier_because_moto_has_no_access_analyzer(account, desired):
     with pytest.raises(ApplyError, match="no applier registered for aws:accessanalyzer/analyzer:Analyzer"):
-        up(ApplyMocks(account), desired, options(auditAccessAnalyzer=True, auditCloudTrail=False, auditConfig="off"))
+        up(EmulatedStack(account), desired, options(auditAccessAnalyzer=True, auditCloudTrail=False, auditConfig="off"))

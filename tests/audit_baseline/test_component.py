@@ -9,12 +9,14 @@ import json
 import pytest
 
 from components.audit_baseline import TYPE_TOKEN, AuditBaseline
+from emulator import ComponentRun, OfflineProvider, run_component
 from iam_matrix.audit_baseline import BaselineOptions
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import DesiredState
 from iam_matrix.settings import load_stack_settings
 
-from .mockrun import ACCOUNT, REGION, Run, run
+ACCOUNT = "123456789012"
+REGION = "ap-northeast-2"
 
 BUCKET = "aws:s3/bucket:Bucket"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
@@ -53,15 +55,15 @@ def options(**overrides: object) -> BaselineOptions:
     return compile_state(settings).audit_baseline
 
 
-def deploy(desired: DesiredState, opts: BaselineOptions) -> Run:
-    return run(lambda: AuditBaseline("audit", desired, opts))
+def deploy(desired: DesiredState, opts: BaselineOptions) -> ComponentRun:
+    return run_component(lambda: AuditBaseline("audit", desired, opts), OfflineProvider(ACCOUNT, REGION))
 
 
 def statements(document: str) -> dict[str, dict]:
     return {s.get("Sid", str(i)): s for i, s in enumerate(json.loads(document)["Statement"])}
 
 
-def rules(result: Run) -> dict[str, dict]:
+def rules(result: ComponentRun) -> dict[str, dict]:
     return {r.inputs["source"]["sourceIdentifier"]: r.inputs for r in result.of_type(RULE)}
 
 
@@ -69,8 +71,8 @@ def test_all_on_registers_every_part_under_the_component(desired):
     result = deploy(desired, options(auditKmsKey=True, auditCloudWatchLogs=True))
     component = result.one(TYPE_TOKEN)
     assert result.types == {TYPE_TOKEN, *BUCKET_PARTS, TRAIL, KEY, ALIAS, LOG_GROUP, ROLE, ROLE_POLICY, *CONFIG_RECORDER, RULE, ANALYZER}
-    assert all(r.parent == component.urn for r in result.registered.values() if r.custom)
-    assert component.urn in result.with_outputs
+    assert all(r.parent == component.urn for r in result.registrations.values() if r.custom)
+    assert component.urn in result.components_with_outputs
     assert set(rules(result)) == RULE_IDS
     assert set(result.outputs) == {"bucketName", "trailArn", "trailName", "kmsKeyArn", "logGroupName", "recorderName", "deliveryChannelName", "configRuleNames", "analyzerArn"}
     assert result.outputs["trailArn"] == f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/iam-matrix-dev"
@@ -244,7 +246,7 @@ def test_baseline_off_registers_nothing_but_the_component(desired):
 def test_every_taggable_resource_is_tagged(desired):
     result = deploy(desired, options(auditKmsKey=True, auditCloudWatchLogs=True))
     taggable = {BUCKET, TRAIL, KEY, LOG_GROUP, ROLE, SLR, RULE, ANALYZER}
-    for registered in result.registered.values():
+    for registered in result.registrations.values():
         if registered.type in taggable:
             tags = registered.inputs["tags"]
             assert tags["managed-by"] == "iam-matrix" and tags["stack"] == "dev", registered.name

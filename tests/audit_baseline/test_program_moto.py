@@ -1,5 +1,5 @@
 """The whole program (``__main__.py``) with the AuditBaseline switched on, applied to an
-emulated account by the apply harness, then judged by the audit command's own checks.
+emulated account by the emulator, then judged by the audit command's own checks.
 
 Shows the wiring: ``iam-matrix:auditBaseline`` turns the component on next to the IAM
 components without changing what they deploy, its outputs are exported, a bad ``audit*``
@@ -15,14 +15,11 @@ from pathlib import Path
 import boto3
 import pulumi
 import pytest
-from pulumi.runtime import settings as pulumi_settings
 
+from emulator import EmulatedStack, MotoAccount, comparable, expected_account, read_account
 from iam_matrix.audit.command import audit
 from iam_matrix.audit.gather import gather
-from tests.harness import ApplyMocks, MotoAccount, comparable, expected_account, load_appliers, read_account, run_main
 from tests.project import Project
-
-load_appliers()
 
 ACCOUNT = "111111111111"  # the dev stack's aws:allowedAccountIds
 COMPONENT = "iam-matrix:index:AuditBaseline"
@@ -40,23 +37,9 @@ def account() -> Iterator[MotoAccount]:
         yield emulated
 
 
-def fresh_stack() -> None:
-    """Forget the previous run's root Stack: pulumi keeps it in a ContextVar, which the harness
-    (``SETTINGS.root_resource = None``) does not reset, so its exports would carry over."""
-    pulumi_settings.ROOT.set(None)
-
-
-def up(project: Project, mocks: ApplyMocks, **kwargs):
-    fresh_stack()
-    mocks.begin_run()
-    run = run_main(project.root, mocks, **kwargs)
-    mocks.finish_run()
-    return run
-
-
 def test_program_deploys_the_baseline_next_to_the_iam_matrix_and_the_audit_finds_it(project, account):
     project.set_config(auditBaseline=True, auditAccessAnalyzer=False, auditKmsKey=True)
-    run = up(project, ApplyMocks(account))
+    run = EmulatedStack(account).up(project.root)
 
     assert len(run.of_type(COMPONENT)) == 1
     exported = run.exports["auditBaseline"]
@@ -75,17 +58,14 @@ def test_program_deploys_the_baseline_next_to_the_iam_matrix_and_the_audit_finds
 
 
 def test_baseline_off_registers_nothing_of_it(project, account):
-    run = up(project, ApplyMocks(account))
+    run = EmulatedStack(account).up(project.root)
     assert run.of_type(COMPONENT) == [] and "auditBaseline" not in run.exports
     assert account.client("cloudtrail").describe_trails()["trailList"] == []
 
 
 def test_a_bad_audit_value_stops_the_program_before_any_resource(project, account):
     project.set_config(auditBaseline=True, auditConfig="sometimes")
-    mocks = ApplyMocks(account)
-    fresh_stack()
-    mocks.begin_run()
-    run = run_main(project.root, mocks, raise_errors=False)
+    run = EmulatedStack(account).up(project.root, raise_errors=False)
     assert isinstance(run.error, pulumi.RunError)
     assert run.registrations == {}
     assert any("auditConfig" in message and "sometimes" in message for message in run.errors())

@@ -11,7 +11,9 @@ from tests.core.project import FIXTURES, codes, find
 def test_shipped_csv_example_compiles_with_only_warnings(project):
     result = project.check()
     assert result.errors == []
-    assert sorted(codes(result)) == ["policy-redundant", "policy-redundant", "policy-service-role", "user-no-role"]
+    # Developer, DBA and SysAdm really can escalate (AWSBatchServiceRole, AmazonDynamoDBFullAccess, ...): the model says so
+    assert sorted(codes(result)) == ["policy-redundant", "policy-redundant", "policy-service-role", "role-privilege-escalation", "role-privilege-escalation", "role-privilege-escalation", "user-no-role"]
+    assert [p.location.cell for p in result.problems if p.code == "role-privilege-escalation"] == ["C1", "D1", "E1"]
 
 
 def test_seed_roles_over_the_quota_become_bundles_within_it(project):

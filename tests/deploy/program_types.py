@@ -1,25 +1,19 @@
 """The resource types the Pulumi program registers, found by running it under mocks.
 
 Runs the repository's ``__main__.py`` (as ``pulumi up`` would, from the project folder,
-with the dev stack's config plus overrides) under ``pulumi.runtime.set_mocks`` and
-records every custom resource type. No AWS, no Pulumi CLI.
+with the dev stack's config plus overrides) under the emulator's mock runtime with
+``OfflineProvider`` and records every resource type. No AWS, no Pulumi CLI.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import os
-import runpy
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pulumi
-import yaml
-from pulumi.runtime import settings as pulumi_settings
-from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
-from pulumi.runtime.sync_await import _sync_await
+from emulator import OfflineProvider, ProgramRun, run_main, stack_config
 
 REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "111111111111"
@@ -33,59 +27,20 @@ VARIANTS = [
 AUDIT_VARIANTS = [{"auditBaseline": True, "auditKmsKey": True, "auditCloudWatchLogs": True}]
 
 
-class RecordingMocks(pulumi.runtime.Mocks):
-    """Outputs = inputs plus the computed values the program reads (arn, id, name)."""
-
-    def __init__(self) -> None:
-        self.types: set[str] = set()
-        self.resources: list[dict[str, Any]] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.types.add(args.typ)
-        self.resources.append({"type": args.typ, "name": args.name, "props": dict(args.inputs)})
-        outputs = dict(args.inputs)
-        outputs.setdefault("name", args.name)
-        kind = {"aws:iam/policy:Policy": "policy", "aws:iam/group:Group": "group", "aws:iam/user:User": "user"}.get(args.typ)
-        if kind:
-            outputs.setdefault("arn", f"arn:aws:iam::{ACCOUNT}:{kind}{outputs.get('path') or '/'}{outputs['name']}")
-        outputs.setdefault("arn", f"arn:aws:mock::{ACCOUNT}:{args.typ.split(':')[-1].lower()}/{args.name}")
-        return f"{args.name}-id", outputs
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/ci", "userId": "AIDA", "id": ACCOUNT,
-                "partition": "aws", "dnsSuffix": "amazonaws.com", "region": "ap-northeast-2", "name": "ap-northeast-2"}
-
-
-def stack_config(overrides: Mapping[str, Any]) -> dict[str, str]:
-    document = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text()) or {}
-    config = dict(document.get("config") or {})
-    config.update({(k if ":" in k else f"iam-matrix:{k}"): v for k, v in overrides.items()})
-    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
-
-
 def registered_types(overrides: Mapping[str, Any] | None = None) -> set[str]:
-    """Custom resource types ``__main__.py`` registers for the dev stack with ``overrides``."""
+    """Resource types ``__main__.py`` registers for the dev stack with ``overrides``."""
     return run_program(overrides).types
 
 
-def run_program(overrides: Mapping[str, Any] | None = None) -> RecordingMocks:
-    """Run ``__main__.py`` for the dev stack with ``overrides``; the mocks hold what it registered."""
-    mocks = RecordingMocks()
-    pulumi_settings.SETTINGS.root_resource = None
-    pulumi.runtime.set_all_config(stack_config(overrides or {}))
-    pulumi.runtime.set_mocks(mocks, project="iam-matrix", stack="dev", preview=False)
+def run_program(overrides: Mapping[str, Any] | None = None) -> ProgramRun:
+    """Run ``__main__.py`` for the dev stack with ``overrides``; the run holds what it registered."""
+    return run_main(REPO, OfflineProvider(ACCOUNT), config=stack_config(REPO, overrides=overrides or {}))
 
-    def program() -> None:
-        before = Path.cwd()
-        os.chdir(REPO)
-        try:
-            runpy.run_path(str(REPO / "__main__.py"), run_name="__main__")
-        finally:
-            os.chdir(before)
 
-    _sync_await(run_pulumi_func(program))
-    _sync_await(wait_for_rpcs())
-    return mocks
+def resources(run: ProgramRun) -> list[dict[str, Any]]:
+    """Type, logical name and input properties (as the engine names them), in registration order."""
+    ordered = sorted(run.registrations.values(), key=lambda r: r.order)
+    return [{"type": r.type, "name": r.name, "props": r.inputs} for r in ordered]
 
 
 def main() -> None:
@@ -97,7 +52,7 @@ def main() -> None:
 
     warnings.simplefilter("ignore")
     runs = [run_program(variant) for variant in json.loads(sys.argv[1])]
-    print(json.dumps([{"types": sorted(run.types), "resources": run.resources} for run in runs], default=str))
+    print(json.dumps([{"types": sorted(run.types), "resources": resources(run)} for run in runs], default=str))
 
 
 @functools.cache

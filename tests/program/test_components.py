@@ -8,8 +8,8 @@ import pytest
 
 from components import FoundationPolicies, GroupBundle, PasswordPolicy, Users
 from components.common import resource_tags, tag_value
+from emulator import run_program
 from iam_matrix.password_policy import PasswordPolicy as PasswordSettings
-from tests.harness import run_program
 
 POLICY = "aws:iam/policy:Policy"
 

@@ -8,7 +8,7 @@ import pulumi
 import pytest
 
 from components.cleanup import EMPTY_GROUP_HOOK
-from tests.harness import run_main, stack_config
+from emulator import run_main, stack_config
 
 COMPONENTS = {"iam-matrix:index:FoundationPolicies", "iam-matrix:index:GroupBundle", "iam-matrix:index:Users", "iam-matrix:index:PasswordPolicy"}
 

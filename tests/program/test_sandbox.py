@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.harness import ApplyMocks, MotoAccount, run_main
+from emulator import EmulatedStack, MotoAccount, MotoServer
 from tests.project import REPO
 
 spec = importlib.util.spec_from_file_location("iam_matrix_sandbox", REPO / "scripts" / "sandbox.py")
@@ -64,7 +64,7 @@ def test_sandbox_stack_points_the_provider_at_the_emulator_only(project, tmp_pat
 
 
 def test_emulator_serves_on_localhost_verification_names_every_difference_then_it_stops(project, tmp_path):
-    emulator = sandbox.Emulator().start()
+    emulator = MotoServer().start()
     try:
         assert emulator.url.startswith("http://127.0.0.1:")
         project.write("matrix/users.csv", "User,Admin,Viewer,MFA\nadmin@demoasacode.io,Y,,Y\nmelon@demoasacode.io,,Y,Y\n")
@@ -72,11 +72,8 @@ def test_emulator_serves_on_localhost_verification_names_every_difference_then_i
         stack_file = sandbox.write_stack_files(project.root, emulator.url, sandbox_dir=tmp_path / ".sandbox")
         account = MotoAccount(endpoint_url=emulator.url).start()
         account.wipe_iam()  # the server shares moto's in-process backends with other tests
-        mocks = ApplyMocks(account)
-        mocks.begin_run()
         config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in yaml.safe_load(stack_file.read_text())["config"].items()}
-        run_main(project.root, mocks, stack="sandbox", config=config)
-        mocks.finish_run()
+        EmulatedStack(account, stack="sandbox").up(project.root, config=config)
         assert sandbox.verify(emulator.url, project.root, stack_file.parent) == []
         account.iam.add_user_to_group(GroupName="Admin", UserName="melon@demoasacode.io")
         account.iam.detach_group_policy(GroupName="Viewer", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")

@@ -7,7 +7,7 @@ import os
 
 import pulumi
 
-from tests.harness import run_main
+from emulator import run_main
 
 
 def test_a_symlinked_policy_document_stops_the_program(project, mocks):

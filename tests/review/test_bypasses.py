@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from iam_matrix.compiler import check
 from iam_matrix.review.diff import AccessDiff, diff_revisions
 from iam_matrix.review.revisions import revision_at
+from iam_matrix.settings import load_stack_settings
 from tests.review.repo import GitProject
 
 VIEWERS = {"banana@demoasacode.io", "bicycle@demoasacode.io", "car@demoasacode.io", "melon@demoasacode.io"}
@@ -68,12 +70,25 @@ def test_iam_full_access_to_viewer_is_permissions_management_and_privilege_escal
     ],
     ids=["star-on-arn-star", "always-true-condition", "notaction-of-one-action"],
 )
-def test_custom_admin_in_all_but_name_is_admin(repo, statement):
-    diff = change(repo, to_viewer("ToolingAccess", {"Version": "2012-10-17", "Statement": [statement]}))
+def test_custom_admin_in_all_but_name_is_admin(repo, statement, tmp_path_factory):
+    document = {"Version": "2012-10-17", "Statement": [statement]}
+    # validate refuses it: Viewer is not in adminRoles
+    plain = GitProject(tmp_path_factory.mktemp("plain"))
+    to_viewer("ToolingAccess", document)(plain)
+    result = check(load_stack_settings(plain.root, "dev"))
+    assert [(p.code, str(p.location)) for p in result.errors] == [("role-admin-equivalent", "policies.csv F1")]
+    assert "role Viewer (4 members) is admin-equivalent" in result.errors[0].message
+
+    # to deploy it, adminRoles must be widened too - and the diff names every user who becomes admin
+    def edit(repo: GitProject) -> None:
+        to_viewer("ToolingAccess", document)(repo)
+        repo.set_config(adminRoles=["Admin", "Viewer"])
+
+    diff = change(repo, edit)
     assert subjects(diff, "admin") == VIEWERS
+    assert subjects(diff, "admin-roles") == {"Viewer"}
     assert "becomes admin-equivalent" in message(diff, "admin", "banana@demoasacode.io")
     assert "ToolingAccess (role Viewer)" in message(diff, "admin", "banana@demoasacode.io")
-    assert subjects(diff, "admin-outside-admin-roles") == {"Viewer"}
 
 
 def test_mfa_force_policy_edited_to_deny_nothing_is_mfa_enforcement_dropped(repo):

@@ -20,8 +20,9 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
-REPO = Path(__file__).resolve().parents[2]
-PROJECT = "iam-matrix"
+from iam_matrix.project import PROJECT
+
+REPO = Path(__file__).resolve().parents[1]
 MAIN = REPO / "__main__.py"
 
 
@@ -108,6 +109,21 @@ class ProgramRun:
     def errors(self) -> list[str]:
         return [message for level, message in self.logs if level == "error"]
 
+    def one(self, type_token: str) -> Registration:
+        found = self.of_type(type_token)
+        assert len(found) == 1, f"{type_token}: {len(found)} registered"
+        return found[0]
+
+    def urn_of(self, type_token: str) -> str:
+        return self.one(type_token).urn
+
+
+@dataclass
+class ComponentRun(ProgramRun):
+    """A run of one component, with its resolved ``outputs()``."""
+
+    outputs: dict[str, Any] = field(default_factory=dict)
+
 
 def stack_config(project_dir: Path, stack: str = "dev", overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
     """``Pulumi.<stack>.yaml`` as the engine hands config to a program: every value a
@@ -135,6 +151,7 @@ def run_program(
 ) -> ProgramRun:
     """Run ``program`` in a fresh root stack with ``config``; wait for every RPC."""
     pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh stack: exports must not leak between runs
+    pulumi_settings.ROOT.set(None)  # the SDK also keeps the root Stack in a ContextVar
     pulumi.runtime.set_all_config(dict(config or {}))
     collect = _Collect()
     logger = logging.getLogger(f"iam-matrix-harness-{id(collect)}")
@@ -209,3 +226,18 @@ def run_main(project_dir: Path, mocks: pulumi.runtime.Mocks, *, stack: str = "de
             exec(code, {"__name__": "__main__", "__file__": str(MAIN), "__builtins__": __builtins__})
 
     return run_program(program, mocks, config=config, stack=stack, **kwargs)
+
+
+COMPONENT_OUTPUTS = "componentOutputs"
+
+
+def run_component(build: Callable[[], Any], mocks: pulumi.runtime.Mocks, *, stack: str = "dev") -> ComponentRun:
+    """Run ``build()`` (it returns a component with an ``outputs()`` method) under the mock
+    runtime; the result carries the component's resolved outputs."""
+
+    def program() -> None:
+        pulumi.export(COMPONENT_OUTPUTS, build().outputs())
+
+    run = run_program(program, mocks, stack=stack)
+    fields = {name: getattr(run, name) for name in ("registrations", "exports", "logs", "error", "components_with_outputs")}
+    return ComponentRun(**fields, outputs=run.exports.get(COMPONENT_OUTPUTS) or {})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import MotoAccount
+from emulator import MotoAccount
 from tests.project import Project
 
 ACCOUNT = "111111111111"  # the dev stack's aws:allowedAccountIds

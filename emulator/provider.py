@@ -1,20 +1,16 @@
-"""Mocks that apply registered resources to a moto account, and the applier registry."""
+"""The emulated provider: ``Mocks`` that apply each registered resource to a moto account
+through the applier of its type, and the applier, invoke and hook registries."""
 
 from __future__ import annotations
 
-import importlib
-import os
-import pkgutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 import pulumi
-from moto import mock_aws
 
-DEFAULT_ACCOUNT = "123456789012"
+from .account import MotoAccount
 
 
 class ApplyError(Exception):
@@ -98,107 +94,6 @@ def hook(name: str) -> Callable[[Callable], Callable]:
     return register
 
 
-def load_appliers() -> list[str]:
-    """Import every ``*_appliers`` module of this package (they register themselves)."""
-    loaded = []
-    for module in pkgutil.iter_modules([os.path.dirname(__file__)]):
-        if module.name.endswith("_appliers"):
-            importlib.import_module(f"{__package__}.{module.name}")
-            loaded.append(module.name)
-    return loaded
-
-
-class MotoAccount:
-    """An emulated AWS account (moto, in process) that the appliers write to."""
-
-    def __init__(self, account_id: str = DEFAULT_ACCOUNT, region: str = "us-east-1", endpoint_url: str | None = None) -> None:
-        """With ``endpoint_url`` the account is a running moto server instead (the
-        sandbox's emulator); ``account_id`` is then whatever the server uses."""
-        self.account_id = account_id
-        self.region = region
-        self.endpoint_url = endpoint_url
-        self._mock = mock_aws(config={"iam": {"load_aws_managed_policies": True}, "core": {"reset_boto3_session": True}})
-        self._clients: dict[str, Any] = {}
-        self._previous_account: str | None = None
-
-    def start(self) -> MotoAccount:
-        if self.endpoint_url:
-            self.account_id = self.client("sts").get_caller_identity()["Account"]
-            return self
-        self._previous_account = os.environ.get("MOTO_ACCOUNT_ID")
-        os.environ["MOTO_ACCOUNT_ID"] = self.account_id
-        self._mock.start()
-        return self
-
-    def stop(self) -> None:
-        if self.endpoint_url:
-            return
-        self._mock.stop()
-        if self._previous_account is None:
-            os.environ.pop("MOTO_ACCOUNT_ID", None)
-        else:
-            os.environ["MOTO_ACCOUNT_ID"] = self._previous_account
-
-    def __enter__(self) -> MotoAccount:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def client(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = boto3.client(
-                service, region_name=self.region, aws_access_key_id="testing", aws_secret_access_key="testing", endpoint_url=self.endpoint_url
-            )
-        return self._clients[service]
-
-    @property
-    def iam(self) -> Any:
-        return self.client("iam")
-
-    def wipe_iam(self) -> None:
-        """Back to an empty account (AWS managed policies stay): cheaper than a new
-        emulator, which loads about 1,300 managed policies."""
-        iam = self.iam
-
-        def pages(operation: str, key: str, **kwargs: Any) -> list[Any]:
-            return [item for page in iam.get_paginator(operation).paginate(**kwargs) for item in page[key]]
-
-        for group in pages("list_groups", "Groups"):
-            name = group["GroupName"]
-            for user in pages("get_group", "Users", GroupName=name):
-                iam.remove_user_from_group(GroupName=name, UserName=user["UserName"])
-            for policy in pages("list_attached_group_policies", "AttachedPolicies", GroupName=name):
-                iam.detach_group_policy(GroupName=name, PolicyArn=policy["PolicyArn"])
-            for inline in pages("list_group_policies", "PolicyNames", GroupName=name):
-                iam.delete_group_policy(GroupName=name, PolicyName=inline)
-            iam.delete_group(GroupName=name)
-        for user in pages("list_users", "Users"):
-            name = user["UserName"]
-            for key in pages("list_access_keys", "AccessKeyMetadata", UserName=name):
-                iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
-            for device in pages("list_mfa_devices", "MFADevices", UserName=name):
-                iam.deactivate_mfa_device(UserName=name, SerialNumber=device["SerialNumber"])
-            try:
-                iam.delete_login_profile(UserName=name)
-            except iam.exceptions.NoSuchEntityException:
-                pass
-            for policy in pages("list_attached_user_policies", "AttachedPolicies", UserName=name):
-                iam.detach_user_policy(UserName=name, PolicyArn=policy["PolicyArn"])
-            iam.delete_user(UserName=name)
-        for device in pages("list_virtual_mfa_devices", "VirtualMFADevices"):
-            iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
-        for policy in pages("list_policies", "Policies", Scope="Local"):
-            for version in iam.list_policy_versions(PolicyArn=policy["Arn"])["Versions"]:
-                if not version["IsDefaultVersion"]:
-                    iam.delete_policy_version(PolicyArn=policy["Arn"], VersionId=version["VersionId"])
-            iam.delete_policy(PolicyArn=policy["Arn"])
-        try:
-            iam.delete_account_password_policy()
-        except iam.exceptions.NoSuchEntityException:
-            pass
-
-
 @dataclass
 class Operation:
     op: str  # create | update | same | replace | delete
@@ -226,9 +121,6 @@ class ApplyMocks(pulumi.runtime.Mocks):
         if not args.custom:
             return f"{args.name}-component", args.inputs
         implementation = APPLIERS.get(args.typ)
-        if implementation is None:
-            load_appliers()  # appliers of other resource families register on import
-            implementation = APPLIERS.get(args.typ)
         if implementation is None:
             raise ApplyError(f"no applier registered for {args.typ} ({args.name}); add one with @applier({args.typ!r})")
         inputs = dict(args.inputs)
@@ -317,5 +209,3 @@ def running(mocks: ApplyMocks) -> Iterator[ApplyMocks]:
     mocks.finish_run()
 
 
-# The IAM appliers live beside this module; importing them registers them.
-from . import iam_appliers  # noqa: E402,F401

@@ -16,7 +16,8 @@ from typing import Any
 
 from components.cleanup import EMPTY_GROUP_HOOK, empty_group
 
-from .apply import Applied, Applier, ApplyError, MotoAccount, applier, hook, invoke
+from .account import MotoAccount
+from .provider import Applied, Applier, ApplyError, applier, hook, invoke
 
 
 def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:

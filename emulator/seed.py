@@ -1,9 +1,14 @@
-"""The seed example deployed into a moto account, as the Pulumi program would (shared by the audit tests)."""
+"""A desired state written straight into a moto account, without running the program.
+
+For the audit's tests, benchmark and example report, which need many accounts in little
+time: the same groups, attachments, users and password policy the program deploys
+(``tests/emulator/test_seed.py`` compares the two), plus a multi-region trail and a Config
+recorder, and MFA devices for the users marked (which no ``pulumi up`` can enrol).
+"""
 
 from __future__ import annotations
 
 import json
-import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,14 +23,6 @@ ACCOUNT = "123456789012"  # moto's default account
 OTHER_ACCOUNT = "111111111111"
 BUCKET = "audit-logs"
 _LOADER = botocore.loaders.create_loader()
-_SERVER: dict[str, str] = {}
-
-
-def reset_moto(url: str | None = None) -> None:
-    """Empty every moto backend (a fresh account)."""
-    url = url or _SERVER["url"]
-    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST")).read()
-
 
 def new_session() -> boto3.Session:
     """A boto3 session from the environment that shares parsed service models with the

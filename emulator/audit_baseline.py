@@ -1,6 +1,6 @@
 """Appliers for the AuditBaseline's resource types (issue 6): S3 log bucket and its parts,
 KMS key, CloudWatch Logs group and role, CloudTrail trail, AWS Config recorder, delivery
-channel, recorder status and rules. Imported by ``load_appliers()``.
+channel, recorder status and rules. ``emulator/__init__.py`` imports it (the appliers register themselves).
 
 moto validates a good deal itself (Config rule identifiers and parameter names, recording
 groups, trail names, that the trail's bucket exists). What AWS also checks but moto does
@@ -34,7 +34,8 @@ from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
-from .apply import APPLIERS, Applied, Applier, ApplyError, MotoAccount, applier
+from .account import MotoAccount
+from .provider import APPLIERS, Applied, Applier, ApplyError, applier
 
 TLS = {"aws:SecureTransport": "true"}
 

@@ -5,17 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import ApplyError, ApplyMocks, comparable, expected_account, read_account, run_main
+from emulator import ApplyError, EmulatedStack, comparable, expected_account, read_account
 
 ACCOUNT = "111111111111"
-
-
-def up(project, mocks: ApplyMocks, **kwargs):
-    """One ``pulumi up``: run the program, apply it, delete what it no longer declares."""
-    mocks.begin_run()
-    run = run_main(project.root, mocks, **kwargs)
-    mocks.finish_run()
-    return run
 
 
 def small_matrix(project) -> None:
@@ -31,8 +23,8 @@ def assert_converged(project, account) -> None:
 def test_seed_matrices_deploy_to_exactly_the_desired_state_and_a_rerun_changes_nothing(project, account):
     """Reordering rows and columns registers identical inputs (tests/program/test_main.py),
     so the rerun also stands for a reordered sheet."""
-    mocks = ApplyMocks(account)
-    run = up(project, mocks)
+    stack = EmulatedStack(account)
+    run = stack.up(project.root)
     assert_converged(project, account)
     live = read_account(account.iam)
     assert set(live["groups"]) == {"Admin", "DBA", "DBA-2", "Developer", "Developer-2", "Developer-3", "SysAdm", "SysAdm-2", "SysAdm-3", "Viewer"}
@@ -47,14 +39,14 @@ def test_seed_matrices_deploy_to_exactly_the_desired_state_and_a_rerun_changes_n
     assert run.exports["foundationPolicyArns"]["MFAForcePolicy"] == f"arn:aws:iam::{ACCOUNT}:policy/foundation/MFAForcePolicy"
     assert run.exports["roles"]["Developer"]["groupNames"] == ["Developer", "Developer-2", "Developer-3"]
     assert "encryptedPasswords" not in run.exports
-    up(project, mocks)
-    assert mocks.ops("create", "update", "delete", "replace") == []
-    assert len(mocks.ops("same")) == len(mocks.state)
+    stack.up(project.root)
+    assert stack.ops("create", "update", "delete", "replace") == []
+    assert len(stack.ops("same")) == len(stack.state)
 
 
 def test_matrix_changes_and_drift_converge_including_removals(project, account):
-    mocks = ApplyMocks(account)
-    up(project, mocks)
+    stack = EmulatedStack(account)
+    stack.up(project.root)
     iam = account.iam
     # Out of band: someone adds a member and a policy in the console.
     iam.add_user_to_group(GroupName="Admin", UserName="tiger@demoasacode.io")
@@ -69,7 +61,7 @@ def test_matrix_changes_and_drift_converge_including_removals(project, account):
     project.edit("matrix/users.csv", "scott@demoasacode.io,,,Y,,,Y\n", "")  # a user leaves
     state = project.state()
     assert state.role("Developer").groups == ("Developer", "Developer-2")
-    up(project, mocks)
+    stack.up(project.root)
     assert_converged(project, account)
     live = read_account(iam)
     assert "Developer-3" not in live["groups"]
@@ -80,29 +72,29 @@ def test_matrix_changes_and_drift_converge_including_removals(project, account):
     assert "arn:aws:iam::aws:policy/AmazonS3FullAccess" not in live["groups"]["Viewer"]["policy_arns"]
     assert "arn:aws:iam::aws:policy/AWSSupportAccess" in live["groups"]["Viewer"]["policy_arns"]
     assert "scott@demoasacode.io" not in live["users"]
-    deleted = {o.urn.rsplit("::", 1)[1] for o in mocks.ops("delete")}
+    deleted = {o.urn.rsplit("::", 1)[1] for o in stack.ops("delete")}
     assert {"scott@demoasacode.io", "Developer-3", "Developer-3-members", "Developer-3-policies", "Developer-3-inline-policies"} <= deleted
 
 
 def test_removed_user_with_an_access_key_stops_the_up(project, account):
     small_matrix(project)
-    mocks = ApplyMocks(account)
-    up(project, mocks)
+    stack = EmulatedStack(account)
+    stack.up(project.root)
     account.iam.create_access_key(UserName="scott@demoasacode.io")
     project.edit("matrix/users.csv", "scott@demoasacode.io,,Y,Y\n", "")
     with pytest.raises(ApplyError, match="DeleteConflict.*scott@demoasacode.io.*access keys"):
-        up(project, mocks)
+        stack.up(project.root)
     assert "scott@demoasacode.io" in read_account(account.iam)["users"]
 
 
 def test_force_destroy_users_deletes_a_removed_user_with_credentials(project, account):
     small_matrix(project)
     project.set_config(forceDestroyUsers=True)
-    mocks = ApplyMocks(account)
-    up(project, mocks)
+    stack = EmulatedStack(account)
+    stack.up(project.root)
     account.iam.create_access_key(UserName="scott@demoasacode.io")
     project.edit("matrix/users.csv", "scott@demoasacode.io,,Y,Y\n", "")
-    up(project, mocks)
+    stack.up(project.root)
     assert "scott@demoasacode.io" not in read_account(account.iam)["users"]
     assert_converged(project, account)
 
@@ -117,7 +109,7 @@ def test_managed_policies_are_loaded_so_a_wrong_arn_fails_like_aws(project, acco
         account.iam.attach_group_policy(GroupName="probe", PolicyArn="arn:aws:iam::aws:policy/AWSBatchServiceRole")
     project.edit("matrix/policies.csv", "ReadOnlyAccess,,Y", f"ReadOnlyAccess,,Y\narn:aws:iam::{ACCOUNT}:policy/NotInThisAccount,,Y")
     with pytest.raises(Exception, match="NotInThisAccount"):
-        up(project, ApplyMocks(account))
+        EmulatedStack(account).up(project.root)
 
 
 def test_membership_only_mode_manages_groups_for_existing_users(project, account):
@@ -125,8 +117,8 @@ def test_membership_only_mode_manages_groups_for_existing_users(project, account
     project.set_config(manageUsers=False)
     for user in project.state().users:
         account.iam.create_user(UserName=user.name)
-    mocks = ApplyMocks(account)
-    run = up(project, mocks)
+    stack = EmulatedStack(account)
+    run = stack.up(project.root)
     assert not run.of_type("aws:iam/user:User")
     live, expected = comparable(read_account(account.iam)), expected_account(project.state(), account.account_id)
     assert expected["users"] == {} and set(live.pop("users")) == {u.name for u in project.state().users}
@@ -137,8 +129,8 @@ def test_membership_only_mode_manages_groups_for_existing_users(project, account
 def test_console_access_exports_only_encrypted_passwords(project, account):
     small_matrix(project)
     project.set_config(consoleAccess=True, pgpKey="keybase:platform_team")
-    mocks = ApplyMocks(account)
-    run = up(project, mocks)
+    stack = EmulatedStack(account)
+    run = stack.up(project.root)
     passwords = run.exports["encryptedPasswords"]
     assert set(passwords) == {u.name for u in project.state().users}
     assert all(value.startswith("harness-pgp:") for value in passwords.values())

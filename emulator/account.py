@@ -1,0 +1,168 @@
+"""The emulated AWS account: moto in this process, or a moto server on 127.0.0.1.
+
+Every place that needs an emulated account (the tests, the sandbox, the docs scripts, the
+benchmarks) starts it here, so each gets AWS's managed policies loaded (a wrong managed
+policy ARN fails as in AWS) and a server that binds to localhost only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from typing import Any
+
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")  # before moto is imported
+
+import boto3  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+DEFAULT_ACCOUNT = "123456789012"  # moto's default account id
+FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def reset_server(url: str) -> None:
+    """Empty every backend of the moto server at ``url`` (a fresh account)."""
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST")).read()
+
+
+class MotoServer:
+    """A moto server on 127.0.0.1 (a free port unless given) with AWS managed policies loaded,
+    quiet (no access log line per request); a context manager that stops it."""
+
+    def __init__(self, port: int | None = None) -> None:
+        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        from moto.server import ThreadedMotoServer
+
+        self.port = port or free_port()
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._werkzeug_level: int | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> MotoServer:
+        werkzeug = logging.getLogger("werkzeug")
+        self._werkzeug_level = werkzeug.level
+        werkzeug.setLevel(logging.CRITICAL)
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+        if self._werkzeug_level is not None:
+            logging.getLogger("werkzeug").setLevel(self._werkzeug_level)
+
+    def reset(self) -> None:
+        """Empty every backend of the server (a fresh account)."""
+        reset_server(self.url)
+
+    def __enter__(self) -> MotoServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class MotoAccount:
+    """An emulated AWS account (moto, in process) that the appliers write to."""
+
+    def __init__(self, account_id: str = DEFAULT_ACCOUNT, region: str = "us-east-1", endpoint_url: str | None = None) -> None:
+        """With ``endpoint_url`` the account is a running moto server instead (the
+        sandbox's emulator); ``account_id`` is then whatever the server uses."""
+        self.account_id = account_id
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self._mock = mock_aws(config={"iam": {"load_aws_managed_policies": True}, "core": {"reset_boto3_session": True}})
+        self._clients: dict[str, Any] = {}
+        self._previous_account: str | None = None
+
+    def start(self) -> MotoAccount:
+        if self.endpoint_url:
+            self.account_id = self.client("sts").get_caller_identity()["Account"]
+            return self
+        self._previous_account = os.environ.get("MOTO_ACCOUNT_ID")
+        os.environ["MOTO_ACCOUNT_ID"] = self.account_id
+        self._mock.start()
+        return self
+
+    def stop(self) -> None:
+        if self.endpoint_url:
+            return
+        self._mock.stop()
+        if self._previous_account is None:
+            os.environ.pop("MOTO_ACCOUNT_ID", None)
+        else:
+            os.environ["MOTO_ACCOUNT_ID"] = self._previous_account
+
+    def __enter__(self) -> MotoAccount:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def reset(self) -> None:
+        """Every backend of the in-process moto emptied (IAM's managed policies come back)."""
+        self._mock.reset()
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = boto3.client(
+                service, region_name=self.region, endpoint_url=self.endpoint_url, **FAKE_CREDENTIALS
+            )
+        return self._clients[service]
+
+    @property
+    def iam(self) -> Any:
+        return self.client("iam")
+
+    def wipe_iam(self) -> None:
+        """Back to an empty account (AWS managed policies stay): cheaper than a new
+        emulator, which loads about 1,300 managed policies."""
+        iam = self.iam
+
+        def pages(operation: str, key: str, **kwargs: Any) -> list[Any]:
+            return [item for page in iam.get_paginator(operation).paginate(**kwargs) for item in page[key]]
+
+        for group in pages("list_groups", "Groups"):
+            name = group["GroupName"]
+            for user in pages("get_group", "Users", GroupName=name):
+                iam.remove_user_from_group(GroupName=name, UserName=user["UserName"])
+            for policy in pages("list_attached_group_policies", "AttachedPolicies", GroupName=name):
+                iam.detach_group_policy(GroupName=name, PolicyArn=policy["PolicyArn"])
+            for inline in pages("list_group_policies", "PolicyNames", GroupName=name):
+                iam.delete_group_policy(GroupName=name, PolicyName=inline)
+            iam.delete_group(GroupName=name)
+        for user in pages("list_users", "Users"):
+            name = user["UserName"]
+            for key in pages("list_access_keys", "AccessKeyMetadata", UserName=name):
+                iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
+            for device in pages("list_mfa_devices", "MFADevices", UserName=name):
+                iam.deactivate_mfa_device(UserName=name, SerialNumber=device["SerialNumber"])
+            try:
+                iam.delete_login_profile(UserName=name)
+            except iam.exceptions.NoSuchEntityException:
+                pass
+            for policy in pages("list_attached_user_policies", "AttachedPolicies", UserName=name):
+                iam.detach_user_policy(UserName=name, PolicyArn=policy["PolicyArn"])
+            iam.delete_user(UserName=name)
+        for device in pages("list_virtual_mfa_devices", "VirtualMFADevices"):
+            iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
+        for policy in pages("list_policies", "Policies", Scope="Local"):
+            for version in iam.list_policy_versions(PolicyArn=policy["Arn"])["Versions"]:
+                if not version["IsDefaultVersion"]:
+                    iam.delete_policy_version(PolicyArn=policy["Arn"], VersionId=version["VersionId"])
+            iam.delete_policy(PolicyArn=policy["Arn"])
+        try:
+            iam.delete_account_password_policy()
+        except iam.exceptions.NoSuchEntityException:
+            pass
