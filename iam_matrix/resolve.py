@@ -33,6 +33,7 @@ class Resolved:
     refs: dict[int, PolicyRef]  # policy-matrix sheet row -> its policy (rows that resolved, once each)
     role_policies: dict[str, list[PolicyRef]]  # role -> its policies, in policy-matrix order
     custom: dict[str, CustomPolicy]  # every custom policy document of policies/, by name
+    config_file: str = ""  # the stack file, where config problems are located
 
     def ref(self, row: MatrixRow) -> PolicyRef | None:
         return self.refs.get(row.row)
@@ -66,7 +67,7 @@ def resolve(settings: Settings, catalog: Catalog, problems: Problems) -> Resolve
             for role in row.roles:
                 if role in role_policies:
                     role_policies[role].append(refs[row.row])
-    return Resolved(users, policies, roles, user_rows, refs, role_policies, custom)
+    return Resolved(users, policies, roles, user_rows, refs, role_policies, custom, settings.config_file)
 
 
 def load_tables(settings: Settings, problems: Problems) -> tuple[Table | None, Table | None]:
@@ -216,5 +217,9 @@ class PolicyResolver:
         if managed.path == "/aws-service-role/":
             self.problems.error(where, "policy-service-linked", f"{managed.name} is a service-linked role policy ({managed.arn}); IAM refuses to attach it to groups",
                                 "remove the row; AWS attaches it to its service-linked role itself")
+            return None
+        if managed.deprecated:  # IAM refuses to attach it to a new group: pulumi up would fail
+            replacement = f"use {managed.replaced_by} instead" if managed.replaced_by else "choose its replacement from the AWS documentation"
+            self.problems.error(where, "policy-deprecated", f"{managed.name} is deprecated by AWS and can no longer be attached to new groups", replacement)
             return None
         return PolicyRef(managed.name, managed.arn, "aws", grants="Deny" not in managed.name)
