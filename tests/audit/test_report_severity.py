@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from iam_matrix.audit.command import audit
 from iam_matrix.audit.checks import CHECKS
+from iam_matrix.audit.command import audit
 from iam_matrix.audit.report import RENDERERS
 from tests.audit.test_checks import clean_snapshot, desired
 
