@@ -14,6 +14,7 @@ from typing import Any
 
 import pulumi
 import yaml
+from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
@@ -39,6 +40,7 @@ class Registration:
     inputs: dict[str, Any]
     order: int
     before_delete: list[str] = field(default_factory=list)
+    aliases: list[dict[str, Any]] = field(default_factory=list)  # the alias specs sent (e.g. {"type": <old type>})
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -61,6 +63,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 self.registrations[urn] = Registration(
                     urn, request.type, request.name, bool(request.custom), request.parent, sorted(request.dependencies), dict(inputs), len(self.registrations),
                     list(request.hooks.before_delete) if request.HasField("hooks") else [],
+                    [json_format.MessageToDict(alias) for alias in request.aliases],
                 )
             self.current_urn = urn
             try:

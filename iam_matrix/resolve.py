@@ -60,6 +60,9 @@ def resolve(settings: Settings, catalog: Catalog, problems: Problems) -> Resolve
     roles = matched_roles(users, policies, problems)
     check_admin_roles(settings, roles, problems)
     user_rows = unique_users(users, problems)
+    if not user_rows and not settings.value("confirmUserRemoval"):
+        problems.error(users.table.location(), "config-user-removal", "the user matrix has a header but no users: the next up would delete every user of the stack",
+                       "restore the rows (a truncated export?), or set iam-matrix:confirmUserRemoval: true for this one change")
     refs = PolicyResolver(settings, catalog, custom, problems).resolve_rows(policies)
     role_policies: dict[str, list[PolicyRef]] = {role: [] for role in roles}
     for row in policies.rows:
@@ -203,7 +206,15 @@ class PolicyResolver:
         if not match:
             self.problems.error(where, "policy-arn", f"{name!r} is not a valid IAM policy ARN", "write arn:aws:iam::<account-id or aws>:policy/<path/>Name")
             return None
+        if not name.startswith("arn:aws:iam::"):  # the catalog and the deploy are the commercial partition's
+            self.problems.error(where, "policy-foreign-arn", f"{name!r} is in another partition than this stack's (aws)", "write the arn:aws:iam::... ARN of the policy in this partition")
+            return None
+        account = self.settings.account_id
         if match.group(1) != "aws":
+            if account and match.group(1) != account:
+                self.problems.error(where, "policy-foreign-arn", f"{name!r} belongs to account {match.group(1)}, not this stack's account {account}",
+                                    "a group can only be given policies of its own account: copy the document into policies/, or use the ARN in this account")
+                return None
             return PolicyRef(match.group(3), name, "arn")
         managed = self.catalog.by_arn.get(name)
         if managed is None:

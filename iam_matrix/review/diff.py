@@ -53,6 +53,8 @@ class Revision:
     ref: str = ""
     admin_roles: tuple[str, ...] = ("Admin",)
     allowed_cidrs: tuple[str, ...] = ()
+    max_user_removal_percent: int = 25  # maxUserRemovalPercent / confirmUserRemoval (review/safety.py)
+    confirm_user_removal: bool = False
 
 
 @dataclass(frozen=True)

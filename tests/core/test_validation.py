@@ -61,9 +61,9 @@ def test_a_custom_policy_no_role_gets_is_a_warning(project):
 
 
 def test_full_policy_arn_is_used_as_is(project):
-    project.edit("matrix/policies.csv", "ReadOnlyAccess,,,,,Y", "arn:aws:iam::123456789012:policy/team/Reader,,,,,Y")
+    project.edit("matrix/policies.csv", "ReadOnlyAccess,,,,,Y", "arn:aws:iam::111111111111:policy/team/Reader,,,,,Y")
     state = project.check().state
-    assert "arn:aws:iam::123456789012:policy/team/Reader" in state.group("Viewer").policy_arns
+    assert "arn:aws:iam::111111111111:policy/team/Reader" in state.group("Viewer").policy_arns
 
 
 def test_aws_managed_arn_without_its_path_is_caught(project):
