@@ -26,6 +26,7 @@ from ..catalog import ADMIN_POLICY_NAME
 from ..desired import CustomPolicy, DesiredState, Role, User
 from ..password_policy import PasswordPolicy
 from ..policy_documents import source_ip_allow_list
+from .deploy import DeployNote, deploy_notes
 
 # Escalation kinds, most serious first: the report lists them in this order.
 ESCALATION_ORDER = (
@@ -53,6 +54,7 @@ class Revision:
     ref: str = ""
     admin_roles: tuple[str, ...] = ("Admin",)
     allowed_cidrs: tuple[str, ...] = ()
+    quota: int = 10  # maxPoliciesPerGroup: how full a group of a bundle may get
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,11 @@ class AccessDiff:
     documents: tuple[DocumentChange, ...] = ()
     settings: tuple[SettingChange, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    deploy: tuple[DeployNote, ...] = ()  # can one pulumi up apply it (review/deploy.py)
+
+    @property
+    def blocked(self) -> bool:
+        return any(note.blocks for note in self.deploy)
 
     @property
     def empty(self) -> bool:
@@ -283,6 +290,7 @@ def diff_revisions(base: Revision, head: Revision) -> AccessDiff:
         bundles=tuple(bundles),
         documents=tuple(_document_changes(old.custom, new.custom)),
         settings=tuple(settings),
+        deploy=tuple(deploy_notes(base.state, head.state, head.quota)),
     )
 
 

@@ -112,7 +112,9 @@ def _revision(settings: Settings, label: str) -> Revision:
     result = check(settings)
     if result.state is None:
         raise RefError(label, "the matrix does not compile", result.errors)
-    return Revision(result.state, label, tuple(settings.value("adminRoles") or ()), tuple(settings.value("allowedCidrs") or ()))
+    return Revision(
+        result.state, label, tuple(settings.value("adminRoles") or ()), tuple(settings.value("allowedCidrs") or ()), int(settings.value("maxPoliciesPerGroup") or 10),
+    )
 
 
 def empty_revision(stack: str, label: str) -> Revision:
