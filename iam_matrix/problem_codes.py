@@ -49,6 +49,8 @@ _CODES = [
     _e("config-admin-role", "config", "An adminRoles entry is not a role of the matrix."),
     _e("config-account", "config", "aws:allowedAccountIds is not a list of quoted 12-digit account ids."),
     _e("config-secret", "config", "A Pulumi secret ({secure: ...}) is given for a key that may not be secret."),
+    _e("stack-same-account", "config", "Two stacks of the project are pinned to the same AWS account without both setting shareAccount."),
+    _e("stack-shared-overlap", "config", "Stacks sharing an account overlap in groupPath/userPath or differ in the password policy."),
     _e("config-matrix-twice", "config", "The stack sets both a workbook and CSV files; one of them would be silently unread."),
     _e("config-deploy-principal", "config", "A deployPrincipals entry is not an IAM or STS ARN pattern of a role or user."),
     # paths: nothing is read through a symlink or from outside the project (or the git tree)

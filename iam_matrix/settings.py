@@ -21,6 +21,7 @@ from .password_policy import PasswordPolicy
 from .problems import Location, MatrixInvalid, Problems
 from .project import PROJECT
 from .project_files import check_regular_file
+from .stack_accounts import StackScope, check_account_sharing
 
 # The config keys that say where the matrix is: one workbook, or two CSV files.
 MATRIX_KEYS = ("workbook", "usersFile", "policiesFile")
@@ -109,6 +110,8 @@ def load_stack_settings(
     project_dir: Path | None = None,
     stack: str = "dev",
     overrides: Mapping[str, Any] | None = None,
+    *,
+    other_stacks: bool = True,
 ) -> Settings:
     """Settings of one stack from its Pulumi.<stack>.yaml, as ``pulumi up`` would see them."""
     project_dir = find_project_dir(project_dir)
@@ -137,7 +140,8 @@ def load_stack_settings(
         for key in MATRIX_KEYS:  # the command line names the matrix: the stack's own choice gives way
             values.pop(key, None)
     values.update(overrides or {})
-    return settings_from_values(values, project_dir=project_dir, stack=stack, config_file=config_file, aws_allowed_account_ids=raw.get("aws:allowedAccountIds"))
+    return settings_from_values(values, project_dir=project_dir, stack=stack, config_file=config_file,
+                                aws_allowed_account_ids=raw.get("aws:allowedAccountIds"), other_stacks=other_stacks)
 
 
 def settings_from_values(
@@ -147,8 +151,11 @@ def settings_from_values(
     stack: str,
     config_file: str,
     aws_allowed_account_ids: Any = None,
+    other_stacks: bool = True,
 ) -> Settings:
-    """Merge ``values`` over the schema defaults, check their types and ranges, build Settings."""
+    """Merge ``values`` over the schema defaults, check their types and ranges, build Settings.
+    With ``other_stacks``, also check this stack against the project's other stack files
+    (``stack_accounts``: one stack per account unless they share it safely)."""
     schema = config_schema(project_dir)
     problems = Problems()
     merged: dict[str, Any] = {key: spec.get("default") for key, spec in schema.items()}
@@ -178,7 +185,32 @@ def settings_from_values(
     if problems.errors:
         raise MatrixInvalid(problems.items)
     password = PasswordPolicy.from_config(merged)
-    return Settings(project_dir=project_dir, stack=stack, config_file=config_file, values=merged, account_id=account_id, password_policy=password, tags=tags)
+    settings = Settings(project_dir=project_dir, stack=stack, config_file=config_file, values=merged, account_id=account_id, password_policy=password, tags=tags)
+    if other_stacks and account_id is not None:
+        check_account_sharing(_scope(settings), (_scope(other) for other in _other_stacks(project_dir, stack)), problems)
+        if problems.errors:
+            raise MatrixInvalid(problems.items)
+    return settings
+
+
+def _scope(settings: Settings) -> StackScope:
+    values = settings.values
+    return StackScope(settings.stack, settings.config_file, settings.account_id, bool(values["shareAccount"]),
+                      values["groupPath"], values["userPath"], settings.password_policy)
+
+
+def _other_stacks(project_dir: Path, stack: str) -> list[Settings]:
+    """The project's other stacks that read cleanly (a broken one is reported when it is validated)."""
+    found = []
+    for path in sorted(project_dir.glob("Pulumi.*.yaml")):
+        name = path.name[len("Pulumi.") : -len(".yaml")]
+        if name == stack or path.is_symlink() or not path.is_file():
+            continue
+        try:
+            found.append(load_stack_settings(project_dir, name, other_stacks=False))
+        except MatrixInvalid:
+            continue
+    return found
 
 
 _INVALID = object()

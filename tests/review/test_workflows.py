@@ -127,9 +127,38 @@ def test_audit_workflow() -> None:
     assert upload["if"] == "${{ !cancelled() }}" and upload["with"]["path"] == "audit.html"
 
 
-def test_stack_list_is_one_entry_per_account(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, str(ROOT / ".github/scripts/stacks.py")], capture_output=True, text=True, check=True)
-    assert json.loads(done.stdout) == [{"stack": "dev", "account": "111111111111", "region": "ap-northeast-2"}]
+def _stack_list(project_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / ".github/scripts/stacks.py"), "--project-dir", str(project_dir)],
+                          capture_output=True, text=True, check=False)
+
+
+def test_stack_list_is_one_entry_per_stack_file() -> None:
+    """Whatever stacks the project has: the list is read from the Pulumi.<stack>.yaml files."""
+    expected = []
+    for path in sorted(ROOT.glob("Pulumi.*.yaml")):
+        config = yaml.safe_load(path.read_text())["config"]
+        expected.append({"stack": path.name[len("Pulumi."):-len(".yaml")], "account": str(config["aws:allowedAccountIds"][0]),
+                         "region": config["aws:region"]})
+    done = _stack_list(ROOT)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == expected and {"stack": "dev", "account": "111111111111", "region": "ap-northeast-2"} in expected
+
+
+def test_a_copied_stack_for_another_account_is_one_more_entry(tmp_path: Path) -> None:
+    """The README's way to add an account: cp Pulumi.dev.yaml Pulumi.prod.yaml, another account and region."""
+    dev = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(dev))
+    dev["config"].update({"aws:allowedAccountIds": ["222222222222"], "aws:region": "eu-west-1"})
+    (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump(dev))
+    done = _stack_list(tmp_path)
+    assert json.loads(done.stdout) == [{"stack": "dev", "account": "111111111111", "region": "ap-northeast-2"},
+                                       {"stack": "prod", "account": "222222222222", "region": "eu-west-1"}]
+    names = subprocess.run([sys.executable, str(ROOT / ".github/scripts/stacks.py"), "--names", "--project-dir", str(tmp_path)],
+                           capture_output=True, text=True, check=True)
+    assert names.stdout == "dev\nprod\n"
+
+
+def test_a_stack_pinned_to_two_accounts_is_refused(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.shared.yaml").write_text("config:\n  aws:region: us-east-1\n  aws:allowedAccountIds: ['111111111111', '222222222222']\n")
-    done = subprocess.run([sys.executable, str(ROOT / ".github/scripts/stacks.py"), "--project-dir", str(tmp_path)], capture_output=True, text=True)
+    done = _stack_list(tmp_path)
     assert done.returncode != 0 and "exactly one account" in done.stderr
