@@ -195,6 +195,19 @@ def audit_to(endpoint: str, stack_dir: Path, report: Path) -> dict[str, int]:
     return counts
 
 
+def report_results(problems: list[str], counts: dict[str, int], report: Path) -> None:
+    """The read-back verdict and the audit's finding counts, for both paths."""
+    if problems:
+        print("Read-back: the emulated account does NOT match the matrix:", file=sys.stderr)
+        for line in problems:
+            print(f"  {line}", file=sys.stderr)
+    else:
+        print("Read-back: the account matches the matrix exactly (groups, paths, members, attached policies, custom policy documents, users, password policy).")
+    print("Audit: " + (", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if counts.get(s)) or "no finding")
+          + " (MFA findings are expected: nobody enrolled a device in an emulator)")
+    print(f"Audit report: {report}")
+
+
 def emulated(project_dir: Path = ROOT, sandbox_dir: Path = SANDBOX) -> int:
     """The emulated path: the program under mocks, applied through the emulator to a moto
     server, read back and audited; a one-screen summary."""
@@ -223,15 +236,7 @@ def emulated(project_dir: Path = ROOT, sandbox_dir: Path = SANDBOX) -> int:
         report = sandbox_dir / "audit-report.html"
         counts = audit_to(server.url, stack_file.parent, report)
     print(f"\nDeployed {len(stack.state)} resources ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}) to the emulated account.")
-    if problems:
-        print("Read-back: the emulated account does NOT match the matrix:", file=sys.stderr)
-        for line in problems:
-            print(f"  {line}", file=sys.stderr)
-    else:
-        print("Read-back: the account matches the matrix exactly (groups, paths, members, attached policies, custom policy documents, users, password policy).")
-    print("Audit: " + (", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if counts.get(s)) or "no finding")
-          + " (MFA findings are expected: nobody enrolled a device in an emulator)")
-    print(f"Audit report: {report}")
+    report_results(problems, counts, report)
     print(f"Done in {time.monotonic() - started:.1f} s; the emulator is stopped.")
     return EXIT_MISMATCH if problems else EXIT_OK
 
@@ -282,14 +287,7 @@ def main(argv: list[str] | None = None) -> int:
             print("pulumi up failed; the emulator is being stopped", file=sys.stderr)
             return EXIT_FAILED
         problems = verify(emulator.url)
-        if problems:
-            print("The emulated account does NOT match the matrix:", file=sys.stderr)
-            for line in problems:
-                print(f"  {line}", file=sys.stderr)
-        else:
-            print("The emulated account matches the matrix exactly: groups and paths, members, attached policies, /foundation/ documents, users, password policy.")
-        counts = audit_to(emulator.url, stack_file.parent, SANDBOX / "audit-report.html")
-        print("Audit: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no finding") + f"; report: {SANDBOX / 'audit-report.html'}")
+        report_results(problems, audit_to(emulator.url, stack_file.parent, SANDBOX / "audit-report.html"), SANDBOX / "audit-report.html")
         print("Outputs: " + json.dumps(_outputs(cli, env), indent=2)[:2000])
     print("emulator stopped")
     return EXIT_MISMATCH if problems else EXIT_OK
