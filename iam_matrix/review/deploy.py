@@ -47,14 +47,14 @@ def _bundle_notes(base: DesiredState, head: DesiredState, quota: int) -> list[De
             notes.append(DeployNote(
                 "bundle-overflow", role,
                 f"role {role}: its groups cannot take {', '.join(short[a] for a in moves.stuck)} without going over {quota} policies per group "
-                "at some moment; one `pulumi up` cannot apply this. Split the change: add or remove fewer policies per pull request",
+                "at some moment; one pulumi up cannot apply this. Split the change: add or remove fewer policies per pull request",
                 blocks=True,
             ))
         elif moves.moved:
             notes.append(DeployNote(
                 "bundle-moves", role,
                 f"role {role}: {len(moves.moved)} polic{'y moves' if len(moves.moved) == 1 else 'ies move'} between its groups "
-                f"({', '.join(short[a] for a in moves.moved)}); one `pulumi up` applies it: the bundle's hook attaches each in its new group "
+                f"({', '.join(short[a] for a in moves.moved)}); one pulumi up applies it: the bundle's hook attaches each in its new group "
                 f"before detaching it from the old one, never over {quota} per group",
             ))
     return notes

@@ -24,7 +24,7 @@ def test_a_shift_is_reported_as_applicable_in_one_up_and_a_swap_of_full_groups_b
     before = bundle(REFS[1:11], REFS[11:12])
     shifted = bundle(REFS[0:10], REFS[10:12])
     (note,) = deploy_notes(before, shifted, 10)
-    assert (note.kind, note.blocks) == ("bundle-moves", False) and "P10" in note.message and "one `pulumi up` applies it" in note.message
+    assert (note.kind, note.blocks) == ("bundle-moves", False) and "P10" in note.message and "one pulumi up applies it" in note.message
     full = bundle(REFS[0:10], REFS[10:12])
     swapped = bundle([*REFS[1:10], REFS[10]], [REFS[0], REFS[11]])
     assert [(n.kind, n.blocks) for n in deploy_notes(full, swapped, 10)] == [("bundle-moves", False)]
