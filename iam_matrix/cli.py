@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .compiler import CompileResult, check
-from .problems import MatrixInvalid
+from .problems import Location, MatrixInvalid, Problems
 from .render import plan_text, problems_text, summary_line
 from .settings import Settings, load_stack_settings, locate_project
 
@@ -61,7 +61,26 @@ class UsageError(Exception):
 
 
 def compile_from_args(args: argparse.Namespace) -> CompileResult:
+    if getattr(args, "ref", None):
+        return _check_at_ref(args)
     return check(settings_from_args(args))
+
+
+def _check_at_ref(args: argparse.Namespace) -> CompileResult:
+    """``validate --ref``: the stack as committed at a git ref, through the same reader as
+    ``diff`` (symlinks and crafted trees refused), so CI can run trusted code over a PR."""
+    from .review.revisions import RefError, check_at
+
+    if args.workbook or args.users or args.policies:
+        raise UsageError("--ref reads the files the stack config names at that ref; drop --workbook/--users/--policies")
+    try:
+        return check_at(locate_project(args.project_dir), args.ref, args.stack)
+    except RefError as error:
+        if not error.problems:
+            problems = Problems()
+            problems.error(Location(f"Pulumi.{args.stack}.yaml"), "git-ref", f"at {error.ref}: {error.message}", "check the ref and the stack name")
+            raise MatrixInvalid(problems.items) from None
+        raise MatrixInvalid(error.problems) from None
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -98,6 +117,7 @@ Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], Callable[[a
 def _core_commands() -> list[Command]:
     def validate_options(parser: argparse.ArgumentParser) -> None:
         add_input_options(parser)
+        parser.add_argument("--ref", default=None, help="validate the stack as committed at this git ref, read through git (default: the working tree)")
         parser.add_argument("--format", choices=["text", "json"], default="text",
                             help="text: one line per problem on stdout, the summary on stderr; json: {valid, problems} on stdout (default: text)")
         parser.epilog = exit_codes("0  valid (warnings, if any, are printed)", INVALID_HELP)

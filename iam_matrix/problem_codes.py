@@ -57,6 +57,7 @@ _CODES = [
     _e("path-symlink", "file", "A matrix file, policy file or stack file is a symlink."),
     _e("path-outside", "file", "A configured path points outside the project folder."),
     _e("path-unsafe", "file", "A git tree entry is not a plain path inside the project (.., absolute)."),
+    _e("git-ref", "file", "validate --ref: the ref is not a commit, or the stack file is missing there."),
     _e("path-not-regular", "file", "A git tree entry is not a regular file (symlink, submodule)."),
     # what a command writes (iam-matrix convert)
     _e("output-kind", "file", "--output names a file where a folder is needed, or the wrong kind of file."),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+STACK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+ACCOUNT_ID = re.compile(r"\d{12}")
 
 
 def stacks(project_dir: Path = ROOT) -> list[dict[str, Any]]:
@@ -26,13 +29,17 @@ def stacks(project_dir: Path = ROOT) -> list[dict[str, Any]]:
     found = []
     for path in sorted(project_dir.glob("Pulumi.*.yaml")):
         name = path.name[len("Pulumi.") : -len(".yaml")]
+        if not STACK_NAME.fullmatch(name):  # names go into job names, shell loops and the PR comment
+            raise SystemExit(f"{path.name!r}: a stack name may hold only letters, digits, '-', '_' and '.'")
         config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
         accounts = config.get("aws:allowedAccountIds") or []
         if not isinstance(accounts, list) or len(accounts) != 1:
             raise SystemExit(f"{path.name}: aws:allowedAccountIds must name exactly one account (one stack per AWS account)")
+        if not (isinstance(accounts[0], str) and ACCOUNT_ID.fullmatch(accounts[0])):
+            raise SystemExit(f"{path.name}: aws:allowedAccountIds must hold a quoted 12-digit account id, not {accounts[0]!r}")
         region = config.get("aws:region")
-        if not region:
-            raise SystemExit(f"{path.name}: aws:region is not set")
+        if not isinstance(region, str) or not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", region):
+            raise SystemExit(f"{path.name}: aws:region is not set to a region name (e.g. eu-west-1)")
         found.append({"stack": name, "account": str(accounts[0]), "region": str(region)})
     if not found:
         raise SystemExit(f"no Pulumi.<stack>.yaml in {project_dir}")

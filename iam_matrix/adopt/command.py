@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..audit.checks import drift_findings
+from ..audit.checks.drift import drift_findings
 from ..audit.snapshot import Snapshot
 from ..catalog import load_catalog
 from ..cli import EXIT_AWS, EXIT_INVALID, EXIT_OK, exit_codes

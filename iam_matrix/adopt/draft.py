@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..audit.checks import default_document, mfa_active
+from ..audit.checks.drift import default_document
+from ..audit.checks.mfa import mfa_active
 from ..audit.snapshot import Snapshot
 from ..bundles import bundle_group_name, split_policies
 from ..catalog import Catalog

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..audit.checks import canonical, default_document
+from ..audit.checks.drift import canonical, default_document
 from ..audit.snapshot import Snapshot
 from ..password_policy import FIELDS
 

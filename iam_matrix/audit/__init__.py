@@ -2,7 +2,8 @@
 password policy, credentials and logging, in a handful of API calls.
 
 * ``gather`` reads the account (the only boto3 user in iam_matrix);
-* ``checks`` turns (desired state, snapshot, options) into findings, purely;
+* ``checks/`` turns (desired state, snapshot, options, access log) into findings, purely, one
+  module per area (``checks/__init__.py`` lists them);
 * ``report`` renders text, JSON, Markdown and HTML;
 * ``command`` is ``python -m iam_matrix audit``.
 

@@ -20,10 +20,10 @@ from ..compiler import check
 from ..desired import DesiredState
 from ..render import problems_text, summary_line
 from ..settings import Settings
-from .checks import AuditOptions, membership_grid, run_checks
+from .checks import AuditOptions, run_checks
 from .events import AccessLog
 from .findings import SEVERITIES, severity_rank
-from .report import RENDERERS, AuditResult
+from .report import RENDERERS, AuditResult, membership_grid
 from .snapshot import Snapshot
 
 

@@ -6,17 +6,56 @@ from __future__ import annotations
 import html
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..desired import DesiredState
 from ..escape import md_cell_code, md_code, md_text, printable
 from ..render import table
-from .access_log import sign_in_rows
-from .checks import Grid
+from .checks import CHECKS
+from .checks.access_log import sign_in_rows
+from .checks.mfa import mfa_active
+from .checks.scope import scoped_groups, scoped_users
 from .events import AccessLog
-from .findings import CHECKS, CIS_VERSION, SEVERITIES, Finding
+from .findings import CIS_VERSION, SEVERITIES, Finding
 from .snapshot import Snapshot
+
+# --- the users x groups grid (the view model of the HTML report) -------------------
+
+
+@dataclass(frozen=True)
+class Grid:
+    users: list[tuple[str, str]]  # (name, "ok" | "missing" | "unexpected")
+    groups: list[tuple[str, str]]
+    cells: dict[tuple[str, str], str]  # (user, group) -> "expected" | "missing" | "unexpected"
+    mfa: dict[str, str] = field(default_factory=dict)  # user -> "active" | "missing" (marked MFA or console password, none) | "none"
+
+
+def membership_grid(desired: DesiredState, snapshot: Snapshot) -> Grid:
+    """Users x groups in scope, each cell expected (in both), missing (matrix only) or unexpected (account only)."""
+    live_users = {u["UserName"]: set(u.get("GroupList", [])) for u in scoped_users(desired, snapshot)}
+    live_groups = {g["GroupName"] for g in scoped_groups(desired, snapshot)}
+    want = {u.name: set(u.groups) for u in desired.users}
+    want_groups = [g.name for g in desired.groups]
+    users = [(n, "ok" if n in live_users else "missing") for n in want] + [(n, "unexpected") for n in sorted(live_users, key=str.lower) if n not in want]
+    groups = [(g, "ok" if g in live_groups else "missing") for g in want_groups] + [(g, "unexpected") for g in sorted(live_groups, key=str.lower) if g not in want_groups]
+    cells: dict[tuple[str, str], str] = {}
+    for user, _ in users:
+        for group, _ in groups:
+            planned = group in want.get(user, set())
+            actual = group in live_users.get(user, set())
+            if planned and actual:
+                cells[(user, group)] = "expected"
+            elif planned:
+                cells[(user, group)] = "missing"
+            elif actual:
+                cells[(user, group)] = "unexpected"
+    active = mfa_active(snapshot)
+    required = {u.name for u in desired.users if u.mfa_required} | {r["user"] for r in snapshot.credential_report if r.get("password_enabled") == "true"}
+    mfa = {user: "active" if active.get(user) else "missing" if user in required else "none" for user, state in users if state != "missing"}
+    return Grid(users, groups, cells, mfa)
+
+
 
 
 @dataclass(frozen=True)

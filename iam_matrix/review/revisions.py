@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..compiler import check
+from ..compiler import CompileResult, check
 from ..desired import DesiredState
 from ..password_policy import PasswordPolicy
 from ..problems import Location, MatrixInvalid, Problem, Problems
@@ -137,6 +137,28 @@ def revision_at(project_dir: Path, ref: str | None, stack: str, overrides: Mappi
             return _revision(load_stack_settings(project_dir, stack, overrides), WORKING_TREE)
         except MatrixInvalid as invalid:
             raise RefError(WORKING_TREE, "invalid stack configuration", invalid.problems) from None
+    found: list[Revision] = []
+
+    def compiled(settings: Settings, label: str) -> None:
+        found.append(_revision(settings, label))
+
+    if not _at_commit(project_dir, ref, stack, overrides, compiled, missing_stack_ok=missing_stack_ok):
+        return empty_revision(stack, f"{ref} ({resolve_ref(project_dir, ref)[:12]})")
+    return found[0]
+
+
+def check_at(project_dir: Path, ref: str, stack: str, overrides: Mapping[str, Any] | None = None) -> CompileResult:
+    """``validate`` of the stack as committed at ``ref``, read through git (never the working
+    tree): what CI runs with the base branch's code over a pull request's files."""
+    found: list[CompileResult] = []
+    _at_commit(project_dir, ref, stack, overrides, lambda settings, _label: found.append(check(settings)))
+    return found[0]
+
+
+def _at_commit(project_dir: Path, ref: str, stack: str, overrides: Mapping[str, Any] | None, use: Callable[[Settings, str], None], *, missing_stack_ok: bool = False) -> bool:
+    """Materialise what ``stack`` reads at ``ref`` into a temporary folder and call ``use``
+    with its settings there; False when the stack file does not exist at ``ref`` and
+    ``missing_stack_ok``. RefError for anything else that is missing or unsafe."""
     commit = resolve_ref(project_dir, ref)
     label = f"{ref} ({commit[:12]})"
     with tempfile.TemporaryDirectory(prefix="iam-matrix-diff-") as folder:
@@ -146,7 +168,7 @@ def revision_at(project_dir: Path, ref: str | None, stack: str, overrides: Mappi
             raise RefError(label, "has no Pulumi.yaml in the project folder")
         if f"Pulumi.{stack}.yaml" in missing:
             if missing_stack_ok:
-                return empty_revision(stack, label)
+                return False
             raise RefError(label, f"has no stack file Pulumi.{stack}.yaml")
         try:
             settings = load_stack_settings(root, stack, overrides)
@@ -160,4 +182,5 @@ def revision_at(project_dir: Path, ref: str | None, stack: str, overrides: Mappi
                 raise RefError(label, f"iam-matrix:{key} points outside the project ({settings.value(key)}); only files in the repository can be read at a ref")
             paths.append(relative)
         _materialise(project_dir, commit, paths, root, label)  # a missing file is reported by the compiler
-        return _revision(settings, label)
+        use(settings, label)
+        return True

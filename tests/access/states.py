@@ -8,7 +8,7 @@ from typing import Any
 
 from iam_matrix.catalog import load_catalog
 from iam_matrix.desired import CustomPolicy, DesiredState, Group, PolicyRef, Role, User
-from iam_matrix.settings import PasswordPolicy
+from iam_matrix.password_policy import PasswordPolicy
 
 MFA_DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": ["iam:ChangePassword", "iam:EnableMFADevice", "iam:ListMFADevices", "sts:GetSessionToken"], "Resource": "*", "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}]}
 IP_DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"NotIpAddress": {"aws:SourceIp": ["192.0.2.0/24"]}, "Bool": {"aws:ViaAWSService": "false"}}}]}

@@ -12,7 +12,7 @@ import pytest
 from emulator import OfflineProvider, run_main
 from emulator.seed import build_account
 from iam_matrix.adopt.command import AdoptResult, adopt
-from iam_matrix.audit.checks import drift_findings
+from iam_matrix.audit.checks.drift import drift_findings
 from iam_matrix.audit.gather import gather
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import DesiredState

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from iam_matrix.audit.access_log import access_log_findings, attribute, matches_deploy_principal
 from iam_matrix.audit.checks import AuditOptions, run_checks
+from iam_matrix.audit.checks.access_log import access_log_findings, attribute, matches_deploy_principal
 from iam_matrix.audit.command import audit
 from iam_matrix.audit.events import AccessLog, parse_record
 from iam_matrix.audit.findings import Finding

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from iam_matrix.audit.checks import AuditOptions, canonical, logging_findings, run_checks
-from iam_matrix.audit.findings import CHECKS, Finding
+from iam_matrix.audit.checks import CHECKS, AuditOptions, run_checks
+from iam_matrix.audit.checks.drift import canonical
+from iam_matrix.audit.checks.logging import logging_findings
+from iam_matrix.audit.findings import Finding
 from iam_matrix.audit.snapshot import ROOT_ROW, Snapshot, parse_credential_report
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import CustomPolicy, DesiredState, Group, PolicyRef, User

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from iam_matrix.audit.findings import CHECKS
+from iam_matrix.audit.checks import CHECKS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

@@ -20,7 +20,7 @@ import pytest
 import components.audit_baseline as audit_baseline
 from components.audit_baseline import AuditBaseline
 from emulator import ApplyError, EmulatedStack, MotoAccount, ProgramRun
-from iam_matrix.audit.checks import logging_findings
+from iam_matrix.audit.checks.logging import logging_findings
 from iam_matrix.audit.gather import gather
 from iam_matrix.audit_baseline import BaselineOptions, ManagedRule
 from iam_matrix.compiler import compile_state

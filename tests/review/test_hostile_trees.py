@@ -101,3 +101,20 @@ def test_an_executable_policy_file_is_still_a_regular_file(repo: GitProject) -> 
     entries = [(("100755" if mode == "100644" else mode), kind, sha, name) for mode, kind, sha, name in policies_entries(repo, base)]
     head = repo.crafted_commit(base, "policies", entries)
     assert revision_at(repo.root, head, "dev").state.policies == revision_at(repo.root, base, "dev").state.policies
+
+
+def test_validate_at_a_ref_reads_git_not_the_working_tree(repo: GitProject, capsys) -> None:
+    """What the pull-request workflow runs with the base branch's code over the PR's commit."""
+    good = repo.commit("example")
+    repo.edit("matrix/policies.csv", "ReadOnlyAccess,,,,,Y", "ReadOnlyAcess,,,,,Y")  # uncommitted, unseen at --ref
+    assert main(["validate", "--project-dir", str(repo.root), "--ref", good]) == 0
+    bad = repo.commit("typo")
+    assert main(["validate", "--project-dir", str(repo.root), "--ref", bad]) == 2
+    assert "'ReadOnlyAcess' is not an AWS managed policy" in capsys.readouterr().out
+    (repo.root / "matrix/policies.csv").unlink()
+    os.symlink("users.csv", repo.root / "matrix/policies.csv")
+    linked = repo.commit("policies by symlink")
+    assert main(["validate", "--project-dir", str(repo.root), "--ref", linked]) == 2
+    assert "'matrix/policies.csv' is a symlink" in capsys.readouterr().err
+    assert main(["validate", "--project-dir", str(repo.root), "--ref", "no-such-ref"]) == 2
+    assert "[git-ref]" in capsys.readouterr().err

@@ -23,13 +23,15 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+# Third-party actions, pinned to the commit of the release tag noted beside each (looked up in
+# each action's repository; a tag can be moved, a commit cannot).
 ALLOWED_ACTIONS = {
-    "actions/checkout@v4",
-    "actions/setup-python@v5",
-    "actions/upload-artifact@v4",
-    "aws-actions/configure-aws-credentials@v4",
-    "pulumi/actions@v6",
-    "marocchino/sticky-pull-request-comment@v2",
+    "actions/checkout@11d5960a326750d5838078e36cf38b85af677262": "v4.4.0",
+    "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065": "v5.6.0",
+    "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02": "v4.6.2",
+    "aws-actions/configure-aws-credentials@7474bc4690e29a8392af63c5b98e7449536d5c3a": "v4.3.1",
+    "pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58": "v6.6.1",
+    "marocchino/sticky-pull-request-comment@773744901bac0e8cbb5a0dc842800d45e9b2b405": "v2.9.4",
 }
 
 
@@ -76,7 +78,9 @@ def test_every_workflow_is_well_formed(path: Path) -> None:
         for step in steps(job):
             assert ("uses" in step) != ("run" in step), f"{name}: a step has exactly one of uses/run"
             if "uses" in step:
-                assert step["uses"] in ALLOWED_ACTIONS, f"{name}: unexpected action {step['uses']}"
+                assert step["uses"] in ALLOWED_ACTIONS, f"{name}: {step['uses']} is not a pinned, known action"
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step.get("with", {}).get("persist-credentials") is False, f"{name}: no git token left on disk"
         if uses(job, "aws-actions/configure-aws-credentials"):
             assert job["permissions"]["id-token"] == "write", f"{name}: OIDC needs id-token: write"
             assert "matrix" in job["strategy"] and job["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.stacks.outputs.matrix) }}"
@@ -95,15 +99,27 @@ def test_pull_request_workflow() -> None:
     assert any(s.get("run") == "bash scripts/test" for s in steps(jobs["test"]))
     review = jobs["access-diff"]
     assert review["permissions"]["pull-requests"] == "write"
-    assert uses(review, "actions/checkout")[0]["with"]["fetch-depth"] == 0
-    script = "\n".join(s.get("run", "") for s in steps(review))
-    assert "python -m iam_matrix validate --stack" in script
-    assert 'python -m iam_matrix diff --base "$BASE_SHA" --head HEAD --stack "$stack" --format markdown' in script
+    trusted, pr = uses(review, "actions/checkout")
+    assert trusted["with"] == {"ref": "${{ github.event.pull_request.base.sha }}", "path": "trusted", "persist-credentials": False}
+    assert pr["with"]["path"] == "pr" and pr["with"]["fetch-depth"] == 0
+    runs = [s for s in steps(review) if "run" in s]
+    assert runs[0]["run"] == "pip install --quiet -r trusted/requirements.txt -c trusted/constraints.txt"
+    for step in runs[1:]:  # the base branch's code, over the PR's commit read through git
+        assert step["working-directory"] == "trusted" and "--project-dir ../pr" in step["run"], step["name"]
+    script = "\n".join(s["run"] for s in runs)
+    assert 'python -m iam_matrix validate --project-dir ../pr --ref "$HEAD_SHA" --stack "$stack"' in script
+    assert 'python -m iam_matrix diff --project-dir ../pr --base "$BASE_SHA" --head "$HEAD_SHA" --stack "$stack" --format markdown' in script
+    stacks_job = jobs["stacks"]
+    assert uses(stacks_job, "actions/checkout")[0]["with"]["path"] == "trusted"
+    assert "python trusted/.github/scripts/stacks.py --project-dir pr" in "\n".join(s.get("run", "") for s in steps(stacks_job))
     [comment] = uses(review, "marocchino/sticky-pull-request-comment")
     assert comment["with"] == {"header": "iam-matrix-access-diff", "path": "access-diff.md"}, "one comment, updated in place"
     [preview] = uses(jobs["preview"], "pulumi/actions")
     assert preview["with"]["command"] == "preview" and preview["with"]["comment-on-pr"] is True
-    assert preview["with"]["policyPacks"] == "policy-pack" and preview["with"]["policyPackConfigs"] == "policy-config.json"
+    # The guardrails come from the base branch: a PR cannot weaken the pack that judges it.
+    assert preview["with"]["policyPacks"] == ".trusted/policy-pack" and preview["with"]["policyPackConfigs"] == "policy-config.json"
+    assert uses(jobs["preview"], "actions/checkout")[1]["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    assert preview["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_PREVIEW_TOKEN }}", "a read-only state token, not the deploy one"
 
 
 def test_deploy_workflow() -> None:
@@ -162,3 +178,30 @@ def test_a_stack_pinned_to_two_accounts_is_refused(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.shared.yaml").write_text("config:\n  aws:region: us-east-1\n  aws:allowedAccountIds: ['111111111111', '222222222222']\n")
     done = _stack_list(tmp_path)
     assert done.returncode != 0 and "exactly one account" in done.stderr
+
+
+def test_actions_are_pinned_to_commits_with_their_tag_noted() -> None:
+    for path in WORKFLOWS:
+        for line in path.read_text().splitlines():
+            if "uses:" in line:
+                action = line.split("uses:", 1)[1].split("#")[0].strip()
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), f"{path.name}: {action} is not pinned to a commit"
+                assert line.rstrip().endswith(f"# {ALLOWED_ACTIONS[action]}"), f"{path.name}: note the tag of {action}"
+
+
+def test_codeowners_protect_the_tool_the_pipeline_and_the_deploy_roles() -> None:
+    owners = {line.split()[0]: line.split()[1:] for line in (ROOT / ".github" / "CODEOWNERS").read_text().splitlines() if line.strip() and not line.startswith("#")}
+    for path in ("/iam_matrix/", "/components/", "/policy-pack/", "/.github/", "/deploy/"):
+        assert owners.get(path), f"CODEOWNERS does not protect {path}"
+    assert "CODEOWNERS" in (ROOT / "docs" / "reviewing-changes.md").read_text()
+
+
+def test_stack_names_and_accounts_are_checked_before_they_reach_a_job(tmp_path: Path) -> None:
+    script = str(ROOT / ".github/scripts/stacks.py")
+    (tmp_path / "Pulumi.a;b.yaml").write_text("config:\n  aws:region: us-east-1\n  aws:allowedAccountIds: ['111111111111']\n")
+    done = subprocess.run([sys.executable, script, "--project-dir", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode != 0 and "a stack name may hold only" in done.stderr
+    (tmp_path / "Pulumi.a;b.yaml").unlink()
+    (tmp_path / "Pulumi.x.yaml").write_text("config:\n  aws:region: us-east-1\n  aws:allowedAccountIds: [011111111111]\n")
+    done = subprocess.run([sys.executable, script, "--project-dir", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode != 0 and "quoted 12-digit account id" in done.stderr
