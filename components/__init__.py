@@ -9,7 +9,7 @@ reordering rows or columns in the sheet changes nothing in a preview.
 from .common import TYPE_PREFIX, resource_tags
 from .group_bundle import GroupBundle
 from .password_policy import PasswordPolicy
-from .policies import FoundationPolicies
+from .policies import CustomPolicies
 from .users import Users
 
-__all__ = ["TYPE_PREFIX", "FoundationPolicies", "GroupBundle", "PasswordPolicy", "Users", "resource_tags"]
+__all__ = ["TYPE_PREFIX", "CustomPolicies", "GroupBundle", "PasswordPolicy", "Users", "resource_tags"]

@@ -1,4 +1,4 @@
-"""FoundationPolicies: every customer managed policy of policies/ (``/foundation/`` and others)."""
+"""CustomPolicies: every customer managed policy of policies/ (``/foundation/`` and others)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,12 @@ from iam_matrix.desired import CustomPolicy
 
 from .common import TYPE_PREFIX, resource_tags
 
+# The component's type until it was renamed: the alias keeps every deployed policy's URN
+# (children inherit their parent's aliases), so the rename replaces nothing.
+OLD_TYPE = f"{TYPE_PREFIX}FoundationPolicies"
 
-class FoundationPolicies(pulumi.ComponentResource):
+
+class CustomPolicies(pulumi.ComponentResource):
     """One ``aws.iam.Policy`` per custom policy, under its IAM path.
 
     Group attachments take their ARNs from ``arns`` (the resources' outputs), so the
@@ -37,7 +41,8 @@ class FoundationPolicies(pulumi.ComponentResource):
         tags: dict[str, str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(f"{TYPE_PREFIX}FoundationPolicies", name, None, opts)
+        renamed = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=OLD_TYPE)])
+        super().__init__(f"{TYPE_PREFIX}CustomPolicies", name, None, pulumi.ResourceOptions.merge(renamed, opts))
         self.policies = {}
         for policy in policies:
             self.policies[policy.name] = aws.iam.Policy(

@@ -24,7 +24,7 @@ from .cleanup import empty_group_hook
 from .common import resource_tags
 from .group_bundle import GroupBundle
 from .password_policy import PasswordPolicy
-from .policies import FoundationPolicies
+from .policies import CustomPolicies
 from .users import Users, login_password_length
 
 _GETTERS = {"string": "get", "boolean": "get_bool", "integer": "get_int", "array": "get_object"}
@@ -81,7 +81,7 @@ def compile_or_stop(project_dir: Path) -> tuple[Settings, DesiredState]:
 class Deployment:
     """The components of one stack, kept for exports and tests."""
 
-    policies: FoundationPolicies
+    policies: CustomPolicies
     bundles: dict[str, GroupBundle]
     password_policy: PasswordPolicy
     users: Users | None = None
@@ -93,7 +93,7 @@ def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
     """Instantiate the components for ``state``; ``options`` are the settings values
     (``consoleAccess``, ``pgpKey``, ``forceDestroyUsers``) that shape resources but not
     the desired state itself."""
-    policies = FoundationPolicies("policies", state.policies, stack=state.stack, tags=dict(state.tags))
+    policies = CustomPolicies("policies", state.policies, stack=state.stack, tags=dict(state.tags))
     password = PasswordPolicy("password-policy", state.password_policy)
     users = None
     user_names: dict[str, pulumi.Input[str]] = {}

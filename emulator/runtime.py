@@ -15,6 +15,7 @@ from typing import Any
 
 import pulumi
 import yaml
+from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
@@ -41,6 +42,7 @@ class Registration:
     inputs: dict[str, Any]
     order: int
     before_delete: list[str] = field(default_factory=list)
+    aliases: list[dict[str, Any]] = field(default_factory=list)  # the alias specs sent (e.g. {"type": <old type>})
     before_update: list[str] = field(default_factory=list)
     ignore_changes: list[str] = field(default_factory=list)
     retain_on_delete: bool = False
@@ -86,6 +88,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 self.registrations[urn] = Registration(
                     urn, request.type, request.name, bool(request.custom), request.parent, sorted(request.dependencies), dict(inputs), len(self.registrations),
                     before_delete=_hook_names(request, "before_delete"),
+                    aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
                     before_update=_hook_names(request, "before_update"),
                     ignore_changes=list(request.ignoreChanges),
                     retain_on_delete=bool(request.retainOnDelete),

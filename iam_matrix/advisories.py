@@ -9,10 +9,11 @@ with ``iam-matrix:suppressWarnings``). A new rule is one function here plus one 
 from __future__ import annotations
 
 import difflib
+import ipaddress
 from collections.abc import Callable, Collection, Iterator
 
 from .catalog import ADMIN_POLICY_ARN, Catalog
-from .policy_documents import denies_without_mfa
+from .policy_documents import denies_without_mfa, source_ip_allow_list
 from .problem_codes import CODES
 from .problems import Location, Problem, Problems
 from .resolve import Resolved
@@ -31,16 +32,6 @@ def user_without_role(resolved: Resolved, catalog: Catalog) -> Iterator[Problem]
         if not row.roles:
             yield advice(resolved.users.key_location(row), "user-no-role", f"user {row.key!r} has no role: they can sign in but may do nothing",
                          "mark a role, or delete the row if the user is no longer needed")
-
-
-def deprecated_managed_policy(resolved: Resolved, catalog: Catalog) -> Iterator[Problem]:
-    for row in resolved.policies.rows:
-        ref = resolved.ref(row)
-        managed = catalog.by_arn.get(ref.arn) if ref is not None and ref.kind == "aws" else None
-        if managed is not None and managed.deprecated:
-            replacement = f"use {managed.replaced_by} instead" if managed.replaced_by else "choose its replacement from the AWS documentation"
-            yield advice(resolved.policies.key_location(row), "policy-deprecated",
-                         f"{managed.name} is deprecated by AWS and can no longer be attached to new groups", replacement)
 
 
 def service_role_policy_for_people(resolved: Resolved, catalog: Catalog) -> Iterator[Problem]:
@@ -84,9 +75,43 @@ def role_without_policy(resolved: Resolved, catalog: Catalog) -> Iterator[Proble
                          "mark the policies this role needs, or remove the role column from both matrices")
 
 
+def _attached_custom(resolved: Resolved) -> set[str]:
+    return {ref.name for refs in resolved.role_policies.values() for ref in refs if ref.kind == "custom"}
+
+
+def unused_custom_policy(resolved: Resolved, catalog: Catalog) -> Iterator[Problem]:
+    used = _attached_custom(resolved)
+    for name, policy in sorted(resolved.custom.items(), key=lambda item: item[0].lower()):
+        if name not in used:
+            yield advice(Location(policy.source), "policy-unused", f"custom policy {name} is created in the account but no role gets it",
+                         "mark it for a role in the policy matrix, or delete the file if it is no longer needed")
+
+
+def open_network_allow_list(resolved: Resolved, catalog: Catalog) -> Iterator[Problem]:
+    """A source-IP guardrail whose allow-list holds 0.0.0.0/0 or ::/0 denies nothing from
+    that address family: the guardrail is there in name only."""
+    used = _attached_custom(resolved)
+    for name, policy in sorted(resolved.custom.items(), key=lambda item: item[0].lower()):
+        everything = sorted({str(cidr).strip() for cidr in source_ip_allow_list(policy.document) or () if _is_everything(cidr)})
+        if name in used and everything:
+            families = "IPv4 and IPv6" if len(everything) == 2 else "IPv6" if ":" in everything[0] else "IPv4"
+            yield advice(Location(resolved.config_file or policy.source, None, "iam-matrix:allowedCidrs"), "cidr-allows-all",
+                         f"{' and '.join(everything)} allows every {families} address, so {name} denies no {families} request: "
+                         f"{'the guardrail is a no-op' if len(everything) == 2 else 'for those requests the guardrail is a no-op'}",
+                         "list only your office and VPN networks; if no network restriction is wanted, take the policy off the roles instead")
+
+
+def _is_everything(cidr: object) -> bool:
+    try:
+        return ipaddress.ip_network(str(cidr).strip(), strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
 RULES: tuple[Rule, ...] = (
     user_without_role,
-    deprecated_managed_policy,
+    unused_custom_policy,
+    open_network_allow_list,
     service_role_policy_for_people,
     redundant_beside_admin,
     mfa_lockout,

@@ -98,8 +98,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     result = compile_from_args(args)
-    if result.state is None:
-        print(problems_text(result.errors), file=sys.stderr)
+    if result.state is None:  # every problem it counts, warnings too
+        print(problems_text(result.problems), file=sys.stderr)
         print("invalid: " + summary_line(result.problems), file=sys.stderr)
         return EXIT_INVALID
     if result.warnings:

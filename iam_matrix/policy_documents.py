@@ -19,6 +19,9 @@ from .iam_rules import MAX_POLICY_DOCUMENT_CHARS, check_path, check_policy_name
 from .problems import Location, Problems
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}")
+# arn:partition:service:region:account:resource - six parts, the last not empty - or a
+# prefix that ends in a wildcard standing for the rest ("arn:*"). "arn:" alone matches nothing.
+RESOURCE_ARN = re.compile(r"arn:(?:(?:aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|\*):[^:]*:[^:]*:[^:]*:.+|[^:]*\*)")
 STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 
 
@@ -152,8 +155,8 @@ def _check_grammar(document: Any, where: Location, problems: Problems) -> bool:
         for key in ("Resource", "NotResource"):
             resources = statement.get(key, [])
             for resource in [resources] if isinstance(resources, str) else resources if isinstance(resources, list) else [None]:
-                if not isinstance(resource, str) or not (resource == "*" or resource.startswith("arn:")):
-                    bad(f"{label} has an invalid {key} {resource!r}", 'use "*" or an ARN')
+                if not isinstance(resource, str) or not (resource == "*" or RESOURCE_ARN.fullmatch(resource)):
+                    bad(f"{label} has an invalid {key} {resource!r}", 'use "*" or a whole ARN: arn:partition:service:region:account:resource (parts may be * or empty)')
         condition = statement.get("Condition", {})
         if not isinstance(condition, dict) or not all(isinstance(v, dict) for v in condition.values()):
             bad(f"{label} has a malformed Condition", 'write {"Operator": {"key": value}}')

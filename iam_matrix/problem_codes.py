@@ -48,6 +48,7 @@ _CODES = [
     _e("config-suppress", "config", "suppressWarnings names an unknown code or an error (errors cannot be suppressed)."),
     _e("config-admin-role", "config", "An adminRoles entry is not a role of the matrix."),
     _e("config-account", "config", "aws:allowedAccountIds is not a list of quoted 12-digit account ids."),
+    _e("config-user-removal", "config", "A header-only users file, or a change that removes more than maxUserRemovalPercent of the users."),
     _e("config-secret", "config", "A Pulumi secret ({secure: ...}) is given for a key that may not be secret."),
     _e("stack-same-account", "config", "Two stacks of the project are pinned to the same AWS account without both setting shareAccount."),
     _e("stack-shared-overlap", "config", "Stacks sharing an account overlap in groupPath/userPath or differ in the password policy."),
@@ -94,8 +95,10 @@ _CODES = [
     _e("policy-size", "policy", "A policy document is longer than IAM allows for a managed policy."),
     _e("policy-arn", "policy", "A policy row is not a valid IAM policy ARN."),
     _e("policy-unknown", "policy", "A policy row names no AWS managed policy nor a custom policy."),
+    _e("policy-deprecated", "policy", "An AWS managed policy is deprecated: IAM refuses to attach it to new groups."),
     _e("policy-service-linked", "policy", "A service-linked role policy, which IAM refuses to attach to groups."),
     _e("policy-duplicate", "policy", "A policy is listed twice."),
+    _e("policy-foreign-arn", "policy", "A policy ARN of another account or partition than the stack's."),
     _e("policy-shadowed", "policy", "A custom policy has the name of an AWS managed policy."),
     _e("role-admin-equivalent", "policy", "A role outside adminRoles is admin-equivalent (all actions on all resources, however written)."),
     # planning groups and bundles
@@ -107,7 +110,8 @@ _CODES = [
     _e("quota-policies", "plan", "More custom policies than the account allows."),
     # advice (iam_matrix/advisories.py): warnings, each may be suppressed by name
     _w("user-no-role", "A user has no role: they can sign in but may do nothing."),
-    _w("policy-deprecated", "An AWS managed policy is deprecated and cannot be attached to new groups."),
+    _w("policy-unused", "A custom policy is created but no role gets it."),
+    _w("cidr-allows-all", "allowedCidrs holds 0.0.0.0/0 or ::/0, so the source-IP guardrail denies nothing from that family."),
     _w("policy-service-role", "A service-role policy, meant for an AWS service, is given to people."),
     _w("policy-redundant", "A policy adds nothing to a role that already has AdministratorAccess."),
     _w("mfa-lockout", "A user not marked for MFA gets an MFA-forcing policy."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .desired import DesiredState
+from .password_policy import PasswordPolicy
 from .problems import Problem
 
 
@@ -22,6 +23,28 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
+def _words(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def password_text(pp: PasswordPolicy) -> str:
+    """The password policy in words (never Python's True/False)."""
+    classes = {"upper-case letters": pp.require_uppercase_characters, "lower-case letters": pp.require_lowercase_characters,
+               "numbers": pp.require_numbers, "symbols": pp.require_symbols}
+    required = [name for name, on in classes.items() if on]
+    not_required = [name for name, on in classes.items() if not on]
+    parts = [f"minimum length {pp.minimum_password_length}"]
+    if required:
+        parts.append(f"requires {_words(required)}")
+    if not_required:
+        parts.append(f"does not require {_words(not_required)}")
+    parts.append(f"expires after {pp.max_password_age} days" if pp.max_password_age else "never expires")
+    parts.append(f"the last {pp.password_reuse_prevention} passwords cannot be reused" if pp.password_reuse_prevention else "passwords may be reused")
+    parts.append("users may change their own password" if pp.allow_users_to_change_password else "users may not change their own password")
+    parts.append("an expired password needs an administrator (hard expiry)" if pp.hard_expiry else "no hard expiry")
+    return "; ".join(parts)
+
+
 def plan_text(state: DesiredState) -> str:
     parts = [f"Stack {state.stack}" + (f" (account {state.account_id})" if state.account_id else "")]
     parts.append("\nRoles and their groups\n" + table(
@@ -38,13 +61,7 @@ def plan_text(state: DesiredState) -> str:
     parts.append("\nCustom managed policies\n" + table(
         ["policy", "path", "from"], [[p.name, p.path, p.source] for p in state.policies]
     ))
-    pp = state.password_policy
-    parts.append(
-        "\nPassword policy\n"
-        f"  minimum length {pp.minimum_password_length}; requires upper {pp.require_uppercase_characters}, lower {pp.require_lowercase_characters}, "
-        f"numbers {pp.require_numbers}, symbols {pp.require_symbols}; max age {pp.max_password_age} days; "
-        f"reuse prevention {pp.password_reuse_prevention}; users may change {pp.allow_users_to_change_password}; hard expiry {pp.hard_expiry}"
-    )
+    parts.append(f"\nPassword policy\n  {password_text(state.password_policy)}")
     parts.append(f"\nAudit baseline\n  {state.audit_baseline.summary(state.stack)}")
     parts.append(f"\n{len(state.users)} users, {len(state.roles)} roles in {len(state.groups)} groups, {len(state.policies)} custom policies")
     return "\n".join(parts)

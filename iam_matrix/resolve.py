@@ -33,6 +33,7 @@ class Resolved:
     refs: dict[int, PolicyRef]  # policy-matrix sheet row -> its policy (rows that resolved, once each)
     role_policies: dict[str, list[PolicyRef]]  # role -> its policies, in policy-matrix order
     custom: dict[str, CustomPolicy]  # every custom policy document of policies/, by name
+    config_file: str = ""  # the stack file, where config problems are located
 
     def ref(self, row: MatrixRow) -> PolicyRef | None:
         return self.refs.get(row.row)
@@ -59,6 +60,9 @@ def resolve(settings: Settings, catalog: Catalog, problems: Problems) -> Resolve
     roles = matched_roles(users, policies, problems)
     check_admin_roles(settings, roles, problems)
     user_rows = unique_users(users, problems)
+    if not user_rows and not settings.value("confirmUserRemoval"):
+        problems.error(users.table.location(), "config-user-removal", "the user matrix has a header but no users: the next up would delete every user of the stack",
+                       "restore the rows (a truncated export?), or set iam-matrix:confirmUserRemoval: true for this one change")
     refs = PolicyResolver(settings, catalog, custom, problems).resolve_rows(policies)
     role_policies: dict[str, list[PolicyRef]] = {role: [] for role in roles}
     for row in policies.rows:
@@ -66,7 +70,7 @@ def resolve(settings: Settings, catalog: Catalog, problems: Problems) -> Resolve
             for role in row.roles:
                 if role in role_policies:
                     role_policies[role].append(refs[row.row])
-    return Resolved(users, policies, roles, user_rows, refs, role_policies, custom)
+    return Resolved(users, policies, roles, user_rows, refs, role_policies, custom, settings.config_file)
 
 
 def load_tables(settings: Settings, problems: Problems) -> tuple[Table | None, Table | None]:
@@ -202,7 +206,15 @@ class PolicyResolver:
         if not match:
             self.problems.error(where, "policy-arn", f"{name!r} is not a valid IAM policy ARN", "write arn:aws:iam::<account-id or aws>:policy/<path/>Name")
             return None
+        if not name.startswith("arn:aws:iam::"):  # the catalog and the deploy are the commercial partition's
+            self.problems.error(where, "policy-foreign-arn", f"{name!r} is in another partition than this stack's (aws)", "write the arn:aws:iam::... ARN of the policy in this partition")
+            return None
+        account = self.settings.account_id
         if match.group(1) != "aws":
+            if account and match.group(1) != account:
+                self.problems.error(where, "policy-foreign-arn", f"{name!r} belongs to account {match.group(1)}, not this stack's account {account}",
+                                    "a group can only be given policies of its own account: copy the document into policies/, or use the ARN in this account")
+                return None
             return PolicyRef(match.group(3), name, "arn")
         managed = self.catalog.by_arn.get(name)
         if managed is None:
@@ -216,5 +228,9 @@ class PolicyResolver:
         if managed.path == "/aws-service-role/":
             self.problems.error(where, "policy-service-linked", f"{managed.name} is a service-linked role policy ({managed.arn}); IAM refuses to attach it to groups",
                                 "remove the row; AWS attaches it to its service-linked role itself")
+            return None
+        if managed.deprecated:  # IAM refuses to attach it to a new group: pulumi up would fail
+            replacement = f"use {managed.replaced_by} instead" if managed.replaced_by else "choose its replacement from the AWS documentation"
+            self.problems.error(where, "policy-deprecated", f"{managed.name} is deprecated by AWS and can no longer be attached to new groups", replacement)
             return None
         return PolicyRef(managed.name, managed.arn, "aws", grants="Deny" not in managed.name)

@@ -264,6 +264,7 @@ _RANGES = {
     "passwordMinimumLength": (6, 128, "IAM accepts 6 to 128"),
     "passwordMaxAgeDays": (0, 1095, "IAM accepts 1 to 1095 days, or 0 for no expiry"),
     "passwordReusePrevention": (0, 24, "IAM remembers 1 to 24 previous passwords, 0 to turn it off"),
+    "maxUserRemovalPercent": (0, 100, "a share of the users, in percent"),
     "auditUnusedCredentialDays": (1, 3650, "use a number of days"),
     "auditAccessKeyMaxAgeDays": (1, 3650, "use a number of days"),
     "auditFailedSignInThreshold": (2, 1000, "use a number of failed sign-ins in an hour"),

@@ -40,3 +40,11 @@ def _share_moto_managed_policies() -> None:
 
 
 _share_moto_managed_policies()
+
+
+def pytest_addoption(parser) -> None:  # type: ignore[no-untyped-def]
+    parser.addoption(
+        "--update-snapshots", action="store_true", default=False,
+        help="rewrite stored snapshots (tests/program/registered.dev.json) from this run instead of comparing; "
+        "only for a deliberate change, reviewed in the diff",
+    )

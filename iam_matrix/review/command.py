@@ -18,6 +18,7 @@ from ..settings import locate_project
 from .diff import diff_revisions
 from .render import RENDERERS, summary
 from .revisions import RefError, revision_at
+from .safety import mass_removal
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -72,8 +73,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.output}: {summary(diff)}", file=sys.stderr)
     else:
         sys.stdout.write(report)
+    refused = mass_removal(base, head)  # the report is still written: reviewers see what would go
+    if refused:
+        print(problems_text(refused), file=sys.stderr)
+        print(log_line(f"refused at {head.ref}: {refused[0].message}"), file=sys.stderr)
+        return EXIT_INVALID
     if diff.blocked:
-        print("the change cannot be applied as it is: " + "; ".join(n.message for n in diff.deploy if n.blocks), file=sys.stderr)
+        print(log_line("the change cannot be applied as it is: " + "; ".join(n.message for n in diff.deploy if n.blocks)), file=sys.stderr)
         return EXIT_INVALID
     return EXIT_OK
 

@@ -54,6 +54,8 @@ class Revision:
     ref: str = ""
     admin_roles: tuple[str, ...] = ("Admin",)
     allowed_cidrs: tuple[str, ...] = ()
+    max_user_removal_percent: int = 25  # maxUserRemovalPercent / confirmUserRemoval (review/safety.py)
+    confirm_user_removal: bool = False
     quota: int = 10  # maxPoliciesPerGroup: how full a group of a bundle may get
 
 

@@ -112,9 +112,8 @@ def _revision(settings: Settings, label: str) -> Revision:
     result = check(settings)
     if result.state is None:
         raise RefError(label, "the matrix does not compile", result.errors)
-    return Revision(
-        result.state, label, tuple(settings.value("adminRoles") or ()), tuple(settings.value("allowedCidrs") or ()), int(settings.value("maxPoliciesPerGroup") or 10),
-    )
+    return Revision(result.state, label, tuple(settings.value("adminRoles") or ()), tuple(settings.value("allowedCidrs") or ()),
+                    settings.value("maxUserRemovalPercent"), settings.value("confirmUserRemoval"), quota=int(settings.value("maxPoliciesPerGroup") or 10))
 
 
 def empty_revision(stack: str, label: str) -> Revision:

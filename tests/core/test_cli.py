@@ -22,7 +22,7 @@ def test_validate_exits_0_and_prints_warnings(project, capsys):
     assert run(project, "validate") == 0
     out = capsys.readouterr()
     assert out.out.splitlines()[0].startswith("policies.csv C1: warning [role-privilege-escalation]: role Developer (4 members) has 14 privilege-escalation path(s)")
-    assert "valid: 0 error(s), 7 warning(s)" in out.err
+    assert "valid: 0 error(s), 8 warning(s)" in out.err
 
 
 def test_validate_exits_2_with_one_line_per_problem_starting_with_the_file(project, capsys):
@@ -157,7 +157,7 @@ def test_validate_from_another_folder_with_project_dir(project, tmp_path_factory
 def test_the_current_folder_or_one_above_it_is_the_project(project, monkeypatch, capsys):
     monkeypatch.chdir(project.root / "matrix")
     assert main(["validate"]) == 0
-    assert "valid: 0 error(s), 7 warning(s)" in capsys.readouterr().err
+    assert "valid: 0 error(s), 8 warning(s)" in capsys.readouterr().err
 
 
 def test_a_project_dir_without_pulumi_yaml_is_bad_input(project, capsys):
@@ -165,3 +165,24 @@ def test_a_project_dir_without_pulumi_yaml_is_bad_input(project, capsys):
     assert main(["validate", "--project-dir", str(project.root / "matrix")]) == 2
     err = capsys.readouterr().err
     assert f"no Pulumi.yaml in {project.root / 'matrix'}" in err and "Traceback" not in err
+
+
+def test_plan_on_invalid_input_prints_every_problem_it_counts(project, capsys):
+    project.edit("matrix/users.csv", "lamp@demoasacode.io,,Y", "lamp@demoasacode.io,,Q")
+    assert run(project, "plan") == 2
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    problem_lines = [line for line in lines if ": error [" in line or ": warning [" in line]
+    errors, warnings = (sum(f": {kind} [" in line for line in problem_lines) for kind in ("error", "warning"))
+    assert (errors, warnings) == (1, 8) and lines[-1] == "invalid: 1 error(s), 8 warning(s)"
+    assert captured.out == ""
+
+
+def test_plan_text_says_the_password_policy_in_words(project, capsys):
+    project.set_config(passwordRequireSymbols=False, passwordMaxAgeDays=0, passwordHardExpiry=True)
+    assert run(project, "plan") == 0
+    out = capsys.readouterr().out
+    line = out.split("Password policy\n", 1)[1].splitlines()[0]
+    assert line == ("  minimum length 14; requires upper-case letters, lower-case letters and numbers; does not require symbols; never expires; "
+                    "the last 24 passwords cannot be reused; users may change their own password; an expired password needs an administrator (hard expiry)")
+    assert "True" not in out and "False" not in out

@@ -12,7 +12,10 @@ def test_shipped_csv_example_compiles_with_only_warnings(project):
     result = project.check()
     assert result.errors == []
     # Developer, DBA and SysAdm really can escalate (AWSBatchServiceRole, AmazonDynamoDBFullAccess, ...): the model says so
-    assert sorted(codes(result)) == ["policy-redundant", "policy-redundant", "policy-service-role", "role-privilege-escalation", "role-privilege-escalation", "role-privilege-escalation", "user-no-role"]
+    assert sorted(codes(result)) == ["policy-redundant", "policy-redundant", "policy-service-role", "policy-unused", "role-privilege-escalation",
+                                     "role-privilege-escalation", "role-privilege-escalation", "user-no-role"]
+    # the source defines DenyEC2StopAndTerminationMFAPolicy but gives it to no role
+    assert str(find(result, "policy-unused").location) == "policies/foundation/DenyEC2StopAndTerminationMFAPolicy.json"
     assert [p.location.cell for p in result.problems if p.code == "role-privilege-escalation"] == ["C1", "D1", "E1"]
 
 

@@ -31,18 +31,39 @@ def test_case_only_difference_is_suggested(project):
     assert "'ReadOnlyAccess'" in find(project.check(), "policy-unknown").fix
 
 
-def test_deprecated_managed_policy_is_a_warning_with_its_replacement(project):
+def test_deprecated_managed_policy_is_an_error_naming_its_replacement(project):
+    """IAM refuses to attach a deprecated managed policy to a new group: validate says so before pulumi up fails."""
     project.edit("matrix/policies.csv", "AWSLambda_FullAccess,", "AWSLambdaFullAccess,")
     result = project.check()
     problem = find(result, "policy-deprecated")
-    assert problem.severity == "warning" and "AWSLambda_FullAccess" in problem.fix
-    assert result.state is not None
+    assert problem.severity == "error" and problem.fix == "use AWSLambda_FullAccess instead"
+    assert str(problem.location) == "policies.csv A32" and result.state is None
+
+
+@pytest.mark.parametrize(("cidrs", "families"), [(["0.0.0.0/0"], "IPv4"), (["192.0.2.0/24", "::/0"], "IPv6"), (["0.0.0.0/0", "::/0"], "IPv4 and IPv6")])
+def test_an_allow_list_of_every_address_warns_that_the_ip_guardrail_is_a_no_op(project, cidrs, families):
+    project.set_config(allowedCidrs=cidrs)
+    result = project.check()
+    problem = find(result, "cidr-allows-all")
+    assert (problem.severity, str(problem.location)) == ("warning", "Pulumi.dev.yaml iam-matrix:allowedCidrs")
+    assert f"so DenyIPAddressPolicy denies no {families} request" in problem.message
+    assert ("the guardrail is a no-op" in problem.message) and result.state is not None
+    project.set_config(allowedCidrs=["192.0.2.0/24", "2001:db8::/32"])
+    assert "cidr-allows-all" not in codes(project.check())
+
+
+def test_a_custom_policy_no_role_gets_is_a_warning(project):
+    project.write("policies/custom/Unused.json", json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}))
+    result = project.check()
+    unused = [str(p.location) for p in result.problems if p.code == "policy-unused"]
+    assert "policies/custom/Unused.json" in unused and result.state is not None
+    assert "Unused" in {p.name for p in result.state.policies}  # still created
 
 
 def test_full_policy_arn_is_used_as_is(project):
-    project.edit("matrix/policies.csv", "ReadOnlyAccess,,,,,Y", "arn:aws:iam::123456789012:policy/team/Reader,,,,,Y")
+    project.edit("matrix/policies.csv", "ReadOnlyAccess,,,,,Y", "arn:aws:iam::111111111111:policy/team/Reader,,,,,Y")
     state = project.check().state
-    assert "arn:aws:iam::123456789012:policy/team/Reader" in state.group("Viewer").policy_arns
+    assert "arn:aws:iam::111111111111:policy/team/Reader" in state.group("Viewer").policy_arns
 
 
 def test_aws_managed_arn_without_its_path_is_caught(project):

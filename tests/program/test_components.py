@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components import FoundationPolicies, GroupBundle, PasswordPolicy, Users
+from components import CustomPolicies, GroupBundle, PasswordPolicy, Users
 from components.common import resource_tags, tag_value
 from emulator import run_program
 from iam_matrix.password_policy import PasswordPolicy as PasswordSettings
@@ -21,15 +21,15 @@ def children_of(run, component_type: str, name: str):
 
 def test_foundation_policies_are_customer_managed_policies_under_their_path(project, mocks):
     state = project.state()
-    run = run_program(lambda: FoundationPolicies("policies", state.policies, stack="dev", tags={"Owner": "x"}), mocks)
+    run = run_program(lambda: CustomPolicies("policies", state.policies, stack="dev", tags={"Owner": "x"}), mocks)
     policies = run.of_type(POLICY)
     assert {r.name for r in policies} == {p.name for p in state.policies}
     mfa = run.named(POLICY, "MFAForcePolicy")
     assert mfa.inputs["path"] == "/foundation/" and mfa.inputs["name"] == "MFAForcePolicy"
     assert json.loads(mfa.inputs["policy"]) == json.loads(json.dumps(state.policies[[p.name for p in state.policies].index("MFAForcePolicy")].document))
     assert mfa.inputs["tags"] == {"Owner": "x", "managed-by": "iam-matrix", "stack": "dev", "source": "policies/foundation/MFAForcePolicy.json"}
-    assert {r.urn for r in children_of(run, "iam-matrix:index:FoundationPolicies", "policies")} == {r.urn for r in policies}
-    assert run.named("iam-matrix:index:FoundationPolicies", "policies").urn in run.components_with_outputs
+    assert {r.urn for r in children_of(run, "iam-matrix:index:CustomPolicies", "policies")} == {r.urn for r in policies}
+    assert run.named("iam-matrix:index:CustomPolicies", "policies").urn in run.components_with_outputs
 
 
 def test_group_bundle_has_exclusive_members_and_attachments_per_group(project, mocks):
@@ -38,7 +38,7 @@ def test_group_bundle_has_exclusive_members_and_attachments_per_group(project, m
     groups = [state.group(n) for n in role.groups]
 
     def program():
-        policies = FoundationPolicies("policies", state.policies, stack="dev")
+        policies = CustomPolicies("policies", state.policies, stack="dev")
         GroupBundle("Developer", role, groups, policy_arns=policies.arns)
 
     run = run_program(program, mocks)

@@ -10,7 +10,7 @@ import pytest
 from components.cleanup import EMPTY_GROUP_HOOK
 from emulator import run_main, stack_config
 
-COMPONENTS = {"iam-matrix:index:FoundationPolicies", "iam-matrix:index:GroupBundle", "iam-matrix:index:Users", "iam-matrix:index:PasswordPolicy"}
+COMPONENTS = {"iam-matrix:index:CustomPolicies", "iam-matrix:index:GroupBundle", "iam-matrix:index:Users", "iam-matrix:index:PasswordPolicy"}
 
 
 def test_dev_stack_registers_exactly_the_desired_state(project, mocks):
@@ -19,7 +19,7 @@ def test_dev_stack_registers_exactly_the_desired_state(project, mocks):
     counts = Counter(r.type for r in run.registrations.values())
     groups, users, policies = len(state.groups), len(state.users), len(state.policies)
     assert counts == {
-        "iam-matrix:index:FoundationPolicies": 1, "iam-matrix:index:Users": 1, "iam-matrix:index:PasswordPolicy": 1,
+        "iam-matrix:index:CustomPolicies": 1, "iam-matrix:index:Users": 1, "iam-matrix:index:PasswordPolicy": 1,
         "iam-matrix:index:GroupBundle": len(state.roles),
         "aws:iam/policy:Policy": policies, "aws:iam/user:User": users, "aws:iam/accountPasswordPolicy:AccountPasswordPolicy": 1,
         "aws:iam/group:Group": groups, "aws:iam/groupMembership:GroupMembership": groups,

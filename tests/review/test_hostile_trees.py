@@ -118,3 +118,20 @@ def test_validate_at_a_ref_reads_git_not_the_working_tree(repo: GitProject, caps
     assert "'matrix/policies.csv' is a symlink" in capsys.readouterr().err
     assert main(["validate", "--project-dir", str(repo.root), "--ref", "no-such-ref"]) == 2
     assert "[git-ref]" in capsys.readouterr().err
+
+
+def test_a_change_removing_most_users_is_refused_unless_confirmed(repo: GitProject, capsys) -> None:
+    base = repo.commit("example")
+    lines = (repo.root / "matrix/users.csv").read_text().splitlines()
+    (repo.root / "matrix/users.csv").write_text("\n".join(lines[:4]) + "\n")  # a truncated export: 3 of 11 users left
+    head = repo.commit("truncated")
+    code = main(["diff", "--project-dir", str(repo.root), "--base", base, "--head", head])
+    captured = capsys.readouterr()
+    assert code == 2 and "removes 8 of 11 users (73 %), more than maxUserRemovalPercent (25 %)" in captured.err
+    assert "#### Users" in captured.out  # the report is still there for the reviewer
+    repo.set_config(confirmUserRemoval=True)
+    confirmed = repo.commit("confirmed")
+    assert main(["diff", "--project-dir", str(repo.root), "--base", base, "--head", confirmed]) == 0
+    repo.set_config(confirmUserRemoval=False, maxUserRemovalPercent=80)
+    raised = repo.commit("a higher limit")
+    assert main(["diff", "--project-dir", str(repo.root), "--base", base, "--head", raised]) == 0
