@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
@@ -26,6 +25,7 @@ from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
 from iam_matrix.project import PROJECT
+from iam_matrix.settings import read_stack_config
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -90,8 +90,7 @@ class _Recorder(pulumi_mocks.MockMonitor):
 
 def stack_config(project_dir: Path, stack: str) -> dict[str, str]:
     """``Pulumi.<stack>.yaml`` as the engine hands it to a program (strings; lists as JSON)."""
-    document = yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text()) or {}
-    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in (document.get("config") or {}).items()}
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in read_stack_config(project_dir, stack).items()}
 
 
 def registered_resources(project_dir: Path, stack: str, account_id: str) -> list[Registered]:

@@ -1,7 +1,8 @@
 """``iam-matrix <command>`` (or ``python -m iam_matrix``): validate, plan and the commands
 other modules add (audit, diff, convert).
 
-Exit codes: 0 fine, 1 findings (audit), 2 bad input or configuration, 3 AWS unreachable.
+Exit codes: 0 fine, 1 findings (audit), 2 bad input or configuration, 3 AWS unreachable,
+141 the reader of standard output went away (``plan | head -1``), quietly.
 Bad input is always reported as problems, never as a traceback.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +22,7 @@ from .render import plan_text, problems_text, summary_line
 from .settings import Settings, load_stack_settings, locate_project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_AWS = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
 INVALID_HELP = "2  bad input or configuration: every problem is printed, one line each (file, sheet, cell, fix)"
 
 
@@ -53,7 +56,23 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         overrides.update(workbook="", usersFile=str(args.users.absolute()), policiesFile=str(args.policies.absolute()))
     if args.workbook and args.users:
         raise UsageError("use either --workbook or --users/--policies")
-    return load_stack_settings(locate_project(args.project_dir), args.stack, overrides)
+    return load_stack_settings(locate_project(args.project_dir), args.stack, overrides, strict=False)
+
+
+def check_output(path: Path | None) -> None:
+    """Fail before any work when ``--output`` cannot be written: a folder, or a file (or
+    folder to create it in) without write permission. Nothing is created or truncated."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise UsageError(f"--output {path} is a folder; name a file")
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise UsageError(f"--output {path} is not writable")
+        return
+    folder = next((p for p in path.parents if p.exists()), Path("."))
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--output {path}: cannot create a file in {folder}")
 
 
 class UsageError(Exception):
@@ -86,7 +105,7 @@ def _check_at_ref(args: argparse.Namespace) -> CompileResult:
 def cmd_validate(args: argparse.Namespace) -> int:
     result = compile_from_args(args)
     if args.format == "json":
-        print(json.dumps({"valid": not result.errors, "problems": [p.to_dict() for p in result.problems], "suppressed": result.suppressed}, indent=2))
+        print(json.dumps({"valid": not result.errors, "problems": [p.to_dict() for p in result.problems], "suppressed": result.suppressed}, indent=2, allow_nan=False))
     else:
         if result.problems:
             print(problems_text(result.problems))
@@ -105,7 +124,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if result.warnings:
         print(problems_text(result.warnings), file=sys.stderr)
     if args.format == "json":
-        print(json.dumps(result.state.to_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps(result.state.to_dict(), indent=2, ensure_ascii=False, allow_nan=False))
     else:
         print(plan_text(result.state))
     return EXIT_OK
@@ -171,7 +190,13 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {name: handler for name, _, _, handler in _commands()}
     args = parser.parse_args(argv)
     try:
-        return handlers[args.command](args)
+        code = handlers[args.command](args)
+        sys.stdout.flush()  # inside the try: a closed pipe must not surface at interpreter exit
+        return code
+    except BrokenPipeError:  # `plan | head -1`: the reader has gone; end quietly, as cat does
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except MatrixInvalid as invalid:
         print(problems_text(invalid.problems), file=sys.stderr)
         print("invalid: " + summary_line(invalid.problems), file=sys.stderr)

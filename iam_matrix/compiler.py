@@ -44,7 +44,7 @@ def compile_state(settings: Settings, catalog: Catalog | None = None) -> Desired
 
 def check(settings: Settings, catalog: Catalog | None = None) -> CompileResult:
     catalog = catalog or load_catalog()
-    problems = Problems()
+    problems = Problems(list(settings.problems))  # config problems, reported with the matrix's
     state = None
     dropped = 0
     suppressed = suppressed_codes(settings, problems)

@@ -51,7 +51,7 @@ class Resolved:
 def resolve(settings: Settings, catalog: Catalog, problems: Problems) -> Resolved | None:
     """The resolved matrices, or None when a matrix could not be read at all."""
     users_table, policies_table = load_tables(settings, problems)
-    custom = custom_policies(settings, problems)
+    custom, unusable = custom_policies(settings, problems)
     check_paths(settings, problems)
     users = parse_matrix(users_table, "user", problems) if users_table is not None else None
     policies = parse_matrix(policies_table, "policy", problems) if policies_table is not None else None
@@ -63,7 +63,7 @@ def resolve(settings: Settings, catalog: Catalog, problems: Problems) -> Resolve
     if not user_rows and not settings.value("confirmUserRemoval"):
         problems.error(users.table.location(), "config-user-removal", "the user matrix has a header but no users: the next up would delete every user of the stack",
                        "restore the rows (a truncated export?), or set iam-matrix:confirmUserRemoval: true for this one change")
-    refs = PolicyResolver(settings, catalog, custom, problems).resolve_rows(policies)
+    refs = PolicyResolver(settings, catalog, custom, problems, unusable).resolve_rows(policies)
     role_policies: dict[str, list[PolicyRef]] = {role: [] for role in roles}
     for row in policies.rows:
         if row.row in refs:
@@ -82,15 +82,17 @@ def load_tables(settings: Settings, problems: Problems) -> tuple[Table | None, T
     return read_csv(settings.users_file, problems), read_csv(settings.policies_file, problems)
 
 
-def custom_policies(settings: Settings, problems: Problems) -> dict[str, CustomPolicy]:
-    """Every usable document of policies/, filled in with the stack's config values."""
+def custom_policies(settings: Settings, problems: Problems) -> tuple[dict[str, CustomPolicy], set[str] | None]:
+    """Every usable document of policies/, filled in with the stack's config values, and the
+    names of the documents that are not usable (their problems are recorded) - None when the
+    folder could not be walked at all, so any name may be one of its policies."""
     files = discover(settings.policies_dir, problems)
     found: dict[str, CustomPolicy] = {}
-    for name, policy_file in files.items():
+    for name, policy_file in (files or {}).items():
         document = fill_document(policy_file, settings.values, problems, settings.config_file)
         if document is not None:
             found[name] = CustomPolicy(name, policy_file.path, document, policy_file.display)
-    return found
+    return found, None if files is None else set(files) - set(found)
 
 
 def check_paths(settings: Settings, problems: Problems) -> None:
@@ -110,18 +112,22 @@ def check_admin_roles(settings: Settings, roles: list[str], problems: Problems) 
                            f"{hint}; the guardrails and the diff compare role names exactly")
 
 
+MAX_SUGGESTION_PAIRS = 10_000  # name comparisons for "did you mean" (a 16,000-column header must not take minutes)
+
+
 def matched_roles(users: Matrix, policies: Matrix, problems: Problems) -> list[str]:
     """Role columns present in both matrices (each unmatched one is an error) with valid names."""
     for here, there in ((users, policies), (policies, users)):
-        for role in here.role_cols:
-            if role not in there.role_cols:
-                close = difflib.get_close_matches(role, list(there.role_cols), n=1, cutoff=0.6)
-                if close:
-                    hint = f"rename it to {close[0]!r} to match {there.table.location(there.header_row, there.role_cols[close[0]])}"
-                else:
-                    hint = f"add a {role!r} column to {there.table.location()}"
-                problems.error(here.role_location(role), "role-unmatched", f"role column {role!r} is not in the {there.kind} matrix",
-                               f"{hint}; role columns are matched by name")
+        unmatched = [role for role in here.role_cols if role not in there.role_cols]
+        candidates = list(there.role_cols) if len(unmatched) * len(there.role_cols) <= MAX_SUGGESTION_PAIRS else []
+        for role in unmatched:
+            close = difflib.get_close_matches(role, candidates, n=1, cutoff=0.6)
+            if close:
+                hint = f"rename it to {close[0]!r} to match {there.table.location(there.header_row, there.role_cols[close[0]])}"
+            else:
+                hint = f"add a {role!r} column to {there.table.location()}"
+            problems.error(here.role_location(role), "role-unmatched", f"role column {role!r} is not in the {there.kind} matrix",
+                           f"{hint}; role columns are matched by name")
     roles = [r for r in users.role_cols if r in policies.role_cols]
     for role in roles:
         for message, fix in iam_rules.check_group_name(role):
@@ -154,11 +160,12 @@ class PolicyResolver:
     """Policy-matrix rows -> exactly one policy each: custom first, then an ARN, then an AWS
     managed policy name from the catalog."""
 
-    def __init__(self, settings: Settings, catalog: Catalog, custom: dict[str, CustomPolicy], problems: Problems):
+    def __init__(self, settings: Settings, catalog: Catalog, custom: dict[str, CustomPolicy], problems: Problems, unusable: set[str] | None = frozenset()):
         self.settings = settings
         self.catalog = catalog
         self.custom = custom
         self.problems = problems
+        self.unusable = unusable  # custom documents already reported at their file; None: the folder was not walked
 
     def resolve_rows(self, policies: Matrix) -> dict[int, PolicyRef]:
         refs: dict[int, PolicyRef] = {}
@@ -178,6 +185,8 @@ class PolicyResolver:
         return refs
 
     def resolve(self, name: str, where: Location) -> PolicyRef | None:
+        if self.unusable is not None and name in self.unusable:
+            return None  # reported once, at the file: not again as "no such policy" at every row
         if name in self.custom and self.catalog.get(name) is not None:
             managed, custom = self.catalog.get(name), self.custom[name]
             self.problems.error(where, "policy-shadowed", f"{name!r} names both the AWS managed policy {managed.arn} and the custom policy {custom.source}",
@@ -190,6 +199,8 @@ class PolicyResolver:
         managed = self.catalog.get(name)
         if managed is not None:
             return self._managed_ref(managed, where)
+        if self.unusable is None:
+            return None  # the policy folder's problem is reported; "no such policy" could be wrong
         suggestion = self.catalog.suggest(name, extra=list(self.custom))
         folder = self.settings.value("policiesDir")
         hint = f"did you mean {suggestion!r}?" if suggestion else f"use an AWS managed policy name, a full policy ARN, or add {folder}/<path>/{name}.json"

@@ -11,14 +11,13 @@ import difflib
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .input_files import MAX_STACK_FILE_BYTES, InputFileError, YamlProblem, clip, decode_utf8, load_yaml, read_regular_file
 from .password_policy import PasswordPolicy
-from .problems import Location, MatrixInvalid, Problems
+from .problems import Location, MatrixInvalid, Problem, Problems
 from .project import PROJECT
 from .project_files import check_regular_file
 from .stack_accounts import StackScope, check_account_sharing
@@ -36,6 +35,7 @@ class Settings:
     account_id: str | None = None
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
     tags: Mapping[str, str] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()  # config problems kept for the compile (``strict=False``)
 
     def path(self, key: str) -> Path:
         return (self.project_dir / str(self.values[key])).resolve()
@@ -95,15 +95,82 @@ def locate_project(explicit: Path | None = None) -> Path:
     raise MatrixInvalid(found.items)
 
 
+def read_yaml_file(path: Path, display: str, problems: Problems) -> dict[str, Any] | None:
+    """The one reader of Pulumi.yaml and Pulumi.<stack>.yaml: a regular UTF-8 file of at most
+    1 MiB, one YAML document without aliases, a mapping at the top with string keys
+    throughout. None (with the problem recorded) otherwise; {} for an empty file."""
+    where = Location(display)
+    try:
+        document = load_yaml(decode_utf8(read_regular_file(path, MAX_STACK_FILE_BYTES)))
+    except InputFileError as error:
+        if error.code == "file-missing":
+            problems.error(where, "stack-missing", error.message, error.fix)
+        else:
+            problems.error(where, "stack-file", error.message, error.fix)
+        return None
+    except YamlProblem as error:
+        problems.error(Location(display, None, f"line {error.line}" if error.line else None), "stack-yaml", error.message, error.fix)
+        return None
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        problems.error(where, "stack-shape", f"the top level is {_kind(document)}, not a mapping of keys to values", "write it as `key: value` lines (see Pulumi.dev.yaml)")
+        return None
+    key = _non_string_key(document)
+    if key is not None:
+        problems.error(where, "stack-shape", f"the key {clip(key)} is {_kind(key)}; keys must be text", "quote the key")
+        return None
+    return document
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "true/false", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _non_string_key(document: Any) -> Any:
+    """The first mapping key (at any depth) that is not a string, or None."""
+    pending = [document]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    return key
+                pending.append(item)
+        elif isinstance(value, list):
+            pending.extend(value)
+    return None
+
+
 def config_schema(project_dir: Path) -> dict[str, dict[str, Any]]:
     """The project's config keys (without the ``iam-matrix:`` prefix) and their schema."""
-    project = _load_yaml((project_dir / "Pulumi.yaml").read_text())
-    return {key.removeprefix(f"{PROJECT}:"): spec for key, spec in project.get("config", {}).items() if isinstance(spec, dict) and "type" in spec}
+    problems = Problems()
+    project = read_yaml_file(project_dir / "Pulumi.yaml", "Pulumi.yaml", problems)
+    config = (project or {}).get("config") or {}
+    if project is not None and not isinstance(config, dict):
+        problems.error(Location("Pulumi.yaml", None, "config"), "project-shape", f"config is {_kind(config)}, not a mapping", "restore the config schema of the iam-matrix project")
+    if problems.errors:
+        raise MatrixInvalid(problems.items)
+    return {key.removeprefix(f"{PROJECT}:"): spec for key, spec in config.items() if isinstance(spec, dict) and isinstance(spec.get("type"), str)}
 
 
-def _load_yaml(text: str) -> Any:
-    """PyYAML's C loader when it is built in (ten times faster), the pure one otherwise."""
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+def read_stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
+    """The ``config:`` mapping of Pulumi.<stack>.yaml, shape checked; MatrixInvalid otherwise."""
+    config_file = f"Pulumi.{stack}.yaml"
+    path = project_dir / config_file
+    problems = Problems()
+    if not path.is_file() and not path.exists():
+        problems.error(Location(config_file), "stack-missing", f"no stack file {config_file} in {project_dir}", "create it (copy Pulumi.dev.yaml) or pass --stack with an existing stack name")
+        raise MatrixInvalid(problems.items)
+    if not check_regular_file(path, config_file, problems):  # a symlink: refused (project_files)
+        raise MatrixInvalid(problems.items)
+    document = read_yaml_file(path, config_file, problems)
+    config = (document or {}).get("config") or {}
+    if document is not None and not isinstance(config, dict):
+        problems.error(Location(config_file, None, "config"), "stack-shape", f"config is {_kind(config)}, not a mapping", "write config as `iam-matrix:key: value` lines under config:")
+    if problems.errors:
+        raise MatrixInvalid(problems.items)
+    return config
 
 
 def load_stack_settings(
@@ -111,27 +178,20 @@ def load_stack_settings(
     stack: str = "dev",
     overrides: Mapping[str, Any] | None = None,
     *,
+    strict: bool = True,
     other_stacks: bool = True,
 ) -> Settings:
-    """Settings of one stack from its Pulumi.<stack>.yaml, as ``pulumi up`` would see them."""
+    """Settings of one stack from its Pulumi.<stack>.yaml, as ``pulumi up`` would see them.
+
+    With ``strict=False`` a bad config value does not raise: it is kept in
+    ``Settings.problems`` (the default is used in its place) so that the compile reports it
+    together with the matrix's problems. An unreadable file always raises.
+    """
     project_dir = find_project_dir(project_dir)
     config_file = f"Pulumi.{stack}.yaml"
-    path = project_dir / config_file
-    problems = Problems()
     raw: dict[str, Any] = {}
-    if not path.is_file():
-        problems.error(Location(config_file), "stack-missing", f"no stack file {config_file} in {project_dir}", "create it (copy Pulumi.dev.yaml) or pass --stack with an existing stack name")
-        raise MatrixInvalid(problems.items)
-    if not check_regular_file(path, config_file, problems):
-        raise MatrixInvalid(problems.items)
-    try:
-        document = _load_yaml(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        problems.error(Location(config_file), "stack-yaml", f"not valid YAML ({error})", "fix the YAML syntax")
-        raise MatrixInvalid(problems.items) from None
-    config = document.get("config") or {}
     values: dict[str, Any] = {}
-    for key, value in config.items():
+    for key, value in read_stack_config(project_dir, stack).items():
         if key.startswith(f"{PROJECT}:"):
             values[key.removeprefix(f"{PROJECT}:")] = value.get("value", value) if isinstance(value, dict) and "value" in value else value
         else:
@@ -141,7 +201,7 @@ def load_stack_settings(
             values.pop(key, None)
     values.update(overrides or {})
     return settings_from_values(values, project_dir=project_dir, stack=stack, config_file=config_file,
-                                aws_allowed_account_ids=raw.get("aws:allowedAccountIds"), other_stacks=other_stacks)
+                                aws_allowed_account_ids=raw.get("aws:allowedAccountIds"), other_stacks=other_stacks, strict=strict)
 
 
 def settings_from_values(
@@ -152,10 +212,15 @@ def settings_from_values(
     config_file: str,
     aws_allowed_account_ids: Any = None,
     other_stacks: bool = True,
+    strict: bool = True,
 ) -> Settings:
     """Merge ``values`` over the schema defaults, check their types and ranges, build Settings.
     With ``other_stacks``, also check this stack against the project's other stack files
-    (``stack_accounts``: one stack per account unless they share it safely)."""
+    (``stack_accounts``: one stack per account unless they share it safely).
+
+    ``strict`` raises MatrixInvalid on any problem; otherwise the problems travel in
+    ``Settings.problems`` and each bad value is replaced by its default.
+    """
     schema = config_schema(project_dir)
     problems = Problems()
     merged: dict[str, Any] = {key: spec.get("default") for key, spec in schema.items()}
@@ -174,23 +239,24 @@ def settings_from_values(
             continue
         coerced = _coerce(value, schema[key])
         if coerced is _INVALID:
-            problems.error(where, "config-type", f"{value!r} is not a {schema[key]['type']}", f"set a {schema[key]['type']} value ({schema[key].get('description', '')})")
+            problems.error(where, "config-type", f"{clip(value)} is not a {schema[key]['type']}", f"set a {schema[key]['type']} value ({schema[key].get('description', '')})")
             continue
         if coerced is not None:
             merged[key] = coerced
-    _check_ranges(merged, config_file, problems)
+    for key in _check_ranges(merged, config_file, problems):
+        merged[key] = schema[key].get("default")
     _check_matrix_source(values, config_file, problems)
     tags = _parse_tags(merged.get("tags") or [], Location(config_file, None, f"{PROJECT}:tags"), problems)
     account_id = _account_id(aws_allowed_account_ids, Location(config_file, None, "aws:allowedAccountIds"), problems)
-    if problems.errors:
+    if problems.errors and strict:
         raise MatrixInvalid(problems.items)
     password = PasswordPolicy.from_config(merged)
     settings = Settings(project_dir=project_dir, stack=stack, config_file=config_file, values=merged, account_id=account_id, password_policy=password, tags=tags)
     if other_stacks and account_id is not None:
         check_account_sharing(_scope(settings), (_scope(other) for other in _other_stacks(project_dir, stack)), problems)
-        if problems.errors:
+        if problems.errors and strict:
             raise MatrixInvalid(problems.items)
-    return settings
+    return replace(settings, problems=tuple(problems.items))
 
 
 def _scope(settings: Settings) -> StackScope:
@@ -242,14 +308,14 @@ def _coerce(value: Any, spec: Mapping[str, Any]) -> Any:
             return _INVALID
         if isinstance(value, int):
             return value
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) <= 18:
             return int(value)
         return _INVALID
     if kind == "array":
         if isinstance(value, str):
             try:
-                value = yaml.safe_load(value)
-            except yaml.YAMLError:
+                value = load_yaml(value)
+            except YamlProblem:
                 return _INVALID
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
             return [item.strip() for item in value]
@@ -283,23 +349,27 @@ def _check_matrix_source(values: Mapping[str, Any], config_file: str, problems: 
                        "(iam-matrix convert turns one form into the other)")
 
 
-def _check_ranges(merged: dict[str, Any], config_file: str, problems: Problems) -> None:
+def _check_ranges(merged: dict[str, Any], config_file: str, problems: Problems) -> list[str]:
+    """Record values out of range; the keys whose value is out of range."""
+    out: list[str] = []
     for key, (low, high, why) in _RANGES.items():
         value = merged.get(key)
         if isinstance(value, int) and not low <= value <= high:
-            problems.error(Location(config_file, None, f"{PROJECT}:{key}"), "config-range", f"{value} is out of range", f"use {low} to {high}: {why}")
+            problems.error(Location(config_file, None, f"{PROJECT}:{key}"), "config-range", f"{clip(value, 40)} is out of range", f"use {low} to {high}: {why}")
+            out.append(key)
     for cidr in merged.get("allowedCidrs") or []:
         try:
             network = ipaddress.ip_network(cidr, strict=False)
         except ValueError:
             network = None
         if network is None or "%" in cidr:  # Python accepts fe80::1%eth0; IAM's aws:SourceIp does not
-            problems.error(Location(config_file, None, f"{PROJECT}:allowedCidrs"), "config-cidr", f"{cidr!r} is not an IP address or CIDR block", "write it as 192.0.2.0/24 or 2001:db8::/32 (no %zone suffix)")
+            problems.error(Location(config_file, None, f"{PROJECT}:allowedCidrs"), "config-cidr", f"{clip(cidr)} is not an IP address or CIDR block", "write it as 192.0.2.0/24 or 2001:db8::/32 (no %zone suffix)")
     pgp = merged.get("pgpKey")
     if isinstance(pgp, str) and pgp and not pgp.strip():
         problems.error(Location(config_file, None, f"{PROJECT}:pgpKey"), "config-pgp", "pgpKey is only whitespace", "set a base64 PGP public key or keybase:username, or remove the key")
     elif merged.get("consoleAccess") and not merged.get("pgpKey"):
         problems.error(Location(config_file, None, f"{PROJECT}:consoleAccess"), "config-pgp", "consoleAccess is on but no pgpKey is set; initial passwords would have nowhere safe to go", "set iam-matrix:pgpKey to a base64 PGP public key or keybase:username, or turn consoleAccess off")
+    return out
 
 
 def _parse_tags(items: list[str], where: Location, problems: Problems) -> dict[str, str]:
@@ -307,7 +377,7 @@ def _parse_tags(items: list[str], where: Location, problems: Problems) -> dict[s
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            problems.error(where, "config-tag", f"tag {item!r} is not Key=Value", 'write tags as "Key=Value"')
+            problems.error(where, "config-tag", f"tag {clip(item)} is not Key=Value", 'write tags as "Key=Value"')
             continue
         tags[key.strip()] = value.strip()
     return tags
@@ -321,8 +391,8 @@ def _account_id(allowed: Any, where: Location, problems: Problems) -> str | None
     """
     if isinstance(allowed, str):
         try:
-            allowed = yaml.safe_load(allowed)
-        except yaml.YAMLError:
+            allowed = load_yaml(allowed)
+        except YamlProblem:
             allowed = [allowed]
     if allowed is None:
         return None

@@ -13,13 +13,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ..cli import EXIT_AWS, EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, INVALID_HELP, add_input_options, exit_codes, settings_from_args
+from ..cli import EXIT_AWS, EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, INVALID_HELP, add_input_options, check_output, exit_codes, settings_from_args
 from ..compiler import check
 from ..desired import DesiredState
+from ..problems import MatrixInvalid
 from ..render import problems_text, summary_line
-from ..settings import Settings
+from ..settings import Settings, read_stack_config
 from .checks import AuditOptions, run_checks
 from .events import AccessLog
 from .findings import SEVERITIES, severity_rank
@@ -79,10 +78,10 @@ def terminal_progress(message: str) -> None:
 def stack_region(settings: Settings) -> str | None:
     """``aws:region`` of the stack file, the region ``pulumi up`` deploys the account settings to."""
     try:
-        document = yaml.safe_load((settings.project_dir / settings.config_file).read_text()) or {}
-    except (OSError, yaml.YAMLError):
+        config = read_stack_config(settings.project_dir, settings.stack)
+    except MatrixInvalid:
         return None
-    value: Any = (document.get("config") or {}).get("aws:region")
+    value: Any = config.get("aws:region")
     return value if isinstance(value, str) and value else None
 
 
@@ -93,6 +92,7 @@ def fails(result: AuditResult, fail_on: str) -> bool:
 
 
 def handle(args: argparse.Namespace) -> int:
+    check_output(args.output)
     settings = settings_from_args(args)
     compiled = check(settings)
     if compiled.state is None:

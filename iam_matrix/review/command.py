@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli import EXIT_INVALID, EXIT_OK, INVALID_HELP, UsageError, add_input_options, exit_codes
+from ..cli import EXIT_INVALID, EXIT_OK, INVALID_HELP, UsageError, add_input_options, check_output, exit_codes
 from ..escape import log_line
 from ..render import problems_text
 from ..settings import locate_project
@@ -55,6 +55,7 @@ def _overrides(args: argparse.Namespace, project_dir: Path) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output(args.output)
     project_dir = locate_project(args.project_dir)
     overrides = _overrides(args, project_dir)
     try:

@@ -133,7 +133,7 @@ def revision_at(project_dir: Path, ref: str | None, stack: str, overrides: Mappi
         if missing_stack_ok and not (project_dir / f"Pulumi.{stack}.yaml").is_file():
             return empty_revision(stack, WORKING_TREE)
         try:
-            return _revision(load_stack_settings(project_dir, stack, overrides), WORKING_TREE)
+            return _revision(load_stack_settings(project_dir, stack, overrides, strict=False), WORKING_TREE)
         except MatrixInvalid as invalid:
             raise RefError(WORKING_TREE, "invalid stack configuration", invalid.problems) from None
     found: list[Revision] = []
@@ -170,7 +170,7 @@ def _at_commit(project_dir: Path, ref: str, stack: str, overrides: Mapping[str, 
                 return False
             raise RefError(label, f"has no stack file Pulumi.{stack}.yaml")
         try:
-            settings = load_stack_settings(root, stack, overrides)
+            settings = load_stack_settings(root, stack, overrides, strict=False)
         except MatrixInvalid as invalid:
             raise RefError(label, "invalid stack configuration", invalid.problems) from None
         keys = ["workbook"] if settings.value("workbook") else ["usersFile", "policiesFile"]

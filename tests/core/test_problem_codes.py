@@ -27,6 +27,8 @@ def emitted_codes() -> dict[str, set[str]]:
             name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id if isinstance(node.func, ast.Name) else ""
             severity = {"error": "error", "warning": "warning", "advice": "warning"}.get(name)
             code = node.args[1]
+            if name in ("InputFileError", "WorkbookRefused"):  # raised by the readers, recorded as errors with their code
+                severity, code = "error", node.args[2] if len(node.args) > 2 else next((k.value for k in node.keywords if k.arg == "code"), None)
             if severity and isinstance(code, ast.Constant) and isinstance(code.value, str):
                 found.setdefault(code.value, set()).add(severity)
     return found
