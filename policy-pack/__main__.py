@@ -66,8 +66,9 @@ PolicyPack(
         stack_policy(
             "admin-access-only-in-admin-roles",
             "AdministratorAccess is attached only to groups of roles listed in iam-matrix:adminRoles.",
-            lambda resources, config: rules.admin_only_in_admin_roles(resources, config.get("adminRoles", rules.DEFAULT_ADMIN_ROLES)),
-            PolicyConfigSchema(properties={"adminRoles": {"type": "array", "items": {"type": "string"}, "default": list(rules.DEFAULT_ADMIN_ROLES)}}),
+            lambda resources, config: rules.admin_only_in_admin_roles(resources, config.get("adminRoles", rules.DEFAULT_ADMIN_ROLES), config.get("groupRoles")),
+            PolicyConfigSchema(properties={"adminRoles": {"type": "array", "items": {"type": "string"}, "default": list(rules.DEFAULT_ADMIN_ROLES)},
+                                           "groupRoles": {"type": "object", "additionalProperties": {"type": "string"}}}),
         ),
         stack_policy(
             "guardrails-in-every-role",

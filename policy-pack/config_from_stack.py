@@ -22,12 +22,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def policy_config(project_dir: Path, stack: str) -> dict[str, Any]:
     """The policy pack config: every policy mandatory, adminRoles from the stack."""
     sys.path.insert(0, str(ROOT))
+    from iam_matrix.compiler import compile_state
     from iam_matrix.settings import load_stack_settings
 
     settings = load_stack_settings(project_dir, stack)
+    state = compile_state(settings)  # roles come from the desired state, never from group names
     return {
         "all": "mandatory",
-        "admin-access-only-in-admin-roles": {"adminRoles": list(settings.value("adminRoles") or [])},
+        "admin-access-only-in-admin-roles": {"adminRoles": list(settings.value("adminRoles") or []), "groupRoles": {g.name: g.role for g in state.groups}},
     }
 
 

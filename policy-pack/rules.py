@@ -36,6 +36,8 @@ GROUP_ATTACHMENTS_EXCLUSIVE = "aws:iam/groupPolicyAttachmentsExclusive:GroupPoli
 GROUP_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"
 POLICY = "aws:iam/policy:Policy"
 PASSWORD_POLICY = "aws:iam/accountPasswordPolicy:AccountPasswordPolicy"
+POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
+USER_GROUP_MEMBERSHIP = "aws:iam/userGroupMembership:UserGroupMembership"
 
 ADMIN_POLICY_ARN_SUFFIX = ":iam::aws:policy/AdministratorAccess"
 DEFAULT_ADMIN_ROLES = ("Admin",)
@@ -107,10 +109,12 @@ def no_inline_or_user_policies(resource_type: str, props: Mapping[str, Any]) -> 
         values = props.get(key)
         if is_unknown(values) or (isinstance(values, list) and values):
             return [f"{what} are not allowed ({key} must be empty)"]
-    if resource_type == "aws:iam/policyAttachment:PolicyAttachment":
+    if resource_type == POLICY_ATTACHMENT:
         users = props.get("users")
         if is_unknown(users) or (isinstance(users, list) and users):
             return ["a policy attachment to users is not allowed: attach policies to role groups"]
+    if resource_type == USER_GROUP_MEMBERSHIP:
+        return ["aws:iam/UserGroupMembership is not allowed: members of a role group are set by that group's GroupMembership, from the user matrix"]
     return []
 
 
@@ -131,11 +135,32 @@ def statements_allowing_everything(document: Any) -> list[str]:
     for index, statement in enumerate(_as_list(document.get("Statement", [])), 1):
         if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
             continue
-        actions = _as_list(statement.get("Action", []))
-        resources = _as_list(statement.get("Resource", []))
-        if "*" in actions and "*" in resources:
+        if admin_equivalent(statement):
             found.append(str(statement.get("Sid") or f"statement {index}"))
     return found
+
+
+# Wildcards that stand for every resource as IAM reads them.
+_ANY_RESOURCE = re.compile(r"\*|arn:\*|arn:[^:]*:\*:\*:\*:\*|arn:\*:\*:\*:\*:\*")
+
+
+def admin_equivalent(statement: Mapping[str, Any]) -> bool:
+    """An Allow statement that grants (close to) everything however it is written: ``*`` or
+    ``iam:*`` (which can grant itself the rest), or ``NotAction`` (everything but a few), on
+    every resource (``*``, ``arn:*``, ``arn:aws:*:*:*:*`` or a ``NotResource``). Conditions do
+    not count as limits here: an always-true condition is easy to write.
+
+    The one place the pack judges this; the access model (iam_matrix/access) judges it
+    action by action and can replace this function."""
+    if statement.get("Effect") != "Allow":
+        return False
+    if "NotResource" in statement:
+        every_resource = True
+    else:
+        every_resource = any(isinstance(r, str) and _ANY_RESOURCE.fullmatch(r) for r in _as_list(statement.get("Resource", [])))
+    actions = [a for a in _as_list(statement.get("Action", [])) if isinstance(a, str)]
+    broad = "NotAction" in statement or any(a == "*" or a.lower() in ("iam:*", "*:*") for a in actions)
+    return every_resource and broad
 
 
 def no_star_on_star_policy(resource_type: str, props: Mapping[str, Any]) -> list[str]:
@@ -203,6 +228,11 @@ def group_attachments(resources: Sequence[Resource]) -> dict[str, tuple[Resource
             group, arns = resource.props.get("groupName"), resource.props.get("policyArns")
         elif resource.type == GROUP_ATTACHMENT:
             group, arns = resource.props.get("group"), [resource.props.get("policyArn")]
+        elif resource.type == POLICY_ATTACHMENT:  # attaches one policy to any number of groups
+            for name in _as_list(resource.props.get("groups") or []):
+                if isinstance(name, str) and not is_unknown(name):
+                    _add(found, name, resource, {resource.props.get("policyArn")} - {None}, is_unknown(resource.props.get("policyArn")))
+            continue
         else:
             continue
         if not isinstance(group, str) or is_unknown(group):
@@ -213,12 +243,17 @@ def group_attachments(resources: Sequence[Resource]) -> dict[str, tuple[Resource
             for source in resource.property_dependencies.get("policyArns" if resource.type == GROUP_ATTACHMENTS_EXCLUSIVE else "policyArn", ()):
                 if source.type == POLICY and (arn := _policy_arn(source)):
                     known.add(arn)
-        previous = found.get(group)
-        if previous:
-            known |= previous[1]
-            unknown = unknown or previous[2]
-        found[group] = (resource, known, unknown)
+        _add(found, group, resource, known, unknown)
     return found
+
+
+def _add(found: dict[str, tuple[Resource, set[str], bool]], group: str, resource: Resource, arns: set[str], unknown: bool) -> None:
+    previous = found.get(group)
+    if previous:
+        arns = arns | previous[1]
+        unknown = unknown or previous[2]
+        resource = previous[0] if resource.type == POLICY_ATTACHMENT else resource
+    found[group] = (resource, arns, unknown)
 
 
 def group_names(resources: Sequence[Resource]) -> set[str]:
@@ -228,13 +263,17 @@ def group_names(resources: Sequence[Resource]) -> set[str]:
     return {n for n in names if isinstance(n, str) and not is_unknown(n)}
 
 
-def admin_only_in_admin_roles(resources: Sequence[Resource], admin_roles: Iterable[str] = DEFAULT_ADMIN_ROLES) -> list[Violation]:
-    """AdministratorAccess may only be attached to the groups of roles in ``adminRoles``."""
+def admin_only_in_admin_roles(resources: Sequence[Resource], admin_roles: Iterable[str] = DEFAULT_ADMIN_ROLES, group_roles: Mapping[str, str] | None = None) -> list[Violation]:
+    """AdministratorAccess may only be attached to the groups of roles in ``adminRoles``.
+
+    ``group_roles`` is the compiled desired state's group -> role map (config_from_stack.py
+    writes it): a group the matrix does not plan, such as ``Admin-2`` next to ``Admin``,
+    belongs to no admin role. Without it the role is guessed from the group name."""
     allowed = set(admin_roles)
     groups = group_names(resources)
     violations: list[Violation] = []
     for group, (resource, arns, _unknown) in sorted(group_attachments(resources).items()):
-        role = role_of(group, groups)
+        role = group_roles.get(group, f"{group} (not planned by the matrix)") if group_roles is not None else role_of(group, groups)
         if any(arn.endswith(ADMIN_POLICY_ARN_SUFFIX) for arn in arns) and role not in allowed:
             violations.append((f"group {group} (role {role}) gets AdministratorAccess, but iam-matrix:adminRoles allows only {', '.join(sorted(allowed)) or 'no role'}", resource.urn or None))
     return violations

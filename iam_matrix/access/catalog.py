@@ -39,7 +39,14 @@ def mask_of(positions: Iterable[int]) -> int:
 
 
 def positions_of(mask: int) -> list[int]:
-    """The set bits of a bitset, lowest first."""
+    """The set bits of a bitset, lowest first (a sparse mask bit by bit, a dense one by text)."""
+    if mask.bit_count() <= 64:
+        found = []
+        while mask:
+            low = mask & -mask
+            found.append(low.bit_length() - 1)
+            mask ^= low
+        return found
     text = bin(mask)[:1:-1]
     return [i for i, ch in enumerate(text) if ch == "1"]
 

@@ -101,11 +101,9 @@ class Access:
 
     @cached_property
     def escalation_paths(self) -> tuple[EscalationPath, ...]:
-        catalog = self.model.catalog
         paths = []
-        for method, actions in self.model.risks.privilege_escalation.items():
-            bits = [catalog.bit(a) for a in actions]
-            if all(b and b & self.broad for b in bits):
+        for method, actions, bits, combined in self.model.escalation_masks:
+            if combined & self.broad == combined:
                 sources = {a: self.sources(b, broad=True) for a, b in zip(actions, bits, strict=True)}
                 paths.append(EscalationPath(method, actions, sources))
         return tuple(paths)
@@ -201,6 +199,12 @@ class AccessModel:
 
     def __post_init__(self) -> None:
         self.mfa_self_service = self.catalog.mask(MFA_SELF_SERVICE)
+        # (method, actions, each action's bit, all of them); a method naming an action the catalog lacks never applies
+        self.escalation_masks = []
+        for method, actions in self.risks.privilege_escalation.items():
+            bits = [self.catalog.bit(a) for a in actions]
+            if all(bits):
+                self.escalation_masks.append((method, actions, bits, _union(bits)))
         self._roles: dict[str, Access] = {}
         self._users: dict[str, Access] = {}
         self._role_grants = {role.name: tuple(self._grants(role.name, role.policies)) for role in self.roles}

@@ -132,14 +132,29 @@ DRIFTS: list[tuple[str, Callable[[Account], None], tuple[str, str], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("inject", "expected", "severity"), [d[1:] for d in DRIFTS], ids=[d[0] for d in DRIFTS])
-def test_each_drift_yields_exactly_its_finding(seed_account: Account, inject: Callable[[Account], None], expected: tuple[str, str], severity: str) -> None:
+EVERYONE_BUT_ADMIN = {"banana", "bicycle", "car", "devapple", "lamp", "manager", "melon", "scott", "symple"}
+# What the access model makes of a drift (the live documents judged like the matrix's): the
+# drift finding says what changed, the access finding what it lets people do.
+ACCESS_FINDINGS: dict[str, set[tuple[str, str]]] = {
+    "user added to Admin by hand": {("access-admin-unexpected", "user/banana@demoasacode.io")},
+    "AdministratorAccess attached to Viewer": {("access-admin-unexpected", f"user/{u}@demoasacode.io") for u in ("banana", "bicycle", "car", "melon")},
+    # MFAForcePolicy rewritten to allow * on *: everyone is an administrator and nobody is held to MFA
+    "foundation policy edited": {("access-admin-unexpected", f"user/{u}@demoasacode.io") for u in EVERYONE_BUT_ADMIN}
+    | {("access-guardrail-weakened", f"user/{u}@demoasacode.io") for u in EVERYONE_BUT_ADMIN | {"admin"}},
+    # bicycle and car keep DenyIPAddressPolicy through DBA and Developer
+    "guardrail detached": {("access-guardrail-weakened", "user/banana@demoasacode.io"), ("access-guardrail-weakened", "user/melon@demoasacode.io")},
+}
+
+
+@pytest.mark.parametrize(("name", "inject", "expected", "severity"), DRIFTS, ids=[d[0] for d in DRIFTS])
+def test_each_drift_yields_exactly_its_finding(seed_account: Account, name: str, inject: Callable[[Account], None], expected: tuple[str, str], severity: str) -> None:
     inject(seed_account)
     result = audit(seed_account.desired, gather(seed_account.session), AuditOptions())
-    found = [f for f in result.findings if (f.check, f.resource) != AA_NOT_CHECKED]
+    found = [f for f in result.findings if (f.check, f.resource) != AA_NOT_CHECKED and f.area != "access"]
     assert [(f.check, f.resource) for f in found] == [expected]
     assert found[0].severity == severity
     assert found[0].remediation
+    assert {(f.check, f.resource) for f in result.findings if f.area == "access"} == ACCESS_FINDINGS.get(name, set())
 
 
 def test_root_without_mfa_is_critical(seed_account: Account, aws_env: dict[str, Any]) -> None:

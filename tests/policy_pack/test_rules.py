@@ -164,7 +164,53 @@ def test_a_stack_with_groups_manages_the_password_policy() -> None:
 
 def test_policy_config_from_the_stack_file() -> None:
     config = load("config_from_stack").policy_config(ROOT, "dev")
-    assert config == {"all": "mandatory", "admin-access-only-in-admin-roles": {"adminRoles": ["Admin"]}}
+    admin = config["admin-access-only-in-admin-roles"]
+    assert config["all"] == "mandatory" and admin["adminRoles"] == ["Admin"]
+    assert admin["groupRoles"]["SysAdm-3"] == "SysAdm" and admin["groupRoles"]["Admin"] == "Admin" and "Admin-2" not in admin["groupRoles"]
+
+
+# --- bypasses: each must fail the pack -------------------------------------------------
+
+PLANNED = {"Admin": "Admin", "Developer": "Developer", "Developer-2": "Developer", "Viewer": "Viewer"}
+
+
+def test_a_group_named_like_a_bundle_of_admin_is_not_admin() -> None:
+    """Admin-2 is not in the desired state: it gets no admin pass from its name."""
+    resources = [*GOOD, group("Admin-2"), attach("Admin-2", MFA, IP, ADMIN)]
+    assert rules.admin_only_in_admin_roles(resources) == []  # guessing from names is fooled
+    assert rules.admin_only_in_admin_roles(resources, ["Admin"], PLANNED) == [
+        ("group Admin-2 (role Admin-2 (not planned by the matrix)) gets AdministratorAccess, but iam-matrix:adminRoles allows only Admin", "urn:attach:Admin-2"),
+    ]
+
+
+def test_a_policy_attachment_to_groups_is_seen() -> None:
+    resources = [*GOOD, Resource(rules.POLICY_ATTACHMENT, "sneaky", {"name": "sneaky", "groups": ["Viewer"], "policyArn": ADMIN}, urn="urn:pa")]
+    assert [v[0] for v in rules.admin_only_in_admin_roles(resources, ["Admin"], PLANNED)] == [
+        "group Viewer (role Viewer) gets AdministratorAccess, but iam-matrix:adminRoles allows only Admin"]
+
+
+def test_user_group_memberships_and_user_attachments_are_refused() -> None:
+    assert rules.no_inline_or_user_policies(rules.USER_GROUP_MEMBERSHIP, {"user": "eve", "groups": ["Admin"]})
+    assert rules.no_inline_or_user_policies("aws:iam/userPolicyAttachment:UserPolicyAttachment", {"user": "eve", "policyArn": ADMIN})
+    assert rules.no_inline_or_user_policies(rules.POLICY_ATTACHMENT, {"users": ["eve"], "policyArn": ADMIN})
+
+
+@pytest.mark.parametrize("statement", [
+    {"Effect": "Allow", "NotAction": "s3:DeleteBucket", "Resource": "*"},
+    {"Effect": "Allow", "Action": "*", "Resource": "arn:*"},
+    {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:*:*:*:*"},
+    {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+    {"Effect": "Allow", "Action": ["s3:GetObject", "*"], "NotResource": "arn:aws:s3:::x"},
+    {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": ["true", "false"]}}},
+], ids=["notaction", "arn-star", "arn-aws-stars", "iam-star", "notresource", "always-true-condition"])
+def test_admin_equivalent_customer_policies_fail_the_pack(statement: dict) -> None:
+    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    assert rules.no_star_on_star_policy(rules.POLICY, {"name": "Tooling", "policy": document})
+
+
+def test_a_scoped_policy_passes() -> None:
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::bucket/*"}]}
+    assert rules.no_star_on_star_policy(rules.POLICY, {"name": "Reader", "policy": json.dumps(document)}) == []
 
 
 def test_rules_import_nothing_from_pulumi_policy() -> None:
