@@ -7,9 +7,8 @@ needed) or a role column is removed, the ``up`` would fail at deleting the group
 ``before_delete`` resource hook on both exclusive resources detaches the group's managed
 policies and deletes its inline policies first; the engine then deletes the group.
 
-The hook runs in the program's process with boto3, configured from the stack's ``aws:``
-config (region, profile, static keys, IAM endpoint, first assumed role) on top of the
-standard credential chain, i.e. the account the provider deploys to.
+The hook runs in the program's process with boto3 and the provider's own credentials and
+account check (``components/aws_session.py``).
 """
 
 from __future__ import annotations
@@ -18,59 +17,47 @@ from typing import Any
 
 import pulumi
 
+from .aws_session import iam_client
+
 EMPTY_GROUP_HOOK = "iam-matrix-empty-group-before-delete"
 
 
+def _gone(error: Exception) -> bool:
+    """IAM's "not found" (the group, the attachment or the inline policy is already gone)."""
+    return getattr(error, "response", {}).get("Error", {}).get("Code") in ("NoSuchEntity", "NoSuchEntityException")
+
+
 def empty_group(iam: Any, group_name: str) -> list[str]:
-    """Detach every managed policy of ``group_name`` and delete its inline policies;
-    return what was removed. A group that is already gone is fine."""
+    """Detach every managed policy of ``group_name`` and delete its inline policies; return
+    what was removed. Each call handles its own "not found" and goes on (a group already
+    gone, or a policy someone detached meanwhile, is fine)."""
     removed: list[str] = []
+    calls: list[tuple[str, Any]] = []
     try:
         for page in iam.get_paginator("list_attached_group_policies").paginate(GroupName=group_name):
-            for policy in page["AttachedPolicies"]:
-                iam.detach_group_policy(GroupName=group_name, PolicyArn=policy["PolicyArn"])
-                removed.append(policy["PolicyArn"])
+            calls += [(p["PolicyArn"], lambda arn=p["PolicyArn"]: iam.detach_group_policy(GroupName=group_name, PolicyArn=arn)) for p in page["AttachedPolicies"]]
         for page in iam.get_paginator("list_group_policies").paginate(GroupName=group_name):
-            for name in page["PolicyNames"]:
-                iam.delete_group_policy(GroupName=group_name, PolicyName=name)
-                removed.append(f"inline:{name}")
-    except iam.exceptions.NoSuchEntityException:
-        return removed
+            calls += [(f"inline:{n}", lambda n=n: iam.delete_group_policy(GroupName=group_name, PolicyName=n)) for n in page["PolicyNames"]]
+    except Exception as error:  # noqa: BLE001 - botocore's ClientError; only "not found" is fine
+        if _gone(error):
+            return removed
+        raise
+    for what, call in calls:
+        try:
+            call()
+        except Exception as error:  # noqa: BLE001 - as above
+            if not _gone(error):
+                raise
+            continue
+        removed.append(what)
     return removed
-
-
-def iam_client_from_stack_config() -> Any:
-    """A boto3 IAM client for the account the stack's aws provider targets."""
-    import boto3
-
-    aws = pulumi.Config("aws")
-    session = boto3.Session(
-        profile_name=aws.get("profile") or None,
-        region_name=aws.get("region") or None,
-        aws_access_key_id=aws.get("accessKey") or None,
-        aws_secret_access_key=aws.get("secretKey") or None,
-        aws_session_token=aws.get("token") or None,
-    )
-    endpoint = None
-    for entry in aws.get_object("endpoints") or []:
-        if isinstance(entry, dict) and entry.get("iam"):
-            endpoint = entry["iam"]
-    roles = aws.get_object("assumeRoles") or ([aws.get_object("assumeRole")] if aws.get_object("assumeRole") else [])
-    if roles and isinstance(roles[0], dict) and roles[0].get("roleArn"):
-        credentials = session.client("sts").assume_role(RoleArn=roles[0]["roleArn"], RoleSessionName=roles[0].get("sessionName") or "iam-matrix-hook")["Credentials"]
-        session = boto3.Session(
-            region_name=session.region_name,
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-        )
-    return session.client("iam", endpoint_url=endpoint)
 
 
 def _before_delete(args: pulumi.ResourceHookArgs) -> None:
     group = (args.old_inputs or {}).get("groupName") or (args.old_outputs or {}).get("groupName")
     if group:
-        removed = empty_group(iam_client_from_stack_config(), str(group))
+        iam, _account = iam_client(session_name="iam-matrix-empty-group")
+        removed = empty_group(iam, str(group))
         pulumi.log.info(f"emptied group {group} before deleting {args.name}: {', '.join(removed) or 'nothing attached'}")
 
 

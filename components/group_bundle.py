@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from iam_matrix.desired import Group, Role
 
+from .bundle_moves import bundle_moves_hook
 from .common import TYPE_PREFIX
 
 
@@ -38,20 +39,20 @@ class GroupBundle(pulumi.ComponentResource):
         policy_arns: Mapping[str, pulumi.Input[str]] | None = None,
         user_names: Mapping[str, pulumi.Input[str]] | None = None,
         empty_group_hook: pulumi.ResourceHook | None = None,
+        quota: int | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``policy_arns`` maps a custom policy name to its Policy resource's ARN output and
         ``user_names`` a user name to its User resource's name output: using the outputs
         makes the engine create policies and users before attaching or adding them.
         ``empty_group_hook`` (components.cleanup) empties a group before the engine
-        deletes it: the exclusive resources detach nothing when they are destroyed."""
+        deletes it: the exclusive resources detach nothing when they are destroyed. With
+        ``quota`` (policies per group), a ``before_update`` hook moves policies between the
+        bundle's groups without going over it (components.bundle_moves)."""
         super().__init__(f"{TYPE_PREFIX}GroupBundle", name, None, opts)
         policy_arns = policy_arns or {}
         user_names = user_names or {}
         child = pulumi.ResourceOptions(parent=self)
-        exclusive = child
-        if empty_group_hook is not None:
-            exclusive = pulumi.ResourceOptions(parent=self, hooks=pulumi.ResourceHookBinding(before_delete=[empty_group_hook]))
         self.groups = {}
         self.memberships: dict[str, aws.iam.GroupMembership] = {}
         self.attachments: dict[str, aws.iam.GroupPolicyAttachmentsExclusive] = {}
@@ -65,14 +66,23 @@ class GroupBundle(pulumi.ComponentResource):
                 users=[user_names.get(member, member) for member in group.members],
                 opts=child,
             )
+        # Every group of the bundle, with its members, exists before any attachment changes:
+        # the moves hook may hand a policy to any of them (components/bundle_moves.py).
+        ready = [*self.groups.values(), *self.memberships.values()]
+        update_hooks = [bundle_moves_hook(role.name, {g.name: list(g.policy_arns) for g in groups}, quota)] if quota else []
+        binding = pulumi.ResourceHookBinding(before_delete=[empty_group_hook] if empty_group_hook is not None else [], before_update=update_hooks)
+        exclusive = pulumi.ResourceOptions(parent=self, hooks=binding)
+        for group in groups:
+            resource = self.groups[group.name]
             arns = [policy_arns[p.name] if p.kind == "custom" and p.name in policy_arns else p.arn for p in group.policies]
             self.attachments[group.name] = aws.iam.GroupPolicyAttachmentsExclusive(
                 f"{group.name}-policies",
                 group_name=resource.name,
                 policy_arns=arns,
-                opts=exclusive,
+                opts=pulumi.ResourceOptions.merge(exclusive, pulumi.ResourceOptions(depends_on=ready)),
             )
-            aws.iam.GroupPoliciesExclusive(f"{group.name}-inline-policies", group_name=resource.name, policy_names=[], opts=exclusive)
+            inline = pulumi.ResourceOptions(parent=self, hooks=pulumi.ResourceHookBinding(before_delete=[empty_group_hook])) if empty_group_hook is not None else child
+            aws.iam.GroupPoliciesExclusive(f"{group.name}-inline-policies", group_name=resource.name, policy_names=[], opts=inline)
         self.names = [g.name for g in groups]
         self.arns = [r.arn for r in self.groups.values()]
         self.register_outputs({"role": role.name, "groupNames": self.names, "groupArns": self.arns})

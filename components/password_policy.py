@@ -15,6 +15,9 @@ class PasswordPolicy(pulumi.ComponentResource):
 
     The account has exactly one password policy; two stacks on one account would fight
     over it, which is why the stack is pinned to its account (``aws:allowedAccountIds``).
+    ``retain_on_delete``: ``pulumi destroy`` (or removing the component) leaves the policy in
+    the account. An existing policy needs no import: the provider's create is the same
+    UpdateAccountPasswordPolicy call as its update, so the first ``up`` adopts it.
     """
 
     def __init__(self, name: str, policy: PasswordSettings, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -26,11 +29,14 @@ class PasswordPolicy(pulumi.ComponentResource):
             require_lowercase_characters=policy.require_lowercase_characters,
             require_numbers=policy.require_numbers,
             require_symbols=policy.require_symbols,
-            # IAM has no "0 = never": leaving the age out is how the policy says it.
-            max_password_age=policy.max_password_age or None,
-            password_reuse_prevention=policy.password_reuse_prevention or None,
+            # 0 is sent, not left out: a field left out keeps its stored value in the provider
+            # (Optional + Computed), while 0 is not passed on to IAM (d.GetOk), which clears it
+            # (account_password_policy.go). So going back to 0 really removes the expiry.
+            max_password_age=policy.max_password_age,
+            password_reuse_prevention=policy.password_reuse_prevention,
             allow_users_to_change_password=policy.allow_users_to_change_password,
             hard_expiry=policy.hard_expiry,
-            opts=pulumi.ResourceOptions(parent=self),
+            # Destroying the stack must not leave the account without a password policy.
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
         )
         self.register_outputs({"expirePasswords": self.policy.expire_passwords})

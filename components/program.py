@@ -25,7 +25,7 @@ from .common import resource_tags
 from .group_bundle import GroupBundle
 from .password_policy import PasswordPolicy
 from .policies import CustomPolicies
-from .users import Users
+from .users import Users, login_password_length
 
 _GETTERS = {"string": "get", "boolean": "get_bool", "integer": "get_int", "array": "get_object"}
 
@@ -95,6 +95,7 @@ def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
     (``consoleAccess``, ``pgpKey``, ``forceDestroyUsers``) that shape resources but not
     the desired state itself."""
     policies = CustomPolicies("policies", state.policies, stack=state.stack, tags=dict(state.tags))
+    password = PasswordPolicy("password-policy", state.password_policy)
     users = None
     user_names: dict[str, pulumi.Input[str]] = {}
     if state.manage_users:
@@ -107,17 +108,21 @@ def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
             console_access=bool(options.get("consoleAccess")),
             pgp_key=str(options.get("pgpKey") or ""),
             force_destroy=bool(options.get("forceDestroyUsers")),
+            password_length=login_password_length(state.password_policy.minimum_password_length),
+            after=[password.policy],
         )
         user_names = dict(users.names)
     groups_by_role: dict[str, list] = {}
     for group in state.groups:
         groups_by_role.setdefault(group.role, []).append(group)
     hook = empty_group_hook()
+    quota = int(options.get("maxPoliciesPerGroup") or 10)  # the schema default is IAM's
     bundles = {
-        role.name: GroupBundle(role.name, role, groups_by_role.get(role.name, []), policy_arns=policies.arns, user_names=user_names, empty_group_hook=hook)
+        role.name: GroupBundle(
+            role.name, role, groups_by_role.get(role.name, []), policy_arns=policies.arns, user_names=user_names, empty_group_hook=hook, quota=quota,
+        )
         for role in state.roles
     }
-    password = PasswordPolicy("password-policy", state.password_policy)
     deployment = Deployment(policies, bundles, password, users)
     deployment.exports = {
         "roles": {name: {"groupNames": b.names, "groupArns": b.arns} for name, b in bundles.items()},

@@ -11,6 +11,15 @@ from iam_matrix.desired import User
 
 from .common import TYPE_PREFIX, resource_tags
 
+DEFAULT_PASSWORD_LENGTH = 20  # the provider's default
+MAX_PASSWORD_LENGTH = 128  # the provider accepts 5 to 128
+
+
+def login_password_length(minimum_password_length: int) -> int:
+    """The provider's default length, or the account's minimum when that is longer (IAM refuses
+    a shorter password: PasswordPolicyViolation)."""
+    return min(max(DEFAULT_PASSWORD_LENGTH, minimum_password_length), MAX_PASSWORD_LENGTH)
+
 
 class Users(pulumi.ComponentResource):
     """``aws.iam.User`` per row (path and tags from config), never with policies of its own.
@@ -39,8 +48,13 @@ class Users(pulumi.ComponentResource):
         console_access: bool = False,
         pgp_key: str = "",
         force_destroy: bool = False,
+        password_length: int = DEFAULT_PASSWORD_LENGTH,
+        after: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``password_length``: of the generated initial passwords (use ``login_password_length``
+        of the account's minimum); ``after``: what login profiles wait for (the account password
+        policy, which IAM checks the password against)."""
         super().__init__(f"{TYPE_PREFIX}Users", name, None, opts)
         if console_access and not pgp_key:
             raise ValueError("console access needs a PGP key: initial passwords are only exported encrypted")
@@ -63,11 +77,15 @@ class Users(pulumi.ComponentResource):
                     user=resource.name,
                     password_reset_required=True,
                     pgp_key=pgp_key,
+                    password_length=password_length,
                     opts=pulumi.ResourceOptions(
                         parent=self,
+                        depends_on=list(after),
                         additional_secret_outputs=["password"],
-                        # These only apply at creation; changing them later must not
-                        # replace the profile (that would reset the user's password).
+                        # Every input is ForceNew in the provider (user_login_profile.go) and refresh
+                        # reads passwordResetRequired back (false once the user chose a password):
+                        # without ignore_changes the next up would replace the profile, i.e. reset
+                        # the user's password, and IAM refuses the create-first replacement anyway.
                         ignore_changes=["pgpKey", "passwordResetRequired", "passwordLength"],
                     ),
                 )

@@ -10,13 +10,15 @@ Analyzer, so the report shows it as "could not check"; moto's credential report 
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -55,10 +57,11 @@ def main() -> int:
             session = new_session()
             build_account(session, desired, via="api")
             inject(Account(session, desired))
+            logs = trail_logs(project / "trail-logs")
             for fmt, suffix in (("html", "html"), ("text", "txt"), ("markdown", "md"), ("json", "json")):
                 out = ROOT / "docs" / f"example-audit-report.{suffix}"
-                code = cli(["audit", "--project-dir", str(project), "--format", fmt, "--output", str(out)])
-                text = out.read_text().replace(tmp, "<project>")
+                code = cli(["audit", "--project-dir", str(project), "--format", fmt, "--output", str(out), "--cloudtrail-logs", str(logs)])
+                text = out.read_text().replace(str(logs), "trail-logs").replace(tmp, "<project>")
                 out.write_text(text)
                 print(f"{out.relative_to(ROOT)}: exit {code}")
     finally:
@@ -85,6 +88,47 @@ def inject(account: Account) -> None:
     iam.add_user_to_group(GroupName="Developer", UserName="contractor@demoasacode.io")
     iam.remove_user_from_group(GroupName="DBA-2", UserName="scott@demoasacode.io")
     account.client("cloudtrail").stop_logging(Name="audit")
+
+
+def trail_logs(folder: Path) -> Path:
+    """The trail's log file for the same hours, in AWS's record format: most of the drift above
+    was made by hand by one person (the rest has no event: "no event in the window"), one user
+    signs in without MFA, another's password is tried six times, the root user signs in."""
+    fixture = json.loads((ROOT / "tests/audit/fixtures/cloudtrail/123456789012_CloudTrail_us-east-1_20261130T1005Z_fixture.json").read_text())
+    template: dict[str, dict[str, Any]] = {}
+    for record in fixture["Records"]:  # the first of each call and identity type (the later IAMUser AddUserToGroup is denied)
+        template.setdefault(record["eventName"] + "/" + record["userIdentity"]["type"], record)
+    person = template["AddUserToGroup/IAMUser"]
+    now = datetime.now(UTC)
+    records: list[dict[str, Any]] = []
+
+    def add(base: dict[str, Any], minutes_ago: int, **fields: Any) -> None:
+        when = (now - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        records.append({**base, **fields, "eventTime": when, "eventID": f"example-{len(records):04d}"})
+
+    for minutes, name, params in (
+        (190, "AddUserToGroup", {"groupName": "Admin", "userName": "banana@demoasacode.io"}),
+        (188, "AttachGroupPolicy", {"groupName": "Viewer", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}),
+        (185, "PutUserPolicy", {"userName": "scott@demoasacode.io", "policyName": "quick-fix"}),
+        (180, "DeactivateMFADevice", {"userName": "melon@demoasacode.io", "serialNumber": f"arn:aws:iam::{ACCOUNT}:mfa/melon@demoasacode.io"}),
+        (179, "DeleteVirtualMFADevice", {"serialNumber": f"arn:aws:iam::{ACCOUNT}:mfa/melon@demoasacode.io"}),
+        (170, "UpdateAccountPasswordPolicy", {"minimumPasswordLength": 8}),
+        (160, "CreateUser", {"userName": "contractor@demoasacode.io"}),
+        (159, "CreateLoginProfile", {"userName": "contractor@demoasacode.io", "passwordResetRequired": False}),
+        (158, "AddUserToGroup", {"groupName": "Developer", "userName": "contractor@demoasacode.io"}),
+    ):
+        add(person, minutes, eventName=name, requestParameters=params)
+    add(template["AddUserToGroup/AssumedRole"], 600, requestParameters={"groupName": "DBA", "userName": "lamp@demoasacode.io"})  # the pipeline
+    no_mfa = next(r for r in fixture["Records"] if r["eventName"] == "ConsoleLogin" and r["userIdentity"].get("userName") == "tiger@demoasacode.io")
+    add(no_mfa, 240)
+    failure = next(r for r in fixture["Records"] if r.get("responseElements") == {"ConsoleLogin": "Failure"})
+    for minute in range(6):
+        add(failure, 90 - 7 * minute)
+    add(template["ConsoleLogin/Root"], 30)
+    where = folder / f"AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/{now:%Y/%m/%d}"
+    where.mkdir(parents=True)
+    (where / f"{ACCOUNT}_CloudTrail_us-east-1_{now:%Y%m%dT%H%MZ}_example.json.gz").write_bytes(gzip.compress(json.dumps({"Records": records}).encode()))
+    return folder
 
 
 if __name__ == "__main__":

@@ -41,16 +41,16 @@ pretends to have deployed something.
 
 from __future__ import annotations
 
-from . import audit_baseline, iam  # noqa: E402,F401,I001 - the appliers register themselves on import
+from . import audit_baseline, iam  # noqa: F401 - the appliers register themselves on import
 from .account import DEFAULT_ACCOUNT, MotoAccount, MotoServer
 from .offline import OfflineProvider
-from .provider import APPLIERS, HOOKS, INVOKES, Applied, Applier, ApplyError, ApplyMocks, applier, hook, invoke
+from .provider import APPLIERS, INVOKES, Applied, Applier, ApplyError, ApplyMocks, Operation, applier, invoke
 from .readback import comparable, differences, expected_account, read_account
 from .runtime import ComponentRun, ProgramRun, Registration, run_component, run_main, run_program, stack_config
 from .stack import EmulatedStack
 
 __all__ = [
-    "APPLIERS", "DEFAULT_ACCOUNT", "ComponentRun", "HOOKS", "INVOKES", "Applied", "Applier", "ApplyError", "ApplyMocks", "EmulatedStack",
+    "APPLIERS", "DEFAULT_ACCOUNT", "ComponentRun", "INVOKES", "Applied", "Applier", "ApplyError", "ApplyMocks", "EmulatedStack",
     "MotoAccount", "MotoServer", "OfflineProvider", "ProgramRun", "Registration", "applier", "comparable", "differences",
-    "expected_account", "hook", "invoke", "read_account", "run_component", "run_main", "run_program", "stack_config",
+    "expected_account", "invoke", "Operation", "read_account", "run_component", "run_main", "run_program", "stack_config",
 ]

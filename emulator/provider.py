@@ -1,25 +1,41 @@
-"""The emulated provider: ``Mocks`` that apply each registered resource to a moto account
-through the applier of its type, and the applier, invoke and hook registries."""
+"""The emulated engine and provider: ``Mocks`` that apply each registered resource to a moto
+account through the applier of its type, as ``pulumi up`` with pulumi-aws would.
+
+What the engine does and is modelled here (the rows of ``emulator/BEHAVIOUR.md``):
+
+* ``refresh: always``: every resource of the stack is read back *before* the program runs
+  (``refresh()``); one that is gone leaves the state and is created again;
+* the diff is against the refreshed state; a change of a ForceNew input (``replace_keys``)
+  replaces the resource: create-before-delete, unless the registration asks for
+  ``deleteBeforeReplace`` or the applier says the bridge implies it (an explicit ``name``);
+  the replaced resource is deleted at the end of the run, with the resources no longer declared;
+* ``ignoreChanges`` keeps the state's value of the listed inputs; ``retainOnDelete`` drops a
+  resource from the state without deleting it;
+* the program's own ``before_update`` / ``before_delete`` resource hooks run (through the
+  program's callback server, so with the credentials the program builds), never in preview;
+* a failing call fails the run (``ApplyError``) with what was applied so far kept in the state.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
 from .account import MotoAccount
+from .runtime import RecordingMonitor, Registration, call_hook
 
 
 class ApplyError(Exception):
-    """An applier failed the way the provider would fail the ``up`` (e.g. DeleteConflict)."""
+    """A call failed the way the provider would fail the ``up`` (e.g. DeleteConflict)."""
 
 
 @dataclass
 class Applied:
-    """One resource in the harness's stack state."""
+    """One resource in the emulated stack's state: the inputs the program gave, the live
+    view of them from the last refresh, the outputs, and the options the engine acts on."""
 
     urn: str
     type: str
@@ -27,6 +43,13 @@ class Applied:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     before_delete: list[str] = field(default_factory=list)
+    before_update: list[str] = field(default_factory=list)
+    retain_on_delete: bool = False
+    live: dict[str, Any] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.urn.rsplit("::", 1)[-1]
 
 
 class Applier:
@@ -37,7 +60,11 @@ class Applier:
     """
 
     type_token = ""
-    replace_keys: tuple[str, ...] = ()
+    replace_keys: tuple[str, ...] = ()  # ForceNew inputs
+
+    def delete_before_replace(self, inputs: dict[str, Any]) -> bool:
+        """Whether the bridge deletes before it creates a replacement (explicit physical names)."""
+        return False
 
     def create(self, ctx: MotoAccount, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         raise NotImplementedError
@@ -56,7 +83,6 @@ class Applier:
 
 APPLIERS: dict[str, Applier] = {}
 INVOKES: dict[str, Callable[[MotoAccount, dict[str, Any]], dict[str, Any]]] = {}
-HOOKS: dict[str, Callable[[MotoAccount, Applied], None]] = {}
 
 
 def applier(type_token: str) -> Callable[[type[Applier]], type[Applier]]:
@@ -83,85 +109,104 @@ def invoke(token: str) -> Callable[[Callable], Callable]:
     return register
 
 
-def hook(name: str) -> Callable[[Callable], Callable]:
-    """Function decorator: what a named ``before_delete`` resource hook of the program does,
-    run (like the engine does) before a resource bound to it is deleted."""
-
-    def register(fn: Callable) -> Callable:
-        HOOKS[name] = fn
-        return fn
-
-    return register
-
-
 @dataclass
 class Operation:
-    op: str  # create | update | same | replace | delete
+    op: str  # refresh | create | update | same | replace | delete | hook
     urn: str
     type: str
+    detail: str = ""
 
 
 @dataclass
 class ApplyMocks(pulumi.runtime.Mocks):
-    """``Mocks`` whose ``new_resource`` applies the resource to ``account``.
+    """``Mocks`` whose ``new_resource`` applies the resource to ``account`` (or, in preview,
+    only records what it would do).
 
     Keep one instance per stack: its ``state`` is the stack's state across runs. Call
-    ``finish_run()`` after each program run to delete what the run no longer declares.
+    ``refresh_all()`` before and ``finish_run()`` after each program run (``EmulatedStack.up``
+    does both).
     """
 
     account: MotoAccount
     state: dict[str, Applied] = field(default_factory=dict)
-    operations: list[Operation] = field(default_factory=list)
-    monitor: Any = None
-    pending_imports: dict[tuple[str, ...], Applied] = field(default_factory=dict)  # read by ``pulumi import --file`` (importer)
+    operations: list[Operation] = field(default_factory=list)  # what the run did to each resource
+    journal: list[Operation] = field(default_factory=list)  # the refreshes and the operations, in order
+    monitor: RecordingMonitor | None = None
+    preview: bool = False
+    pending_imports: dict[tuple[str, ...], Applied] = field(default_factory=dict)  # from ``pulumi import --file``
     _seen: list[str] = field(default_factory=list)
+    _replaced: list[Applied] = field(default_factory=list)
 
+    # --- the run --------------------------------------------------------------
+    def begin_run(self, *, preview: bool = False) -> None:
+        self._seen = []
+        self._replaced = []
+        self.operations = []
+        self.journal = []
+        self.preview = preview
+
+    def refresh_all(self) -> None:
+        """``pulumi refresh`` of the whole stack, before the update (``refresh: always``)."""
+        for urn, old in list(self.state.items()):
+            live = self._call("refresh", old.urn, lambda old=old: APPLIERS[old.type].refresh(self.account, old))
+            self.journal.append(Operation("refresh", urn, old.type, "gone" if live is None else ""))
+            if live is None:
+                del self.state[urn]
+            else:
+                old.live = live
+
+    def finish_run(self) -> list[str]:
+        """Delete the replaced resources and those registered before but not in this run,
+        newest first (a resource is always registered after what it depends on)."""
+        seen = set(self._seen)
+        for old in reversed(self._replaced):
+            self._delete(old)
+        gone = [urn for urn in reversed(list(self.state)) if urn not in seen]
+        for urn in gone:
+            self._delete(self.state[urn])
+            del self.state[urn]
+        return gone
+
+    # --- Mocks ----------------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
-        urn = self.monitor.current_urn if self.monitor is not None else f"{args.typ}::{args.name}"
+        urn = self.monitor.current_urn if self.monitor is not None and self.monitor.current_urn else f"{args.typ}::{args.name}"
         self._seen.append(urn)
         if not args.custom:
             return f"{args.name}-component", args.inputs
         implementation = APPLIERS.get(args.typ)
         if implementation is None:
             raise ApplyError(f"no applier registered for {args.typ} ({args.name}); add one with @applier({args.typ!r})")
-        inputs = dict(args.inputs)
         registration = self.monitor.registrations.get(urn) if self.monitor is not None else None
-        hooks = list(registration.before_delete) if registration is not None else []
         old = self.state.get(urn)
         if old is None and self.pending_imports:
             imported = self.pending_imports.pop(state_key(urn, args.name), None)
             if imported is not None:  # in the state since the import, under the URN the program uses
-                old = self.state[urn] = Applied(urn, imported.type, imported.id, imported.inputs, imported.outputs, hooks)
-        if old is not None and registration is not None:
-            for key in registration.ignore_changes:  # the engine diffs ignored properties against their old values
-                if key in old.inputs:
-                    inputs[key] = old.inputs[key]
-        if old is not None and old.type != args.typ:
-            self._delete(old)
-            old = None
-        if old is not None and any(old.inputs.get(k) != inputs.get(k) for k in implementation.replace_keys):
-            self._delete(old)
-            self.operations.append(Operation("replace", urn, args.typ))
-            old = None
+                old = self.state[urn] = Applied(urn, imported.type, imported.id, imported.inputs, imported.outputs)
+        inputs = dict(args.inputs)
+        live = (old.live if old.live is not None else old.inputs) if old is not None else None
+        if live is not None and registration is not None:
+            for key in registration.ignore_changes:  # the engine keeps the (refreshed) state's value
+                if key in live:
+                    inputs[key] = live[key]
+                else:
+                    inputs.pop(key, None)
+        if old is not None and (old.type != args.typ or any(_norm(live.get(k)) != _norm(inputs.get(k)) for k in implementation.replace_keys)):
+            return self._replace(old, urn, args.typ, implementation, inputs, registration)
         if old is None:
-            resource_id, outputs = implementation.create(self.account, inputs)
-            self.state[urn] = Applied(urn, args.typ, resource_id, inputs, outputs, hooks)
-            self.operations.append(Operation("create", urn, args.typ))
-            return resource_id, outputs
-        live = implementation.refresh(self.account, old)
-        if live is None:  # deleted out of band: refresh drops it, up creates it again
-            resource_id, outputs = implementation.create(self.account, inputs)
-            self.state[urn] = Applied(urn, args.typ, resource_id, inputs, outputs, hooks)
-            self.operations.append(Operation("create", urn, args.typ))
-            return resource_id, outputs
-        refreshed = Applied(urn, args.typ, old.id, live, old.outputs)
+            return self._create(urn, args.typ, implementation, inputs, registration)
         if _same(live, inputs):
-            self.state[urn] = Applied(urn, args.typ, old.id, inputs, old.outputs, hooks)
-            self.operations.append(Operation("same", urn, args.typ))
+            self.state[urn] = self._applied(urn, args.typ, old.id, inputs, old.outputs, registration, live)
+            self._record(Operation("same", urn, args.typ))
             return old.id, old.outputs
-        outputs = implementation.update(self.account, refreshed, inputs)
-        self.state[urn] = Applied(urn, args.typ, old.id, inputs, outputs, hooks)
-        self.operations.append(Operation("update", urn, args.typ))
+        if self.preview:
+            self._record(Operation("update", urn, args.typ))
+            return old.id, {**old.outputs, **inputs}
+        refreshed = Applied(urn, args.typ, old.id, live, old.outputs)
+        for name in registration.before_update if registration else []:
+            self._hook(name, urn, args.typ, old.id, new_inputs=inputs, old_inputs=old.inputs, old_outputs=old.outputs)
+        outputs = self._call("update", urn, lambda: implementation.update(self.account, refreshed, inputs))
+        self.state[urn] = self._applied(urn, args.typ, old.id, inputs, outputs, registration, None)
+        self._record(Operation("update", urn, args.typ))
         return old.id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
@@ -172,30 +217,68 @@ class ApplyMocks(pulumi.runtime.Mocks):
             raise ApplyError(f"no invoke registered for {args.token}; add one with @invoke({args.token!r})")
         return answer(self.account, dict(args.args))
 
-    def begin_run(self) -> None:
-        self._seen = []
-        self.operations = []
-
-    def finish_run(self) -> list[str]:
-        """Delete resources registered in the previous run but not in this one, newest
-        first (a resource is always registered after what it depends on)."""
-        seen = set(self._seen)
-        gone = [urn for urn in reversed(list(self.state)) if urn not in seen]
-        for urn in gone:
-            self._delete(self.state[urn])
-            self.operations.append(Operation("delete", urn, self.state[urn].type))
-            del self.state[urn]
-        return gone
-
-    def _delete(self, old: Applied) -> None:
-        for name in old.before_delete:
-            if name not in HOOKS:
-                raise ApplyError(f"{old.urn} is bound to before_delete hook {name!r}, which the harness does not know; add it with @hook({name!r})")
-            HOOKS[name](self.account, old)
-        APPLIERS[old.type].delete(self.account, old)
+    def _record(self, operation: Operation) -> None:
+        self.operations.append(operation)
+        self.journal.append(operation)
 
     def ops(self, *kinds: str) -> list[Operation]:
         return [o for o in self.operations if o.op in kinds]
+
+    # --- steps ----------------------------------------------------------------
+    def _applied(self, urn: str, typ: str, resource_id: str, inputs: dict[str, Any], outputs: dict[str, Any], registration: Registration | None, live: dict[str, Any] | None) -> Applied:
+        options = registration or Registration(urn, typ, "", True, "", [], {}, 0)
+        return Applied(urn, typ, resource_id, inputs, outputs, list(options.before_delete), list(options.before_update), options.retain_on_delete, live)
+
+    def _create(self, urn: str, typ: str, implementation: Applier, inputs: dict[str, Any], registration: Registration | None, op: str = "create") -> tuple[str, dict]:
+        if self.preview:
+            self._record(Operation(op, urn, typ))
+            return f"{urn}-preview", dict(inputs)
+        resource_id, outputs = self._call("create", urn, lambda: implementation.create(self.account, inputs))
+        self.state[urn] = self._applied(urn, typ, resource_id, inputs, outputs, registration, None)
+        self._record(Operation(op, urn, typ))
+        return resource_id, outputs
+
+    def _replace(self, old: Applied, urn: str, typ: str, implementation: Applier, inputs: dict[str, Any], registration: Registration | None) -> tuple[str, dict]:
+        delete_first = (registration is not None and registration.delete_before_replace) or implementation.delete_before_replace(inputs)
+        if self.preview:
+            self._record(Operation("replace", urn, typ, "delete-before-create" if delete_first else "create-before-delete"))
+            return old.id, {**old.outputs, **inputs}
+        if delete_first:
+            self._delete(old)
+            del self.state[urn]
+        else:
+            self._replaced.append(old)
+        return self._create(urn, typ, implementation, inputs, registration, op="replace")
+
+    def _delete(self, old: Applied) -> None:
+        if self.preview:
+            self._record(Operation("delete", old.urn, old.type))
+            return
+        if old.retain_on_delete:
+            self._record(Operation("delete", old.urn, old.type, "retained"))
+            return
+        for name in old.before_delete:
+            self._hook(name, old.urn, old.type, old.id, old_inputs=old.inputs, old_outputs=old.outputs)
+        self._call("delete", old.urn, lambda: APPLIERS[old.type].delete(self.account, old))
+        self._record(Operation("delete", old.urn, old.type))
+
+    def _hook(self, name: str, urn: str, typ: str, resource_id: str, **values: Any) -> None:
+        if self.monitor is None:
+            raise ApplyError(f"{urn} is bound to resource hook {name!r}, but the run has no monitor to reach the program's hooks")
+        resource_name = urn.rsplit("::", 1)[-1]
+        try:
+            call_hook(self.monitor, name, urn=urn, resource_id=resource_id, type_token=typ, resource_name=resource_name, **values)
+        except Exception as error:  # noqa: BLE001 - the engine fails the step with the hook's error
+            raise ApplyError(str(error)) from error
+        self._record(Operation("hook", urn, typ, name))
+
+    def _call(self, what: str, urn: str, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except ApplyError:
+            raise
+        except Exception as error:  # noqa: BLE001 - every AWS error fails the up, as the provider does
+            raise ApplyError(f"{error} ({what} {urn})") from error
 
 
 def state_key(urn: str, name: str | None = None) -> tuple[str, ...]:
@@ -217,13 +300,6 @@ def _norm(value: Any) -> Any:
         return sorted(map(str, value))
     if isinstance(value, dict):
         return {k: _norm(v) for k, v in value.items()}
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
-
-
-@contextmanager
-def running(mocks: ApplyMocks) -> Iterator[ApplyMocks]:
-    mocks.begin_run()
-    yield mocks
-    mocks.finish_run()
-
-

@@ -79,7 +79,9 @@ def comparable(live: dict[str, Any]) -> dict[str, Any]:
     out = dict(live)
     out["users"] = {name: {"path": u["path"]} for name, u in live["users"].items()}
     if live["password_policy"] is not None:
-        out["password_policy"] = {api: live["password_policy"].get(api) for api in _PASSWORD_API.values()}
+        # IAM leaves MaxPasswordAge and PasswordReusePrevention out when they are not set: 0 in the state.
+        unset = {"MaxPasswordAge": 0, "PasswordReusePrevention": 0}
+        out["password_policy"] = {api: live["password_policy"].get(api, unset.get(api)) for api in _PASSWORD_API.values()}
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from iam_matrix.project import PROJECT
 
@@ -29,7 +30,8 @@ MAIN = REPO / "__main__.py"
 
 @dataclass
 class Registration:
-    """One RegisterResource call as the engine would receive it."""
+    """One RegisterResource call as the engine would receive it, with the resource options
+    the engine acts on (hooks, ignoreChanges, retainOnDelete, deleteBeforeReplace, import)."""
 
     urn: str
     type: str
@@ -41,19 +43,41 @@ class Registration:
     order: int
     before_delete: list[str] = field(default_factory=list)
     aliases: list[dict[str, Any]] = field(default_factory=list)  # the alias specs sent (e.g. {"type": <old type>})
+    before_update: list[str] = field(default_factory=list)
     ignore_changes: list[str] = field(default_factory=list)
+    retain_on_delete: bool = False
+    delete_before_replace: bool = False
+    import_id: str = ""
+
+
+def _hook_names(request: Any, kind: str) -> list[str]:
+    return list(getattr(request.hooks, kind)) if request.HasField("hooks") else []
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
-    """MockMonitor that records parents and dependencies (which ``Mocks`` never see) and
-    serialises registrations, so appliers run one at a time in a deterministic order."""
+    """MockMonitor that records parents, dependencies and resource options (which ``Mocks``
+    never see) and the program's resource hooks, and serialises registrations, so appliers
+    run one at a time in a deterministic order."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registrations: dict[str, Registration] = {}
         self.outputs: dict[str, Any] = {}
+        self.hooks: dict[str, Callable[[bytes], Any]] = {}  # hook name -> the program's callback
         self.lock = threading.Lock()
         self.current_urn: str | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def RegisterResourceHook(self, request):  # noqa: N802 - gRPC method name
+        """Keep the program's callback itself: the SDK stops its callback server when the
+        program returns, but the engine still runs delete hooks after that."""
+        from pulumi.runtime._callbacks import _CallbackServicer
+
+        token = request.callback.token
+        callback = next((s._callbacks[token] for s in _CallbackServicer._servicers if token in s._callbacks), None)  # noqa: SLF001
+        if callback is not None:
+            self.hooks[request.name] = callback
+        return super().RegisterResourceHook(request)
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         with self.lock:
@@ -63,8 +87,13 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 inputs = rpc.deserialize_properties(request.object)
                 self.registrations[urn] = Registration(
                     urn, request.type, request.name, bool(request.custom), request.parent, sorted(request.dependencies), dict(inputs), len(self.registrations),
-                    list(request.hooks.before_delete) if request.HasField("hooks") else [],
-                    [json_format.MessageToDict(alias) for alias in request.aliases], list(request.ignoreChanges),
+                    before_delete=_hook_names(request, "before_delete"),
+                    aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
+                    before_update=_hook_names(request, "before_update"),
+                    ignore_changes=list(request.ignoreChanges),
+                    retain_on_delete=bool(request.retainOnDelete),
+                    delete_before_replace=bool(request.deleteBeforeReplace),
+                    import_id=request.importId,
                 )
             self.current_urn = urn
             try:
@@ -169,6 +198,7 @@ def run_program(
     pulumi_settings.SETTINGS.rpc_manager.clear()
     pulumi_settings.SETTINGS.outputs.clear()
     error: BaseException | None = None
+    monitor.loop = _ensure_event_loop()
     try:
         _sync_await(run_pulumi_func(program))
     except BaseException as caught:  # noqa: BLE001 - reported in the result, re-raised on request
@@ -245,3 +275,39 @@ def run_component(build: Callable[[], Any], mocks: pulumi.runtime.Mocks, *, stac
     run = run_program(program, mocks, stack=stack)
     fields = {name: getattr(run, name) for name in ("registrations", "exports", "logs", "error", "components_with_outputs")}
     return ComponentRun(**fields, outputs=run.exports.get(COMPONENT_OUTPUTS) or {})
+
+
+class HookFailed(Exception):
+    """A resource hook of the program failed; the engine fails the step."""
+
+
+def _struct(values: Mapping[str, Any] | None) -> Any:
+    from google.protobuf import struct_pb2
+
+    message = struct_pb2.Struct()
+    if values:
+        message.update(json.loads(json.dumps(dict(values), default=str)))
+    return message
+
+
+def call_hook(monitor: RecordingMonitor, name: str, *, urn: str, resource_id: str, type_token: str, resource_name: str,
+              new_inputs: Mapping[str, Any] | None = None, old_inputs: Mapping[str, Any] | None = None,
+              old_outputs: Mapping[str, Any] | None = None, new_outputs: Mapping[str, Any] | None = None) -> None:
+    """Call the program's own hook ``name`` the way the engine does: through the program's
+    callback server, with the serialised inputs and outputs (so the hook runs the program's
+    code, with the credentials the program builds). Raises ``HookFailed`` with its error."""
+    from pulumi.runtime.proto import resource_pb2
+
+    callback = monitor.hooks.get(name)
+    if callback is None:
+        raise HookFailed(f"resource hook {name!r} is not registered by this run of the program; the engine cannot run it")
+    request = resource_pb2.ResourceHookRequest(
+        urn=urn, id=resource_id, name=resource_name, type=type_token,
+        new_inputs=_struct(new_inputs), old_inputs=_struct(old_inputs), new_outputs=_struct(new_outputs), old_outputs=_struct(old_outputs),
+    )
+    coroutine = callback(request.SerializeToString())
+    loop = monitor.loop
+    on_other_thread = loop is not None and loop.is_running() and threading.current_thread() is not threading.main_thread()
+    response = asyncio.run_coroutine_threadsafe(coroutine, loop).result() if on_other_thread else _sync_await(coroutine)
+    if response.error:
+        raise HookFailed(f"resource hook {name!r} failed for {urn}: {response.error}")

@@ -3,6 +3,7 @@ account, as ``pulumi up`` would, and keep the stack's state between runs."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,14 +55,38 @@ class EmulatedStack:
         config: Mapping[str, str] | None = None,
         raise_errors: bool = True,
     ) -> ProgramRun:
-        if (project_dir is None) == (program is None):
-            raise ValueError("give the project folder or a program, not both")
+        """One ``pulumi up`` (with ``refresh: always``): refresh the whole stack, run the
+        program applying each resource, then delete what it replaced or no longer declares."""
         self.provider.begin_run()
-        if program is not None:
-            run = run_program(program, self.provider, config=config, stack=self.stack, raise_errors=raise_errors)
-        else:
-            assert project_dir is not None
-            run = run_main(project_dir, self.provider, stack=self.stack, config=config, raise_errors=raise_errors)
+        self.provider.refresh_all()
+        run = self._run(project_dir, program, config, raise_errors, preview=False)
         if run.error is None:
             self.provider.finish_run()
         return run
+
+    def preview(
+        self,
+        project_dir: Path | None = None,
+        *,
+        program: Callable[[], Any] | None = None,
+        config: Mapping[str, str] | None = None,
+    ) -> list[Operation]:
+        """One ``pulumi preview``: what ``up`` would do, with nothing applied and no hook run."""
+        saved = {urn: copy.deepcopy(applied) for urn, applied in self.provider.state.items()}
+        self.provider.begin_run(preview=True)
+        try:
+            self.provider.refresh_all()
+            self._run(project_dir, program, config, True, preview=True)
+            self.provider.finish_run()
+            return list(self.provider.operations)
+        finally:
+            self.provider.state = saved
+            self.provider.preview = False
+
+    def _run(self, project_dir: Path | None, program: Callable[[], Any] | None, config: Mapping[str, str] | None, raise_errors: bool, *, preview: bool) -> ProgramRun:
+        if (project_dir is None) == (program is None):
+            raise ValueError("give the project folder or a program, not both")
+        if program is not None:
+            return run_program(program, self.provider, config=config, stack=self.stack, raise_errors=raise_errors, preview=preview)
+        assert project_dir is not None
+        return run_main(project_dir, self.provider, stack=self.stack, config=config, raise_errors=raise_errors, preview=preview)

@@ -1,19 +1,23 @@
 """The README's main command (run it through ``scripts/run``): deploy the shipped matrices
-to a local AWS emulator with a real ``pulumi up``, show that the emulated account matches
-the matrix, and shut the emulator down.
+to a local AWS emulator, show that the emulated account matches the matrix, audit it, and
+shut the emulator down. Two paths, and it says which one ran:
 
-* needs the Pulumi CLI (https://www.pulumi.com/docs/install/); without it, says so and
-  exits 2 before starting anything;
-* a moto server on 127.0.0.1 (a free port) with AWS's managed policies loaded, stopped on
-  exit; each run starts from an empty emulated account, so the state starts empty too;
-* a local state backend in ``.sandbox/state`` (``PULUMI_BACKEND_URL``: your own
-  ``pulumi login`` is left alone), a passphrase only for this throwaway stack;
-* stack ``sandbox``: the ``dev`` stack's ``iam-matrix:`` settings, with the aws provider
-  pointed at the emulator (``.sandbox/project/Pulumi.sandbox.yaml``, passed with
-  ``--config-file``; fake credentials, endpoint overrides, the account checks skipped);
-* verification: the account read back with boto3 must equal the desired state exactly
-  (``emulator.readback``); then the audit command reports on it for information (its
-  MFA findings are expected: nobody enrolled a device in an emulator).
+* **real path** (the Pulumi CLI is installed): a real ``pulumi up`` of the program against a
+  moto server, with a local state backend in ``.sandbox/state`` (``PULUMI_BACKEND_URL``: your
+  own ``pulumi login`` is left alone) and a throwaway passphrase; stack ``sandbox`` is the
+  ``dev`` stack's ``iam-matrix:`` settings with the aws provider pointed at the emulator
+  (``.sandbox/project/Pulumi.sandbox.yaml``, ``--config-file``; fake credentials, endpoint
+  overrides, the account checks skipped). ``--install-cli`` installs the CLI first with the
+  Automation API's ``PulumiCommand.install`` (needs the network);
+* **emulated path** (no CLI): the same program under Pulumi's mock runtime, applied to the
+  same moto server through the provider-faithful emulator (``emulator/``, its behaviour table
+  in ``emulator/BEHAVIOUR.md``). It does not prove what only the real engine and provider
+  show: their diff, parallelism and retries, the plugin's exact calls, PGP encryption.
+
+Both then read the account back with boto3 (it must equal the desired state exactly,
+``emulator.readback``) and run the audit, whose HTML report goes to
+``.sandbox/audit-report.html`` (its MFA findings are expected: nobody enrolled a device).
+Exit 0 when the account matches, 1 when it does not, 3 when the deploy failed.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +59,7 @@ def missing_cli_message() -> str:
         "The Pulumi CLI is not installed (no `pulumi` on PATH or in ~/.pulumi/bin).\n"
         f"Install it: {INSTALL_URL}\n"
         "  e.g. curl -fsSL https://get.pulumi.com | sh   (or: brew install pulumi/tap/pulumi)\n"
-        "then run scripts/run again. Without the CLI you can still check and preview the matrix:\n"
+        "then run scripts/run again (without the CLI it takes the emulated path). To check and preview the matrix:\n"
         "  .venv/bin/iam-matrix validate && .venv/bin/iam-matrix plan"
     )
 
@@ -161,14 +166,108 @@ def run(command: list[str], env: dict[str, str]) -> int:
     return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
 
 
+NOT_PROVED = (
+    "the real engine's diff, ordering, parallelism and retries",
+    "the pulumi-aws plugin's exact API calls (the emulator follows its source: emulator/BEHAVIOUR.md)",
+    "real IAM: eventual consistency, PGP encryption of initial passwords, quotas raised for your account",
+)
+
+
+def audit_to(endpoint: str, stack_dir: Path, report: Path) -> dict[str, int]:
+    """Run the audit command in this process against the emulator: the HTML report to
+    ``report``, and the number of findings per severity."""
+    from iam_matrix.cli import main as cli
+
+    saved = dict(os.environ)
+    os.environ.update({k: v for k, v in pulumi_env(endpoint).items() if k.startswith("AWS_")})
+    os.environ["AWS_MAX_ATTEMPTS"] = "1"
+    try:
+        base = ["audit", "--stack", STACK, "--project-dir", str(stack_dir), "--fail-on", "none"]
+        cli([*base, "--format", "html", "--output", str(report)])
+        as_json = report.with_suffix(".json")
+        cli([*base, "--format", "json", "--output", str(as_json)])
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    counts: dict[str, int] = {}
+    for finding in json.loads(as_json.read_text()).get("findings", []):
+        counts[finding["severity"]] = counts.get(finding["severity"], 0) + 1
+    return counts
+
+
+def report_results(problems: list[str], counts: dict[str, int], report: Path) -> None:
+    """The read-back verdict and the audit's finding counts, for both paths."""
+    if problems:
+        print("Read-back: the emulated account does NOT match the matrix:", file=sys.stderr)
+        for line in problems:
+            print(f"  {line}", file=sys.stderr)
+    else:
+        print("Read-back: the account matches the matrix exactly (groups, paths, members, attached policies, custom policy documents, users, password policy).")
+    print("Audit: " + (", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if counts.get(s)) or "no finding")
+          + " (MFA findings are expected: nobody enrolled a device in an emulator)")
+    print(f"Audit report: {report}")
+
+
+def emulated(project_dir: Path = ROOT, sandbox_dir: Path = SANDBOX) -> int:
+    """The emulated path: the program under mocks, applied through the emulator to a moto
+    server, read back and audited; a one-screen summary."""
+    from emulator import EmulatedStack, MotoAccount, MotoServer
+    from emulator.provider import ApplyError
+
+    started = time.monotonic()
+    print("Path: EMULATED (no Pulumi CLI). The real program runs under Pulumi's mock runtime and is applied to a local")
+    print("moto server by the provider-faithful emulator (emulator/BEHAVIOUR.md). It does NOT prove:")
+    for line in NOT_PROVED:
+        print(f"  - {line}")
+    print(f"For a real `pulumi up` against the same emulator: install the CLI ({INSTALL_URL}) or run scripts/run --install-cli.")
+    with MotoServer() as server:
+        stack_file = write_stack_files(project_dir, server.url, sandbox_dir)
+        config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in yaml.safe_load(stack_file.read_text())["config"].items()}
+        stack = EmulatedStack(MotoAccount(endpoint_url=server.url, region=REGION).start(), stack=STACK)
+        try:
+            stack.up(project_dir, config=config)
+        except ApplyError as error:
+            print(f"The emulated deploy failed, as pulumi up would: {error}", file=sys.stderr)
+            return EXIT_FAILED
+        kinds: dict[str, int] = {}
+        for operation in stack.operations:
+            kinds[operation.op] = kinds.get(operation.op, 0) + 1
+        problems = verify(server.url, project_dir, stack_file.parent)
+        report = sandbox_dir / "audit-report.html"
+        counts = audit_to(server.url, stack_file.parent, report)
+    print(f"\nDeployed {len(stack.state)} resources ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}) to the emulated account.")
+    report_results(problems, counts, report)
+    print(f"Done in {time.monotonic() - started:.1f} s; the emulator is stopped.")
+    return EXIT_MISMATCH if problems else EXIT_OK
+
+
+def install_cli() -> str | None:
+    """The official install through the Automation API (``PulumiCommand.install``); None if it fails."""
+    try:
+        from pulumi import automation
+
+        command = automation.PulumiCommand.install()
+    except Exception as error:  # noqa: BLE001 - no network, no permission: say so and go on
+        print(f"Could not install the Pulumi CLI ({error}); see {INSTALL_URL}", file=sys.stderr)
+        return None
+    return str(Path(command.command))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keep-state", action="store_true", help="do not clear .sandbox/state first (the emulator always starts empty)")
+    parser.add_argument("--install-cli", action="store_true", help="install the Pulumi CLI (Automation API, needs the network) if it is missing, then take the real path")
+    parser.add_argument("--real-only", action="store_true", help="take the real path or none: without the CLI, say how to install it and exit 2")
     args = parser.parse_args(argv)
     cli = find_pulumi()
+    if cli is None and args.install_cli:
+        cli = install_cli()
     if cli is None:
-        print(missing_cli_message(), file=sys.stderr)
-        return EXIT_NO_CLI
+        if args.real_only:
+            print(missing_cli_message(), file=sys.stderr)
+            return EXIT_NO_CLI
+        return emulated()
+    print(f"Path: REAL (Pulumi CLI {cli}): pulumi up against the local emulator.")
     if not args.keep_state and (SANDBOX / "state").exists():
         shutil.rmtree(SANDBOX / "state")
     (SANDBOX / "state").mkdir(parents=True, exist_ok=True)
@@ -188,14 +287,7 @@ def main(argv: list[str] | None = None) -> int:
             print("pulumi up failed; the emulator is being stopped", file=sys.stderr)
             return EXIT_FAILED
         problems = verify(emulator.url)
-        if problems:
-            print("The emulated account does NOT match the matrix:", file=sys.stderr)
-            for line in problems:
-                print(f"  {line}", file=sys.stderr)
-        else:
-            print("The emulated account matches the matrix exactly: groups and paths, members, attached policies, /foundation/ documents, users, password policy.")
-        if (ROOT / "iam_matrix" / "audit").is_dir():
-            run([sys.executable, "-m", "iam_matrix", "audit", "--stack", STACK, "--project-dir", str(stack_file.parent), "--fail-on", "none"], env)
+        report_results(problems, audit_to(emulator.url, stack_file.parent, SANDBOX / "audit-report.html"), SANDBOX / "audit-report.html")
         print("Outputs: " + json.dumps(_outputs(cli, env), indent=2)[:2000])
     print("emulator stopped")
     return EXIT_MISMATCH if problems else EXIT_OK

@@ -94,6 +94,8 @@ def lookup_events(
                     progress(f"CloudTrail LookupEvents: {pages} page(s), {len(log.events)} event(s) kept")
     except (ClientError, BotoCoreError) as error:
         log.unavailable = _reason("cloudtrail", error)
+    except Exception as error:  # noqa: BLE001 - as gather's optional parts: an odd answer is "could not check", never a crash
+        log.unavailable = f"unexpected answer from cloudtrail:LookupEvents ({type(error).__name__}: {error})"
     return log
 
 
@@ -148,4 +150,6 @@ def read_s3_logs(s3: Any, uri: str, *, start: datetime, end: datetime, progress:
                     progress(f"CloudTrail logs: {log.files} file(s), {len(log.events)} event(s) kept")
     except (ClientError, BotoCoreError) as error:
         log.unavailable = _reason("s3", error)
+    except Exception as error:  # noqa: BLE001 - an odd answer is "could not check", never a crash
+        log.unavailable = f"unexpected answer from s3 ({type(error).__name__}: {error})"
     return log

@@ -28,7 +28,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=sorted(RENDERERS), default="markdown", help="markdown (a PR comment), text or json (default: markdown)")
     parser.add_argument("--output", type=Path, default=None, metavar="FILE",
                         help="write the report to FILE and say so on stderr (default: the report goes to standard output)")
-    parser.epilog = exit_codes("0  the report is printed or written (also when nothing changed)", f"{INVALID_HELP}, with the git ref it was found at")
+    parser.epilog = exit_codes(
+        "0  the report is printed or written (also when nothing changed)",
+        f"{INVALID_HELP}, with the git ref it was found at; or the change cannot be applied as it is (see 'Applying it' in the report)",
+    )
 
 
 def _overrides(args: argparse.Namespace, project_dir: Path) -> dict[str, Any]:
@@ -75,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
     if refused:
         print(problems_text(refused), file=sys.stderr)
         print(log_line(f"refused at {head.ref}: {refused[0].message}"), file=sys.stderr)
+        return EXIT_INVALID
+    if diff.blocked:
+        print(log_line("the change cannot be applied as it is: " + "; ".join(n.message for n in diff.deploy if n.blocks)), file=sys.stderr)
         return EXIT_INVALID
     return EXIT_OK
 

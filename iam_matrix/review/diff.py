@@ -26,6 +26,7 @@ from ..catalog import ADMIN_POLICY_NAME
 from ..desired import CustomPolicy, DesiredState, Role, User
 from ..password_policy import PasswordPolicy
 from ..policy_documents import source_ip_allow_list
+from .deploy import DeployNote, deploy_notes
 
 # Escalation kinds, most serious first: the report lists them in this order.
 ESCALATION_ORDER = (
@@ -55,6 +56,7 @@ class Revision:
     allowed_cidrs: tuple[str, ...] = ()
     max_user_removal_percent: int = 25  # maxUserRemovalPercent / confirmUserRemoval (review/safety.py)
     confirm_user_removal: bool = False
+    quota: int = 10  # maxPoliciesPerGroup: how full a group of a bundle may get
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,11 @@ class AccessDiff:
     documents: tuple[DocumentChange, ...] = ()
     settings: tuple[SettingChange, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    deploy: tuple[DeployNote, ...] = ()  # can one pulumi up apply it (review/deploy.py)
+
+    @property
+    def blocked(self) -> bool:
+        return any(note.blocks for note in self.deploy)
 
     @property
     def empty(self) -> bool:
@@ -285,6 +292,7 @@ def diff_revisions(base: Revision, head: Revision) -> AccessDiff:
         bundles=tuple(bundles),
         documents=tuple(_document_changes(old.custom, new.custom)),
         settings=tuple(settings),
+        deploy=tuple(deploy_notes(base.state, head.state, head.quota)),
     )
 
 

@@ -140,6 +140,10 @@ def markdown(diff: AccessDiff) -> str:
         out.append("#### Settings")
         out += [f"- {code(s.name)}: {code(json.dumps(s.before))} → {code(json.dumps(s.after))}" for s in diff.settings]
         out.append("")
+    if diff.deploy:
+        out.append("#### Applying it")
+        out += [f"- {':no_entry: **cannot be applied as it is**: ' if n.blocks else ''}{md_text(n.message)}" for n in diff.deploy]
+        out.append("")
     return "\n".join(out).rstrip() + "\n\n"  # a blank line closes any HTML block: comments concatenate
 
 
@@ -182,6 +186,9 @@ def text(diff: AccessDiff) -> str:
     if diff.settings:
         out.append("\nSettings")
         out += [f"  {s.name}: {json.dumps(s.before)} -> {json.dumps(s.after)}" for s in diff.settings]
+    if diff.deploy:
+        out.append("\nApplying it")
+        out += [f"  {'BLOCKED: ' if n.blocks else ''}{n.message}" for n in diff.deploy]
     return "".join(printable(line) + "\n" for line in "\n".join(out).split("\n"))  # no value moves the cursor or injects a log command
 
 

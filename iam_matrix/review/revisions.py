@@ -113,7 +113,7 @@ def _revision(settings: Settings, label: str) -> Revision:
     if result.state is None:
         raise RefError(label, "the matrix does not compile", result.errors)
     return Revision(result.state, label, tuple(settings.value("adminRoles") or ()), tuple(settings.value("allowedCidrs") or ()),
-                    settings.value("maxUserRemovalPercent"), settings.value("confirmUserRemoval"))
+                    settings.value("maxUserRemovalPercent"), settings.value("confirmUserRemoval"), quota=int(settings.value("maxPoliciesPerGroup") or 10))
 
 
 def empty_revision(stack: str, label: str) -> Revision:

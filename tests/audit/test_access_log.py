@@ -268,3 +268,14 @@ def test_values_from_the_account_are_escaped() -> None:
     row = next(line for line in markdown.splitlines() if "iam-change-out-of-band" in line)
     assert row.count(" | ") == 5  # the pipe in the user agent and the user name stays inside its cell
     assert "<code>user/x\\`\\<img src=x\\>\\|y</code>" in row  # a backtick in the value cannot end the code
+
+
+def test_deleting_another_users_mfa_device_is_not_self_service() -> None:
+    person = next(r for r in records() if r["eventName"] == "AddUserToGroup" and r["userIdentity"]["type"] == "IAMUser")
+    log = AccessLog("x", START, END)
+    for number, owner in enumerate(("melon@demoasacode.io", "mallory@demoasacode.io")):
+        log.add_record({**person, "eventID": f"mfa-{number}", "eventName": "DeleteVirtualMFADevice",
+                        "requestParameters": {"serialNumber": f"arn:aws:iam::{ACCOUNT}:mfa/{owner}"}}, "x")
+    items = findings(log)
+    assert [(f.check, f.resource) for f in items if f.area == "access-log"] == [
+        ("iam-change-out-of-band", "mfa/melon@demoasacode.io"), ("iam-self-service", "mfa/mallory@demoasacode.io")]

@@ -116,7 +116,7 @@ def test_hostile_files_never_raise() -> None:
     log.read_file(io.BytesIO(gzip.compress(b'{"Records": []}')[:-6]), "cut.json.gz")
     assert log.files == 5 and not log.events
     messages = [str(p) for p in log.problems]
-    assert messages[0].startswith("truncated.json line 1 column") and "not valid JSON" in messages[0]
+    assert messages[0] == "truncated.json: not valid JSON (Input data was truncated)"
     assert "binary.json" in messages[1]
     assert messages[2] == 'array.json: not a CloudTrail log file: expected an object {"Records": [...]}'
     assert messages[3].startswith("fake.json.gz: not a readable gzip file") and messages[4].startswith(
@@ -159,3 +159,13 @@ def test_kept_events_are_capped() -> None:
     for record in records():
         log.add_record(record, "x")
     assert len(log.events) == 3 and log.truncated
+
+
+def test_json_escapes_do_not_slip_past_the_prefilter() -> None:
+    """Only records naming an IAM or sign-in source or Root are parsed in full; an escaped name still is."""
+    record = next(r for r in records() if r["eventName"] == "AttachGroupPolicy" and r["userIdentity"]["type"] == "IAMUser")
+    text = json.dumps({"Records": [record]}).replace("iam.amazonaws.com", "iam\\u002eamazonaws.com")
+    assert "iam.amazonaws.com" not in text
+    log = AccessLog("x", START, END)
+    log.read_file(io.BytesIO(text.encode()), "escaped.json")
+    assert [(e.name, e.source) for e in log.events] == [("AttachGroupPolicy", "iam.amazonaws.com")]

@@ -148,11 +148,16 @@ def test_wanted_keys() -> None:
 
 
 @pytest.fixture
-def bucket(monkeypatch: pytest.MonkeyPatch) -> Any:
+def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process moto: fake keys, and no profile or endpoint from the shell."""
     for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+@pytest.fixture
+def bucket(fake_credentials: None) -> Any:
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="audit-logs")
@@ -223,3 +228,11 @@ def test_the_window_bounds_a_folder(tmp_path: Path) -> None:
         "ChangePassword",
         "AddUserToGroup",
     ]  # the second one denied, kept as an attempt
+
+
+def test_lookup_events_on_in_process_moto_is_unavailable_not_a_crash(fake_credentials: None) -> None:
+    """moto's in-process mock raises NotImplementedError for LookupEvents: could not check, never a traceback."""
+    with mock_aws():
+        log = lookup_events(lambda region: boto3.client("cloudtrail", region_name=region), start=START, end=END,
+                            region="us-east-1", sleep=lambda s: None)
+    assert log.unavailable is not None and "NotImplementedError" in log.unavailable

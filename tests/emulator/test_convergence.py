@@ -133,7 +133,7 @@ def test_console_access_exports_only_encrypted_passwords(project, account):
     run = stack.up(project.root)
     passwords = run.exports["encryptedPasswords"]
     assert set(passwords) == {u.name for u in project.state().users}
-    assert all(value.startswith("harness-pgp:") for value in passwords.values())
+    assert all(value.startswith("emulator-pgp:") for value in passwords.values())
     profile = run.named("aws:iam/userLoginProfile:UserLoginProfile", "admin@demoasacode.io-login")
     assert profile.inputs["passwordResetRequired"] is True and profile.inputs["pgpKey"] == "keybase:platform_team"
     assert account.iam.get_login_profile(UserName="admin@demoasacode.io")["LoginProfile"]["PasswordResetRequired"] is True

@@ -67,7 +67,7 @@ def test_password_policy_from_settings(mocks):
     run = run_program(lambda: PasswordPolicy("password-policy", PasswordSettings(minimum_password_length=20, max_password_age=0, password_reuse_prevention=5)), mocks)
     (policy,) = run.of_type("aws:iam/accountPasswordPolicy:AccountPasswordPolicy")
     assert policy.inputs["minimumPasswordLength"] == 20 and policy.inputs["passwordReusePrevention"] == 5
-    assert "maxPasswordAge" not in policy.inputs  # 0 = never expires: the field is left out
+    assert policy.inputs["maxPasswordAge"] == 0  # sent as 0, so the provider clears it (left out, it would keep the old age)
     assert policy.parent == run.named("iam-matrix:index:PasswordPolicy", "password-policy").urn
 
 

@@ -22,11 +22,11 @@ sys.modules["iam_matrix_sandbox"] = sandbox
 spec.loader.exec_module(sandbox)
 
 
-def test_without_the_cli_it_says_how_to_install_it_and_exits_non_zero(monkeypatch, tmp_path, capsys):
+def test_real_only_without_the_cli_says_how_to_install_it_and_exits_non_zero(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(Path, "home", lambda: tmp_path)
     assert sandbox.find_pulumi() is None
-    assert sandbox.main([]) == sandbox.EXIT_NO_CLI
+    assert sandbox.main(["--real-only"]) == sandbox.EXIT_NO_CLI
     err = capsys.readouterr().err
     assert "Pulumi CLI is not installed" in err and "https://www.pulumi.com/docs/install/" in err
     assert "Traceback" not in err
@@ -94,3 +94,13 @@ def test_the_salt_pulumi_writes_beside_pulumi_yaml_moves_into_the_sandbox_stack_
     sandbox.adopt_stack_file(stray, stack_file)
     document = yaml.safe_load(stack_file.read_text())
     assert not stray.exists() and document["encryptionsalt"] == "v1:abc:def" and document["config"]["aws:region"] == sandbox.REGION
+
+
+def test_without_the_cli_the_emulated_path_deploys_reads_back_and_audits(project, tmp_path, capsys):
+    project.write("matrix/users.csv", "User,Admin,Viewer,MFA\nadmin@demoasacode.io,Y,,Y\nmelon@demoasacode.io,,Y,Y\n")
+    project.write("matrix/policies.csv", "Policies,Admin,Viewer\nAdministratorAccess,Y,\nReadOnlyAccess,,Y\nMFAForcePolicy,Y,Y\n")
+    assert sandbox.emulated(project.root, tmp_path / ".sandbox") == sandbox.EXIT_OK
+    out = capsys.readouterr().out
+    assert out.startswith("Path: EMULATED") and "does NOT prove" in out and "matches the matrix exactly" in out
+    report = tmp_path / ".sandbox" / "audit-report.html"
+    assert report.read_text().startswith("<!DOCTYPE html>") and f"Audit report: {report}" in out

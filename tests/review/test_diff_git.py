@@ -83,7 +83,7 @@ def test_markdown_comment_puts_escalations_first(repo: GitProject, capsys) -> No
     assert out.startswith("<!-- iam-matrix access diff -->\n### Access changes: stack `dev`")
     headings = [line for line in out.splitlines() if line.startswith("#### ")]
     assert headings[0] == "#### :warning: Escalations (5)"
-    assert headings[1:] == ["#### Users", "#### Roles", "#### Bundles (groups per role)", "#### Policy documents", "#### Settings"]
+    assert headings[1:] == ["#### Users", "#### Roles", "#### Bundles (groups per role)", "#### Policy documents", "#### Settings", "#### Applying it"]
     assert "- **administrator access**: lamp@demoasacode.io becomes admin-equivalent (20434 of 20455 actions on all resources) through AdministratorAccess (role Admin)" in out
     assert "```diff" in out
     assert "- **car@demoasacode.io** (through a change to role `Developer`)\n  - loses AmazonRoute53ReadOnlyAccess" in out

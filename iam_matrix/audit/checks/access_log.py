@@ -110,6 +110,8 @@ def _target(event: Event) -> tuple[str, str]:
         return "policy/" + t["policyArn"].rsplit(":policy/", 1)[-1], t["policyArn"]
     if "policyName" in t:
         return f"policy/{t['policyName']}", t["policyName"]
+    if "serialNumber" in t:
+        return "mfa/" + t["serialNumber"].rsplit("/", 1)[-1], t["serialNumber"]
     if event.name in ("UpdateAccountPasswordPolicy", "DeleteAccountPasswordPolicy"):
         return "password-policy", "the account password policy"
     return f"iam/{event.name}", ""
@@ -313,10 +315,15 @@ def root_findings(events: Iterable[Event]) -> list[Finding]:
 
 
 def _self_service(event: Event) -> bool:
-    if event.name not in SELF_SERVICE or event.identity_type != "IAMUser":
+    """A user's call on their own credentials: the user named in the request, or for a call that
+    names only an MFA device, the device's name (``mfa/<user>``, the seed's convention), is the caller."""
+    if event.name not in SELF_SERVICE or event.identity_type != "IAMUser" or not event.user_name:
         return False
-    target = event.target.get("userName")
-    return target is None or target == event.user_name
+    if "userName" in event.target:
+        return event.target["userName"] == event.user_name
+    if "serialNumber" in event.target:
+        return event.target["serialNumber"].rsplit("/", 1)[-1] == event.user_name
+    return event.name in ("ChangePassword", "CreateAccessKey", "CreateVirtualMFADevice")
 
 
 def iam_change_findings(events: Iterable[Event], deploy_principals: tuple[str, ...]) -> list[Finding]:
@@ -343,7 +350,7 @@ def iam_change_findings(events: Iterable[Event], deploy_principals: tuple[str, .
             Finding(
                 "iam-change-out-of-band",
                 resource,
-                f"{event.name}{' ' + what if what else ''} by {event.actor} at {where}, outside the stack's "
+                f"{event.name}{' on ' + what if what else ''} by {event.actor} at {where}, outside the stack's "
                 "deploy principals",
                 f"ask {event.actor} why IAM was changed outside the pipeline; run pulumi up to undo it or put "
                 "the change in the matrix "
