@@ -6,6 +6,16 @@ Builds the example matrix's account on a local moto server (``emulator.seed``, a
 drift by hand, then runs ``python -m iam_matrix audit`` in each format. moto has no IAM Access
 Analyzer, so the report shows it as "could not check"; moto's credential report lacks the
 ``<root_account>`` row real reports have, so one is added with root MFA on.
+
+The screenshot docs/example-audit-report.png (README) is made by hand from the HTML (Debian chromium, imagemagick):
+the top of the page down to "Findings", i.e. the summary, the users x groups grid and the sign-ins section.
+
+    page=file://$PWD/docs/example-audit-report.html
+    flags="--headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --disable-background-networking"
+    chromium $flags --user-data-dir=$(mktemp -d) --window-size=1280,6442 --screenshot=/tmp/full.png "$page"
+    convert /tmp/full.png -crop 1280x2580+0+0 +repage -strip -colors 64 PNG8:docs/example-audit-report.png
+
+Adjust 2580 to just above the "Findings" heading when the report changes; keep the PNG under ~400 KB.
 """
 
 from __future__ import annotations
