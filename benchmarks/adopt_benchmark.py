@@ -4,12 +4,13 @@ Not a test: run it by hand (``.venv/bin/python benchmarks/adopt_benchmark.py``; 
 of it building the accounts). For each size it builds a fresh account with boto3 calls on moto in
 this process (``emulator.MotoAccount``, which wraps ``moto.mock_aws``): 300 groups (one AWS managed
 and, for one group in three, one customer managed policy under one of three paths), users in one or
-two groups each (group 0 is ``Admin`` with AdministratorAccess), a virtual MFA device for one user in three. Then it runs what the command runs:
+two groups each (group 0 is ``Admin`` with AdministratorAccess), a virtual MFA device for one
+user in three. Then it runs what the command runs:
 ``audit.gather.gather(session, roles=True)`` and ``adopt.command.adopt`` (draft, write, compile,
 import plan from the program under Pulumi's mock runtime, residue report) into a temporary folder.
 
 Requests are counted with a botocore ``before-send`` hook on the reading session (one per HTTP
-request, retries included), as benchmarks/audit_benchmark.py does. Building is not counted or timed.
+request, retries included), as benchmarks/audit_benchmark.py does. Building is timed apart and not counted.
 In-process moto answers without a network; against AWS each request costs more, which is why the
 request count, not the wall time, is the figure that carries over.
 """
