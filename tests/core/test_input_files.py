@@ -235,6 +235,15 @@ def test_output_to_an_unwritable_file_fails_before_the_work(project, tmp_path):
     assert stopped.value.code == 2 and target.read_text() == "keep me"
 
 
+def test_output_under_a_file_fails_before_the_work(project, tmp_path):
+    """Holds as root too (root may write read-only files, never create one inside a file)."""
+    blocker = tmp_path / "report.txt"
+    blocker.write_text("keep me")
+    with pytest.raises(SystemExit) as stopped:
+        main(["audit", "--project-dir", str(project.root), "--output", str(blocker / "audit.html")])
+    assert stopped.value.code == 2 and blocker.read_text() == "keep me"
+
+
 def test_plan_into_a_closed_pipe_ends_quietly(project):
     done = subprocess.run(f"{sys.executable} -m iam_matrix plan --project-dir {project.root} | head -1", shell=True,
                           capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
