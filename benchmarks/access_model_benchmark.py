@@ -29,8 +29,14 @@ from iam_matrix.access.queries import who_can  # noqa: E402
 from iam_matrix.compiler import check  # noqa: E402
 from iam_matrix.settings import load_stack_settings  # noqa: E402
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com", "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com",
-           "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "b",
+    "GIT_AUTHOR_EMAIL": "b@example.com",
+    "GIT_COMMITTER_NAME": "b",
+    "GIT_COMMITTER_EMAIL": "b@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+}
 
 
 def project_copy(target: Path) -> Path:
@@ -76,15 +82,23 @@ def main() -> None:
         compile_seconds = time.perf_counter() - start
         state = result.state
         assert state is not None, [str(p) for p in result.errors][:5]
-        print(f"matrix: {args.users} users x {args.roles} roles; {len({p.name for r in state.roles for p in r.policies})} distinct policies")
+        print(
+            f"matrix: {args.users} users x {args.roles} roles; {len({p.name for r in state.roles for p in r.policies})} distinct policies"
+        )
         print(f"compile (validate incl. the model's rules): {compile_seconds:6.3f} s")
         seconds = min(build_all(state)[0] for _ in range(args.repeat))
         _, model = build_all(state)
         print(f"model build, every role and user with risk classes: {seconds:6.3f} s  (target 2 s)")
         start = time.perf_counter()
         found = who_can(model, "iam:PassRole")
-        print(f"who-can iam:PassRole on the built model: {time.perf_counter() - start:6.3f} s -> {len(found.holders)} users")
-        seconds = timed([python, "-m", "iam_matrix", "who-can", "s3:GetObject", "--project-dir", str(big), "--format", "json"], ROOT, args.repeat)
+        print(
+            f"who-can iam:PassRole on the built model: {time.perf_counter() - start:6.3f} s -> {len(found.holders)} users"
+        )
+        seconds = timed(
+            [python, "-m", "iam_matrix", "who-can", "s3:GetObject", "--project-dir", str(big), "--format", "json"],
+            ROOT,
+            args.repeat,
+        )
         print(f"who-can s3:GetObject end to end (compile + model + query, new process): {seconds:6.3f} s  (target 1 s)")
         for users in (args.users // 4, args.users // 2):
             small = Path(tmp) / f"u{users}"
@@ -102,10 +116,18 @@ def main() -> None:
         subprocess.run([*git, "add", "-A"], check=True)
         subprocess.run([*git, "commit", "-qm", "base"], check=True, env={**os.environ, **GIT_ENV})
         policies = example / "matrix" / "policies.csv"
-        policies.write_text(policies.read_text().replace("AWSBatchServiceRole,,Y,,Y,\n", "AWSBatchServiceRole,,Y,,Y,Y\n"))
+        policies.write_text(
+            policies.read_text().replace("AWSBatchServiceRole,,Y,,Y,\n", "AWSBatchServiceRole,,Y,,Y,Y\n")
+        )
         subprocess.run([*git, "commit", "-qam", "head"], check=True, env={**os.environ, **GIT_ENV})
-        seconds = timed([python, "-m", "iam_matrix", "diff", "--project-dir", str(example), "--base", "main~1", "--head", "main"], ROOT, args.repeat)
-        print(f"diff of the shipped example (AWSBatchServiceRole given to Viewer), end to end: {seconds:6.3f} s  (target 1.5 s)")
+        seconds = timed(
+            [python, "-m", "iam_matrix", "diff", "--project-dir", str(example), "--base", "main~1", "--head", "main"],
+            ROOT,
+            args.repeat,
+        )
+        print(
+            f"diff of the shipped example (AWSBatchServiceRole given to Viewer), end to end: {seconds:6.3f} s  (target 1.5 s)"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process (everything above in one process): {peak:6.0f} MB  (target 500 MB)")
 

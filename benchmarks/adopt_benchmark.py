@@ -71,7 +71,9 @@ def build(users: int) -> None:
         if i % 3 == 0:
             serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=f"mfa{i:05d}")["VirtualMFADevice"]
             iam.enable_mfa_device(
-                UserName=name, SerialNumber=serial["SerialNumber"], AuthenticationCode1="123456",
+                UserName=name,
+                SerialNumber=serial["SerialNumber"],
+                AuthenticationCode1="123456",
                 AuthenticationCode2="654321",
             )
 
@@ -93,8 +95,11 @@ def run(users: int) -> tuple[int, float, float, Counter[str], int, int]:
     with MotoAccount(ACCOUNT, REGION):
         start = time.perf_counter()
         build(users)
-        print(f"built a {users}-user, {GROUPS}-group account in {time.perf_counter() - start:.1f} s",
-              file=sys.stderr, flush=True)
+        print(
+            f"built a {users}-user, {GROUPS}-group account in {time.perf_counter() - start:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
         session, sent = counted_session()
         start = time.perf_counter()
         snapshot = gather(session, roles=True)

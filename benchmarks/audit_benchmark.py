@@ -42,7 +42,13 @@ def start_moto() -> Any:
     from emulator import MotoServer
 
     server = MotoServer().start()
-    os.environ.update(AWS_ENDPOINT_URL=server.url, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1", AWS_MAX_ATTEMPTS="1")
+    os.environ.update(
+        AWS_ENDPOINT_URL=server.url,
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_MAX_ATTEMPTS="1",
+    )
     for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(key, None)
     return server
@@ -72,7 +78,17 @@ def build(users: int) -> DesiredState:
             iam.create_login_profile(name, "Correct-Horse-9!")
         wanted.append(User(name, True, tuple(sorted(set(groups))), tuple(sorted(set(groups))), "bench"))
     members = {g: tuple(u.name for u in wanted if g in u.groups) for g in GROUPS}
-    return DesiredState("bench", ACCOUNT, "/", True, (), tuple(Group(g, g, 1, "/", (), members[g]) for g in GROUPS), tuple(wanted), (), PasswordPolicy())
+    return DesiredState(
+        "bench",
+        ACCOUNT,
+        "/",
+        True,
+        (),
+        tuple(Group(g, g, 1, "/", (), members[g]) for g in GROUPS),
+        tuple(wanted),
+        (),
+        PasswordPolicy(),
+    )
 
 
 SECONDS: Counter[str] = Counter()  # time spent per operation (request to parsed answer), for the slowest-calls line
@@ -125,7 +141,9 @@ def run_per_user() -> tuple[int, float, Counter[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000], help="account sizes in users (default: 1000 5000)")
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[1000, 5000], help="account sizes in users (default: 1000 5000)"
+    )
     args = parser.parse_args(argv)
     server = start_moto()
     rows = []
@@ -139,10 +157,22 @@ def main(argv: list[str] | None = None) -> int:
             SECONDS.clear()
             audit_requests, audit_time, audit_ops, findings = run_audit(desired)
             slowest = ", ".join(f"{op} {t:.2f} s" for op, t in SECONDS.most_common(3))
-            print(f"  audit, slowest operations (mostly moto building the answer): {slowest}", file=sys.stderr, flush=True)
-            print(f"  audit:    {audit_requests} requests, {audit_time:.2f} s, {findings} findings; " + ", ".join(f"{op} {n}" for op, n in sorted(audit_ops.items())), file=sys.stderr, flush=True)
+            print(
+                f"  audit, slowest operations (mostly moto building the answer): {slowest}", file=sys.stderr, flush=True
+            )
+            print(
+                f"  audit:    {audit_requests} requests, {audit_time:.2f} s, {findings} findings; "
+                + ", ".join(f"{op} {n}" for op, n in sorted(audit_ops.items())),
+                file=sys.stderr,
+                flush=True,
+            )
             base_requests, base_time, base_ops = run_per_user()
-            print(f"  per-user: {base_requests} requests, {base_time:.1f} s; " + ", ".join(f"{op} {n}" for op, n in sorted(base_ops.items())), file=sys.stderr, flush=True)
+            print(
+                f"  per-user: {base_requests} requests, {base_time:.1f} s; "
+                + ", ".join(f"{op} {n}" for op, n in sorted(base_ops.items())),
+                file=sys.stderr,
+                flush=True,
+            )
             rows.append((size, audit_requests, audit_time, base_requests, base_time))
     finally:
         server.stop()

@@ -70,7 +70,9 @@ def cell_at_the_area_limit(root: Path) -> tuple[Path, dict]:
 
 def bomb_in_users(root: Path) -> tuple[Path, dict]:
     path = matrix_xlsx(root / "matrix/m.xlsx")
-    _replace_part(path, "xl/worksheets/sheet1.xml", _streamed(rows_xml(USERS), b"<row/>" * 1_000_000, 150))  # 900 MB inflated
+    _replace_part(
+        path, "xl/worksheets/sheet1.xml", _streamed(rows_xml(USERS), b"<row/>" * 1_000_000, 150)
+    )  # 900 MB inflated
     return path, WORKBOOK
 
 
@@ -82,7 +84,10 @@ def bomb_in_ignored_sheet(root: Path) -> tuple[Path, dict]:
 
 def _streamed(head: str, chunk: bytes, times: int) -> Callable:
     def write(sink) -> None:
-        sink.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' + head.encode())
+        sink.write(
+            b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            + head.encode()
+        )
         for _ in range(times):
             sink.write(chunk)
         sink.write(b"</sheetData></worksheet>")
@@ -104,8 +109,16 @@ def _replace_part(path: Path, name: str, write: Callable) -> None:
 
 def entity_bomb(root: Path) -> tuple[Path, dict]:
     entities = '<!ENTITY a0 "aaaaaaaaaa">' + "".join(f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10))
-    sheets = [("Users", "visible", sheet_xml(rows_xml([["User", "Viewer", "MFA"], ["&a9;", "Y", "Y"]]), prolog=f"<!DOCTYPE worksheet [{entities}]>")),
-              ("Policies", "visible", sheet_xml(rows_xml(POLICIES)))]
+    sheets = [
+        (
+            "Users",
+            "visible",
+            sheet_xml(
+                rows_xml([["User", "Viewer", "MFA"], ["&a9;", "Y", "Y"]]), prolog=f"<!DOCTYPE worksheet [{entities}]>"
+            ),
+        ),
+        ("Policies", "visible", sheet_xml(rows_xml(POLICIES))),
+    ]
     return write_xlsx(root / "matrix/m.xlsx", sheets), WORKBOOK
 
 
@@ -124,7 +137,11 @@ def deep_json(root: Path) -> tuple[Path, dict]:
 
 
 def long_numbers(root: Path) -> tuple[Path, dict]:
-    (root / "policies/custom/Num.json").write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": ' + "9" * 5000 + "}}}]}")
+    (root / "policies/custom/Num.json").write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": '
+        + "9" * 5000
+        + "}}}]}"
+    )
     path = root / "Pulumi.dev.yaml"
     path.write_text(path.read_text() + "  iam-matrix:passwordMaxAgeDays: " + "9" * 5000 + "\n")
     return path, {}
@@ -132,7 +149,9 @@ def long_numbers(root: Path) -> tuple[Path, dict]:
 
 def wide_csv_row(root: Path) -> tuple[Path, dict]:
     path = root / "matrix/users.csv"
-    path.write_text("User," + ",".join(f"R{i}" for i in range(16_000)) + ",MFA\n" + "a@example.com" + ",Y" * 16_001 + "\n")
+    path.write_text(
+        "User," + ",".join(f"R{i}" for i in range(16_000)) + ",MFA\n" + "a@example.com" + ",Y" * 16_001 + "\n"
+    )
     return path, {}
 
 
@@ -149,11 +168,18 @@ def xlsx_million_rows(root: Path) -> tuple[Path, dict]:
     path = matrix_xlsx(root / "matrix/m.xlsx")
 
     def write(sink) -> None:
-        sink.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+        sink.write(
+            b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        )
         sink.write(rows_xml([["User", "Viewer", "MFA"]]).encode())
         for start in range(2, 1_048_577, 10_000):
-            sink.write("".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>user{r:07d}@example.com</t></is></c><c r="B{r}" t="inlineStr"><is><t>Y</t></is></c>'
-                               f'<c r="C{r}" t="inlineStr"><is><t>Y</t></is></c></row>' for r in range(start, min(start + 10_000, 1_048_577))).encode())
+            sink.write(
+                "".join(
+                    f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>user{r:07d}@example.com</t></is></c><c r="B{r}" t="inlineStr"><is><t>Y</t></is></c>'
+                    f'<c r="C{r}" t="inlineStr"><is><t>Y</t></is></c></row>'
+                    for r in range(start, min(start + 10_000, 1_048_577))
+                ).encode()
+            )
         sink.write(b"</sheetData></worksheet>")
 
     _replace_part(path, "xl/worksheets/sheet1.xml", write)
@@ -183,18 +209,30 @@ def run_case(name: str, make: Callable[[Path], tuple[Path, dict]], big: bool) ->
         path, overrides = make(root)
         size = path.stat().st_size
         try:
-            done = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), str(root), json.dumps(overrides)], capture_output=True, text=True, timeout=300, check=False)
+            done = subprocess.run(
+                [sys.executable, "-c", CHILD, str(ROOT), str(root), json.dumps(overrides)],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             print(f"{name:40} {size:>12,} B   TIMEOUT after 300 s")
             return
         if done.returncode != 0:
-            print(f"{name:40} {size:>12,} B   CRASHED (exit {done.returncode}): {done.stderr.strip().splitlines()[-1:]}")
+            print(
+                f"{name:40} {size:>12,} B   CRASHED (exit {done.returncode}): {done.stderr.strip().splitlines()[-1:]}"
+            )
             return
         figures = json.loads(done.stdout.strip().splitlines()[-1])
         seconds_target, memory_target = (30, 1536) if big else (5, 300)
-        verdict = "ok" if figures["seconds"] <= seconds_target and figures["peak_mb"] <= memory_target else "OVER TARGET"
-        print(f"{name:38} {size:>13,} B {figures['seconds']:6.2f} s (+{figures['startup']:.1f} s start-up) {figures['peak_mb']:6.0f} MB peak"
-              f"  [target {seconds_target} s, {memory_target} MB: {verdict}]  {figures['errors']} error(s)")
+        verdict = (
+            "ok" if figures["seconds"] <= seconds_target and figures["peak_mb"] <= memory_target else "OVER TARGET"
+        )
+        print(
+            f"{name:38} {size:>13,} B {figures['seconds']:6.2f} s (+{figures['startup']:.1f} s start-up) {figures['peak_mb']:6.0f} MB peak"
+            f"  [target {seconds_target} s, {memory_target} MB: {verdict}]  {figures['errors']} error(s)"
+        )
         print(f"{'':40}   {figures['first'][:150]}")
 
 
@@ -203,7 +241,9 @@ def main() -> int:
     parser.add_argument("--only", help="run the cases whose name contains this text")
     parser.add_argument("--skip-big", action="store_true", help="leave out the 1,048,576-row inputs")
     args = parser.parse_args()
-    cases = [(name, make, False) for name, make in SMALL.items()] + ([] if args.skip_big else [(name, make, True) for name, make in BIG.items()])
+    cases = [(name, make, False) for name, make in SMALL.items()] + (
+        [] if args.skip_big else [(name, make, True) for name, make in BIG.items()]
+    )
     for name, make, big in cases:
         if args.only is None or args.only in name:
             run_case(name, make, big)

@@ -35,10 +35,26 @@ import components.program as program  # noqa: E402
 from emulator import OfflineProvider, run_main  # noqa: E402
 
 MANAGED = [
-    "ReadOnlyAccess", "AmazonS3ReadOnlyAccess", "AmazonEC2ReadOnlyAccess", "CloudWatchReadOnlyAccess", "AmazonDynamoDBReadOnlyAccess",
-    "AmazonRDSReadOnlyAccess", "AWSLambda_ReadOnlyAccess", "AmazonSQSReadOnlyAccess", "AmazonSNSReadOnlyAccess", "IAMReadOnlyAccess",
-    "AmazonS3FullAccess", "AmazonEC2FullAccess", "CloudWatchFullAccess", "AmazonDynamoDBFullAccess", "AmazonRDSFullAccess",
-    "AWSLambda_FullAccess", "AmazonSQSFullAccess", "AmazonSNSFullAccess", "AmazonRoute53ReadOnlyAccess", "AWSCloudFormationReadOnlyAccess",
+    "ReadOnlyAccess",
+    "AmazonS3ReadOnlyAccess",
+    "AmazonEC2ReadOnlyAccess",
+    "CloudWatchReadOnlyAccess",
+    "AmazonDynamoDBReadOnlyAccess",
+    "AmazonRDSReadOnlyAccess",
+    "AWSLambda_ReadOnlyAccess",
+    "AmazonSQSReadOnlyAccess",
+    "AmazonSNSReadOnlyAccess",
+    "IAMReadOnlyAccess",
+    "AmazonS3FullAccess",
+    "AmazonEC2FullAccess",
+    "CloudWatchFullAccess",
+    "AmazonDynamoDBFullAccess",
+    "AmazonRDSFullAccess",
+    "AWSLambda_FullAccess",
+    "AmazonSQSFullAccess",
+    "AmazonSNSFullAccess",
+    "AmazonRoute53ReadOnlyAccess",
+    "AWSCloudFormationReadOnlyAccess",
 ]
 
 
@@ -129,14 +145,18 @@ def main() -> int:
         profiled = run_once(project_dir, profile)
     components_self, profiled_total = own_self_time(profile)
     # Scale the profiled component self time to the unprofiled run.
-    components_time = components_self / profiled_total * (timings["wall"] - timings["compile"]) if profiled_total else 0.0
+    components_time = (
+        components_self / profiled_total * (timings["wall"] - timings["compile"]) if profiled_total else 0.0
+    )
     ours = timings["compile"] + components_time
     wall = timings["wall"]
     print(f"matrix: {args.users} users x {args.roles} roles")
     print(f"resources registered: {int(timings['resources'])}")
     print(f"wall time: {wall:.2f} s ({wall / max(timings['resources'], 1) * 1000:.2f} ms per resource)")
     print(f"load + validate + plan (iam_matrix): {timings['compile']:.2f} s")
-    print(f"component logic (components/, self time, profiled {profiled['wall']:.1f} s run scaled): {components_time:.2f} s")
+    print(
+        f"component logic (components/, self time, profiled {profiled['wall']:.1f} s run scaled): {components_time:.2f} s"
+    )
     print(f"our code: {ours:.2f} s = {ours / wall * 100:.1f} % of the whole (target <= 10 %)")
     print(f"Pulumi SDK and mock runtime: {wall - ours:.2f} s")
     return 0

@@ -64,7 +64,9 @@ def bucket_policy_document(bucket_arn: str, account: str, partition: str, trail_
                 "Principal": {"Service": "cloudtrail.amazonaws.com"},
                 "Action": "s3:PutObject",
                 "Resource": f"{bucket_arn}/AWSLogs/{account}/*",
-                "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}},
+                "Condition": {
+                    "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}
+                },
             },
         ]
     if config:
@@ -119,7 +121,9 @@ def kms_key_policy_document(account: str, partition: str, trail_arn: str | None,
                 "Resource": "*",
                 "Condition": {
                     "StringEquals": {"aws:SourceArn": trail_arn},
-                    "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{partition}:cloudtrail:*:{account}:trail/*"},
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{partition}:cloudtrail:*:{account}:trail/*"
+                    },
                 },
             },
             {
@@ -163,7 +167,12 @@ class AuditBaseline(pulumi.ComponentResource):
     ) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
         self.options = options
-        self.rules = managed_rules(desired.password_policy, [g.name for g in desired.groups], options, warn=lambda message: pulumi.log.warn(message, resource=self))
+        self.rules = managed_rules(
+            desired.password_policy,
+            [g.name for g in desired.groups],
+            options,
+            warn=lambda message: pulumi.log.warn(message, resource=self),
+        )
         tags = dict(tags) if tags is not None else default_tags(desired)
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOptions(parent=self)
@@ -173,7 +182,9 @@ class AuditBaseline(pulumi.ComponentResource):
         account = identity.account_id
         trail_name = options.resolved_trail_name(desired.stack)
         trail_arn: pulumi.Output[str] | None = (
-            pulumi.Output.concat("arn:", partition, ":cloudtrail:", region, ":", account, ":trail/", trail_name) if options.trail else None
+            pulumi.Output.concat("arn:", partition, ":cloudtrail:", region, ":", account, ":trail/", trail_name)
+            if options.trail
+            else None
         )
 
         self.bucket: aws.s3.Bucket | None = None
@@ -194,16 +205,26 @@ class AuditBaseline(pulumi.ComponentResource):
                 description=f"{PROJECT} {desired.stack}: CloudTrail logs and AWS Config deliveries",
                 enable_key_rotation=True,
                 deletion_window_in_days=30,
-                policy=pulumi.Output.all(account, partition, trail_arn).apply(lambda a: kms_key_policy_document(a[0], a[1], a[2], options.config_recorder)),
+                policy=pulumi.Output.all(account, partition, trail_arn).apply(
+                    lambda a: kms_key_policy_document(a[0], a[1], a[2], options.config_recorder)
+                ),
                 tags=tags,
                 opts=child,
             )
-            aws.kms.Alias(f"{name}-key-alias", name=f"alias/{PROJECT}-{desired.stack}-audit", target_key_id=self.kms_key.key_id, opts=child)
+            aws.kms.Alias(
+                f"{name}-key-alias",
+                name=f"alias/{PROJECT}-{desired.stack}-audit",
+                target_key_id=self.kms_key.key_id,
+                opts=child,
+            )
 
         if options.bucket:
             self.bucket = aws.s3.Bucket(f"{name}-logs", force_destroy=False, tags=tags, opts=child)
             ownership = aws.s3.BucketOwnershipControls(
-                f"{name}-logs-ownership", bucket=self.bucket.id, rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=child
+                f"{name}-logs-ownership",
+                bucket=self.bucket.id,
+                rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+                opts=child,
             )
             public_block = aws.s3.BucketPublicAccessBlock(
                 f"{name}-logs-public-access",
@@ -215,14 +236,22 @@ class AuditBaseline(pulumi.ComponentResource):
                 opts=child,
             )
             default = (
-                aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(sse_algorithm="aws:kms", kms_master_key_id=self.kms_key.arn)
+                aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                    sse_algorithm="aws:kms", kms_master_key_id=self.kms_key.arn
+                )
                 if self.kms_key
-                else aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(sse_algorithm="AES256")
+                else aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                    sse_algorithm="AES256"
+                )
             )
             encryption = aws.s3.BucketServerSideEncryptionConfiguration(
                 f"{name}-logs-encryption",
                 bucket=self.bucket.id,
-                rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(apply_server_side_encryption_by_default=default, bucket_key_enabled=bool(self.kms_key))],
+                rules=[
+                    aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                        apply_server_side_encryption_by_default=default, bucket_key_enabled=bool(self.kms_key)
+                    )
+                ],
                 opts=child,
             )
             bucket_policy = aws.s3.BucketPolicy(
@@ -242,12 +271,24 @@ class AuditBaseline(pulumi.ComponentResource):
             logs_role_arn: pulumi.Output[str] | None = None
             if options.cloudwatch_logs:
                 self.log_group = aws.cloudwatch.LogGroup(
-                    f"{name}-trail-logs", name=f"/{PROJECT}/{desired.stack}/cloudtrail", retention_in_days=options.cloudwatch_logs_retention_days, tags=tags, opts=child
+                    f"{name}-trail-logs",
+                    name=f"/{PROJECT}/{desired.stack}/cloudtrail",
+                    retention_in_days=options.cloudwatch_logs_retention_days,
+                    tags=tags,
+                    opts=child,
                 )
                 role = aws.iam.Role(
                     f"{name}-trail-logs-role",
                     description="CloudTrail delivers the trail to its CloudWatch Logs group",
-                    assume_role_policy=_policy([{"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]),
+                    assume_role_policy=_policy(
+                        [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ]
+                    ),
                     tags=tags,
                     opts=child,
                 )
@@ -255,7 +296,15 @@ class AuditBaseline(pulumi.ComponentResource):
                     f"{name}-trail-logs-delivery",
                     role=role.id,
                     policy=self.log_group.arn.apply(
-                        lambda arn: _policy([{"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": f"{arn}:log-stream:*"}])
+                        lambda arn: _policy(
+                            [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                                    "Resource": f"{arn}:log-stream:*",
+                                }
+                            ]
+                        )
                     ),
                     opts=child,
                 )
@@ -275,7 +324,9 @@ class AuditBaseline(pulumi.ComponentResource):
                 cloud_watch_logs_group_arn=logs_group_arn,
                 cloud_watch_logs_role_arn=logs_role_arn,
                 tags=tags,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=bucket_ready + ([self.kms_key] if self.kms_key else [])),
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=bucket_ready + ([self.kms_key] if self.kms_key else [])
+                ),
             )
 
         rule_deps: list[pulumi.Resource] = []
@@ -285,32 +336,54 @@ class AuditBaseline(pulumi.ComponentResource):
             recorder_deps: list[pulumi.Resource] = []
             if options.config_service_linked_role:
                 self.service_linked_role = aws.iam.ServiceLinkedRole(
-                    f"{name}-config-role", aws_service_name="config.amazonaws.com", description="AWS Config records IAM resources for the iam-matrix rules", tags=tags, opts=child
+                    f"{name}-config-role",
+                    aws_service_name="config.amazonaws.com",
+                    description="AWS Config records IAM resources for the iam-matrix rules",
+                    tags=tags,
+                    opts=child,
                 )
                 role_arn = self.service_linked_role.arn
                 recorder_deps.append(self.service_linked_role)
             else:
-                role_arn = pulumi.Output.concat("arn:", partition, ":iam::", account, ":role/aws-service-role/config.amazonaws.com/", CONFIG_SERVICE_LINKED_ROLE)
+                role_arn = pulumi.Output.concat(
+                    "arn:",
+                    partition,
+                    ":iam::",
+                    account,
+                    ":role/aws-service-role/config.amazonaws.com/",
+                    CONFIG_SERVICE_LINKED_ROLE,
+                )
             types = list(options.config_resource_types)
             group = (
-                aws.cfg.RecorderRecordingGroupArgs(all_supported=False, include_global_resource_types=False, resource_types=types)
+                aws.cfg.RecorderRecordingGroupArgs(
+                    all_supported=False, include_global_resource_types=False, resource_types=types
+                )
                 if types
                 else aws.cfg.RecorderRecordingGroupArgs(all_supported=True, include_global_resource_types=True)
             )
             self.recorder = aws.cfg.Recorder(
-                f"{name}-recorder", name=PROJECT, role_arn=role_arn, recording_group=group, opts=pulumi.ResourceOptions(parent=self, depends_on=recorder_deps)
+                f"{name}-recorder",
+                name=PROJECT,
+                role_arn=role_arn,
+                recording_group=group,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=recorder_deps),
             )
             self.delivery_channel = aws.cfg.DeliveryChannel(
                 f"{name}-delivery",
                 name=PROJECT,
                 s3_bucket_name=self.bucket.id,
                 s3_kms_key_arn=self.kms_key.arn if self.kms_key else None,
-                snapshot_delivery_properties=aws.cfg.DeliveryChannelSnapshotDeliveryPropertiesArgs(delivery_frequency="TwentyFour_Hours"),
+                snapshot_delivery_properties=aws.cfg.DeliveryChannelSnapshotDeliveryPropertiesArgs(
+                    delivery_frequency="TwentyFour_Hours"
+                ),
                 # Config checks the bucket policy when the channel is created.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.recorder, *bucket_ready]),
             )
             self.recorder_status = aws.cfg.RecorderStatus(
-                f"{name}-recorder-status", name=self.recorder.name, is_enabled=True, opts=pulumi.ResourceOptions(parent=self, depends_on=[self.delivery_channel])
+                f"{name}-recorder-status",
+                name=self.recorder.name,
+                is_enabled=True,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.delivery_channel]),
             )
             # PutConfigRule needs a recorder in the region.
             rule_deps = [self.recorder]
@@ -329,7 +402,9 @@ class AuditBaseline(pulumi.ComponentResource):
                 )
 
         if options.analyzer:
-            self.analyzer = aws.accessanalyzer.Analyzer(f"{name}-analyzer", analyzer_name=f"{PROJECT}-{desired.stack}", type="ACCOUNT", tags=tags, opts=child)
+            self.analyzer = aws.accessanalyzer.Analyzer(
+                f"{name}-analyzer", analyzer_name=f"{PROJECT}-{desired.stack}", type="ACCOUNT", tags=tags, opts=child
+            )
 
         self.bucket_name = self.bucket.id if self.bucket else None
         self.trail_arn = self.trail.arn if self.trail else None

@@ -50,7 +50,9 @@ class AwsConfig:
             value = aws.get_object(key) or ()
             return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
-        roles = aws.get_object("assumeRoles") or ([aws.get_object("assumeRole")] if aws.get_object("assumeRole") else [])
+        roles = aws.get_object("assumeRoles") or (
+            [aws.get_object("assumeRole")] if aws.get_object("assumeRole") else []
+        )
         endpoints: dict[str, str] = {}
         for entry in aws.get_object("endpoints") or []:
             if isinstance(entry, dict):
@@ -97,8 +99,10 @@ def _from_credentials(credentials: Mapping[str, Any], region: str | None) -> Any
     import boto3
 
     return boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"], region_name=region,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=region,
     )
 
 
@@ -122,27 +126,43 @@ def session(config: AwsConfig, *, session_name: str = "iam-matrix-hook") -> Any:
     sts_endpoint = (config.endpoints or {}).get("sts")
     if config.web_identity:
         web = config.web_identity
-        token = web.get("webIdentityToken") or Path(str(web.get("webIdentityTokenFile"))).expanduser().read_text().strip()
-        args = {"RoleArn": web["roleArn"], "RoleSessionName": web.get("sessionName") or session_name, "WebIdentityToken": token}
+        token = (
+            web.get("webIdentityToken") or Path(str(web.get("webIdentityTokenFile"))).expanduser().read_text().strip()
+        )
+        args = {
+            "RoleArn": web["roleArn"],
+            "RoleSessionName": web.get("sessionName") or session_name,
+            "WebIdentityToken": token,
+        }
         if web.get("duration"):
-            args["DurationSeconds"] = _assume_role_args({"roleArn": web["roleArn"], "duration": web["duration"]}, session_name)["DurationSeconds"]
+            args["DurationSeconds"] = _assume_role_args(
+                {"roleArn": web["roleArn"], "duration": web["duration"]}, session_name
+            )["DurationSeconds"]
         if web.get("policy"):
             args["Policy"] = web["policy"]
         credentials = base.client("sts", endpoint_url=sts_endpoint).assume_role_with_web_identity(**args)["Credentials"]
         base = _from_credentials(credentials, config.region)
     for role in config.assume_roles:
-        credentials = base.client("sts", endpoint_url=sts_endpoint).assume_role(**_assume_role_args(role, session_name))["Credentials"]
+        credentials = base.client("sts", endpoint_url=sts_endpoint).assume_role(
+            **_assume_role_args(role, session_name)
+        )["Credentials"]
         base = _from_credentials(credentials, config.region)
     return base
 
 
 def check_account(aws_session: Any, config: AwsConfig) -> str:
     """The account id the session reaches; ``WrongAccount`` unless the stack may touch it."""
-    account = aws_session.client("sts", endpoint_url=(config.endpoints or {}).get("sts")).get_caller_identity()["Account"]
+    account = aws_session.client("sts", endpoint_url=(config.endpoints or {}).get("sts")).get_caller_identity()[
+        "Account"
+    ]
     if config.allowed_account_ids and account not in config.allowed_account_ids:
-        raise WrongAccount(f"the credentials reach account {account}, which is not in aws:allowedAccountIds ({', '.join(config.allowed_account_ids)}); nothing was changed")
+        raise WrongAccount(
+            f"the credentials reach account {account}, which is not in aws:allowedAccountIds ({', '.join(config.allowed_account_ids)}); nothing was changed"
+        )
     if account in config.forbidden_account_ids:
-        raise WrongAccount(f"the credentials reach account {account}, which is in aws:forbiddenAccountIds; nothing was changed")
+        raise WrongAccount(
+            f"the credentials reach account {account}, which is in aws:forbiddenAccountIds; nothing was changed"
+        )
     return account
 
 
@@ -152,4 +172,3 @@ def iam_client(config: AwsConfig | None = None, *, session_name: str = "iam-matr
     aws_session = session(config, session_name=session_name)
     account = check_account(aws_session, config)
     return aws_session.client("iam", endpoint_url=(config.endpoints or {}).get("iam")), account
-

@@ -41,7 +41,11 @@ def live_placement(iam: Any, role: str, wanted: Mapping[str, Sequence[str]]) -> 
     while True:
         name = bundle_group_name(role, index)
         try:
-            live[name] = [p["PolicyArn"] for page in iam.get_paginator("list_attached_group_policies").paginate(GroupName=name) for p in page["AttachedPolicies"]]
+            live[name] = [
+                p["PolicyArn"]
+                for page in iam.get_paginator("list_attached_group_policies").paginate(GroupName=name)
+                for p in page["AttachedPolicies"]
+            ]
         except iam.exceptions.NoSuchEntityException:
             if name not in wanted:
                 return live
@@ -78,9 +82,16 @@ def bundle_moves_hook(role: str, placement: Mapping[str, Sequence[str]], quota: 
 
     def before_update(args: pulumi.ResourceHookArgs) -> None:
         iam, account = iam_client(session_name="iam-matrix-bundle-moves")
-        wanted = {group: [arn.replace(ACCOUNT_PLACEHOLDER, account) for arn in arns] for group, arns in placement.items()}
+        wanted = {
+            group: [arn.replace(ACCOUNT_PLACEHOLDER, account) for arn in arns] for group, arns in placement.items()
+        }
         steps = move_policies(iam, role, wanted, quota)
         if steps:
-            pulumi.log.info(f"bundle {role}: " + "; ".join(f"{s.action} {s.policy} {'to' if s.action == 'attach' else 'from'} {s.group}" for s in steps))
+            pulumi.log.info(
+                f"bundle {role}: "
+                + "; ".join(
+                    f"{s.action} {s.policy} {'to' if s.action == 'attach' else 'from'} {s.group}" for s in steps
+                )
+            )
 
     return pulumi.ResourceHook(f"iam-matrix-bundle-moves-{role}", before_update)

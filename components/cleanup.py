@@ -35,9 +35,18 @@ def empty_group(iam: Any, group_name: str) -> list[str]:
     calls: list[tuple[str, Any]] = []
     try:
         for page in iam.get_paginator("list_attached_group_policies").paginate(GroupName=group_name):
-            calls += [(p["PolicyArn"], lambda arn=p["PolicyArn"]: iam.detach_group_policy(GroupName=group_name, PolicyArn=arn)) for p in page["AttachedPolicies"]]
+            calls += [
+                (
+                    p["PolicyArn"],
+                    lambda arn=p["PolicyArn"]: iam.detach_group_policy(GroupName=group_name, PolicyArn=arn),
+                )
+                for p in page["AttachedPolicies"]
+            ]
         for page in iam.get_paginator("list_group_policies").paginate(GroupName=group_name):
-            calls += [(f"inline:{n}", lambda n=n: iam.delete_group_policy(GroupName=group_name, PolicyName=n)) for n in page["PolicyNames"]]
+            calls += [
+                (f"inline:{n}", lambda n=n: iam.delete_group_policy(GroupName=group_name, PolicyName=n))
+                for n in page["PolicyNames"]
+            ]
     except Exception as error:  # noqa: BLE001 - botocore's ClientError; only "not found" is fine
         if _gone(error):
             return removed
@@ -58,7 +67,9 @@ def _before_delete(args: pulumi.ResourceHookArgs) -> None:
     if group:
         iam, _account = iam_client(session_name="iam-matrix-empty-group")
         removed = empty_group(iam, str(group))
-        pulumi.log.info(f"emptied group {group} before deleting {args.name}: {', '.join(removed) or 'nothing attached'}")
+        pulumi.log.info(
+            f"emptied group {group} before deleting {args.name}: {', '.join(removed) or 'nothing attached'}"
+        )
 
 
 def empty_group_hook() -> pulumi.ResourceHook:

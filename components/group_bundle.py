@@ -69,20 +69,32 @@ class GroupBundle(pulumi.ComponentResource):
         # Every group of the bundle, with its members, exists before any attachment changes:
         # the moves hook may hand a policy to any of them (components/bundle_moves.py).
         ready = [*self.groups.values(), *self.memberships.values()]
-        update_hooks = [bundle_moves_hook(role.name, {g.name: list(g.policy_arns) for g in groups}, quota)] if quota else []
-        binding = pulumi.ResourceHookBinding(before_delete=[empty_group_hook] if empty_group_hook is not None else [], before_update=update_hooks)
+        update_hooks = (
+            [bundle_moves_hook(role.name, {g.name: list(g.policy_arns) for g in groups}, quota)] if quota else []
+        )
+        binding = pulumi.ResourceHookBinding(
+            before_delete=[empty_group_hook] if empty_group_hook is not None else [], before_update=update_hooks
+        )
         exclusive = pulumi.ResourceOptions(parent=self, hooks=binding)
         for group in groups:
             resource = self.groups[group.name]
-            arns = [policy_arns[p.name] if p.kind == "custom" and p.name in policy_arns else p.arn for p in group.policies]
+            arns = [
+                policy_arns[p.name] if p.kind == "custom" and p.name in policy_arns else p.arn for p in group.policies
+            ]
             self.attachments[group.name] = aws.iam.GroupPolicyAttachmentsExclusive(
                 f"{group.name}-policies",
                 group_name=resource.name,
                 policy_arns=arns,
                 opts=pulumi.ResourceOptions.merge(exclusive, pulumi.ResourceOptions(depends_on=ready)),
             )
-            inline = pulumi.ResourceOptions(parent=self, hooks=pulumi.ResourceHookBinding(before_delete=[empty_group_hook])) if empty_group_hook is not None else child
-            aws.iam.GroupPoliciesExclusive(f"{group.name}-inline-policies", group_name=resource.name, policy_names=[], opts=inline)
+            inline = (
+                pulumi.ResourceOptions(parent=self, hooks=pulumi.ResourceHookBinding(before_delete=[empty_group_hook]))
+                if empty_group_hook is not None
+                else child
+            )
+            aws.iam.GroupPoliciesExclusive(
+                f"{group.name}-inline-policies", group_name=resource.name, policy_names=[], opts=inline
+            )
         self.names = [g.name for g in groups]
         self.arns = [r.arn for r in self.groups.values()]
         self.register_outputs({"role": role.name, "groupNames": self.names, "groupArns": self.arns})

@@ -72,7 +72,9 @@ def compile_or_stop(project_dir: Path) -> tuple[Settings, DesiredState]:
         errors = [p for p in invalid.problems if p.severity == "error"]
         for problem in invalid.problems:
             (pulumi.log.error if problem.severity == "error" else pulumi.log.warn)(str(problem))
-        raise pulumi.RunError(f"{len(errors)} error(s) in the access matrix or stack config; nothing was deployed. Check with: python -m iam_matrix validate --stack {pulumi.get_stack()}") from None
+        raise pulumi.RunError(
+            f"{len(errors)} error(s) in the access matrix or stack config; nothing was deployed. Check with: python -m iam_matrix validate --stack {pulumi.get_stack()}"
+        ) from None
     for warning in state.warnings:
         pulumi.log.warn(str(warning))
     return settings, state
@@ -119,7 +121,13 @@ def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
     quota = int(options.get("maxPoliciesPerGroup") or 10)  # the schema default is IAM's
     bundles = {
         role.name: GroupBundle(
-            role.name, role, groups_by_role.get(role.name, []), policy_arns=policies.arns, user_names=user_names, empty_group_hook=hook, quota=quota,
+            role.name,
+            role,
+            groups_by_role.get(role.name, []),
+            policy_arns=policies.arns,
+            user_names=user_names,
+            empty_group_hook=hook,
+            quota=quota,
         )
         for role in state.roles
     }
@@ -134,7 +142,12 @@ def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
         deployment.exports["encryptedPasswords"] = users.encrypted_passwords
     if state.audit_baseline.enabled:
         # CloudTrail, Config IAM rules, Access Analyzer: only when the stack sets auditBaseline.
-        baseline = AuditBaseline("audit", state, state.audit_baseline, tags=resource_tags(state.stack, f"Pulumi.{state.stack}.yaml", state.tags))
+        baseline = AuditBaseline(
+            "audit",
+            state,
+            state.audit_baseline,
+            tags=resource_tags(state.stack, f"Pulumi.{state.stack}.yaml", state.tags),
+        )
         deployment.audit_baseline = baseline
         deployment.exports["auditBaseline"] = baseline.outputs()
     return deployment

@@ -53,7 +53,13 @@ def main() -> int:
 
     IAMBackend.get_credential_report = with_root  # type: ignore[method-assign]
     server = MotoServer().start()
-    os.environ.update(AWS_ENDPOINT_URL=server.url, AWS_ACCESS_KEY_ID="example", AWS_SECRET_ACCESS_KEY="example", AWS_DEFAULT_REGION="ap-northeast-2", AWS_MAX_ATTEMPTS="1")
+    os.environ.update(
+        AWS_ENDPOINT_URL=server.url,
+        AWS_ACCESS_KEY_ID="example",
+        AWS_SECRET_ACCESS_KEY="example",
+        AWS_DEFAULT_REGION="ap-northeast-2",
+        AWS_MAX_ATTEMPTS="1",
+    )
     try:
         with tempfile.TemporaryDirectory() as tmp:
             project = Path(tmp)
@@ -70,7 +76,19 @@ def main() -> int:
             logs = trail_logs(project / "trail-logs")
             for fmt, suffix in (("html", "html"), ("text", "txt"), ("markdown", "md"), ("json", "json")):
                 out = ROOT / "docs" / f"example-audit-report.{suffix}"
-                code = cli(["audit", "--project-dir", str(project), "--format", fmt, "--output", str(out), "--cloudtrail-logs", str(logs)])
+                code = cli(
+                    [
+                        "audit",
+                        "--project-dir",
+                        str(project),
+                        "--format",
+                        fmt,
+                        "--output",
+                        str(out),
+                        "--cloudtrail-logs",
+                        str(logs),
+                    ]
+                )
                 text = out.read_text().replace(str(logs), "trail-logs").replace(tmp, "<project>")
                 out.write_text(text)
                 print(f"{out.relative_to(ROOT)}: exit {code}")
@@ -89,8 +107,16 @@ def inject(account: Account) -> None:
     serial = f"arn:aws:iam::{ACCOUNT}:mfa/melon@demoasacode.io"
     iam.deactivate_mfa_device(UserName="melon@demoasacode.io", SerialNumber=serial)
     iam.delete_virtual_mfa_device(SerialNumber=serial)
-    iam.update_account_password_policy(MinimumPasswordLength=8, RequireSymbols=True, RequireNumbers=True, RequireUppercaseCharacters=True,
-                                       RequireLowercaseCharacters=True, AllowUsersToChangePassword=True, MaxPasswordAge=90, PasswordReusePrevention=24)
+    iam.update_account_password_policy(
+        MinimumPasswordLength=8,
+        RequireSymbols=True,
+        RequireNumbers=True,
+        RequireUppercaseCharacters=True,
+        RequireLowercaseCharacters=True,
+        AllowUsersToChangePassword=True,
+        MaxPasswordAge=90,
+        PasswordReusePrevention=24,
+    )
     iam.create_access_key(UserName="car@demoasacode.io")
     account.age_access_key("car@demoasacode.io", days=134, used_days_ago=2)
     iam.create_user(UserName="contractor@demoasacode.io")
@@ -104,9 +130,15 @@ def trail_logs(folder: Path) -> Path:
     """The trail's log file for the same hours, in AWS's record format: most of the drift above
     was made by hand by one person (the rest has no event: "no event in the window"), one user
     signs in without MFA, another's password is tried six times, the root user signs in."""
-    fixture = json.loads((ROOT / "tests/audit/fixtures/cloudtrail/123456789012_CloudTrail_us-east-1_20261130T1005Z_fixture.json").read_text())
+    fixture = json.loads(
+        (
+            ROOT / "tests/audit/fixtures/cloudtrail/123456789012_CloudTrail_us-east-1_20261130T1005Z_fixture.json"
+        ).read_text()
+    )
     template: dict[str, dict[str, Any]] = {}
-    for record in fixture["Records"]:  # the first of each call and identity type (the later IAMUser AddUserToGroup is denied)
+    for record in fixture[
+        "Records"
+    ]:  # the first of each call and identity type (the later IAMUser AddUserToGroup is denied)
         template.setdefault(record["eventName"] + "/" + record["userIdentity"]["type"], record)
     person = template["AddUserToGroup/IAMUser"]
     now = datetime.now(UTC)
@@ -120,7 +152,11 @@ def trail_logs(folder: Path) -> Path:
         (190, "AddUserToGroup", {"groupName": "Admin", "userName": "banana@demoasacode.io"}),
         (188, "AttachGroupPolicy", {"groupName": "Viewer", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}),
         (185, "PutUserPolicy", {"userName": "scott@demoasacode.io", "policyName": "quick-fix"}),
-        (180, "DeactivateMFADevice", {"userName": "melon@demoasacode.io", "serialNumber": f"arn:aws:iam::{ACCOUNT}:mfa/melon@demoasacode.io"}),
+        (
+            180,
+            "DeactivateMFADevice",
+            {"userName": "melon@demoasacode.io", "serialNumber": f"arn:aws:iam::{ACCOUNT}:mfa/melon@demoasacode.io"},
+        ),
         (179, "DeleteVirtualMFADevice", {"serialNumber": f"arn:aws:iam::{ACCOUNT}:mfa/melon@demoasacode.io"}),
         (170, "UpdateAccountPasswordPolicy", {"minimumPasswordLength": 8}),
         (160, "CreateUser", {"userName": "contractor@demoasacode.io"}),
@@ -128,8 +164,16 @@ def trail_logs(folder: Path) -> Path:
         (158, "AddUserToGroup", {"groupName": "Developer", "userName": "contractor@demoasacode.io"}),
     ):
         add(person, minutes, eventName=name, requestParameters=params)
-    add(template["AddUserToGroup/AssumedRole"], 600, requestParameters={"groupName": "DBA", "userName": "lamp@demoasacode.io"})  # the pipeline
-    no_mfa = next(r for r in fixture["Records"] if r["eventName"] == "ConsoleLogin" and r["userIdentity"].get("userName") == "tiger@demoasacode.io")
+    add(
+        template["AddUserToGroup/AssumedRole"],
+        600,
+        requestParameters={"groupName": "DBA", "userName": "lamp@demoasacode.io"},
+    )  # the pipeline
+    no_mfa = next(
+        r
+        for r in fixture["Records"]
+        if r["eventName"] == "ConsoleLogin" and r["userIdentity"].get("userName") == "tiger@demoasacode.io"
+    )
     add(no_mfa, 240)
     failure = next(r for r in fixture["Records"] if r.get("responseElements") == {"ConsoleLogin": "Failure"})
     for minute in range(6):
@@ -137,7 +181,9 @@ def trail_logs(folder: Path) -> Path:
     add(template["ConsoleLogin/Root"], 30)
     where = folder / f"AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/{now:%Y/%m/%d}"
     where.mkdir(parents=True)
-    (where / f"{ACCOUNT}_CloudTrail_us-east-1_{now:%Y%m%dT%H%MZ}_example.json.gz").write_bytes(gzip.compress(json.dumps({"Records": records}).encode()))
+    (where / f"{ACCOUNT}_CloudTrail_us-east-1_{now:%Y%m%dT%H%MZ}_example.json.gz").write_bytes(
+        gzip.compress(json.dumps({"Records": records}).encode())
+    )
     return folder
 
 

@@ -80,13 +80,17 @@ class MotoServer:
 class MotoAccount:
     """An emulated AWS account (moto, in process) that the appliers write to."""
 
-    def __init__(self, account_id: str = DEFAULT_ACCOUNT, region: str = "us-east-1", endpoint_url: str | None = None) -> None:
+    def __init__(
+        self, account_id: str = DEFAULT_ACCOUNT, region: str = "us-east-1", endpoint_url: str | None = None
+    ) -> None:
         """With ``endpoint_url`` the account is a running moto server instead (the
         sandbox's emulator); ``account_id`` is then whatever the server uses."""
         self.account_id = account_id
         self.region = region
         self.endpoint_url = endpoint_url
-        self._mock = mock_aws(config={"iam": {"load_aws_managed_policies": True}, "core": {"reset_boto3_session": True}})
+        self._mock = mock_aws(
+            config={"iam": {"load_aws_managed_policies": True}, "core": {"reset_boto3_session": True}}
+        )
         self._clients: dict[str, Any] = {}
         self._previous_account: str | None = None
 

@@ -84,7 +84,9 @@ def _conditions_hold(conditions: Mapping[str, Mapping[str, Any]], context: Mappi
     return True
 
 
-def allows(document: str | Mapping[str, Any] | None, service: str, action: str, resource: str, context: Mapping[str, str]) -> bool:
+def allows(
+    document: str | Mapping[str, Any] | None, service: str, action: str, resource: str, context: Mapping[str, str]
+) -> bool:
     """Whether ``document`` allows ``service`` to do ``action`` on ``resource`` (explicit Deny wins)."""
     if not document:
         return False
@@ -124,7 +126,12 @@ def _doc(document: Any) -> dict[str, Any]:
 
 
 def _trusts(document: Mapping[str, Any], service: str) -> bool:
-    return any(s.get("Effect") == "Allow" and _principal_matches(s.get("Principal"), service) and "sts:AssumeRole" in _list(s.get("Action", [])) for s in _list(document.get("Statement", [])))
+    return any(
+        s.get("Effect") == "Allow"
+        and _principal_matches(s.get("Principal"), service)
+        and "sts:AssumeRole" in _list(s.get("Action", []))
+        for s in _list(document.get("Statement", []))
+    )
 
 
 # --- S3 ---------------------------------------------------------------------------------
@@ -197,7 +204,12 @@ class BucketOwnershipControls(_BucketSetting):
 
 @applier("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
 class BucketPublicAccessBlock(_BucketSetting):
-    FIELDS = {"blockPublicAcls": "BlockPublicAcls", "blockPublicPolicy": "BlockPublicPolicy", "ignorePublicAcls": "IgnorePublicAcls", "restrictPublicBuckets": "RestrictPublicBuckets"}
+    FIELDS = {
+        "blockPublicAcls": "BlockPublicAcls",
+        "blockPublicPolicy": "BlockPublicPolicy",
+        "ignorePublicAcls": "IgnorePublicAcls",
+        "restrictPublicBuckets": "RestrictPublicBuckets",
+    }
 
     def put(self, ctx: MotoAccount, inputs: dict[str, Any]) -> None:
         block = {api: bool(inputs.get(key)) for key, api in self.FIELDS.items()}
@@ -225,8 +237,15 @@ class BucketEncryption(_BucketSetting):
             by_default = {"SSEAlgorithm": default["sseAlgorithm"]}
             if default.get("kmsMasterKeyId"):
                 by_default["KMSMasterKeyID"] = default["kmsMasterKeyId"]
-            rules.append({"ApplyServerSideEncryptionByDefault": by_default, "BucketKeyEnabled": bool(rule.get("bucketKeyEnabled"))})
-        ctx.client("s3").put_bucket_encryption(Bucket=inputs["bucket"], ServerSideEncryptionConfiguration={"Rules": rules})
+            rules.append(
+                {
+                    "ApplyServerSideEncryptionByDefault": by_default,
+                    "BucketKeyEnabled": bool(rule.get("bucketKeyEnabled")),
+                }
+            )
+        ctx.client("s3").put_bucket_encryption(
+            Bucket=inputs["bucket"], ServerSideEncryptionConfiguration={"Rules": rules}
+        )
 
     def delete(self, ctx: MotoAccount, old: Applied) -> None:
         ctx.client("s3").delete_bucket_encryption(Bucket=old.id)
@@ -255,7 +274,11 @@ class BucketPolicy(_BucketSetting):
 class KmsKey(Applier):
     def create(self, ctx: MotoAccount, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         kms = ctx.client("kms")
-        key = kms.create_key(Description=inputs.get("description", ""), Policy=inputs["policy"], Tags=_tag_list(inputs.get("tags"), "TagKey", "TagValue"))["KeyMetadata"]
+        key = kms.create_key(
+            Description=inputs.get("description", ""),
+            Policy=inputs["policy"],
+            Tags=_tag_list(inputs.get("tags"), "TagKey", "TagValue"),
+        )["KeyMetadata"]
         if inputs.get("enableKeyRotation"):
             kms.enable_key_rotation(KeyId=key["KeyId"])
         return key["KeyId"], {**inputs, "keyId": key["KeyId"], "arn": key["Arn"]}
@@ -265,7 +288,9 @@ class KmsKey(Applier):
         return {**old.outputs, **inputs}
 
     def delete(self, ctx: MotoAccount, old: Applied) -> None:
-        ctx.client("kms").schedule_key_deletion(KeyId=old.id, PendingWindowInDays=int(old.inputs.get("deletionWindowInDays") or 30))
+        ctx.client("kms").schedule_key_deletion(
+            KeyId=old.id, PendingWindowInDays=int(old.inputs.get("deletionWindowInDays") or 30)
+        )
 
 
 @applier("aws:kms/alias:Alias")
@@ -355,7 +380,9 @@ class ServiceLinkedRole(Applier):
     replace_keys = ("awsServiceName", "customSuffix")
 
     def create(self, ctx: MotoAccount, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        role = ctx.iam.create_service_linked_role(AWSServiceName=inputs["awsServiceName"], Description=inputs.get("description", ""))["Role"]
+        role = ctx.iam.create_service_linked_role(
+            AWSServiceName=inputs["awsServiceName"], Description=inputs.get("description", "")
+        )["Role"]
         return role["Arn"], {**inputs, "name": role["RoleName"], "arn": role["Arn"], "path": role["Path"]}
 
     def update(self, ctx: MotoAccount, old: Applied, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -380,16 +407,31 @@ class Trail(Applier):
         prefix = f"{inputs['s3KeyPrefix']}/" if inputs.get("s3KeyPrefix") else ""
         write = {**TLS, "aws:SourceArn": trail_arn, "s3:x-amz-acl": "bucket-owner-full-control"}
         if not (
-            allows(policy, "cloudtrail.amazonaws.com", "s3:GetBucketAcl", bucket_arn, {**TLS, "aws:SourceArn": trail_arn})
-            and allows(policy, "cloudtrail.amazonaws.com", "s3:PutObject", f"{bucket_arn}/{prefix}AWSLogs/{ctx.account_id}/CloudTrail/x.json.gz", write)
+            allows(
+                policy, "cloudtrail.amazonaws.com", "s3:GetBucketAcl", bucket_arn, {**TLS, "aws:SourceArn": trail_arn}
+            )
+            and allows(
+                policy,
+                "cloudtrail.amazonaws.com",
+                "s3:PutObject",
+                f"{bucket_arn}/{prefix}AWSLogs/{ctx.account_id}/CloudTrail/x.json.gz",
+                write,
+            )
         ):
-            raise ApplyError(f"InsufficientS3BucketPolicyException: incorrect S3 bucket policy is detected for bucket: {bucket}")
+            raise ApplyError(
+                f"InsufficientS3BucketPolicyException: incorrect S3 bucket policy is detected for bucket: {bucket}"
+            )
         if inputs.get("kmsKeyId"):
             key = ctx.client("kms").describe_key(KeyId=inputs["kmsKeyId"])["KeyMetadata"]
             document = ctx.client("kms").get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"]
             context = {"aws:SourceArn": trail_arn, "kms:EncryptionContext:aws:cloudtrail:arn": trail_arn}
-            if not (allows(document, "cloudtrail.amazonaws.com", "kms:GenerateDataKey", "*", context) and allows(document, "cloudtrail.amazonaws.com", "kms:DescribeKey", "*", context)):
-                raise ApplyError(f"InsufficientEncryptionPolicyException: insufficient permissions to access S3 bucket {bucket} or KMS key {inputs['kmsKeyId']}")
+            if not (
+                allows(document, "cloudtrail.amazonaws.com", "kms:GenerateDataKey", "*", context)
+                and allows(document, "cloudtrail.amazonaws.com", "kms:DescribeKey", "*", context)
+            ):
+                raise ApplyError(
+                    f"InsufficientEncryptionPolicyException: insufficient permissions to access S3 bucket {bucket} or KMS key {inputs['kmsKeyId']}"
+                )
         if inputs.get("cloudWatchLogsGroupArn"):
             group_arn = inputs["cloudWatchLogsGroupArn"]
             if not group_arn.endswith(":*"):
@@ -397,15 +439,31 @@ class Trail(Applier):
             role_name = inputs["cloudWatchLogsRoleArn"].rsplit("/", 1)[-1]
             try:
                 trust = ctx.iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
-                grants = [ctx.iam.get_role_policy(RoleName=role_name, PolicyName=n)["PolicyDocument"] for n in ctx.iam.list_role_policies(RoleName=role_name)["PolicyNames"]]
+                grants = [
+                    ctx.iam.get_role_policy(RoleName=role_name, PolicyName=n)["PolicyDocument"]
+                    for n in ctx.iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+                ]
             except ClientError as error:
                 raise ApplyError(f"InvalidCloudWatchLogsRoleArnException: {error}") from None
             stream = f"{group_arn[:-2]}:log-stream:{ctx.account_id}_CloudTrail_{ctx.region}"
-            may_write = any(allows({"Statement": [{**s, "Principal": "*"} for s in _list(_doc(g).get("Statement", []))]}, "", "logs:PutLogEvents", stream, {}) for g in grants)
+            may_write = any(
+                allows(
+                    {"Statement": [{**s, "Principal": "*"} for s in _list(_doc(g).get("Statement", []))]},
+                    "",
+                    "logs:PutLogEvents",
+                    stream,
+                    {},
+                )
+                for g in grants
+            )
             if not _trusts(_doc(trust), "cloudtrail.amazonaws.com"):
-                raise ApplyError("InvalidCloudWatchLogsRoleArnException: the role does not trust cloudtrail.amazonaws.com")
+                raise ApplyError(
+                    "InvalidCloudWatchLogsRoleArnException: the role does not trust cloudtrail.amazonaws.com"
+                )
             if not may_write:
-                raise ApplyError("InvalidCloudWatchLogsRoleArnException: the role may not PutLogEvents into the log group")
+                raise ApplyError(
+                    "InvalidCloudWatchLogsRoleArnException: the role may not PutLogEvents into the log group"
+                )
 
     def _arn(self, ctx: MotoAccount, name: str) -> str:
         return f"arn:aws:cloudtrail:{ctx.region}:{ctx.account_id}:trail/{name}"
@@ -418,7 +476,12 @@ class Trail(Applier):
             "IsMultiRegionTrail": bool(inputs.get("isMultiRegionTrail")),
             "EnableLogFileValidation": bool(inputs.get("enableLogFileValidation")),
         }
-        for key, api in (("kmsKeyId", "KmsKeyId"), ("cloudWatchLogsGroupArn", "CloudWatchLogsLogGroupArn"), ("cloudWatchLogsRoleArn", "CloudWatchLogsRoleArn"), ("s3KeyPrefix", "S3KeyPrefix")):
+        for key, api in (
+            ("kmsKeyId", "KmsKeyId"),
+            ("cloudWatchLogsGroupArn", "CloudWatchLogsLogGroupArn"),
+            ("cloudWatchLogsRoleArn", "CloudWatchLogsRoleArn"),
+            ("s3KeyPrefix", "S3KeyPrefix"),
+        ):
             if inputs.get(key):
                 args[api] = inputs[key]
         return args
@@ -481,13 +544,21 @@ class _ConfigPut(Applier):
 
 @applier("aws:cfg/recorder:Recorder")
 class Recorder(_ConfigPut):
-
     def _put(self, ctx: MotoAccount, inputs: dict[str, Any]) -> None:
         group = inputs.get("recordingGroup") or {"allSupported": True, "includeGlobalResourceTypes": False}
-        recording = {"allSupported": bool(group.get("allSupported")), "includeGlobalResourceTypes": bool(group.get("includeGlobalResourceTypes"))}
+        recording = {
+            "allSupported": bool(group.get("allSupported")),
+            "includeGlobalResourceTypes": bool(group.get("includeGlobalResourceTypes")),
+        }
         if group.get("resourceTypes"):
             recording["resourceTypes"] = list(group["resourceTypes"])
-        ctx.client("config").put_configuration_recorder(ConfigurationRecorder={"name": inputs.get("name") or "default", "roleARN": inputs["roleArn"], "recordingGroup": recording})
+        ctx.client("config").put_configuration_recorder(
+            ConfigurationRecorder={
+                "name": inputs.get("name") or "default",
+                "roleARN": inputs["roleArn"],
+                "recordingGroup": recording,
+            }
+        )
 
     def delete(self, ctx: MotoAccount, old: Applied) -> None:
         ctx.client("config").delete_configuration_recorder(ConfigurationRecorderName=old.id)
@@ -499,13 +570,14 @@ class Recorder(_ConfigPut):
 
 @applier("aws:cfg/deliveryChannel:DeliveryChannel")
 class DeliveryChannel(_ConfigPut):
-
     def _put(self, ctx: MotoAccount, inputs: dict[str, Any]) -> None:
         bucket = inputs["s3BucketName"]
         try:
             ctx.client("s3").head_bucket(Bucket=bucket)
         except ClientError:
-            raise ApplyError(f"NoSuchBucketException: cannot find a S3 bucket with an appropriate bucket policy ({bucket})") from None
+            raise ApplyError(
+                f"NoSuchBucketException: cannot find a S3 bucket with an appropriate bucket policy ({bucket})"
+            ) from None
         bucket_arn = f"arn:aws:s3:::{bucket}"
         prefix = f"{inputs['s3KeyPrefix']}/" if inputs.get("s3KeyPrefix") else ""
         policy = _bucket_policy(ctx, bucket)
@@ -513,9 +585,17 @@ class DeliveryChannel(_ConfigPut):
         if not (
             allows(policy, "config.amazonaws.com", "s3:GetBucketAcl", bucket_arn, source)
             and allows(policy, "config.amazonaws.com", "s3:ListBucket", bucket_arn, source)
-            and allows(policy, "config.amazonaws.com", "s3:PutObject", f"{bucket_arn}/{prefix}AWSLogs/{ctx.account_id}/Config/x.json.gz", {**source, "s3:x-amz-acl": "bucket-owner-full-control"})
+            and allows(
+                policy,
+                "config.amazonaws.com",
+                "s3:PutObject",
+                f"{bucket_arn}/{prefix}AWSLogs/{ctx.account_id}/Config/x.json.gz",
+                {**source, "s3:x-amz-acl": "bucket-owner-full-control"},
+            )
         ):
-            raise ApplyError(f"InsufficientDeliveryPolicyException: your Amazon S3 bucket policy does not allow Config to write to {bucket}")
+            raise ApplyError(
+                f"InsufficientDeliveryPolicyException: your Amazon S3 bucket policy does not allow Config to write to {bucket}"
+            )
         channel: dict[str, Any] = {"name": inputs.get("name") or "default", "s3BucketName": bucket}
         if inputs.get("s3KmsKeyArn"):
             channel["s3KmsKeyArn"] = inputs["s3KmsKeyArn"]
@@ -536,7 +616,9 @@ class RecorderStatus(Applier):
 
     def _set(self, ctx: MotoAccount, name: str, enabled: bool) -> None:
         config = ctx.client("config")
-        (config.start_configuration_recorder if enabled else config.stop_configuration_recorder)(ConfigurationRecorderName=name)
+        (config.start_configuration_recorder if enabled else config.stop_configuration_recorder)(
+            ConfigurationRecorderName=name
+        )
 
     def create(self, ctx: MotoAccount, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         self._set(ctx, inputs["name"], bool(inputs["isEnabled"]))
@@ -568,7 +650,11 @@ class Rule(Applier):
             "ConfigRuleName": inputs["name"],
             "Source": {"Owner": inputs["source"]["owner"], "SourceIdentifier": inputs["source"]["sourceIdentifier"]},
         }
-        for key, api in (("description", "Description"), ("inputParameters", "InputParameters"), ("maximumExecutionFrequency", "MaximumExecutionFrequency")):
+        for key, api in (
+            ("description", "Description"),
+            ("inputParameters", "InputParameters"),
+            ("maximumExecutionFrequency", "MaximumExecutionFrequency"),
+        ):
             if inputs.get(key):
                 rule[api] = inputs[key]
         config = ctx.client("config")

@@ -107,7 +107,9 @@ class GroupPolicyAttachmentsExclusive(Applier):
     replace_keys = ("groupName",)
 
     def _sync(self, ctx: MotoAccount, group: str, want: list[str]) -> None:
-        have = [p["PolicyArn"] for p in _pages(ctx.iam, "list_attached_group_policies", "AttachedPolicies", GroupName=group)]
+        have = [
+            p["PolicyArn"] for p in _pages(ctx.iam, "list_attached_group_policies", "AttachedPolicies", GroupName=group)
+        ]
         for arn in [a for a in want if a not in have]:
             ctx.iam.attach_group_policy(GroupName=group, PolicyArn=arn)
         for arn in [a for a in have if a not in want]:
@@ -126,7 +128,12 @@ class GroupPolicyAttachmentsExclusive(Applier):
 
     def refresh(self, ctx: MotoAccount, old: Applied) -> dict[str, Any] | None:
         try:
-            arns = [p["PolicyArn"] for p in _pages(ctx.iam, "list_attached_group_policies", "AttachedPolicies", GroupName=old.inputs["groupName"])]
+            arns = [
+                p["PolicyArn"]
+                for p in _pages(
+                    ctx.iam, "list_attached_group_policies", "AttachedPolicies", GroupName=old.inputs["groupName"]
+                )
+            ]
         except ctx.iam.exceptions.NoSuchEntityException:
             return None
         return {**old.inputs, "policyArns": arns}
@@ -177,10 +184,18 @@ class Policy(Applier):
 
     def create(self, ctx: MotoAccount, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         policy = ctx.iam.create_policy(
-            PolicyName=inputs["name"], Path=inputs.get("path") or "/", PolicyDocument=inputs["policy"],
-            Description=inputs.get("description") or "", Tags=_tags(inputs.get("tags")),
+            PolicyName=inputs["name"],
+            Path=inputs.get("path") or "/",
+            PolicyDocument=inputs["policy"],
+            Description=inputs.get("description") or "",
+            Tags=_tags(inputs.get("tags")),
         )["Policy"]
-        return policy["Arn"], {**inputs, "arn": policy["Arn"], "policyId": policy["PolicyId"], "tagsAll": inputs.get("tags") or {}}
+        return policy["Arn"], {
+            **inputs,
+            "arn": policy["Arn"],
+            "policyId": policy["PolicyId"],
+            "tagsAll": inputs.get("tags") or {},
+        }
 
     def update(self, ctx: MotoAccount, old: Applied, inputs: dict[str, Any]) -> dict[str, Any]:
         arn = old.id
@@ -189,7 +204,9 @@ class Policy(Applier):
             if len(versions) >= 5:  # policyPruneVersions: the oldest non-default version goes
                 oldest = min((v for v in versions if not v["IsDefaultVersion"]), key=lambda v: v["CreateDate"])
                 ctx.iam.delete_policy_version(PolicyArn=arn, VersionId=oldest["VersionId"])
-            version = ctx.iam.create_policy_version(PolicyArn=arn, PolicyDocument=inputs["policy"], SetAsDefault=False)["PolicyVersion"]
+            version = ctx.iam.create_policy_version(PolicyArn=arn, PolicyDocument=inputs["policy"], SetAsDefault=False)[
+                "PolicyVersion"
+            ]
             ctx.iam.set_default_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
         live = {t["Key"]: t["Value"] for t in ctx.iam.list_policy_tags(PolicyArn=arn)["Tags"]}
         wanted = inputs.get("tags") or {}
@@ -214,12 +231,17 @@ class Policy(Applier):
             policy = ctx.iam.get_policy(PolicyArn=old.id)["Policy"]
         except ctx.iam.exceptions.NoSuchEntityException:
             return None
-        document = ctx.iam.get_policy_version(PolicyArn=old.id, VersionId=policy["DefaultVersionId"])["PolicyVersion"]["Document"]
+        document = ctx.iam.get_policy_version(PolicyArn=old.id, VersionId=policy["DefaultVersionId"])["PolicyVersion"][
+            "Document"
+        ]
         document = json.loads(document) if isinstance(document, str) else document
         tags = {t["Key"]: t["Value"] for t in ctx.iam.list_policy_tags(PolicyArn=old.id)["Tags"]}
         same_document = document == json.loads(old.inputs["policy"])
         return {
-            **old.inputs, "name": policy["PolicyName"], "path": policy["Path"], "tags": tags,
+            **old.inputs,
+            "name": policy["PolicyName"],
+            "path": policy["Path"],
+            "tags": tags,
             "description": policy.get("Description", old.inputs.get("description")),
             "policy": old.inputs["policy"] if same_document else json.dumps(document),
         }
@@ -238,7 +260,12 @@ class User(Applier):
         if inputs.get("tags"):
             kwargs["Tags"] = _tags(inputs["tags"])
         user = ctx.iam.create_user(**kwargs)["User"]
-        return user["UserName"], {**inputs, "arn": user["Arn"], "uniqueId": user["UserId"], "tagsAll": inputs.get("tags") or {}}
+        return user["UserName"], {
+            **inputs,
+            "arn": user["Arn"],
+            "uniqueId": user["UserId"],
+            "tagsAll": inputs.get("tags") or {},
+        }
 
     def update(self, ctx: MotoAccount, old: Applied, inputs: dict[str, Any]) -> dict[str, Any]:
         name = old.id
@@ -351,7 +378,11 @@ class UserLoginProfile(Applier):
             profile = ctx.iam.get_login_profile(UserName=old.id)["LoginProfile"]
         except ctx.iam.exceptions.NoSuchEntityException:
             return None
-        return {**old.inputs, "user": profile["UserName"], "passwordResetRequired": bool(profile.get("PasswordResetRequired"))}
+        return {
+            **old.inputs,
+            "user": profile["UserName"],
+            "passwordResetRequired": bool(profile.get("PasswordResetRequired")),
+        }
 
 
 # account_password_policy.go: engine name -> (API name, the schema's default when not set).
@@ -387,7 +418,11 @@ class AccountPasswordPolicy(Applier):
         return planned
 
     def _put(self, ctx: MotoAccount, planned: dict[str, Any]) -> dict[str, Any]:
-        call = {api: (int(planned[key]) if isinstance(planned[key], float) else planned[key]) for key, (api, _d) in _PASSWORD_FIELDS.items() if planned.get(key)}
+        call = {
+            api: (int(planned[key]) if isinstance(planned[key], float) else planned[key])
+            for key, (api, _d) in _PASSWORD_FIELDS.items()
+            if planned.get(key)
+        }
         ctx.iam.update_account_password_policy(**call)
         return {**planned, "expirePasswords": bool(planned.get("maxPasswordAge"))}
 
@@ -409,13 +444,21 @@ class AccountPasswordPolicy(Applier):
         except ctx.iam.exceptions.NoSuchEntityException:
             return None
         # Read sets every field; one IAM leaves out reads as 0 (numbers) or false.
-        return {key: live.get(api, 0 if key in _NUMBER_FIELDS else False) for key, (api, _default) in _PASSWORD_FIELDS.items()}
+        return {
+            key: live.get(api, 0 if key in _NUMBER_FIELDS else False)
+            for key, (api, _default) in _PASSWORD_FIELDS.items()
+        }
 
 
 @invoke("aws:index/getCallerIdentity:getCallerIdentity")
 def caller_identity(ctx: MotoAccount, args: dict[str, Any]) -> dict[str, Any]:
     identity = ctx.client("sts").get_caller_identity()
-    return {"accountId": identity["Account"], "arn": identity["Arn"], "userId": identity["UserId"], "id": identity["Account"]}
+    return {
+        "accountId": identity["Account"],
+        "arn": identity["Arn"],
+        "userId": identity["UserId"],
+        "id": identity["Account"],
+    }
 
 
 @invoke("aws:index/getPartition:getPartition")
@@ -425,4 +468,10 @@ def partition(ctx: MotoAccount, args: dict[str, Any]) -> dict[str, Any]:
 
 @invoke("aws:index/getRegion:getRegion")
 def region(ctx: MotoAccount, args: dict[str, Any]) -> dict[str, Any]:
-    return {"name": ctx.region, "region": ctx.region, "id": ctx.region, "endpoint": f"ec2.{ctx.region}.amazonaws.com", "description": ctx.region}
+    return {
+        "name": ctx.region,
+        "region": ctx.region,
+        "id": ctx.region,
+        "endpoint": f"ec2.{ctx.region}.amazonaws.com",
+        "description": ctx.region,
+    }

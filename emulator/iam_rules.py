@@ -44,7 +44,11 @@ def password_violations(password: str, policy: Any) -> list[str]:
             ("require_numbers", string.digits, "a number"),
             ("require_symbols", "!@#$%^&*()_+-=[]{}|'", "a symbol"),
         )
-        problems += [f"no {label}" for attribute, chars, label in classes if getattr(policy, attribute, False) and not any(c in chars for c in password)]
+        problems += [
+            f"no {label}"
+            for attribute, chars, label in classes
+            if getattr(policy, attribute, False) and not any(c in chars for c in password)
+        ]
     return problems
 
 
@@ -100,7 +104,9 @@ def install() -> None:
         if clash is not None and clash != group_name:
             raise EntityAlreadyExists(f"Group with name {new_group_name} already exists.")
 
-    def create_policy(self: Any, description: str, path: str, policy_document: str, policy_name: str, tags: Any) -> None:
+    def create_policy(
+        self: Any, description: str, path: str, policy_document: str, policy_name: str, tags: Any
+    ) -> None:
         lowered = policy_name.lower()
         customer = (p for p in self.managed_policies.values() if ":aws:policy/" not in p.arn)
         if any(p.name.lower() == lowered for p in customer):
@@ -131,7 +137,9 @@ def install() -> None:
     def delete_group(self: Any, group_name: str) -> None:
         group = self.get_group(group_name)
         if group.users or group.managed_policies or group.policies:
-            raise DeleteConflictException("Cannot delete entity, must remove users from group, detach and delete policies first.")
+            raise DeleteConflictException(
+                "Cannot delete entity, must remove users from group, detach and delete policies first."
+            )
 
     def login_password(self: Any, user_name: str, password: str | None, *args: Any, **kwargs: Any) -> None:
         problems = password_violations(password, self.account_password_policy) if password is not None else []
@@ -139,10 +147,18 @@ def install() -> None:
             raise policy_violation(f"Password does not conform to the account password policy: {', '.join(problems)}.")
 
     for name, check in (
-        ("attach_group_policy", attach_group_policy), ("add_user_to_group", add_user_to_group), ("create_user", create_user),
-        ("create_group", create_group), ("update_user", update_user), ("update_group", update_group), ("create_policy", create_policy),
-        ("delete_policy", delete_policy), ("delete_user", delete_user), ("delete_group", delete_group),
-        ("create_login_profile", login_password), ("update_login_profile", login_password),
+        ("attach_group_policy", attach_group_policy),
+        ("add_user_to_group", add_user_to_group),
+        ("create_user", create_user),
+        ("create_group", create_group),
+        ("update_user", update_user),
+        ("update_group", update_group),
+        ("create_policy", create_policy),
+        ("delete_policy", delete_policy),
+        ("delete_user", delete_user),
+        ("delete_group", delete_group),
+        ("create_login_profile", login_password),
+        ("update_login_profile", login_password),
     ):
         wrap(name, check)
     _INSTALLED.append(True)

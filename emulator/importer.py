@@ -25,9 +25,16 @@ from .provider import APPLIERS, Applied, ApplyError, ApplyMocks, state_key
 
 def _policy(ctx: MotoAccount, arn: str) -> dict[str, Any]:
     policy = ctx.iam.get_policy(PolicyArn=arn)["Policy"]
-    document = ctx.iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]["Document"]
+    document = ctx.iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"][
+        "Document"
+    ]
     document = json.loads(document) if isinstance(document, str) else document
-    return {"name": policy["PolicyName"], "path": policy["Path"], "description": policy.get("Description", ""), "policy": json.dumps(document)}
+    return {
+        "name": policy["PolicyName"],
+        "path": policy["Path"],
+        "description": policy.get("Description", ""),
+        "policy": json.dumps(document),
+    }
 
 
 # type -> the attributes the importer sets before the provider's Read fills in the rest
@@ -90,7 +97,9 @@ def import_urns(document: Mapping[str, Any], stack: str, project: str) -> dict[s
     return out
 
 
-def import_file(mocks: ApplyMocks, document: Mapping[str, Any], stack: str, project: str = "iam-matrix") -> list[Applied]:
+def import_file(
+    mocks: ApplyMocks, document: Mapping[str, Any], stack: str, project: str = "iam-matrix"
+) -> list[Applied]:
     """Read every custom entry of ``document`` from the account into ``mocks``' state (as
     pending imports the next run adopts at its URN); raise ApplyError for an id that names
     nothing or a type the emulator cannot read, as ``pulumi import`` fails."""
@@ -107,7 +116,9 @@ def import_file(mocks: ApplyMocks, document: Mapping[str, Any], stack: str, proj
         except mocks.account.iam.exceptions.NoSuchEntityException:
             live = None
         if live is None:
-            raise ApplyError(f"import: {typ} {id_!r} does not exist ({spec['name']}); pulumi import would fail the same way")
+            raise ApplyError(
+                f"import: {typ} {id_!r} does not exist ({spec['name']}); pulumi import would fail the same way"
+            )
         inputs = {**seed, **live}
         outputs = {**inputs, **({"arn": arn} if (arn := _arn(mocks.account, typ, id_)) else {})}
         applied = Applied(urn, typ, id_, inputs, outputs)

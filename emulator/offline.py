@@ -11,7 +11,12 @@ import pulumi
 from .account import DEFAULT_ACCOUNT
 
 DEFAULT_REGION = "ap-northeast-2"
-_IAM_KINDS = {"aws:iam/policy:Policy": "policy", "aws:iam/group:Group": "group", "aws:iam/user:User": "user", "aws:iam/role:Role": "role"}
+_IAM_KINDS = {
+    "aws:iam/policy:Policy": "policy",
+    "aws:iam/group:Group": "group",
+    "aws:iam/user:User": "user",
+    "aws:iam/role:Role": "role",
+}
 
 
 class OfflineProvider(pulumi.runtime.Mocks):
@@ -43,7 +48,9 @@ class OfflineProvider(pulumi.runtime.Mocks):
             outputs["arn"] = f"arn:aws:logs:{region}:{account}:log-group:{physical}"
         elif typ == "aws:iam/serviceLinkedRole:ServiceLinkedRole":
             physical = "AWSServiceRoleForConfig"
-            outputs.update(name=physical, arn=f"arn:aws:iam::{account}:role/aws-service-role/config.amazonaws.com/{physical}")
+            outputs.update(
+                name=physical, arn=f"arn:aws:iam::{account}:role/aws-service-role/config.amazonaws.com/{physical}"
+            )
         elif typ == "aws:cloudtrail/trail:Trail":
             outputs["arn"] = f"arn:aws:cloudtrail:{region}:{account}:trail/{physical}"
         elif typ == "aws:accessanalyzer/analyzer:Analyzer":
@@ -57,8 +64,24 @@ class OfflineProvider(pulumi.runtime.Mocks):
         """A plain dict (the SDK's MockMonitor reads a tuple's second item as check failures)."""
         account, region = self.account_id, self.region
         answers = {
-            "aws:index/getCallerIdentity:getCallerIdentity": {"accountId": account, "arn": f"arn:aws:iam::{account}:user/ci", "userId": "AIDAEXAMPLE", "id": account},
-            "aws:index/getPartition:getPartition": {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"},
-            "aws:index/getRegion:getRegion": {"region": region, "name": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com", "description": region},
+            "aws:index/getCallerIdentity:getCallerIdentity": {
+                "accountId": account,
+                "arn": f"arn:aws:iam::{account}:user/ci",
+                "userId": "AIDAEXAMPLE",
+                "id": account,
+            },
+            "aws:index/getPartition:getPartition": {
+                "partition": "aws",
+                "dnsSuffix": "amazonaws.com",
+                "reverseDnsPrefix": "com.amazonaws",
+                "id": "aws",
+            },
+            "aws:index/getRegion:getRegion": {
+                "region": region,
+                "name": region,
+                "id": region,
+                "endpoint": f"ec2.{region}.amazonaws.com",
+                "description": region,
+            },
         }
         return answers.get(args.token, {})

@@ -169,7 +169,11 @@ class ApplyMocks(pulumi.runtime.Mocks):
 
     # --- Mocks ----------------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
-        urn = self.monitor.current_urn if self.monitor is not None and self.monitor.current_urn else f"{args.typ}::{args.name}"
+        urn = (
+            self.monitor.current_urn
+            if self.monitor is not None and self.monitor.current_urn
+            else f"{args.typ}::{args.name}"
+        )
         self._seen.append(urn)
         if not args.custom:
             return f"{args.name}-component", args.inputs
@@ -190,7 +194,9 @@ class ApplyMocks(pulumi.runtime.Mocks):
                     inputs[key] = live[key]
                 else:
                     inputs.pop(key, None)
-        if old is not None and (old.type != args.typ or any(_norm(live.get(k)) != _norm(inputs.get(k)) for k in implementation.replace_keys)):
+        if old is not None and (
+            old.type != args.typ or any(_norm(live.get(k)) != _norm(inputs.get(k)) for k in implementation.replace_keys)
+        ):
             return self._replace(old, urn, args.typ, implementation, inputs, registration)
         if old is None:
             return self._create(urn, args.typ, implementation, inputs, registration)
@@ -225,11 +231,38 @@ class ApplyMocks(pulumi.runtime.Mocks):
         return [o for o in self.operations if o.op in kinds]
 
     # --- steps ----------------------------------------------------------------
-    def _applied(self, urn: str, typ: str, resource_id: str, inputs: dict[str, Any], outputs: dict[str, Any], registration: Registration | None, live: dict[str, Any] | None) -> Applied:
+    def _applied(
+        self,
+        urn: str,
+        typ: str,
+        resource_id: str,
+        inputs: dict[str, Any],
+        outputs: dict[str, Any],
+        registration: Registration | None,
+        live: dict[str, Any] | None,
+    ) -> Applied:
         options = registration or Registration(urn, typ, "", True, "", [], {}, 0)
-        return Applied(urn, typ, resource_id, inputs, outputs, list(options.before_delete), list(options.before_update), options.retain_on_delete, live)
+        return Applied(
+            urn,
+            typ,
+            resource_id,
+            inputs,
+            outputs,
+            list(options.before_delete),
+            list(options.before_update),
+            options.retain_on_delete,
+            live,
+        )
 
-    def _create(self, urn: str, typ: str, implementation: Applier, inputs: dict[str, Any], registration: Registration | None, op: str = "create") -> tuple[str, dict]:
+    def _create(
+        self,
+        urn: str,
+        typ: str,
+        implementation: Applier,
+        inputs: dict[str, Any],
+        registration: Registration | None,
+        op: str = "create",
+    ) -> tuple[str, dict]:
         if self.preview:
             self._record(Operation(op, urn, typ))
             return f"{urn}-preview", dict(inputs)
@@ -238,10 +271,22 @@ class ApplyMocks(pulumi.runtime.Mocks):
         self._record(Operation(op, urn, typ))
         return resource_id, outputs
 
-    def _replace(self, old: Applied, urn: str, typ: str, implementation: Applier, inputs: dict[str, Any], registration: Registration | None) -> tuple[str, dict]:
-        delete_first = (registration is not None and registration.delete_before_replace) or implementation.delete_before_replace(inputs)
+    def _replace(
+        self,
+        old: Applied,
+        urn: str,
+        typ: str,
+        implementation: Applier,
+        inputs: dict[str, Any],
+        registration: Registration | None,
+    ) -> tuple[str, dict]:
+        delete_first = (
+            registration is not None and registration.delete_before_replace
+        ) or implementation.delete_before_replace(inputs)
         if self.preview:
-            self._record(Operation("replace", urn, typ, "delete-before-create" if delete_first else "create-before-delete"))
+            self._record(
+                Operation("replace", urn, typ, "delete-before-create" if delete_first else "create-before-delete")
+            )
             return old.id, {**old.outputs, **inputs}
         if delete_first:
             self._delete(old)
@@ -264,10 +309,20 @@ class ApplyMocks(pulumi.runtime.Mocks):
 
     def _hook(self, name: str, urn: str, typ: str, resource_id: str, **values: Any) -> None:
         if self.monitor is None:
-            raise ApplyError(f"{urn} is bound to resource hook {name!r}, but the run has no monitor to reach the program's hooks")
+            raise ApplyError(
+                f"{urn} is bound to resource hook {name!r}, but the run has no monitor to reach the program's hooks"
+            )
         resource_name = urn.rsplit("::", 1)[-1]
         try:
-            call_hook(self.monitor, name, urn=urn, resource_id=resource_id, type_token=typ, resource_name=resource_name, **values)
+            call_hook(
+                self.monitor,
+                name,
+                urn=urn,
+                resource_id=resource_id,
+                type_token=typ,
+                resource_name=resource_name,
+                **values,
+            )
         except Exception as error:  # noqa: BLE001 - the engine fails the step with the hook's error
             raise ApplyError(str(error)) from error
         self._record(Operation("hook", urn, typ, name))

@@ -26,7 +26,9 @@ def read_account(iam: Any) -> dict[str, Any]:
         groups[name] = {
             "path": group["Path"],
             "members": sorted(u["UserName"] for u in pages("get_group", "Users", GroupName=name)),
-            "policy_arns": sorted(p["PolicyArn"] for p in pages("list_attached_group_policies", "AttachedPolicies", GroupName=name)),
+            "policy_arns": sorted(
+                p["PolicyArn"] for p in pages("list_attached_group_policies", "AttachedPolicies", GroupName=name)
+            ),
             "inline_policies": sorted(pages("list_group_policies", "PolicyNames", GroupName=name)),
         }
     users = {}
@@ -64,11 +66,19 @@ def expected_account(state: DesiredState, account_id: str) -> dict[str, Any]:
     (users only when the stack manages them; ``users`` then holds their paths)."""
     state = state.with_account(account_id)
     groups = {
-        g.name: {"path": g.path, "members": sorted(g.members), "policy_arns": sorted(g.policy_arns), "inline_policies": []}
+        g.name: {
+            "path": g.path,
+            "members": sorted(g.members),
+            "policy_arns": sorted(g.policy_arns),
+            "inline_policies": [],
+        }
         for g in state.groups
     }
     users = {u.name: {"path": state.user_path} for u in state.users} if state.manage_users else {}
-    policies = {state.policy_arn(p): {"name": p.name, "path": p.path, "document": json.loads(json.dumps(p.document))} for p in state.policies}
+    policies = {
+        state.policy_arn(p): {"name": p.name, "path": p.path, "document": json.loads(json.dumps(p.document))}
+        for p in state.policies
+    }
     password = {api: getattr(state.password_policy, key) for key, api in _PASSWORD_API.items()}
     return {"groups": groups, "users": users, "policies": policies, "password_policy": password}
 
@@ -81,7 +91,9 @@ def comparable(live: dict[str, Any]) -> dict[str, Any]:
     if live["password_policy"] is not None:
         # IAM leaves MaxPasswordAge and PasswordReusePrevention out when they are not set: 0 in the state.
         unset = {"MaxPasswordAge": 0, "PasswordReusePrevention": 0}
-        out["password_policy"] = {api: live["password_policy"].get(api, unset.get(api)) for api in _PASSWORD_API.values()}
+        out["password_policy"] = {
+            api: live["password_policy"].get(api, unset.get(api)) for api in _PASSWORD_API.values()
+        }
     return out
 
 

@@ -86,7 +86,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 pulumi_mocks._ensure_event_loop()
                 inputs = rpc.deserialize_properties(request.object)
                 self.registrations[urn] = Registration(
-                    urn, request.type, request.name, bool(request.custom), request.parent, sorted(request.dependencies), dict(inputs), len(self.registrations),
+                    urn,
+                    request.type,
+                    request.name,
+                    bool(request.custom),
+                    request.parent,
+                    sorted(request.dependencies),
+                    dict(inputs),
+                    len(self.registrations),
                     before_delete=_hook_names(request, "before_delete"),
                     aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
                     before_update=_hook_names(request, "before_update"),
@@ -246,7 +253,14 @@ def chdir(path: Path) -> Iterator[None]:
         os.chdir(before)
 
 
-def run_main(project_dir: Path, mocks: pulumi.runtime.Mocks, *, stack: str = "dev", config: Mapping[str, str] | None = None, **kwargs: Any) -> ProgramRun:
+def run_main(
+    project_dir: Path,
+    mocks: pulumi.runtime.Mocks,
+    *,
+    stack: str = "dev",
+    config: Mapping[str, str] | None = None,
+    **kwargs: Any,
+) -> ProgramRun:
     """Run the repository's ``__main__.py`` as Pulumi would (as ``__main__``, from the project folder,
     with the stack's config: ``Pulumi.<stack>.yaml`` of ``project_dir`` by default)."""
     config = stack_config(project_dir, stack) if config is None else config
@@ -273,7 +287,9 @@ def run_component(build: Callable[[], Any], mocks: pulumi.runtime.Mocks, *, stac
         pulumi.export(COMPONENT_OUTPUTS, build().outputs())
 
     run = run_program(program, mocks, stack=stack)
-    fields = {name: getattr(run, name) for name in ("registrations", "exports", "logs", "error", "components_with_outputs")}
+    fields = {
+        name: getattr(run, name) for name in ("registrations", "exports", "logs", "error", "components_with_outputs")
+    }
     return ComponentRun(**fields, outputs=run.exports.get(COMPONENT_OUTPUTS) or {})
 
 
@@ -290,9 +306,19 @@ def _struct(values: Mapping[str, Any] | None) -> Any:
     return message
 
 
-def call_hook(monitor: RecordingMonitor, name: str, *, urn: str, resource_id: str, type_token: str, resource_name: str,
-              new_inputs: Mapping[str, Any] | None = None, old_inputs: Mapping[str, Any] | None = None,
-              old_outputs: Mapping[str, Any] | None = None, new_outputs: Mapping[str, Any] | None = None) -> None:
+def call_hook(
+    monitor: RecordingMonitor,
+    name: str,
+    *,
+    urn: str,
+    resource_id: str,
+    type_token: str,
+    resource_name: str,
+    new_inputs: Mapping[str, Any] | None = None,
+    old_inputs: Mapping[str, Any] | None = None,
+    old_outputs: Mapping[str, Any] | None = None,
+    new_outputs: Mapping[str, Any] | None = None,
+) -> None:
     """Call the program's own hook ``name`` the way the engine does: through the program's
     callback server, with the serialised inputs and outputs (so the hook runs the program's
     code, with the credentials the program builds). Raises ``HookFailed`` with its error."""
@@ -300,14 +326,24 @@ def call_hook(monitor: RecordingMonitor, name: str, *, urn: str, resource_id: st
 
     callback = monitor.hooks.get(name)
     if callback is None:
-        raise HookFailed(f"resource hook {name!r} is not registered by this run of the program; the engine cannot run it")
+        raise HookFailed(
+            f"resource hook {name!r} is not registered by this run of the program; the engine cannot run it"
+        )
     request = resource_pb2.ResourceHookRequest(
-        urn=urn, id=resource_id, name=resource_name, type=type_token,
-        new_inputs=_struct(new_inputs), old_inputs=_struct(old_inputs), new_outputs=_struct(new_outputs), old_outputs=_struct(old_outputs),
+        urn=urn,
+        id=resource_id,
+        name=resource_name,
+        type=type_token,
+        new_inputs=_struct(new_inputs),
+        old_inputs=_struct(old_inputs),
+        new_outputs=_struct(new_outputs),
+        old_outputs=_struct(old_outputs),
     )
     coroutine = callback(request.SerializeToString())
     loop = monitor.loop
-    on_other_thread = loop is not None and loop.is_running() and threading.current_thread() is not threading.main_thread()
+    on_other_thread = (
+        loop is not None and loop.is_running() and threading.current_thread() is not threading.main_thread()
+    )
     response = asyncio.run_coroutine_threadsafe(coroutine, loop).result() if on_other_thread else _sync_await(coroutine)
     if response.error:
         raise HookFailed(f"resource hook {name!r} failed for {urn}: {response.error}")

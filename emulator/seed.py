@@ -24,6 +24,7 @@ OTHER_ACCOUNT = "111111111111"
 BUCKET = "audit-logs"
 _LOADER = botocore.loaders.create_loader()
 
+
 def new_session() -> boto3.Session:
     """A boto3 session from the environment that shares parsed service models with the
     others (loading them is most of the cost of a new session's first clients)."""
@@ -58,7 +59,9 @@ class Account:
         key = self.backend_user(user).access_keys[0]
         key.create_date = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days)
         if used_days_ago is not None:
-            key.last_used = AccessKeyLastUsed(datetime.now(UTC).replace(tzinfo=None) - timedelta(days=used_days_ago), "iam", "us-east-1")
+            key.last_used = AccessKeyLastUsed(
+                datetime.now(UTC).replace(tzinfo=None) - timedelta(days=used_days_ago), "iam", "us-east-1"
+            )
 
 
 def build_account(session: boto3.Session, desired: DesiredState, extra_users: int = 0, via: str = "backend") -> None:
@@ -86,23 +89,42 @@ def build_account(session: boto3.Session, desired: DesiredState, extra_users: in
             iam.enable_virtual_mfa(name)
     pp = state.password_policy
     session.client("iam").update_account_password_policy(
-        MinimumPasswordLength=pp.minimum_password_length, RequireSymbols=pp.require_symbols, RequireNumbers=pp.require_numbers,
-        RequireUppercaseCharacters=pp.require_uppercase_characters, RequireLowercaseCharacters=pp.require_lowercase_characters,
-        AllowUsersToChangePassword=pp.allow_users_to_change_password, MaxPasswordAge=pp.max_password_age,
-        PasswordReusePrevention=pp.password_reuse_prevention, HardExpiry=pp.hard_expiry,
+        MinimumPasswordLength=pp.minimum_password_length,
+        RequireSymbols=pp.require_symbols,
+        RequireNumbers=pp.require_numbers,
+        RequireUppercaseCharacters=pp.require_uppercase_characters,
+        RequireLowercaseCharacters=pp.require_lowercase_characters,
+        AllowUsersToChangePassword=pp.allow_users_to_change_password,
+        MaxPasswordAge=pp.max_password_age,
+        PasswordReusePrevention=pp.password_reuse_prevention,
+        HardExpiry=pp.hard_expiry,
     )
     s3 = session.client("s3")
-    where = {} if s3.meta.region_name == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": s3.meta.region_name}}
+    where = (
+        {}
+        if s3.meta.region_name == "us-east-1"
+        else {"CreateBucketConfiguration": {"LocationConstraint": s3.meta.region_name}}
+    )
     s3.create_bucket(Bucket=BUCKET, **where)
     trail = session.client("cloudtrail")
-    trail.create_trail(Name="audit", S3BucketName=BUCKET, IsMultiRegionTrail=True, EnableLogFileValidation=True, IncludeGlobalServiceEvents=True)
+    trail.create_trail(
+        Name="audit",
+        S3BucketName=BUCKET,
+        IsMultiRegionTrail=True,
+        EnableLogFileValidation=True,
+        IncludeGlobalServiceEvents=True,
+    )
     trail.start_logging(Name="audit")
     config = session.client("config")
-    config.put_configuration_recorder(ConfigurationRecorder={"name": "default", "roleARN": f"arn:aws:iam::{ACCOUNT}:role/config", "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": f"arn:aws:iam::{ACCOUNT}:role/config",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+        }
+    )
     config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": BUCKET})
     config.start_configuration_recorder(ConfigurationRecorderName="default")
-
-
 
 
 class _ApiIam:
@@ -126,7 +148,9 @@ class _ApiIam:
 
     def enable_virtual_mfa(self, user: str) -> None:
         serial = self.c.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]["SerialNumber"]
-        self.c.enable_mfa_device(UserName=user, SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321")
+        self.c.enable_mfa_device(
+            UserName=user, SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
+        )
 
 
 class _BackendIam:

@@ -83,10 +83,22 @@ class EmulatedStack:
             self.provider.state = saved
             self.provider.preview = False
 
-    def _run(self, project_dir: Path | None, program: Callable[[], Any] | None, config: Mapping[str, str] | None, raise_errors: bool, *, preview: bool) -> ProgramRun:
+    def _run(
+        self,
+        project_dir: Path | None,
+        program: Callable[[], Any] | None,
+        config: Mapping[str, str] | None,
+        raise_errors: bool,
+        *,
+        preview: bool,
+    ) -> ProgramRun:
         if (project_dir is None) == (program is None):
             raise ValueError("give the project folder or a program, not both")
         if program is not None:
-            return run_program(program, self.provider, config=config, stack=self.stack, raise_errors=raise_errors, preview=preview)
+            return run_program(
+                program, self.provider, config=config, stack=self.stack, raise_errors=raise_errors, preview=preview
+            )
         assert project_dir is not None
-        return run_main(project_dir, self.provider, stack=self.stack, config=config, raise_errors=raise_errors, preview=preview)
+        return run_main(
+            project_dir, self.provider, stack=self.stack, config=config, raise_errors=raise_errors, preview=preview
+        )

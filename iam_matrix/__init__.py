@@ -10,6 +10,21 @@ from .settings import Settings, load_stack_settings, settings_from_values
 __version__ = "0.1.0"  # the package version; pyproject.toml reads it from here
 
 __all__ = [
-    "__version__", "CompileResult", "CustomPolicy", "DesiredState", "Group", "Location", "MatrixInvalid", "PasswordPolicy",
-    "PolicyRef", "Problem", "Role", "Settings", "User", "check", "compile_state", "load_stack_settings", "settings_from_values",
+    "__version__",
+    "CompileResult",
+    "CustomPolicy",
+    "DesiredState",
+    "Group",
+    "Location",
+    "MatrixInvalid",
+    "PasswordPolicy",
+    "PolicyRef",
+    "Problem",
+    "Role",
+    "Settings",
+    "User",
+    "check",
+    "compile_state",
+    "load_stack_settings",
+    "settings_from_values",
 ]

@@ -25,7 +25,30 @@ CONFIG_MODES = ("recorder", "rules", "off")
 IAM_RESOURCE_TYPES = ("AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role", "AWS::IAM::Policy")
 CONFIG_SERVICE_LINKED_ROLE = "AWSServiceRoleForConfig"
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 # PutConfigRule limits InputParameters to 1,024 characters.
 INPUT_PARAMETERS_MAX = 1024
 
@@ -83,15 +106,30 @@ class BaselineOptions:
         value = settings.value
         mode = str(value("auditConfig")).strip().lower()
         if mode not in CONFIG_MODES:
-            problems.error(settings.location("auditConfig"), "config-audit-mode", f"{value('auditConfig')!r} is not an AWS Config mode", f"use one of {', '.join(CONFIG_MODES)}")
+            problems.error(
+                settings.location("auditConfig"),
+                "config-audit-mode",
+                f"{value('auditConfig')!r} is not an AWS Config mode",
+                f"use one of {', '.join(CONFIG_MODES)}",
+            )
         retention = value("auditCloudWatchLogsRetentionDays")
         if retention not in LOG_RETENTION_DAYS:
-            problems.error(settings.location("auditCloudWatchLogsRetentionDays"), "config-range", f"{retention} is not a retention CloudWatch Logs accepts", f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
+            problems.error(
+                settings.location("auditCloudWatchLogsRetentionDays"),
+                "config-range",
+                f"{retention} is not a retention CloudWatch Logs accepts",
+                f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}",
+            )
             retention = 365
         types = tuple(value("auditConfigResourceTypes") or ())
         for kind in types:
             if not kind.startswith("AWS::") or kind.count("::") != 2:
-                problems.error(settings.location("auditConfigResourceTypes"), "config-resource-type", f"{kind!r} is not a resource type", "write types as AWS::Service::Type, e.g. AWS::IAM::User")
+                problems.error(
+                    settings.location("auditConfigResourceTypes"),
+                    "config-resource-type",
+                    f"{kind!r} is not a resource type",
+                    "write types as AWS::Service::Type, e.g. AWS::IAM::User",
+                )
         return cls(
             enabled=bool(value("auditBaseline")),
             cloudtrail=bool(value("auditCloudTrail")),
@@ -113,7 +151,11 @@ class BaselineOptions:
             return "off (auditBaseline: false)"
         parts = []
         if self.trail:
-            parts.append(f"CloudTrail trail {self.resolved_trail_name(stack)}" + (" with KMS" if self.kms else "") + (" and CloudWatch Logs" if self.cloudwatch_logs else ""))
+            parts.append(
+                f"CloudTrail trail {self.resolved_trail_name(stack)}"
+                + (" with KMS" if self.kms else "")
+                + (" and CloudWatch Logs" if self.cloudwatch_logs else "")
+            )
         if self.config_rules:
             parts.append(("AWS Config recorder and " if self.config_recorder else "") + "IAM Config rules")
         if self.analyzer:
@@ -182,15 +224,31 @@ def managed_rules(
                 "parameter limit; the rule checks membership in any group instead (the audit command still checks exact memberships)"
             )
     return [
-        ManagedRule("IAM_PASSWORD_POLICY", "The account password policy meets the stack's password settings.", True, password),
+        ManagedRule(
+            "IAM_PASSWORD_POLICY", "The account password policy meets the stack's password settings.", True, password
+        ),
         ManagedRule("MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS", "Every IAM user with a console password has MFA.", True),
         ManagedRule("IAM_USER_MFA_ENABLED", "Every IAM user has MFA.", True),
         ManagedRule("ROOT_ACCOUNT_MFA_ENABLED", "The root user has MFA.", True),
-        ManagedRule("IAM_USER_GROUP_MEMBERSHIP_CHECK", "Every IAM user is in one of the matrix's groups.", False, membership),
+        ManagedRule(
+            "IAM_USER_GROUP_MEMBERSHIP_CHECK", "Every IAM user is in one of the matrix's groups.", False, membership
+        ),
         ManagedRule("IAM_NO_INLINE_POLICY_CHECK", "No user, group or role has an inline policy.", False),
         ManagedRule("IAM_USER_NO_POLICIES_CHECK", "No policy is attached to a user directly (groups only).", False),
-        ManagedRule("ACCESS_KEYS_ROTATED", "Active access keys are rotated within auditAccessKeyMaxAgeDays.", True, {"maxAccessKeyAge": str(options.access_key_max_age_days)}),
-        ManagedRule("IAM_USER_UNUSED_CREDENTIALS_CHECK", "Passwords and keys unused for auditUnusedCredentialDays are reported.", True, {"maxCredentialUsageAge": str(options.unused_credential_days)}),
-        ManagedRule("IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS", "No customer managed policy allows \"*\" on \"*\".", False),
+        ManagedRule(
+            "ACCESS_KEYS_ROTATED",
+            "Active access keys are rotated within auditAccessKeyMaxAgeDays.",
+            True,
+            {"maxAccessKeyAge": str(options.access_key_max_age_days)},
+        ),
+        ManagedRule(
+            "IAM_USER_UNUSED_CREDENTIALS_CHECK",
+            "Passwords and keys unused for auditUnusedCredentialDays are reported.",
+            True,
+            {"maxCredentialUsageAge": str(options.unused_credential_days)},
+        ),
+        ManagedRule(
+            "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS", 'No customer managed policy allows "*" on "*".', False
+        ),
         ManagedRule("IAM_ROOT_ACCESS_KEY_CHECK", "The root user has no access key.", True),
     ]

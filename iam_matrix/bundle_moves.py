@@ -40,7 +40,9 @@ class Moves:
 
 def provider_peak(before: Mapping[str, Collection[str]], after: Mapping[str, Collection[str]]) -> dict[str, int]:
     """Per group, the most policies it holds during the provider's own sync (attach, then detach)."""
-    return {group: len(set(before.get(group, ())) | set(after.get(group, ()))) for group in sorted(set(before) | set(after))}
+    return {
+        group: len(set(before.get(group, ())) | set(after.get(group, ()))) for group in sorted(set(before) | set(after))
+    }
 
 
 def plan_moves(live: Mapping[str, Collection[str]], wanted: Mapping[str, Collection[str]], quota: int) -> Moves:

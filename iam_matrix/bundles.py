@@ -21,6 +21,7 @@ def split_policies(policies: list[PolicyRef], quota: int) -> list[tuple[PolicyRe
 
     The caller checks that the guardrails alone fit in one group.
     """
+
     def order(p: PolicyRef) -> tuple[str, str]:
         return (p.name.lower(), p.arn)
 

@@ -51,5 +51,7 @@ class Catalog:
 @lru_cache(maxsize=4)
 def load_catalog(path: Path = CATALOG_FILE) -> Catalog:
     data = json.loads(path.read_text())
-    policies = [ManagedPolicy(e["name"], e["arn"], e.get("deprecated", False), e.get("replaced_by")) for e in data["policies"]]
+    policies = [
+        ManagedPolicy(e["name"], e["arn"], e.get("deprecated", False), e.get("replaced_by")) for e in data["policies"]
+    ]
     return Catalog(policies, data.get("source", ""))

@@ -32,18 +32,39 @@ def exit_codes(*lines: str) -> str:
 
 
 def add_project_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--project-dir", type=Path, default=None, metavar="PATH",
-                        help="the project folder, holding Pulumi.yaml (default: the current folder or the nearest one above it that holds Pulumi.yaml)")
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the project folder, holding Pulumi.yaml (default: the current folder or the nearest one above it that holds Pulumi.yaml)",
+    )
 
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
     """The options every command uses to say which stack and which matrix files."""
-    parser.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml gives the settings (default: dev)")
+    parser.add_argument(
+        "--stack", default="dev", help="stack whose Pulumi.<stack>.yaml gives the settings (default: dev)"
+    )
     add_project_option(parser)
-    parser.add_argument("--users", type=Path, metavar="CSV", help="user matrix CSV, with --policies (default: the stack's iam-matrix:usersFile)")
-    parser.add_argument("--policies", type=Path, metavar="CSV", help="policy matrix CSV, with --users (default: the stack's iam-matrix:policiesFile)")
-    parser.add_argument("--workbook", type=Path, metavar="XLSX",
-                        help="xlsx workbook with Users and Policies sheets, instead of the two CSV files (default: the stack's iam-matrix:workbook)")
+    parser.add_argument(
+        "--users",
+        type=Path,
+        metavar="CSV",
+        help="user matrix CSV, with --policies (default: the stack's iam-matrix:usersFile)",
+    )
+    parser.add_argument(
+        "--policies",
+        type=Path,
+        metavar="CSV",
+        help="policy matrix CSV, with --users (default: the stack's iam-matrix:policiesFile)",
+    )
+    parser.add_argument(
+        "--workbook",
+        type=Path,
+        metavar="XLSX",
+        help="xlsx workbook with Users and Policies sheets, instead of the two CSV files (default: the stack's iam-matrix:workbook)",
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -97,7 +118,12 @@ def _check_at_ref(args: argparse.Namespace) -> CompileResult:
     except RefError as error:
         if not error.problems:
             problems = Problems()
-            problems.error(Location(f"Pulumi.{args.stack}.yaml"), "git-ref", f"at {error.ref}: {error.message}", "check the ref and the stack name")
+            problems.error(
+                Location(f"Pulumi.{args.stack}.yaml"),
+                "git-ref",
+                f"at {error.ref}: {error.message}",
+                "check the ref and the stack name",
+            )
             raise MatrixInvalid(problems.items) from None
         raise MatrixInvalid(error.problems) from None
 
@@ -105,7 +131,17 @@ def _check_at_ref(args: argparse.Namespace) -> CompileResult:
 def cmd_validate(args: argparse.Namespace) -> int:
     result = compile_from_args(args)
     if args.format == "json":
-        print(json.dumps({"valid": not result.errors, "problems": [p.to_dict() for p in result.problems], "suppressed": result.suppressed}, indent=2, allow_nan=False))
+        print(
+            json.dumps(
+                {
+                    "valid": not result.errors,
+                    "problems": [p.to_dict() for p in result.problems],
+                    "suppressed": result.suppressed,
+                },
+                indent=2,
+                allow_nan=False,
+            )
+        )
     else:
         if result.problems:
             print(problems_text(result.problems))
@@ -136,16 +172,31 @@ Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], Callable[[a
 def _core_commands() -> list[Command]:
     def validate_options(parser: argparse.ArgumentParser) -> None:
         add_input_options(parser)
-        parser.add_argument("--ref", default=None, help="validate the stack as committed at this git ref, read through git (default: the working tree)")
-        parser.add_argument("--format", choices=["text", "json"], default="text",
-                            help="text: one line per problem on stdout, the summary on stderr; json: {valid, problems} on stdout (default: text)")
+        parser.add_argument(
+            "--ref",
+            default=None,
+            help="validate the stack as committed at this git ref, read through git (default: the working tree)",
+        )
+        parser.add_argument(
+            "--format",
+            choices=["text", "json"],
+            default="text",
+            help="text: one line per problem on stdout, the summary on stderr; json: {valid, problems} on stdout (default: text)",
+        )
         parser.epilog = exit_codes("0  valid (warnings, if any, are printed)", INVALID_HELP)
 
     def plan_options(parser: argparse.ArgumentParser) -> None:
         add_input_options(parser)
-        parser.add_argument("--format", choices=["text", "json"], default="text",
-                            help="text: readable tables; json: the desired state, as the Pulumi program deploys it (default: text); warnings go to stderr")
-        parser.epilog = exit_codes("0  the desired state is printed (warnings, if any, on stderr)", INVALID_HELP + "; nothing is printed on stdout")
+        parser.add_argument(
+            "--format",
+            choices=["text", "json"],
+            default="text",
+            help="text: readable tables; json: the desired state, as the Pulumi program deploys it (default: text); warnings go to stderr",
+        )
+        parser.epilog = exit_codes(
+            "0  the desired state is printed (warnings, if any, on stderr)",
+            INVALID_HELP + "; nothing is printed on stdout",
+        )
 
     return [
         ("validate", "check the matrices and stack config; exit 2 when invalid", validate_options, cmd_validate),
@@ -156,8 +207,13 @@ def _core_commands() -> list[Command]:
 def _extra_commands() -> list[Command]:
     """Commands that live beside the core (audit needs boto3, diff needs git)."""
     commands: list[Command] = []
-    for module_name in ("iam_matrix.access.command", "iam_matrix.audit.command", "iam_matrix.review.command",
-                        "iam_matrix.convert.command", "iam_matrix.adopt.command"):
+    for module_name in (
+        "iam_matrix.access.command",
+        "iam_matrix.audit.command",
+        "iam_matrix.review.command",
+        "iam_matrix.convert.command",
+        "iam_matrix.adopt.command",
+    ):
         try:
             module = __import__(module_name, fromlist=["COMMAND"])
         except ModuleNotFoundError as error:
@@ -175,13 +231,20 @@ def _commands() -> list[Command]:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: one sub-command per Command, each with its own --help."""
     parser = argparse.ArgumentParser(
-        prog="iam-matrix", description="Compile, check, audit and review an AWS IAM access matrix.",
+        prog="iam-matrix",
+        description="Compile, check, audit and review an AWS IAM access matrix.",
         epilog="Run `iam-matrix COMMAND --help` for a command's options, defaults and exit codes. `python -m iam_matrix` is the same command.",
     )
-    parser.add_argument("--version", action="version", version=f"iam-matrix {__version__}", help="print the version and exit")
+    parser.add_argument(
+        "--version", action="version", version=f"iam-matrix {__version__}", help="print the version and exit"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, help_text, configure, _ in _commands():
-        configure(sub.add_parser(name, help=help_text, description=help_text, formatter_class=argparse.RawDescriptionHelpFormatter))
+        configure(
+            sub.add_parser(
+                name, help=help_text, description=help_text, formatter_class=argparse.RawDescriptionHelpFormatter
+            )
+        )
     return parser
 
 

@@ -56,7 +56,15 @@ def check(settings: Settings, catalog: Catalog | None = None) -> CompileResult:
             planned = plan(resolved, Limits.of(settings), problems)
             dropped = advise(resolved, catalog, problems, suppressed)
             roles_at = {role: resolved.policies.role_location(role) for role in resolved.roles}
-            dropped += check_access(planned.roles, planned.users, resolved.custom, settings.value("adminRoles") or (), roles_at, problems, suppressed)
+            dropped += check_access(
+                planned.roles,
+                planned.users,
+                resolved.custom,
+                settings.value("adminRoles") or (),
+                roles_at,
+                problems,
+                suppressed,
+            )
             state = assemble(settings, resolved, planned, options, problems)
     ordered = sorted(problems.items, key=lambda p: (p.severity != "error", _sort_key(p.location)))
     return CompileResult(None if problems.errors else state, ordered, dropped)
@@ -70,7 +78,9 @@ class StackOptions:
     access_log: AccessLogOptions
 
 
-def assemble(settings: Settings, resolved: Resolved, planned: Planned, options: StackOptions, problems: Problems) -> DesiredState:
+def assemble(
+    settings: Settings, resolved: Resolved, planned: Planned, options: StackOptions, problems: Problems
+) -> DesiredState:
     return DesiredState(
         stack=settings.stack,
         account_id=settings.account_id,
@@ -92,4 +102,11 @@ def _sort_key(location: Location) -> tuple:
     cell = location.cell or ""
     letters = "".join(ch for ch in cell if ch.isalpha())
     digits = "".join(ch for ch in cell if ch.isdigit())
-    return (location.file, location.sheet or "", int(digits) if digits and len(letters) + len(digits) == len(cell) else 0, len(letters), letters, cell)
+    return (
+        location.file,
+        location.sheet or "",
+        int(digits) if digits and len(letters) + len(digits) == len(cell) else 0,
+        len(letters),
+        letters,
+        cell,
+    )

@@ -107,8 +107,12 @@ class DesiredState:
 
     def with_account(self, account_id: str) -> DesiredState:
         """The same state with customer managed policy ARNs filled in for one account."""
-        groups = tuple(dataclasses.replace(g, policies=tuple(p.with_account(account_id) for p in g.policies)) for g in self.groups)
-        roles = tuple(dataclasses.replace(r, policies=tuple(p.with_account(account_id) for p in r.policies)) for r in self.roles)
+        groups = tuple(
+            dataclasses.replace(g, policies=tuple(p.with_account(account_id) for p in g.policies)) for g in self.groups
+        )
+        roles = tuple(
+            dataclasses.replace(r, policies=tuple(p.with_account(account_id) for p in r.policies)) for r in self.roles
+        )
         return dataclasses.replace(self, account_id=account_id, groups=groups, roles=roles)
 
     def policy_arn(self, policy: CustomPolicy) -> str:
@@ -119,13 +123,33 @@ class DesiredState:
         return {
             "stack": self.stack,
             "account_id": self.account_id,
-            "roles": [{"name": r.name, "groups": list(r.groups), "policies": [p.name for p in r.policies], "members": list(r.members)} for r in self.roles],
+            "roles": [
+                {
+                    "name": r.name,
+                    "groups": list(r.groups),
+                    "policies": [p.name for p in r.policies],
+                    "members": list(r.members),
+                }
+                for r in self.roles
+            ],
             "groups": [
-                {"name": g.name, "role": g.role, "path": g.path, "policy_arns": list(g.policy_arns), "members": list(g.members)}
+                {
+                    "name": g.name,
+                    "role": g.role,
+                    "path": g.path,
+                    "policy_arns": list(g.policy_arns),
+                    "members": list(g.members),
+                }
                 for g in self.groups
             ],
-            "users": [{"name": u.name, "mfa_required": u.mfa_required, "roles": list(u.roles), "groups": list(u.groups)} for u in self.users],
-            "policies": [{"name": p.name, "path": p.path, "arn": self.policy_arn(p), "document": p.document} for p in self.policies],
+            "users": [
+                {"name": u.name, "mfa_required": u.mfa_required, "roles": list(u.roles), "groups": list(u.groups)}
+                for u in self.users
+            ],
+            "policies": [
+                {"name": p.name, "path": p.path, "arn": self.policy_arn(p), "document": p.document}
+                for p in self.policies
+            ],
             "password_policy": self.password_policy.to_dict(),
             "manage_users": self.manage_users,
             "user_path": self.user_path,

@@ -40,7 +40,9 @@ def printable(value: object) -> str:
 def _visible(ch: str) -> str:
     if unicodedata.category(ch) not in _INVISIBLE:
         return ch
-    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch) or (
+        f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+    )
 
 
 def log_line(value: object) -> str:

@@ -25,9 +25,16 @@ def _check_name(kind: str, name: str, limit: int) -> list[Issue]:
     issues: list[Issue] = []
     if not NAME_CHARS.fullmatch(name):
         bad = sorted({ch for ch in name if not NAME_CHARS.fullmatch(ch)})
-        issues.append((f"{kind} name {name!r} has characters IAM does not allow ({' '.join(repr(c) for c in bad)})", NAME_HELP))
+        issues.append(
+            (f"{kind} name {name!r} has characters IAM does not allow ({' '.join(repr(c) for c in bad)})", NAME_HELP)
+        )
     if len(name) > limit:
-        issues.append((f"{kind} name {name!r} is {len(name)} characters; IAM allows {limit}", f"shorten it to {limit} characters or fewer"))
+        issues.append(
+            (
+                f"{kind} name {name!r} is {len(name)} characters; IAM allows {limit}",
+                f"shorten it to {limit} characters or fewer",
+            )
+        )
     return issues
 
 
@@ -50,12 +57,24 @@ SAFE_PATH = re.compile(r"/|/(?:[A-Za-z0-9+=,.@_-]+/)+")
 
 def check_path(path: str) -> list[Issue]:
     if not PATH_PATTERN.fullmatch(path):
-        return [(f"IAM path {path!r} is not valid", "a path starts and ends with / and holds printable ASCII without spaces, e.g. /foundation/")]
+        return [
+            (
+                f"IAM path {path!r} is not valid",
+                "a path starts and ends with / and holds printable ASCII without spaces, e.g. /foundation/",
+            )
+        ]
     if not SAFE_PATH.fullmatch(path):
-        return [(f"IAM path {path!r} has characters this project does not allow in a path (or an empty segment)", f"{NAME_HELP} between the slashes, e.g. /foundation/")]
+        return [
+            (
+                f"IAM path {path!r} has characters this project does not allow in a path (or an empty segment)",
+                f"{NAME_HELP} between the slashes, e.g. /foundation/",
+            )
+        ]
     if len(path) > MAX_PATH:
         return [(f"IAM path is {len(path)} characters; IAM allows {MAX_PATH}", "shorten the path")]
     return []
 
 
-POLICY_ARN = re.compile(r"arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::(aws|\d{12}):policy(/(?:[\x21-\x7e]+/)?)([A-Za-z0-9+=,.@_-]{1,128})")
+POLICY_ARN = re.compile(
+    r"arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::(aws|\d{12}):policy(/(?:[\x21-\x7e]+/)?)([A-Za-z0-9+=,.@_-]{1,128})"
+)

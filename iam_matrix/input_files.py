@@ -57,19 +57,31 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise InputFileError(f"file not found ({path})", "check the path in the stack config or on the command line", "file-missing") from None
+        raise InputFileError(
+            f"file not found ({path})", "check the path in the stack config or on the command line", "file-missing"
+        ) from None
     except IsADirectoryError:
         raise InputFileError("this is a folder, not a file", "point the setting at a file", "file-type") from None
     except OSError as error:
-        raise InputFileError(f"cannot be opened ({error.strerror})", "check the file's permissions", "file-unreadable") from None
+        raise InputFileError(
+            f"cannot be opened ({error.strerror})", "check the file's permissions", "file-unreadable"
+        ) from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise InputFileError("this is a folder, not a file", "point the setting at a file", "file-type")
         if not stat.S_ISREG(info.st_mode):
-            raise InputFileError("this is not a regular file (a pipe, socket or device)", "point the setting at a regular file", "file-type")
+            raise InputFileError(
+                "this is not a regular file (a pipe, socket or device)",
+                "point the setting at a regular file",
+                "file-type",
+            )
         if info.st_size > max_bytes:
-            raise InputFileError(f"the file is {info.st_size:,} bytes; at most {max_bytes:,} are read", "shorten it (see docs/input-limits.md)", "file-too-large")
+            raise InputFileError(
+                f"the file is {info.st_size:,} bytes; at most {max_bytes:,} are read",
+                "shorten it (see docs/input-limits.md)",
+                "file-too-large",
+            )
         chunks = []
         left = max_bytes + 1
         while left > 0:
@@ -80,7 +92,9 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
             left -= len(chunk)
         data = b"".join(chunks)
         if len(data) > max_bytes:  # it grew while being read
-            raise InputFileError(f"the file is more than {max_bytes:,} bytes", "shorten it (see docs/input-limits.md)", "file-too-large")
+            raise InputFileError(
+                f"the file is more than {max_bytes:,} bytes", "shorten it (see docs/input-limits.md)", "file-too-large"
+            )
         return data
     except OSError as error:
         raise InputFileError(f"cannot be read ({error.strerror})", "check the file", "file-unreadable") from None
@@ -93,10 +107,15 @@ def decode_utf8(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InputFileError(f"the file is not UTF-8 text (byte {error.start + 1:,} is 0x{data[error.start]:02x})", "save it as UTF-8", "file-encoding") from None
+        raise InputFileError(
+            f"the file is not UTF-8 text (byte {error.start + 1:,} is 0x{data[error.start]:02x})",
+            "save it as UTF-8",
+            "file-encoding",
+        ) from None
 
 
 # --- JSON ----------------------------------------------------------------------------
+
 
 class JsonProblem(Exception):
     """A JSON document that parses but must not be used; ``path`` is a JSON path."""
@@ -111,7 +130,11 @@ class JsonProblem(Exception):
 def _number(text: str, kind: type) -> Any:
     mantissa = re.split("[eE]", text, maxsplit=1)[0]
     if sum(ch.isdigit() for ch in mantissa) > MAX_NUMBER_DIGITS:
-        raise JsonProblem("", f"the number {clip(text, 40)} has more than {MAX_NUMBER_DIGITS} digits", "IAM policies need no such number; quote it if it is a value")
+        raise JsonProblem(
+            "",
+            f"the number {clip(text, 40)} has more than {MAX_NUMBER_DIGITS} digits",
+            "IAM policies need no such number; quote it if it is a value",
+        )
     value = kind(text)
     if isinstance(value, float) and not math.isfinite(value):
         raise JsonProblem("", f"the number {clip(text, 40)} is out of range", "use a smaller number")
@@ -149,7 +172,11 @@ def load_json(text: str) -> Any:
     """
     depth = _bracket_depth(text)
     if depth > MAX_JSON_DEPTH:
-        raise JsonProblem("", f"the document is nested {depth:,} levels deep; at most {MAX_JSON_DEPTH} are read", "an IAM policy needs at most 6 levels; flatten it")
+        raise JsonProblem(
+            "",
+            f"the document is nested {depth:,} levels deep; at most {MAX_JSON_DEPTH} are read",
+            "an IAM policy needs at most 6 levels; flatten it",
+        )
     document = json.loads(
         text,
         object_pairs_hook=_pairs,
@@ -180,7 +207,11 @@ def _plain(value: Any, path: str) -> Any:
     if isinstance(value, _Duplicates):
         if value.duplicates:
             key = value.duplicates[0]
-            raise JsonProblem(f"{path}.{key}", f"the key {clip(key)} is given twice in one object (a parser keeps only the last)", "keep one of them")
+            raise JsonProblem(
+                f"{path}.{key}",
+                f"the key {clip(key)} is given twice in one object (a parser keeps only the last)",
+                "keep one of them",
+            )
         return {key: _plain(item, f"{path}.{key}") for key, item in value.items()}
     if isinstance(value, list):
         return [_plain(item, f"{path}[{index}]") for index, item in enumerate(value)]
@@ -188,6 +219,7 @@ def _plain(value: Any, path: str) -> Any:
 
 
 # --- YAML ----------------------------------------------------------------------------
+
 
 class YamlProblem(Exception):
     """A YAML document that must not be used; ``line`` is 1-based (or None)."""
@@ -200,7 +232,9 @@ class YamlProblem(Exception):
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_LONG_NUMBER = re.compile(rf"[-+]?([0-9_]{{{MAX_NUMBER_DIGITS + 1},}}(\.[0-9_]*)?([eE][-+]?[0-9]+)?|0x[0-9a-fA-F_]{{{MAX_NUMBER_DIGITS + 1},}}|0o?[0-7_]{{{MAX_NUMBER_DIGITS + 1},}}|0b[01_]{{{MAX_NUMBER_DIGITS + 1},}})")
+_LONG_NUMBER = re.compile(
+    rf"[-+]?([0-9_]{{{MAX_NUMBER_DIGITS + 1},}}(\.[0-9_]*)?([eE][-+]?[0-9]+)?|0x[0-9a-fA-F_]{{{MAX_NUMBER_DIGITS + 1},}}|0o?[0-7_]{{{MAX_NUMBER_DIGITS + 1},}}|0b[01_]{{{MAX_NUMBER_DIGITS + 1},}})"
+)
 
 
 def load_yaml(text: str) -> Any:
@@ -216,7 +250,11 @@ def load_yaml(text: str) -> Any:
         for event in events:
             line = event.start_mark.line + 1 if event.start_mark else None
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise YamlProblem(line, "YAML anchors and aliases (&name, *name) are not accepted in stack files", "write each value out in full")
+                raise YamlProblem(
+                    line,
+                    "YAML anchors and aliases (&name, *name) are not accepted in stack files",
+                    "write each value out in full",
+                )
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
@@ -224,16 +262,26 @@ def load_yaml(text: str) -> Any:
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_YAML_DEPTH:
-                    raise YamlProblem(line, f"the document is nested more than {MAX_YAML_DEPTH} levels deep", "a stack file needs three levels; flatten it")
+                    raise YamlProblem(
+                        line,
+                        f"the document is nested more than {MAX_YAML_DEPTH} levels deep",
+                        "a stack file needs three levels; flatten it",
+                    )
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
             if isinstance(event, yaml.ScalarEvent) and not event.style and _LONG_NUMBER.fullmatch(event.value):
-                raise YamlProblem(line, f"the number {clip(event.value, 40)} has more than {MAX_NUMBER_DIGITS} digits", "use a number in range, or quote it if it is text")
+                raise YamlProblem(
+                    line,
+                    f"the number {clip(event.value, 40)} has more than {MAX_NUMBER_DIGITS} digits",
+                    "use a number in range, or quote it if it is text",
+                )
         return yaml.load(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
-        raise YamlProblem(line, f"not valid YAML ({clip(error.problem or str(error), MAX_ECHO)})", "fix the YAML syntax") from None
+        raise YamlProblem(
+            line, f"not valid YAML ({clip(error.problem or str(error), MAX_ECHO)})", "fix the YAML syntax"
+        ) from None
     except yaml.YAMLError as error:
         raise YamlProblem(None, f"not valid YAML ({clip(str(error), MAX_ECHO)})", "fix the YAML syntax") from None
     except (ValueError, RecursionError) as error:  # e.g. a value PyYAML's constructors refuse

@@ -78,7 +78,12 @@ def parse_matrix(table: Table, kind: str, problems: Problems) -> Matrix | None:
     key_names = USER_KEYS if kind == "user" else POLICY_KEYS
     key_title = "User" if kind == "user" else "Policies"
     if nonblank_rows.size == 0:
-        problems.error(table.location(), "matrix-empty", f"the {what} matrix is empty", f"add a header row ({key_title}, one column per role{', MFA' if kind == 'user' else ''}) and one row per {what}")
+        problems.error(
+            table.location(),
+            "matrix-empty",
+            f"the {what} matrix is empty",
+            f"add a header row ({key_title}, one column per role{', MFA' if kind == 'user' else ''}) and one row per {what}",
+        )
         return None
     header_row = int(nonblank_rows[0])
     key_col = mfa_col = None
@@ -89,14 +94,24 @@ def parse_matrix(table: Table, kind: str, problems: Problems) -> Matrix | None:
         if is_blank(value):
             if filled[header_row + 1 :, col].any():
                 first = header_row + 1 + int(np.flatnonzero(filled[header_row + 1 :, col])[0])
-                problems.error(table.location(header_row, col), "header-blank", f"this column has values (first at {table.location(first, col).cell}) but no header", "write the role name in the header cell, or delete the column")
+                problems.error(
+                    table.location(header_row, col),
+                    "header-blank",
+                    f"this column has values (first at {table.location(first, col).cell}) but no header",
+                    "write the role name in the header cell, or delete the column",
+                )
             continue
         name = str(value).strip()
         lower = name.lower()
         if lower.startswith("#"):
             continue  # a comment column, by convention
         if lower in seen:
-            problems.error(table.location(header_row, col), "header-duplicate", f"column {name!r} appears twice (also {table.location(header_row, seen[lower]).cell})", "keep one column per role")
+            problems.error(
+                table.location(header_row, col),
+                "header-duplicate",
+                f"column {name!r} appears twice (also {table.location(header_row, seen[lower]).cell})",
+                "keep one column per role",
+            )
             continue
         seen[lower] = col
         if key_col is None and lower in key_names:
@@ -106,10 +121,20 @@ def parse_matrix(table: Table, kind: str, problems: Problems) -> Matrix | None:
         else:
             role_cols[name] = col
     if key_col is None:
-        problems.error(table.location(header_row, 0), "key-missing", f"no {key_title!r} column in the header row", f"head the column of {what} names {key_title!r}")
+        problems.error(
+            table.location(header_row, 0),
+            "key-missing",
+            f"no {key_title!r} column in the header row",
+            f"head the column of {what} names {key_title!r}",
+        )
         return None
     if kind == "user" and mfa_col is None:
-        problems.error(table.location(header_row, max(role_cols.values(), default=key_col) + 1), "mfa-missing", "no MFA column in the user matrix", "add a column headed MFA with Y for every user who must use MFA")
+        problems.error(
+            table.location(header_row, max(role_cols.values(), default=key_col) + 1),
+            "mfa-missing",
+            "no MFA column in the user matrix",
+            "add a column headed MFA with Y for every user who must use MFA",
+        )
     matrix = Matrix(table, kind, header_row, key_col, role_cols, mfa_col)
     _read_rows(matrix, nonblank_rows[1:], kinds, problems)
     return matrix
@@ -145,7 +170,9 @@ def _read_rows(matrix: Matrix, rows: np.ndarray, kinds: np.ndarray, problems: Pr
     marks = kinds[np.ix_(rows, cols)] if len(rows) and cols else np.zeros((len(rows), len(cols)), dtype=np.int8)
     for r, c in zip(*np.nonzero(marks == INVALID)):
         value = table.cells[rows[r], cols[c]]
-        problems.error(table.location(int(rows[r]), cols[c]), "mark-invalid", f"{str(value).strip()!r} is not a mark", MARK_HELP)
+        problems.error(
+            table.location(int(rows[r]), cols[c]), "mark-invalid", f"{str(value).strip()!r} is not a mark", MARK_HELP
+        )
     n_roles = len(roles)
     marked_rows, marked_cols = np.nonzero(marks[:, :n_roles] == MARK)
     per_row: dict[int, list[str]] = {}
@@ -158,7 +185,12 @@ def _read_rows(matrix: Matrix, rows: np.ndarray, kinds: np.ndarray, problems: Pr
         if is_blank(key):
             if i in per_row or mfa[i]:
                 what = "user name" if matrix.kind == "user" else "policy name"
-                problems.error(table.location(sheet_row, matrix.key_col), "key-blank", f"this row has marks but no {what}", f"write the {what} in this cell, or delete the row")
+                problems.error(
+                    table.location(sheet_row, matrix.key_col),
+                    "key-blank",
+                    f"this row has marks but no {what}",
+                    f"write the {what} in this cell, or delete the row",
+                )
             continue
         name = key if isinstance(key, str) else _plain(key)
         matrix.rows.append(MatrixRow(name.strip(), sheet_row, tuple(per_row.get(i, ())), bool(mfa[i])))

@@ -55,4 +55,3 @@ FIELDS: tuple[PasswordField, ...] = (
     PasswordField("allow_users_to_change_password", "passwordAllowUsersToChange", "AllowUsersToChangePassword"),
     PasswordField("hard_expiry", "passwordHardExpiry", "HardExpiry"),
 )
-

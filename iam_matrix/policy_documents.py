@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from .iam_rules import MAX_POLICY_DOCUMENT_CHARS, check_path, check_policy_name
-from .input_files import MAX_POLICY_FILE_BYTES, InputFileError, JsonProblem, clip, decode_utf8, load_json, read_regular_file
+from .input_files import (
+    MAX_POLICY_FILE_BYTES,
+    InputFileError,
+    JsonProblem,
+    clip,
+    decode_utf8,
+    load_json,
+    read_regular_file,
+)
 from .problems import Location, Problems
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}")
@@ -55,10 +63,20 @@ def discover(policies_dir: Path, problems: Problems) -> dict[str, PolicyFile] | 
         depth = len(here.relative_to(policies_dir).parts)
         seen += len(subfolders) + len(names)
         if seen > MAX_TREE_ENTRIES:
-            problems.error(where_dir, "policy-tree-size", f"{policies_dir} holds more than {MAX_TREE_ENTRIES:,} files and folders", "point iam-matrix:policiesDir at the folder of policy documents only")
+            problems.error(
+                where_dir,
+                "policy-tree-size",
+                f"{policies_dir} holds more than {MAX_TREE_ENTRIES:,} files and folders",
+                "point iam-matrix:policiesDir at the folder of policy documents only",
+            )
             return None
         if depth >= MAX_TREE_DEPTH and subfolders:
-            problems.error(where_dir, "policy-tree-depth", f"{policies_dir} has folders more than {MAX_TREE_DEPTH} levels deep ({clip((here / subfolders[0]).relative_to(policies_dir).as_posix())})", "keep policy documents at most a few folders deep (the folders are the IAM path)")
+            problems.error(
+                where_dir,
+                "policy-tree-depth",
+                f"{policies_dir} has folders more than {MAX_TREE_DEPTH} levels deep ({clip((here / subfolders[0]).relative_to(policies_dir).as_posix())})",
+                "keep policy documents at most a few folders deep (the folders are the IAM path)",
+            )
             return None
         subfolders.sort()
         candidates.extend(here / name for name in names if name.endswith(".json"))
@@ -71,19 +89,31 @@ def discover(policies_dir: Path, problems: Problems) -> dict[str, PolicyFile] | 
         name = file.stem
         where = Location(display)
         if file.is_dir() and not file.is_symlink():
-            problems.error(where, "policy-file-type", "this is a folder named like a policy document", "rename the folder (policy documents are .json files)")
+            problems.error(
+                where,
+                "policy-file-type",
+                "this is a folder named like a policy document",
+                "rename the folder (policy documents are .json files)",
+            )
             continue
         for message, fix in check_policy_name(name) + check_path(iam_path):
             problems.error(where, "policy-file-name", message, fix)
         clash = next((p for p in found.values() if p.name.lower() == name.lower()), None)
         if clash:
-            problems.error(where, "policy-file-duplicate", f"a policy named {clip(name)} is already defined by {clash.display} (IAM policy names are unique per account, whatever the path)", "rename one of the files")
+            problems.error(
+                where,
+                "policy-file-duplicate",
+                f"a policy named {clip(name)} is already defined by {clash.display} (IAM policy names are unique per account, whatever the path)",
+                "rename one of the files",
+            )
             continue
         found[name] = PolicyFile(name, iam_path, file, display)
     return found
 
 
-def fill_document(policy: PolicyFile, parameters: Mapping[str, Any], problems: Problems, config_file: str) -> dict | None:
+def fill_document(
+    policy: PolicyFile, parameters: Mapping[str, Any], problems: Problems, config_file: str
+) -> dict | None:
     """Load, fill in and check one document; None (with problems recorded) when it is unusable.
 
     The grammar is checked before anything else reads the document, so the guardrail
@@ -96,10 +126,17 @@ def fill_document(policy: PolicyFile, parameters: Mapping[str, Any], problems: P
         problems.error(where, "policy-file", error.message, error.fix)
         return None
     except JsonProblem as problem:
-        problems.error(Location(policy.display, None, problem.path or None), "policy-json", problem.message, problem.fix)
+        problems.error(
+            Location(policy.display, None, problem.path or None), "policy-json", problem.message, problem.fix
+        )
         return None
     except ValueError as error:  # json.JSONDecodeError
-        problems.error(where, "policy-json", f"not valid JSON ({clip(str(error))})", "fix the JSON syntax (a linter or `python -m json.tool FILE` shows where)")
+        problems.error(
+            where,
+            "policy-json",
+            f"not valid JSON ({clip(str(error))})",
+            "fix the JSON syntax (a linter or `python -m json.tool FILE` shows where)",
+        )
         return None
     missing: set[str] = set()
 
@@ -121,20 +158,35 @@ def fill_document(policy: PolicyFile, parameters: Mapping[str, Any], problems: P
 
     document = fill(document)  # depth is bounded by load_json
     for key in sorted(missing):
-        problems.error(where, "policy-parameter", f"uses {{{{{key}}}}} but {config_file} has no iam-matrix:{key}", f"set iam-matrix:{key} in the stack config or remove the placeholder")
+        problems.error(
+            where,
+            "policy-parameter",
+            f"uses {{{{{key}}}}} but {config_file} has no iam-matrix:{key}",
+            f"set iam-matrix:{key} in the stack config or remove the placeholder",
+        )
     if missing:
         return None
     if not _check_grammar(document, where, problems):
         return None
     cidrs = source_ip_allow_list(document)
     if cidrs is not None and not any(cidrs):
-        problems.error(Location(config_file, None, "iam-matrix:allowedCidrs"), "lockout-no-cidr", f"{policy.name} denies every request from outside the allowed networks and no network is allowed: everyone in a group it is attached to would be locked out", 'set iam-matrix:allowedCidrs to your office and VPN CIDRs (e.g. ["192.0.2.0/24"])')
+        problems.error(
+            Location(config_file, None, "iam-matrix:allowedCidrs"),
+            "lockout-no-cidr",
+            f"{policy.name} denies every request from outside the allowed networks and no network is allowed: everyone in a group it is attached to would be locked out",
+            'set iam-matrix:allowedCidrs to your office and VPN CIDRs (e.g. ["192.0.2.0/24"])',
+        )
         return None
     if not _check_condition_values(document, where, problems):
         return None
     size = len(minified(document))
     if size > MAX_POLICY_DOCUMENT_CHARS:
-        problems.error(where, "policy-size", f"the document is {size} characters without whitespace; IAM allows {MAX_POLICY_DOCUMENT_CHARS} for a managed policy", "split it into two policies or use wildcards to shorten action lists")
+        problems.error(
+            where,
+            "policy-size",
+            f"the document is {size} characters without whitespace; IAM allows {MAX_POLICY_DOCUMENT_CHARS} for a managed policy",
+            "split it into two policies or use wildcards to shorten action lists",
+        )
         return None
     return document
 
@@ -166,14 +218,22 @@ def _check_grammar(document: Any, where: Location, problems: Problems) -> bool:
         return False
     version = document.get("Version")
     if version == "2008-10-17":
-        bad("Version is '2008-10-17': IAM does not substitute policy variables such as ${aws:username} in that version, so they would match literally", 'use "Version": "2012-10-17"')
+        bad(
+            "Version is '2008-10-17': IAM does not substitute policy variables such as ${aws:username} in that version, so they would match literally",
+            'use "Version": "2012-10-17"',
+        )
     elif version != "2012-10-17":
         bad(f"Version is {clip(version)}", 'use "Version": "2012-10-17" (policy variables need it)')
     statements = document.get("Statement")
     if isinstance(statements, dict):
         statements = [statements]
     if not isinstance(statements, list) or not statements:
-        bad("there is no Statement" if statements in (None, []) else f"Statement is {type(statements).__name__}, not a list of objects", "add a Statement list")
+        bad(
+            "there is no Statement"
+            if statements in (None, [])
+            else f"Statement is {type(statements).__name__}, not a list of objects",
+            "add a Statement list",
+        )
         return False
     sids: set[str] = set()
     for index, statement in enumerate(statements, 1):
@@ -184,9 +244,15 @@ def _check_grammar(document: Any, where: Location, problems: Problems) -> bool:
         label = f"statement {index}" + (f" ({clip(sid, 60)})" if sid else "")
         unknown = set(statement) - STATEMENT_KEYS
         if "Principal" in statement or "NotPrincipal" in statement:
-            bad(f"{label} has a Principal; identity policies attached to groups cannot", "remove Principal (it belongs in resource or trust policies)")
+            bad(
+                f"{label} has a Principal; identity policies attached to groups cannot",
+                "remove Principal (it belongs in resource or trust policies)",
+            )
         elif unknown:
-            bad(f"{label} has unknown element(s) {clip(', '.join(sorted(unknown)))}", f"use only {', '.join(sorted(STATEMENT_KEYS))}")
+            bad(
+                f"{label} has unknown element(s) {clip(', '.join(sorted(unknown)))}",
+                f"use only {', '.join(sorted(STATEMENT_KEYS))}",
+            )
         if statement.get("Effect") not in ("Allow", "Deny"):
             bad(f"{label} has Effect {clip(statement.get('Effect'))}", 'use "Allow" or "Deny" (capitalised)')
         if ("Action" in statement) == ("NotAction" in statement):
@@ -196,13 +262,23 @@ def _check_grammar(document: Any, where: Location, problems: Problems) -> bool:
         for key in ("Action", "NotAction"):
             actions = statement.get(key, [])
             for action in [actions] if isinstance(actions, str) else actions if isinstance(actions, list) else [None]:
-                if not isinstance(action, str) or not (action == "*" or re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9*?]+", action)):
-                    bad(f"{label} has an invalid {key} {clip(action)}", 'write actions as "service:ActionName" (wildcards allowed)')
+                if not isinstance(action, str) or not (
+                    action == "*" or re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9*?]+", action)
+                ):
+                    bad(
+                        f"{label} has an invalid {key} {clip(action)}",
+                        'write actions as "service:ActionName" (wildcards allowed)',
+                    )
         for key in ("Resource", "NotResource"):
             resources = statement.get(key, [])
-            for resource in [resources] if isinstance(resources, str) else resources if isinstance(resources, list) else [None]:
+            for resource in (
+                [resources] if isinstance(resources, str) else resources if isinstance(resources, list) else [None]
+            ):
                 if not isinstance(resource, str) or not (resource == "*" or RESOURCE_ARN.fullmatch(resource)):
-                    bad(f"{label} has an invalid {key} {clip(resource)}", 'use "*" or a whole ARN: arn:partition:service:region:account:resource (parts may be * or empty)')
+                    bad(
+                        f"{label} has an invalid {key} {clip(resource)}",
+                        'use "*" or a whole ARN: arn:partition:service:region:account:resource (parts may be * or empty)',
+                    )
         condition = statement.get("Condition", {})
         if not isinstance(condition, dict) or not all(isinstance(v, dict) for v in condition.values()):
             bad(f"{label} has a malformed Condition", 'write {"Operator": {"key": value}}')
@@ -211,10 +287,16 @@ def _check_grammar(document: Any, where: Location, problems: Problems) -> bool:
                 for key, value in pairs.items():
                     items = value if isinstance(value, list) else [value]
                     if not all(isinstance(item, str | bool | int | float) for item in items if item is not None):
-                        bad(f"{label}: condition {clip(operator, 60)} {clip(key, 60)} holds an object or nested list", "give a value or a list of values")
+                        bad(
+                            f"{label}: condition {clip(operator, 60)} {clip(key, 60)} holds an object or nested list",
+                            "give a value or a list of values",
+                        )
         if sid is not None:
             if not isinstance(sid, str) or not re.fullmatch(r"[A-Za-z0-9]*", sid):
-                bad(f"{label}: Sid {clip(sid)} may only hold letters and digits", "remove spaces and punctuation from the Sid")
+                bad(
+                    f"{label}: Sid {clip(sid)} may only hold letters and digits",
+                    "remove spaces and punctuation from the Sid",
+                )
             elif sid in sids:
                 bad(f"{label}: Sid {clip(sid)} is used twice", "give every statement its own Sid")
             else:
@@ -230,7 +312,12 @@ def _check_condition_values(document: dict, where: Location, problems: Problems)
         for operator, pairs in statement.get("Condition", {}).items():
             for key, value in pairs.items():
                 if value == [] or value is None:
-                    problems.error(where, "policy-grammar", f"statement {index}: condition {clip(operator, 60)} {clip(key, 60)} has no values (a parameter may be empty)", "give it at least one value")
+                    problems.error(
+                        where,
+                        "policy-grammar",
+                        f"statement {index}: condition {clip(operator, 60)} {clip(key, 60)} has no values (a parameter may be empty)",
+                        "give it at least one value",
+                    )
     return len(problems.errors) == before
 
 

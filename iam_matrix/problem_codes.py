@@ -33,10 +33,22 @@ def _w(code: str, doc: str) -> ProblemCode:
 
 _CODES = [
     # the stack config (Pulumi.<stack>.yaml)
-    _e("project-missing", "config", "The project folder (--project-dir, or the current folder and those above it) has no Pulumi.yaml."),
+    _e(
+        "project-missing",
+        "config",
+        "The project folder (--project-dir, or the current folder and those above it) has no Pulumi.yaml.",
+    ),
     _e("stack-missing", "config", "The stack file Pulumi.<stack>.yaml does not exist."),
-    _e("stack-yaml", "config", "The stack file or Pulumi.yaml is not valid YAML, or uses what a stack file must not (anchors and aliases, several documents, numbers of more than 30 digits, nesting deeper than 32)."),
-    _e("stack-file", "config", "The stack file or Pulumi.yaml cannot be read: not a regular file, over 1 MiB, or not UTF-8."),
+    _e(
+        "stack-yaml",
+        "config",
+        "The stack file or Pulumi.yaml is not valid YAML, or uses what a stack file must not (anchors and aliases, several documents, numbers of more than 30 digits, nesting deeper than 32).",
+    ),
+    _e(
+        "stack-file",
+        "config",
+        "The stack file or Pulumi.yaml cannot be read: not a regular file, over 1 MiB, or not UTF-8.",
+    ),
     _e("stack-shape", "config", "The stack file's top level or config: is not a mapping, or a key is not text."),
     _e("project-shape", "config", "Pulumi.yaml's config: is not a mapping."),
     _e("config-unknown", "config", "A config key is not in Pulumi.yaml's schema (often a typo)."),
@@ -48,15 +60,37 @@ _CODES = [
     _e("config-path", "config", "groupPath or userPath is not a valid IAM path."),
     _e("config-audit-mode", "config", "auditConfig is not one of the AWS Config modes."),
     _e("config-resource-type", "config", "An auditConfigResourceTypes entry is not an AWS::Service::Type."),
-    _e("config-suppress", "config", "suppressWarnings names an unknown code or an error (errors cannot be suppressed)."),
+    _e(
+        "config-suppress", "config", "suppressWarnings names an unknown code or an error (errors cannot be suppressed)."
+    ),
     _e("config-admin-role", "config", "An adminRoles entry is not a role of the matrix."),
     _e("config-account", "config", "aws:allowedAccountIds is not a list of quoted 12-digit account ids."),
-    _e("config-user-removal", "config", "A header-only users file, or a change that removes more than maxUserRemovalPercent of the users."),
+    _e(
+        "config-user-removal",
+        "config",
+        "A header-only users file, or a change that removes more than maxUserRemovalPercent of the users.",
+    ),
     _e("config-secret", "config", "A Pulumi secret ({secure: ...}) is given for a key that may not be secret."),
-    _e("stack-same-account", "config", "Two stacks of the project are pinned to the same AWS account without both setting shareAccount."),
-    _e("stack-shared-overlap", "config", "Stacks sharing an account overlap in groupPath/userPath or differ in the password policy."),
-    _e("config-matrix-twice", "config", "The stack sets both a workbook and CSV files; one of them would be silently unread."),
-    _e("config-deploy-principal", "config", "A deployPrincipals entry is not an IAM or STS ARN pattern of a role or user."),
+    _e(
+        "stack-same-account",
+        "config",
+        "Two stacks of the project are pinned to the same AWS account without both setting shareAccount.",
+    ),
+    _e(
+        "stack-shared-overlap",
+        "config",
+        "Stacks sharing an account overlap in groupPath/userPath or differ in the password policy.",
+    ),
+    _e(
+        "config-matrix-twice",
+        "config",
+        "The stack sets both a workbook and CSV files; one of them would be silently unread.",
+    ),
+    _e(
+        "config-deploy-principal",
+        "config",
+        "A deployPrincipals entry is not an IAM or STS ARN pattern of a role or user.",
+    ),
     # paths: nothing is read through a symlink or from outside the project (or the git tree)
     _e("path-symlink", "file", "A matrix file, policy file or stack file is a symlink."),
     _e("path-outside", "file", "A configured path points outside the project folder."),
@@ -74,13 +108,21 @@ _CODES = [
     _e("file-xlsx", "file", "A workbook cannot be opened as xlsx (not a zip, damaged part, malformed XML)."),
     _e("file-type", "file", "A matrix file is a folder, a pipe or a device, not a regular file."),
     _e("file-unreadable", "file", "A matrix file cannot be opened or read (permissions, I/O error)."),
-    _e("file-too-large", "file", "A matrix file, or the parts of a workbook that are read, exceed the size limits (docs/input-limits.md)."),
+    _e(
+        "file-too-large",
+        "file",
+        "A matrix file, or the parts of a workbook that are read, exceed the size limits (docs/input-limits.md).",
+    ),
     _e("file-format", "file", "A workbook is .xls, .xlsb or .ods; only .xlsx is read."),
     _e("file-csv-separator", "file", "A CSV file is separated by ; tab or | instead of commas."),
     _e("file-xlsx-entities", "file", "A workbook part declares XML entities (a DTD), which Excel never writes."),
     _e("sheet-ambiguous", "file", "Two sheets match Users (or Policies) once trimmed and case folded."),
     _e("sheet-hidden", "file", "The Users or Policies sheet is hidden or veryHidden."),
-    _e("sheet-too-large", "file", "A sheet's cells span far more of the grid than the cells present justify, or leave Excel's grid."),
+    _e(
+        "sheet-too-large",
+        "file",
+        "A sheet's cells span far more of the grid than the cells present justify, or leave Excel's grid.",
+    ),
     _e("cell-error", "file", "A cell holds an Excel error value (#N/A, #REF!, #DIV/0!, ...)."),
     _e("cell-external-link", "file", "A cell's value comes from another workbook through an external link."),
     _e("sheet-missing", "file", "The workbook lacks the Users or Policies sheet."),
@@ -102,7 +144,11 @@ _CODES = [
     # policies
     _e("policy-file-name", "policy", "A policy file's name or folder is not a valid IAM policy name or path."),
     _e("policy-file-duplicate", "policy", "Two policy files define the same policy name."),
-    _e("policy-json", "policy", "A policy file is not valid JSON, or strict JSON refuses it (a key given twice, NaN/Infinity, numbers over 30 digits, nesting deeper than 32)."),
+    _e(
+        "policy-json",
+        "policy",
+        "A policy file is not valid JSON, or strict JSON refuses it (a key given twice, NaN/Infinity, numbers over 30 digits, nesting deeper than 32).",
+    ),
     _e("policy-file", "policy", "A policy file cannot be read: not a regular file, over 1 MiB, or not UTF-8."),
     _e("policy-file-type", "policy", "A folder is named like a policy document (X.json)."),
     _e("policy-tree-size", "policy", "The policy folder holds more than 10,000 entries, so it is not walked."),
@@ -118,7 +164,11 @@ _CODES = [
     _e("policy-duplicate", "policy", "A policy is listed twice."),
     _e("policy-foreign-arn", "policy", "A policy ARN of another account or partition than the stack's."),
     _e("policy-shadowed", "policy", "A custom policy has the name of an AWS managed policy."),
-    _e("role-admin-equivalent", "policy", "A role outside adminRoles is admin-equivalent (all actions on all resources, however written)."),
+    _e(
+        "role-admin-equivalent",
+        "policy",
+        "A role outside adminRoles is admin-equivalent (all actions on all resources, however written).",
+    ),
     # planning groups and bundles
     _e("quota-guardrails", "plan", "A role's guardrails do not fit in its first group."),
     _e("group-name", "plan", "A bundle group name (<Role>-2, ...) is not a valid IAM group name."),
@@ -129,14 +179,23 @@ _CODES = [
     # advice (iam_matrix/advisories.py): warnings, each may be suppressed by name
     _w("user-no-role", "A user has no role: they can sign in but may do nothing."),
     _w("policy-unused", "A custom policy is created but no role gets it."),
-    _w("cidr-allows-all", "allowedCidrs holds 0.0.0.0/0 or ::/0, so the source-IP guardrail denies nothing from that family."),
+    _w(
+        "cidr-allows-all",
+        "allowedCidrs holds 0.0.0.0/0 or ::/0, so the source-IP guardrail denies nothing from that family.",
+    ),
     _w("policy-service-role", "A service-role policy, meant for an AWS service, is given to people."),
     _w("policy-redundant", "A policy adds nothing to a role that already has AdministratorAccess."),
     _w("mfa-lockout", "A user not marked for MFA gets an MFA-forcing policy."),
     _w("role-no-policy", "A role gets no policy."),
     # the access model (iam_matrix/access/rules.py)
-    _w("role-privilege-escalation", "A role's policies together allow a known privilege-escalation path (cloudsplaining's list)."),
-    _w("policy-action-unknown", "A custom policy names an action or service prefix the IAM action catalog does not know."),
+    _w(
+        "role-privilege-escalation",
+        "A role's policies together allow a known privilege-escalation path (cloudsplaining's list).",
+    ),
+    _w(
+        "policy-action-unknown",
+        "A custom policy names an action or service prefix the IAM action catalog does not know.",
+    ),
     _w("policy-action-resource-mismatch", "A custom policy action can never match the statement's resource ARNs."),
     _w("policy-allow-not", "A custom policy allows with NotAction or NotResource (everything but a list)."),
 ]

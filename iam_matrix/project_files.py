@@ -24,7 +24,12 @@ SYMLINK_FIX = "replace the symlink by the file itself (git add the real file): t
 
 def symlink_problem(problems: Problems, display: str, where: Location | None = None) -> None:
     """The one error for a symlink among the inputs (working tree or git tree)."""
-    problems.error(where or Location(display), "path-symlink", f"{display!r} is a symlink; the matrix files, policies/ and the stack file must be regular files", SYMLINK_FIX)
+    problems.error(
+        where or Location(display),
+        "path-symlink",
+        f"{display!r} is a symlink; the matrix files, policies/ and the stack file must be regular files",
+        SYMLINK_FIX,
+    )
 
 
 def input_keys(values: Mapping[str, Any]) -> tuple[str, ...]:
@@ -33,7 +38,9 @@ def input_keys(values: Mapping[str, Any]) -> tuple[str, ...]:
     return ("workbook", *FOLDER_KEYS) if values.get("workbook") else ("usersFile", "policiesFile", *FOLDER_KEYS)
 
 
-def check_inputs(project_dir: Path, values: Mapping[str, Any], where: Callable[[str], Location], problems: Problems) -> bool:
+def check_inputs(
+    project_dir: Path, values: Mapping[str, Any], where: Callable[[str], Location], problems: Problems
+) -> bool:
     """Every input path of the stack is inside ``project_dir`` and no part of it, nor any
     entry below the policy folder, is a symlink. False (with problems) when one is not."""
     before = len(problems.errors)
@@ -64,13 +71,20 @@ def _check_path(project_dir: Path, value: str, key: str, where: Location, proble
     inside = lexical == root or root in lexical.parents
     resolved_inside = _is_within(candidate.resolve(), root.resolve())
     if not inside or not resolved_inside:
-        problems.error(where, "path-outside", f"iam-matrix:{key} is {value!r}, outside the project folder {str(root)!r}", "keep the matrix files and policies/ inside the project (the repository the review reads); use a path relative to Pulumi.yaml")
+        problems.error(
+            where,
+            "path-outside",
+            f"iam-matrix:{key} is {value!r}, outside the project folder {str(root)!r}",
+            "keep the matrix files and policies/ inside the project (the repository the review reads); use a path relative to Pulumi.yaml",
+        )
         return None
     # Every component as written (before '..' is folded away), then as normalised.
     for chain in (_prefixes(root, candidate), _prefixes(root, lexical)):
         for part in chain:
             if part.is_symlink():
-                symlink_problem(problems, part.relative_to(root).as_posix() if _is_within(part, root) else str(part), where)
+                symlink_problem(
+                    problems, part.relative_to(root).as_posix() if _is_within(part, root) else str(part), where
+                )
                 return None
     return lexical
 

@@ -61,8 +61,12 @@ def resolve(settings: Settings, catalog: Catalog, problems: Problems) -> Resolve
     check_admin_roles(settings, roles, problems)
     user_rows = unique_users(users, problems)
     if not user_rows and not settings.value("confirmUserRemoval"):
-        problems.error(users.table.location(), "config-user-removal", "the user matrix has a header but no users: the next up would delete every user of the stack",
-                       "restore the rows (a truncated export?), or set iam-matrix:confirmUserRemoval: true for this one change")
+        problems.error(
+            users.table.location(),
+            "config-user-removal",
+            "the user matrix has a header but no users: the next up would delete every user of the stack",
+            "restore the rows (a truncated export?), or set iam-matrix:confirmUserRemoval: true for this one change",
+        )
     refs = PolicyResolver(settings, catalog, custom, problems, unusable).resolve_rows(policies)
     role_policies: dict[str, list[PolicyRef]] = {role: [] for role in roles}
     for row in policies.rows:
@@ -107,9 +111,17 @@ def check_admin_roles(settings: Settings, roles: list[str], problems: Problems) 
     for admin in settings.value("adminRoles") or ():
         if admin not in roles:
             close = difflib.get_close_matches(admin, roles, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else f"list role columns of the matrices ({', '.join(roles[:8]) or 'none yet'})"
-            problems.error(settings.location("adminRoles"), "config-admin-role", f"adminRoles names {admin!r}, which is not a role of the matrix",
-                           f"{hint}; the guardrails and the diff compare role names exactly")
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else f"list role columns of the matrices ({', '.join(roles[:8]) or 'none yet'})"
+            )
+            problems.error(
+                settings.location("adminRoles"),
+                "config-admin-role",
+                f"adminRoles names {admin!r}, which is not a role of the matrix",
+                f"{hint}; the guardrails and the diff compare role names exactly",
+            )
 
 
 MAX_SUGGESTION_PAIRS = 10_000  # name comparisons for "did you mean" (a 16,000-column header must not take minutes)
@@ -126,12 +138,18 @@ def matched_roles(users: Matrix, policies: Matrix, problems: Problems) -> list[s
                 hint = f"rename it to {close[0]!r} to match {there.table.location(there.header_row, there.role_cols[close[0]])}"
             else:
                 hint = f"add a {role!r} column to {there.table.location()}"
-            problems.error(here.role_location(role), "role-unmatched", f"role column {role!r} is not in the {there.kind} matrix",
-                           f"{hint}; role columns are matched by name")
+            problems.error(
+                here.role_location(role),
+                "role-unmatched",
+                f"role column {role!r} is not in the {there.kind} matrix",
+                f"{hint}; role columns are matched by name",
+            )
     roles = [r for r in users.role_cols if r in policies.role_cols]
     for role in roles:
         for message, fix in iam_rules.check_group_name(role):
-            problems.error(users.role_location(role), "role-name", message, f"{fix}; the role name becomes the IAM group name")
+            problems.error(
+                users.role_location(role), "role-name", message, f"{fix}; the role name becomes the IAM group name"
+            )
     return roles
 
 
@@ -145,14 +163,22 @@ def unique_users(users: Matrix, problems: Problems) -> list[MatrixRow]:
             problems.error(where, "user-name", message, fix)
         first = seen.get(row.key.lower())
         if first is not None:
-            problems.error(where, "user-duplicate", f"user {row.key!r} is already listed at {users.key_location(first).cell} (IAM user names are case-insensitive)",
-                           "keep one row per user and merge their marks")
+            problems.error(
+                where,
+                "user-duplicate",
+                f"user {row.key!r} is already listed at {users.key_location(first).cell} (IAM user names are case-insensitive)",
+                "keep one row per user and merge their marks",
+            )
             continue
         seen[row.key.lower()] = row
         kept.append(row)
     if len(kept) > iam_rules.MAX_USERS_PER_ACCOUNT:
-        problems.error(users.table.location(), "quota-users", f"{len(kept)} users; IAM allows {iam_rules.MAX_USERS_PER_ACCOUNT} per account",
-                       "move people to IAM Identity Center or split them over accounts")
+        problems.error(
+            users.table.location(),
+            "quota-users",
+            f"{len(kept)} users; IAM allows {iam_rules.MAX_USERS_PER_ACCOUNT} per account",
+            "move people to IAM Identity Center or split them over accounts",
+        )
     return kept
 
 
@@ -160,7 +186,14 @@ class PolicyResolver:
     """Policy-matrix rows -> exactly one policy each: custom first, then an ARN, then an AWS
     managed policy name from the catalog."""
 
-    def __init__(self, settings: Settings, catalog: Catalog, custom: dict[str, CustomPolicy], problems: Problems, unusable: set[str] | None = frozenset()):
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        custom: dict[str, CustomPolicy],
+        problems: Problems,
+        unusable: set[str] | None = frozenset(),
+    ):
         self.settings = settings
         self.catalog = catalog
         self.custom = custom
@@ -177,8 +210,12 @@ class PolicyResolver:
                 continue
             first = seen.get(ref.arn.lower())
             if first is not None:
-                self.problems.error(where, "policy-duplicate", f"policy {row.key!r} is already listed at {policies.key_location(first).cell}",
-                                    "keep one row per policy and merge their marks")
+                self.problems.error(
+                    where,
+                    "policy-duplicate",
+                    f"policy {row.key!r} is already listed at {policies.key_location(first).cell}",
+                    "keep one row per policy and merge their marks",
+                )
                 continue
             seen[ref.arn.lower()] = row
             refs[row.row] = ref
@@ -189,8 +226,12 @@ class PolicyResolver:
             return None  # reported once, at the file: not again as "no such policy" at every row
         if name in self.custom and self.catalog.get(name) is not None:
             managed, custom = self.catalog.get(name), self.custom[name]
-            self.problems.error(where, "policy-shadowed", f"{name!r} names both the AWS managed policy {managed.arn} and the custom policy {custom.source}",
-                                f"rename {custom.source} (custom policy names must not be AWS managed policy names), or write the ARN {managed.arn} for the AWS one")
+            self.problems.error(
+                where,
+                "policy-shadowed",
+                f"{name!r} names both the AWS managed policy {managed.arn} and the custom policy {custom.source}",
+                f"rename {custom.source} (custom policy names must not be AWS managed policy names), or write the ARN {managed.arn} for the AWS one",
+            )
             return None
         if name in self.custom:
             return self._custom_ref(self.custom[name])
@@ -203,45 +244,84 @@ class PolicyResolver:
             return None  # the policy folder's problem is reported; "no such policy" could be wrong
         suggestion = self.catalog.suggest(name, extra=list(self.custom))
         folder = self.settings.value("policiesDir")
-        hint = f"did you mean {suggestion!r}?" if suggestion else f"use an AWS managed policy name, a full policy ARN, or add {folder}/<path>/{name}.json"
-        self.problems.error(where, "policy-unknown", f"{name!r} is not an AWS managed policy, nor a custom policy in {folder}/", hint)
+        hint = (
+            f"did you mean {suggestion!r}?"
+            if suggestion
+            else f"use an AWS managed policy name, a full policy ARN, or add {folder}/<path>/{name}.json"
+        )
+        self.problems.error(
+            where, "policy-unknown", f"{name!r} is not an AWS managed policy, nor a custom policy in {folder}/", hint
+        )
         return None
 
     def _custom_ref(self, policy: CustomPolicy) -> PolicyRef:
         account = self.settings.account_id
         arn = policy.arn.replace(ACCOUNT_PLACEHOLDER, account) if account else policy.arn
-        return PolicyRef(policy.name, arn, "custom", guardrail=policy.path == "/foundation/", grants=not has_deny(policy.document))
+        return PolicyRef(
+            policy.name, arn, "custom", guardrail=policy.path == "/foundation/", grants=not has_deny(policy.document)
+        )
 
     def _arn_ref(self, name: str, where: Location) -> PolicyRef | None:
         match = iam_rules.POLICY_ARN.fullmatch(name)
         if not match:
-            self.problems.error(where, "policy-arn", f"{name!r} is not a valid IAM policy ARN", "write arn:aws:iam::<account-id or aws>:policy/<path/>Name")
+            self.problems.error(
+                where,
+                "policy-arn",
+                f"{name!r} is not a valid IAM policy ARN",
+                "write arn:aws:iam::<account-id or aws>:policy/<path/>Name",
+            )
             return None
         if not name.startswith("arn:aws:iam::"):  # the catalog and the deploy are the commercial partition's
-            self.problems.error(where, "policy-foreign-arn", f"{name!r} is in another partition than this stack's (aws)", "write the arn:aws:iam::... ARN of the policy in this partition")
+            self.problems.error(
+                where,
+                "policy-foreign-arn",
+                f"{name!r} is in another partition than this stack's (aws)",
+                "write the arn:aws:iam::... ARN of the policy in this partition",
+            )
             return None
         account = self.settings.account_id
         if match.group(1) != "aws":
             if account and match.group(1) != account:
-                self.problems.error(where, "policy-foreign-arn", f"{name!r} belongs to account {match.group(1)}, not this stack's account {account}",
-                                    "a group can only be given policies of its own account: copy the document into policies/, or use the ARN in this account")
+                self.problems.error(
+                    where,
+                    "policy-foreign-arn",
+                    f"{name!r} belongs to account {match.group(1)}, not this stack's account {account}",
+                    "a group can only be given policies of its own account: copy the document into policies/, or use the ARN in this account",
+                )
                 return None
             return PolicyRef(match.group(3), name, "arn")
         managed = self.catalog.by_arn.get(name)
         if managed is None:
             known = self.catalog.get(match.group(3))
-            hint = f"the ARN of {match.group(3)} is {known.arn}" if known else "check the name in the AWS managed policy list"
+            hint = (
+                f"the ARN of {match.group(3)} is {known.arn}"
+                if known
+                else "check the name in the AWS managed policy list"
+            )
             self.problems.error(where, "policy-unknown", f"{name} is not an AWS managed policy ARN", hint)
             return None
         return self._managed_ref(managed, where)
 
     def _managed_ref(self, managed: ManagedPolicy, where: Location) -> PolicyRef | None:
         if managed.path == "/aws-service-role/":
-            self.problems.error(where, "policy-service-linked", f"{managed.name} is a service-linked role policy ({managed.arn}); IAM refuses to attach it to groups",
-                                "remove the row; AWS attaches it to its service-linked role itself")
+            self.problems.error(
+                where,
+                "policy-service-linked",
+                f"{managed.name} is a service-linked role policy ({managed.arn}); IAM refuses to attach it to groups",
+                "remove the row; AWS attaches it to its service-linked role itself",
+            )
             return None
         if managed.deprecated:  # IAM refuses to attach it to a new group: pulumi up would fail
-            replacement = f"use {managed.replaced_by} instead" if managed.replaced_by else "choose its replacement from the AWS documentation"
-            self.problems.error(where, "policy-deprecated", f"{managed.name} is deprecated by AWS and can no longer be attached to new groups", replacement)
+            replacement = (
+                f"use {managed.replaced_by} instead"
+                if managed.replaced_by
+                else "choose its replacement from the AWS documentation"
+            )
+            self.problems.error(
+                where,
+                "policy-deprecated",
+                f"{managed.name} is deprecated by AWS and can no longer be attached to new groups",
+                replacement,
+            )
             return None
         return PolicyRef(managed.name, managed.arn, "aws", grants="Deny" not in managed.name)

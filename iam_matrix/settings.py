@@ -15,7 +15,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .input_files import MAX_STACK_FILE_BYTES, InputFileError, YamlProblem, clip, decode_utf8, load_yaml, read_regular_file
+from .input_files import (
+    MAX_STACK_FILE_BYTES,
+    InputFileError,
+    YamlProblem,
+    clip,
+    decode_utf8,
+    load_yaml,
+    read_regular_file,
+)
 from .password_policy import PasswordPolicy
 from .problems import Location, MatrixInvalid, Problem, Problems
 from .project import PROJECT
@@ -109,12 +117,22 @@ def read_yaml_file(path: Path, display: str, problems: Problems) -> dict[str, An
             problems.error(where, "stack-file", error.message, error.fix)
         return None
     except YamlProblem as error:
-        problems.error(Location(display, None, f"line {error.line}" if error.line else None), "stack-yaml", error.message, error.fix)
+        problems.error(
+            Location(display, None, f"line {error.line}" if error.line else None),
+            "stack-yaml",
+            error.message,
+            error.fix,
+        )
         return None
     if document is None:
         return {}
     if not isinstance(document, dict):
-        problems.error(where, "stack-shape", f"the top level is {_kind(document)}, not a mapping of keys to values", "write it as `key: value` lines (see Pulumi.dev.yaml)")
+        problems.error(
+            where,
+            "stack-shape",
+            f"the top level is {_kind(document)}, not a mapping of keys to values",
+            "write it as `key: value` lines (see Pulumi.dev.yaml)",
+        )
         return None
     key = _non_string_key(document)
     if key is not None:
@@ -124,7 +142,14 @@ def read_yaml_file(path: Path, display: str, problems: Problems) -> dict[str, An
 
 
 def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "true/false", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 def _non_string_key(document: Any) -> Any:
@@ -148,10 +173,19 @@ def config_schema(project_dir: Path) -> dict[str, dict[str, Any]]:
     project = read_yaml_file(project_dir / "Pulumi.yaml", "Pulumi.yaml", problems)
     config = (project or {}).get("config") or {}
     if project is not None and not isinstance(config, dict):
-        problems.error(Location("Pulumi.yaml", None, "config"), "project-shape", f"config is {_kind(config)}, not a mapping", "restore the config schema of the iam-matrix project")
+        problems.error(
+            Location("Pulumi.yaml", None, "config"),
+            "project-shape",
+            f"config is {_kind(config)}, not a mapping",
+            "restore the config schema of the iam-matrix project",
+        )
     if problems.errors:
         raise MatrixInvalid(problems.items)
-    return {key.removeprefix(f"{PROJECT}:"): spec for key, spec in config.items() if isinstance(spec, dict) and isinstance(spec.get("type"), str)}
+    return {
+        key.removeprefix(f"{PROJECT}:"): spec
+        for key, spec in config.items()
+        if isinstance(spec, dict) and isinstance(spec.get("type"), str)
+    }
 
 
 def read_stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
@@ -160,14 +194,24 @@ def read_stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
     path = project_dir / config_file
     problems = Problems()
     if not path.is_file() and not path.exists():
-        problems.error(Location(config_file), "stack-missing", f"no stack file {config_file} in {project_dir}", "create it (copy Pulumi.dev.yaml) or pass --stack with an existing stack name")
+        problems.error(
+            Location(config_file),
+            "stack-missing",
+            f"no stack file {config_file} in {project_dir}",
+            "create it (copy Pulumi.dev.yaml) or pass --stack with an existing stack name",
+        )
         raise MatrixInvalid(problems.items)
     if not check_regular_file(path, config_file, problems):  # a symlink: refused (project_files)
         raise MatrixInvalid(problems.items)
     document = read_yaml_file(path, config_file, problems)
     config = (document or {}).get("config") or {}
     if document is not None and not isinstance(config, dict):
-        problems.error(Location(config_file, None, "config"), "stack-shape", f"config is {_kind(config)}, not a mapping", "write config as `iam-matrix:key: value` lines under config:")
+        problems.error(
+            Location(config_file, None, "config"),
+            "stack-shape",
+            f"config is {_kind(config)}, not a mapping",
+            "write config as `iam-matrix:key: value` lines under config:",
+        )
     if problems.errors:
         raise MatrixInvalid(problems.items)
     return config
@@ -193,15 +237,24 @@ def load_stack_settings(
     values: dict[str, Any] = {}
     for key, value in read_stack_config(project_dir, stack).items():
         if key.startswith(f"{PROJECT}:"):
-            values[key.removeprefix(f"{PROJECT}:")] = value.get("value", value) if isinstance(value, dict) and "value" in value else value
+            values[key.removeprefix(f"{PROJECT}:")] = (
+                value.get("value", value) if isinstance(value, dict) and "value" in value else value
+            )
         else:
             raw[key] = value
     if overrides and any(key in overrides for key in MATRIX_KEYS):
         for key in MATRIX_KEYS:  # the command line names the matrix: the stack's own choice gives way
             values.pop(key, None)
     values.update(overrides or {})
-    return settings_from_values(values, project_dir=project_dir, stack=stack, config_file=config_file,
-                                aws_allowed_account_ids=raw.get("aws:allowedAccountIds"), other_stacks=other_stacks, strict=strict)
+    return settings_from_values(
+        values,
+        project_dir=project_dir,
+        stack=stack,
+        config_file=config_file,
+        aws_allowed_account_ids=raw.get("aws:allowedAccountIds"),
+        other_stacks=other_stacks,
+        strict=strict,
+    )
 
 
 def settings_from_values(
@@ -233,13 +286,23 @@ def settings_from_values(
             continue
         if _is_secret(value):
             if key not in SECRET_KEYS:
-                problems.error(where, "config-secret", f"{PROJECT}:{key} is a secret; only {', '.join(sorted(SECRET_KEYS))} may be", f"set {PROJECT}:{key} as plain config (pulumi config set {PROJECT}:{key} VALUE)")
+                problems.error(
+                    where,
+                    "config-secret",
+                    f"{PROJECT}:{key} is a secret; only {', '.join(sorted(SECRET_KEYS))} may be",
+                    f"set {PROJECT}:{key} as plain config (pulumi config set {PROJECT}:{key} VALUE)",
+                )
             else:
                 merged[key] = SECRET_PLACEHOLDER  # set, and only the engine can decrypt it
             continue
         coerced = _coerce(value, schema[key])
         if coerced is _INVALID:
-            problems.error(where, "config-type", f"{clip(value)} is not a {schema[key]['type']}", f"set a {schema[key]['type']} value ({schema[key].get('description', '')})")
+            problems.error(
+                where,
+                "config-type",
+                f"{clip(value)} is not a {schema[key]['type']}",
+                f"set a {schema[key]['type']} value ({schema[key].get('description', '')})",
+            )
             continue
         if coerced is not None:
             merged[key] = coerced
@@ -251,9 +314,19 @@ def settings_from_values(
     if problems.errors and strict:
         raise MatrixInvalid(problems.items)
     password = PasswordPolicy.from_config(merged)
-    settings = Settings(project_dir=project_dir, stack=stack, config_file=config_file, values=merged, account_id=account_id, password_policy=password, tags=tags)
+    settings = Settings(
+        project_dir=project_dir,
+        stack=stack,
+        config_file=config_file,
+        values=merged,
+        account_id=account_id,
+        password_policy=password,
+        tags=tags,
+    )
     if other_stacks and account_id is not None:
-        check_account_sharing(_scope(settings), (_scope(other) for other in _other_stacks(project_dir, stack)), problems)
+        check_account_sharing(
+            _scope(settings), (_scope(other) for other in _other_stacks(project_dir, stack)), problems
+        )
         if problems.errors and strict:
             raise MatrixInvalid(problems.items)
     return replace(settings, problems=tuple(problems.items))
@@ -261,8 +334,15 @@ def settings_from_values(
 
 def _scope(settings: Settings) -> StackScope:
     values = settings.values
-    return StackScope(settings.stack, settings.config_file, settings.account_id, bool(values["shareAccount"]),
-                      values["groupPath"], values["userPath"], settings.password_policy)
+    return StackScope(
+        settings.stack,
+        settings.config_file,
+        settings.account_id,
+        bool(values["shareAccount"]),
+        values["groupPath"],
+        values["userPath"],
+        settings.password_policy,
+    )
 
 
 def _other_stacks(project_dir: Path, stack: str) -> list[Settings]:
@@ -343,10 +423,13 @@ def _check_matrix_source(values: Mapping[str, Any], config_file: str, problems: 
     both = [key for key in ("usersFile", "policiesFile") if values.get(key) not in (None, "")]
     if values.get("workbook") not in (None, "") and both:
         named = " and ".join(f"{PROJECT}:{key}" for key in both)
-        problems.error(Location(config_file, None, f"{PROJECT}:workbook"), "config-matrix-twice",
-                       f"the stack sets both {PROJECT}:workbook and {named}, so one of them would be silently ignored",
-                       f"keep one: remove {named} to read the workbook, or remove {PROJECT}:workbook to read the CSV files "
-                       "(iam-matrix convert turns one form into the other)")
+        problems.error(
+            Location(config_file, None, f"{PROJECT}:workbook"),
+            "config-matrix-twice",
+            f"the stack sets both {PROJECT}:workbook and {named}, so one of them would be silently ignored",
+            f"keep one: remove {named} to read the workbook, or remove {PROJECT}:workbook to read the CSV files "
+            "(iam-matrix convert turns one form into the other)",
+        )
 
 
 def _check_ranges(merged: dict[str, Any], config_file: str, problems: Problems) -> list[str]:
@@ -355,7 +438,12 @@ def _check_ranges(merged: dict[str, Any], config_file: str, problems: Problems) 
     for key, (low, high, why) in _RANGES.items():
         value = merged.get(key)
         if isinstance(value, int) and not low <= value <= high:
-            problems.error(Location(config_file, None, f"{PROJECT}:{key}"), "config-range", f"{clip(value, 40)} is out of range", f"use {low} to {high}: {why}")
+            problems.error(
+                Location(config_file, None, f"{PROJECT}:{key}"),
+                "config-range",
+                f"{clip(value, 40)} is out of range",
+                f"use {low} to {high}: {why}",
+            )
             out.append(key)
     for cidr in merged.get("allowedCidrs") or []:
         try:
@@ -363,12 +451,27 @@ def _check_ranges(merged: dict[str, Any], config_file: str, problems: Problems) 
         except ValueError:
             network = None
         if network is None or "%" in cidr:  # Python accepts fe80::1%eth0; IAM's aws:SourceIp does not
-            problems.error(Location(config_file, None, f"{PROJECT}:allowedCidrs"), "config-cidr", f"{clip(cidr)} is not an IP address or CIDR block", "write it as 192.0.2.0/24 or 2001:db8::/32 (no %zone suffix)")
+            problems.error(
+                Location(config_file, None, f"{PROJECT}:allowedCidrs"),
+                "config-cidr",
+                f"{clip(cidr)} is not an IP address or CIDR block",
+                "write it as 192.0.2.0/24 or 2001:db8::/32 (no %zone suffix)",
+            )
     pgp = merged.get("pgpKey")
     if isinstance(pgp, str) and pgp and not pgp.strip():
-        problems.error(Location(config_file, None, f"{PROJECT}:pgpKey"), "config-pgp", "pgpKey is only whitespace", "set a base64 PGP public key or keybase:username, or remove the key")
+        problems.error(
+            Location(config_file, None, f"{PROJECT}:pgpKey"),
+            "config-pgp",
+            "pgpKey is only whitespace",
+            "set a base64 PGP public key or keybase:username, or remove the key",
+        )
     elif merged.get("consoleAccess") and not merged.get("pgpKey"):
-        problems.error(Location(config_file, None, f"{PROJECT}:consoleAccess"), "config-pgp", "consoleAccess is on but no pgpKey is set; initial passwords would have nowhere safe to go", "set iam-matrix:pgpKey to a base64 PGP public key or keybase:username, or turn consoleAccess off")
+        problems.error(
+            Location(config_file, None, f"{PROJECT}:consoleAccess"),
+            "config-pgp",
+            "consoleAccess is on but no pgpKey is set; initial passwords would have nowhere safe to go",
+            "set iam-matrix:pgpKey to a base64 PGP public key or keybase:username, or turn consoleAccess off",
+        )
     return out
 
 
@@ -397,15 +500,30 @@ def _account_id(allowed: Any, where: Location, problems: Problems) -> str | None
     if allowed is None:
         return None
     if not isinstance(allowed, list):
-        problems.error(where, "config-account", f"aws:allowedAccountIds is {allowed!r:.80}, not a list", 'write it as a list of quoted ids: ["111111111111"]')
+        problems.error(
+            where,
+            "config-account",
+            f"aws:allowedAccountIds is {allowed!r:.80}, not a list",
+            'write it as a list of quoted ids: ["111111111111"]',
+        )
         return None
     for item in allowed:
         if isinstance(item, str) and ACCOUNT_ID.fullmatch(item):
             continue
         if isinstance(item, int) and not isinstance(item, bool):
-            problems.error(where, "config-account", f"account id {item!r} is a number: YAML reads an unquoted id as an integer (011111111111 is the octal 1227133513)", f'quote it: - "{item:012d}" if that is the id, or the id as the AWS console shows it')
+            problems.error(
+                where,
+                "config-account",
+                f"account id {item!r} is a number: YAML reads an unquoted id as an integer (011111111111 is the octal 1227133513)",
+                f'quote it: - "{item:012d}" if that is the id, or the id as the AWS console shows it',
+            )
         else:
-            problems.error(where, "config-account", f"account id {item!r:.80} is not a 12-digit AWS account id", 'write the 12 digits in quotes, e.g. - "111111111111"')
+            problems.error(
+                where,
+                "config-account",
+                f"account id {item!r:.80} is not a 12-digit AWS account id",
+                'write the 12 digits in quotes, e.g. - "111111111111"',
+            )
     if len(allowed) == 1 and isinstance(allowed[0], str) and ACCOUNT_ID.fullmatch(allowed[0]):
         return allowed[0]
     return None

@@ -23,7 +23,15 @@ from python_calamine import CalamineWorkbook
 
 from .input_files import MAX_CSV_BYTES, MAX_WORKBOOK_BYTES, InputFileError, clip, decode_utf8, read_regular_file
 from .problems import Location, Problems, cell_name
-from .workbook_guard import EXCEL_COLS, EXCEL_ROWS, MAX_REPORTED_CELLS, OLE_MAGIC, SheetFacts, WorkbookRefused, inspect_workbook
+from .workbook_guard import (
+    EXCEL_COLS,
+    EXCEL_ROWS,
+    MAX_REPORTED_CELLS,
+    OLE_MAGIC,
+    SheetFacts,
+    WorkbookRefused,
+    inspect_workbook,
+)
 
 USERS_SHEET = "Users"
 POLICIES_SHEET = "Policies"
@@ -52,16 +60,28 @@ def read_csv(path: Path, problems: Problems, display: str | None = None) -> Tabl
         problems.error(where, error.code, error.message, error.fix)
         return None
     if data[:4] == b"PK\x03\x04" or data[:8] == OLE_MAGIC:  # a workbook given where a CSV belongs
-        problems.error(where, "file-encoding", "this is an Excel workbook, not a CSV file", "set iam-matrix:workbook (or pass --workbook) for a workbook with Users and Policies sheets, or save each sheet as CSV UTF-8")
+        problems.error(
+            where,
+            "file-encoding",
+            "this is an Excel workbook, not a CSV file",
+            "set iam-matrix:workbook (or pass --workbook) for a workbook with Users and Policies sheets, or save each sheet as CSV UTF-8",
+        )
         return None
     try:
         text = decode_utf8(data)  # Excel writes a BOM in "CSV UTF-8"
     except InputFileError:
-        problems.error(where, "file-encoding", "the file is not UTF-8 text", 'save it from your spreadsheet as "CSV UTF-8"')
+        problems.error(
+            where, "file-encoding", "the file is not UTF-8 text", 'save it from your spreadsheet as "CSV UTF-8"'
+        )
         return None
     separator = _other_separator(text)
     if separator is not None:
-        problems.error(Location(display, None, "row 1"), "file-csv-separator", f"this looks like a {separator}-separated file, not comma-separated", "save it as CSV UTF-8 (comma delimited); Excel uses ; where the decimal separator is a comma")
+        problems.error(
+            Location(display, None, "row 1"),
+            "file-csv-separator",
+            f"this looks like a {separator}-separated file, not comma-separated",
+            "save it as CSV UTF-8 (comma delimited); Excel uses ; where the decimal separator is a comma",
+        )
         return None
     if text[: text.find("\n") if "\n" in text else len(text)].count(",") >= WIDE_CSV_FIELDS:
         return _read_wide_csv(text, display, problems)
@@ -74,13 +94,28 @@ def read_csv(path: Path, problems: Problems, display: str | None = None) -> Tabl
         ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
         if ragged:
             expected, line, saw = ragged.groups()
-            problems.error(Location(display, None, f"row {line}"), "file-csv", f"row {line} has {saw} fields but the rows above have {expected}", "every row must have as many comma-separated fields as the header; quote values that contain commas")
+            problems.error(
+                Location(display, None, f"row {line}"),
+                "file-csv",
+                f"row {line} has {saw} fields but the rows above have {expected}",
+                "every row must have as many comma-separated fields as the header; quote values that contain commas",
+            )
         else:
             line = re.search(r"line (\d+)", str(error))
-            problems.error(Location(display, None, f"row {line.group(1)}" if line else None), "file-csv", f"the CSV cannot be parsed ({clip(str(error))})", "every row must have the same number of comma-separated fields as the header; quote values that contain commas")
+            problems.error(
+                Location(display, None, f"row {line.group(1)}" if line else None),
+                "file-csv",
+                f"the CSV cannot be parsed ({clip(str(error))})",
+                "every row must have the same number of comma-separated fields as the header; quote values that contain commas",
+            )
         return None
     if frame.shape[0] > EXCEL_ROWS or frame.shape[1] > EXCEL_COLS:
-        problems.error(where, "file-too-large", f"{frame.shape[0]:,} rows x {frame.shape[1]:,} columns; at most {EXCEL_ROWS:,} x {EXCEL_COLS:,} (Excel's grid) are read", "split the matrix")
+        problems.error(
+            where,
+            "file-too-large",
+            f"{frame.shape[0]:,} rows x {frame.shape[1]:,} columns; at most {EXCEL_ROWS:,} x {EXCEL_COLS:,} (Excel's grid) are read",
+            "split the matrix",
+        )
         return None
     table = Table(display, None, frame.to_numpy(dtype=object))
     if "#" in text:  # every error literal starts with #
@@ -98,17 +133,34 @@ def _read_wide_csv(text: str, display: str, problems: Problems) -> Table | None:
     try:
         for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), 1):
             if rows and len(row) > len(rows[0]):
-                problems.error(Location(display, None, f"row {number}"), "file-csv", f"row {number} has {len(row)} fields but the rows above have {len(rows[0])}", "every row must have as many comma-separated fields as the header; quote values that contain commas")
+                problems.error(
+                    Location(display, None, f"row {number}"),
+                    "file-csv",
+                    f"row {number} has {len(row)} fields but the rows above have {len(rows[0])}",
+                    "every row must have as many comma-separated fields as the header; quote values that contain commas",
+                )
                 return None
             rows.append(row)
             if len(rows) * len(rows[0]) > WIDE_CSV_CELLS:
-                problems.error(Location(display), "file-too-large", f"more than {WIDE_CSV_CELLS:,} cells", "split the matrix")
+                problems.error(
+                    Location(display), "file-too-large", f"more than {WIDE_CSV_CELLS:,} cells", "split the matrix"
+                )
                 return None
     except csv.Error as error:
-        problems.error(Location(display), "file-csv", f"the CSV cannot be parsed ({clip(str(error))})", "quote values that contain commas or line breaks")
+        problems.error(
+            Location(display),
+            "file-csv",
+            f"the CSV cannot be parsed ({clip(str(error))})",
+            "quote values that contain commas or line breaks",
+        )
         return None
     if len(rows[0]) > EXCEL_COLS:
-        problems.error(Location(display), "file-too-large", f"{len(rows[0]):,} columns; at most {EXCEL_COLS:,} (Excel's grid) are read", "split the matrix")
+        problems.error(
+            Location(display),
+            "file-too-large",
+            f"{len(rows[0]):,} columns; at most {EXCEL_COLS:,} (Excel's grid) are read",
+            "split the matrix",
+        )
         return None
     table = Table(display, None, _grid(rows))
     if "#" in text:
@@ -149,13 +201,23 @@ def read_workbook(path: Path, problems: Problems, display: str | None = None) ->
         problems.error(Location(display, refused.sheet), refused.code, refused.message, refused.fix)
     for wanted in inspection.missing:
         sheets = clip(", ".join(inspection.sheet_names), 200)
-        problems.error(where, "sheet-missing", f"no sheet named {wanted!r} (sheets: {sheets})", f"name the {wanted.lower()} matrix sheet {wanted!r}")
+        problems.error(
+            where,
+            "sheet-missing",
+            f"no sheet named {wanted!r} (sheets: {sheets})",
+            f"name the {wanted.lower()} matrix sheet {wanted!r}",
+        )
     if not inspection.sheets:
         return {}
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as error:  # calamine raises its own types for every kind of bad file
-        problems.error(where, "file-xlsx", f"not a readable Excel workbook ({clip(str(error))})", "save it as .xlsx from Excel or LibreOffice")
+        problems.error(
+            where,
+            "file-xlsx",
+            f"not a readable Excel workbook ({clip(str(error))})",
+            "save it as .xlsx from Excel or LibreOffice",
+        )
         return {}
     tables: dict[str, Table] = {}
     for wanted, facts in inspection.sheets.items():
@@ -165,11 +227,21 @@ def read_workbook(path: Path, problems: Problems, display: str | None = None) ->
             table = Table(display, actual, _grid(sheet.to_python(skip_empty_area=False)))
             merged = sheet.merged_cell_ranges or []
         except Exception as error:
-            problems.error(Location(display, actual), "file-xlsx", f"the sheet cannot be read ({clip(str(error))})", "save the workbook again from Excel or LibreOffice")
+            problems.error(
+                Location(display, actual),
+                "file-xlsx",
+                f"the sheet cannot be read ({clip(str(error))})",
+                "save the workbook again from Excel or LibreOffice",
+            )
             continue
         for (r1, c1), (r2, c2) in merged:
             ref = f"{cell_name(r1, c1)}:{cell_name(r2, c2)}"
-            problems.error(Location(display, actual, ref), "merged-cells", f"merged cells {ref}: only the first cell holds a value, so the others would silently read as blank", "unmerge them and fill every cell")
+            problems.error(
+                Location(display, actual, ref),
+                "merged-cells",
+                f"merged cells {ref}: only the first cell holds a value, so the others would silently read as blank",
+                "unmerge them and fill every cell",
+            )
         _report_notes(table, facts, problems)
         if facts.has_hash:  # every error literal starts with #
             _check_error_values(table, problems)
@@ -182,11 +254,26 @@ def _report_notes(table: Table, facts: SheetFacts, problems: Problems) -> None:
     for note in facts.notes:
         where, detail = table.location(note.row, note.col), clip(note.detail, 80)
         if note.kind == "error":
-            problems.error(where, "cell-error", f"the cell holds the Excel error {detail}; it would read as blank", "fix the formula or type the value")
+            problems.error(
+                where,
+                "cell-error",
+                f"the cell holds the Excel error {detail}; it would read as blank",
+                "fix the formula or type the value",
+            )
         elif note.kind == "external":
-            problems.error(where, "cell-external-link", f"the value comes from another workbook through an external link ({detail}); it can change without this file changing", "type the value instead of linking it")
+            problems.error(
+                where,
+                "cell-external-link",
+                f"the value comes from another workbook through an external link ({detail}); it can change without this file changing",
+                "type the value instead of linking it",
+            )
         else:
-            problems.error(where, "formula-uncalculated", "formula with no saved result (the file was written by a program that does not calculate)", "open the workbook in Excel or LibreOffice and save it, or type the value")
+            problems.error(
+                where,
+                "formula-uncalculated",
+                "formula with no saved result (the file was written by a program that does not calculate)",
+                "open the workbook in Excel or LibreOffice and save it, or type the value",
+            )
     for kind, count in facts.counts.items():
         if count > MAX_REPORTED_CELLS:
             more = f"{count - MAX_REPORTED_CELLS:,} more cells like the ones above"
@@ -195,10 +282,35 @@ def _report_notes(table: Table, facts: SheetFacts, problems: Problems) -> None:
             elif kind == "external":
                 problems.error(table.location(), "cell-external-link", more, "type the values instead of linking them")
             else:
-                problems.error(table.location(), "formula-uncalculated", more, "open the workbook in Excel or LibreOffice and save it")
+                problems.error(
+                    table.location(),
+                    "formula-uncalculated",
+                    more,
+                    "open the workbook in Excel or LibreOffice and save it",
+                )
 
 
-EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!", "#EXTERNAL!"})
+EXCEL_ERRORS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#PYTHON!",
+        "#EXTERNAL!",
+    }
+)
 
 
 def _check_error_values(table: Table, problems: Problems) -> None:
@@ -214,9 +326,19 @@ def _check_error_values(table: Table, problems: Problems) -> None:
     positions = np.flatnonzero(np.isin(codes, bad))
     for flat in positions[:MAX_REPORTED_CELLS].tolist():
         row, col = divmod(flat, cells.shape[1])
-        problems.error(table.location(row, col), "cell-error", f"the cell holds the Excel error {clip(str(cells[row, col]).strip(), 40)}", "fix the formula in the spreadsheet, or type the value, and export again")
+        problems.error(
+            table.location(row, col),
+            "cell-error",
+            f"the cell holds the Excel error {clip(str(cells[row, col]).strip(), 40)}",
+            "fix the formula in the spreadsheet, or type the value, and export again",
+        )
     if len(positions) > MAX_REPORTED_CELLS:
-        problems.error(table.location(), "cell-error", f"{len(positions) - MAX_REPORTED_CELLS:,} more cells hold Excel error values", "fix the formulas and export again")
+        problems.error(
+            table.location(),
+            "cell-error",
+            f"{len(positions) - MAX_REPORTED_CELLS:,} more cells hold Excel error values",
+            "fix the formulas and export again",
+        )
 
 
 def _grid(rows: list[list[object]]) -> np.ndarray:
@@ -229,4 +351,8 @@ def _grid(rows: list[list[object]]) -> np.ndarray:
 
 
 def is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or (isinstance(value, str) and not value.strip())
+    return (
+        value is None
+        or (isinstance(value, float) and np.isnan(value))
+        or (isinstance(value, str) and not value.strip())
+    )

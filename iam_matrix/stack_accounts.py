@@ -42,18 +42,26 @@ def check_account_sharing(own: StackScope, others: Iterable[StackScope], problem
             continue
         if not (own.share_account and other.share_account):
             problems.error(
-                where, "stack-same-account",
+                where,
+                "stack-same-account",
                 f"stack {other.stack} ({other.config_file}) is pinned to the same account {own.account_id}: two stacks in one "
                 "account fight over the account-wide password policy and the same groups",
                 f"pin each stack to its own account; only stacks that manage disjoint parts of one account may share it, "
                 f"and then every one of them sets {PROJECT}:shareAccount: true, its own groupPath and userPath",
             )
             continue
-        clashes = [key for key, mine, theirs in (("groupPath", own.group_path, other.group_path), ("userPath", own.user_path, other.user_path))
-                   if overlaps(mine, theirs)]
+        clashes = [
+            key
+            for key, mine, theirs in (
+                ("groupPath", own.group_path, other.group_path),
+                ("userPath", own.user_path, other.user_path),
+            )
+            if overlaps(mine, theirs)
+        ]
         if clashes:
             problems.error(
-                where, "stack-shared-overlap",
+                where,
+                "stack-shared-overlap",
                 f"stack {other.stack} shares account {own.account_id} but its {' and '.join(clashes)} overlap this stack's "
                 f"({', '.join(f'{key} {getattr(own, _ATTR[key])!r} and {getattr(other, _ATTR[key])!r}' for key in clashes)})",
                 f"give each stack sharing the account its own {PROJECT}:groupPath and {PROJECT}:userPath, neither inside the other "
@@ -61,7 +69,8 @@ def check_account_sharing(own: StackScope, others: Iterable[StackScope], problem
             )
         if own.password_policy != other.password_policy:
             problems.error(
-                where, "stack-shared-overlap",
+                where,
+                "stack-shared-overlap",
                 f"stack {other.stack} shares account {own.account_id} with another password policy; the password policy is "
                 "account-wide, so each up would overwrite the other's",
                 f"set the same {PROJECT}:password* values in every stack that shares the account",

@@ -97,38 +97,76 @@ def inspect_workbook(data: bytes, wanted: tuple[str, ...]) -> Inspection:
     parser may open, sheet-level problems in ``Inspection.problems``."""
     size = len(data)
     if data[:8] == OLE_MAGIC:
-        raise WorkbookRefused("this is an Excel 97-2003 workbook (.xls); only .xlsx is read", 'open it in Excel and "Save As" Excel Workbook (.xlsx)', "file-format")
+        raise WorkbookRefused(
+            "this is an Excel 97-2003 workbook (.xls); only .xlsx is read",
+            'open it in Excel and "Save As" Excel Workbook (.xlsx)',
+            "file-format",
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise WorkbookRefused(f"not a readable Excel workbook ({clip(str(error))})", "save it as .xlsx from Excel or LibreOffice") from None
+        raise WorkbookRefused(
+            f"not a readable Excel workbook ({clip(str(error))})", "save it as .xlsx from Excel or LibreOffice"
+        ) from None
     with archive:
         names = set(archive.namelist())
         _check_format(archive, names)
         budget = _Budget(min(MAX_PARTS_BYTES, max(MIN_PARTS_BUDGET, size * MAX_INFLATE_RATIO)))
         workbook_xml = _read_small(archive, "xl/workbook.xml", budget)
-        rels_xml = _read_small(archive, "xl/_rels/workbook.xml.rels", budget) if "xl/_rels/workbook.xml.rels" in names else b""
+        rels_xml = (
+            _read_small(archive, "xl/_rels/workbook.xml.rels", budget) if "xl/_rels/workbook.xml.rels" in names else b""
+        )
         sheets = _sheet_list(workbook_xml, rels_xml)
         hashes: list[bool] = []
         for part in ("xl/sharedStrings.xml", "xl/styles.xml"):  # calamine reads these when it opens the file
             if part in names:
-                _stream(archive, part, budget, None, (lambda chunk: hashes.append(b"#" in chunk)) if part == "xl/sharedStrings.xml" else None)
+                _stream(
+                    archive,
+                    part,
+                    budget,
+                    None,
+                    (lambda chunk: hashes.append(b"#" in chunk)) if part == "xl/sharedStrings.xml" else None,
+                )
         inspection = Inspection({}, [], [name for name, _, _ in sheets])
         for want in wanted:
-            matches = [(name, state, part) for name, state, part in sheets if name.strip().casefold() == want.casefold()]
+            matches = [
+                (name, state, part) for name, state, part in sheets if name.strip().casefold() == want.casefold()
+            ]
             if not matches:
                 inspection.missing.append(want)
                 continue
             if len(matches) > 1:
-                listed = ", ".join(f"{clip(name)}{'' if state == 'visible' else f' ({state})'}" for name, state, _ in matches)
-                inspection.problems.append(WorkbookRefused(f"{len(matches)} sheets are named {want!r} once trimmed and case folded: {listed}", f"keep one {want} sheet; rename or delete the others", "sheet-ambiguous"))
+                listed = ", ".join(
+                    f"{clip(name)}{'' if state == 'visible' else f' ({state})'}" for name, state, _ in matches
+                )
+                inspection.problems.append(
+                    WorkbookRefused(
+                        f"{len(matches)} sheets are named {want!r} once trimmed and case folded: {listed}",
+                        f"keep one {want} sheet; rename or delete the others",
+                        "sheet-ambiguous",
+                    )
+                )
                 continue
             name, state, part = matches[0]
             if state != "visible":
-                inspection.problems.append(WorkbookRefused(f"the {want} sheet {clip(name)} is {state}: what Excel shows must be what deploys", "unhide it (Format > Sheet > Unhide; a veryHidden sheet needs the VBA editor) or delete it", "sheet-hidden", name))
+                inspection.problems.append(
+                    WorkbookRefused(
+                        f"the {want} sheet {clip(name)} is {state}: what Excel shows must be what deploys",
+                        "unhide it (Format > Sheet > Unhide; a veryHidden sheet needs the VBA editor) or delete it",
+                        "sheet-hidden",
+                        name,
+                    )
+                )
                 continue
             if part is None or part not in names:
-                inspection.problems.append(WorkbookRefused(f"the {want} sheet {clip(name)} is not a worksheet (a chart sheet or a missing part)", f"put the {want.lower()} matrix on an ordinary worksheet", "sheet-missing", name))
+                inspection.problems.append(
+                    WorkbookRefused(
+                        f"the {want} sheet {clip(name)} is not a worksheet (a chart sheet or a missing part)",
+                        f"put the {want.lower()} matrix on an ordinary worksheet",
+                        "sheet-missing",
+                        name,
+                    )
+                )
                 continue
             facts = SheetFacts(name, part, has_hash=any(hashes))
             _stream(archive, part, budget, facts)
@@ -139,11 +177,22 @@ def inspect_workbook(data: bytes, wanted: tuple[str, ...]) -> Inspection:
 
 def _check_format(archive: zipfile.ZipFile, names: set[str]) -> None:
     if "mimetype" in names and "content.xml" in names:
-        raise WorkbookRefused("this is an OpenDocument spreadsheet (.ods); only .xlsx is read", 'save it as "Excel 2007-365 (.xlsx)" from LibreOffice', "file-format")
+        raise WorkbookRefused(
+            "this is an OpenDocument spreadsheet (.ods); only .xlsx is read",
+            'save it as "Excel 2007-365 (.xlsx)" from LibreOffice',
+            "file-format",
+        )
     if "xl/workbook.bin" in names:
-        raise WorkbookRefused("this is an Excel binary workbook (.xlsb); only .xlsx is read", 'open it in Excel and "Save As" Excel Workbook (.xlsx)', "file-format")
+        raise WorkbookRefused(
+            "this is an Excel binary workbook (.xlsb); only .xlsx is read",
+            'open it in Excel and "Save As" Excel Workbook (.xlsx)',
+            "file-format",
+        )
     if "xl/workbook.xml" not in names:
-        raise WorkbookRefused("this zip file is not an Excel workbook (it has no xl/workbook.xml)", "save the matrix as .xlsx from Excel or LibreOffice")
+        raise WorkbookRefused(
+            "this zip file is not an Excel workbook (it has no xl/workbook.xml)",
+            "save the matrix as .xlsx from Excel or LibreOffice",
+        )
 
 
 class _Budget:
@@ -166,16 +215,24 @@ class _Budget:
 def _info(archive: zipfile.ZipFile, part: str) -> zipfile.ZipInfo:
     info = archive.getinfo(part)
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise WorkbookRefused(f"part {part} uses a compression Excel does not write", "save the workbook again from Excel or LibreOffice")
+        raise WorkbookRefused(
+            f"part {part} uses a compression Excel does not write", "save the workbook again from Excel or LibreOffice"
+        )
     if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
-        raise WorkbookRefused(f"part {part} has inconsistent sizes", "save the workbook again from Excel or LibreOffice")
+        raise WorkbookRefused(
+            f"part {part} has inconsistent sizes", "save the workbook again from Excel or LibreOffice"
+        )
     return info
 
 
 def _read_small(archive: zipfile.ZipFile, part: str, budget: _Budget) -> bytes:
     info = _info(archive, part)
     if info.file_size > MAX_SMALL_PART_BYTES:
-        raise WorkbookRefused(f"part {part} is {info.file_size:,} bytes uncompressed; at most {MAX_SMALL_PART_BYTES:,} are read", "save the workbook again from Excel or LibreOffice", "file-too-large")
+        raise WorkbookRefused(
+            f"part {part} is {info.file_size:,} bytes uncompressed; at most {MAX_SMALL_PART_BYTES:,} are read",
+            "save the workbook again from Excel or LibreOffice",
+            "file-too-large",
+        )
     chunks: list[bytes] = []
     _stream(archive, part, budget, None, chunks.append)
     return b"".join(chunks)
@@ -196,7 +253,11 @@ def _stream(archive: zipfile.ZipFile, part: str, budget: _Budget, facts: SheetFa
                 read += len(chunk)
                 window = tail + chunk
                 if b"<!" in window and _DTD.search(window):
-                    raise WorkbookRefused(f"part {part} declares XML entities (<!DOCTYPE>/<!ENTITY>); Excel never writes them and they can expand without end", "save the workbook again from Excel or LibreOffice", "file-xlsx-entities")
+                    raise WorkbookRefused(
+                        f"part {part} declares XML entities (<!DOCTYPE>/<!ENTITY>); Excel never writes them and they can expand without end",
+                        "save the workbook again from Excel or LibreOffice",
+                        "file-xlsx-entities",
+                    )
                 tail = window[-16:]
                 if keep is not None:
                     keep(chunk)
@@ -204,13 +265,22 @@ def _stream(archive: zipfile.ZipFile, part: str, budget: _Budget, facts: SheetFa
                     scanner.feed(chunk)
             decompressor = getattr(stream, "_decompressor", None)
             if decompressor is not None and not getattr(decompressor, "eof", True):
-                raise WorkbookRefused(f"part {part} inflates to more than its declared {info.file_size:,} bytes", "the file is damaged or crafted; save the workbook again from Excel or LibreOffice", "file-too-large")
+                raise WorkbookRefused(
+                    f"part {part} inflates to more than its declared {info.file_size:,} bytes",
+                    "the file is damaged or crafted; save the workbook again from Excel or LibreOffice",
+                    "file-too-large",
+                )
     except WorkbookRefused:
         raise
     except Exception as error:  # BadZipFile (CRC), zlib.error, OSError, EOFError: all mean a damaged part
-        raise WorkbookRefused(f"part {part} cannot be read ({clip(str(error))})", "save the workbook again from Excel or LibreOffice") from None
+        raise WorkbookRefused(
+            f"part {part} cannot be read ({clip(str(error))})", "save the workbook again from Excel or LibreOffice"
+        ) from None
     if read != info.file_size:
-        raise WorkbookRefused(f"part {part} holds {read:,} bytes but declares {info.file_size:,}", "save the workbook again from Excel or LibreOffice")
+        raise WorkbookRefused(
+            f"part {part} holds {read:,} bytes but declares {info.file_size:,}",
+            "save the workbook again from Excel or LibreOffice",
+        )
     if scanner is not None:
         scanner.close()
 
@@ -219,7 +289,10 @@ def _parse(xml: bytes, part: str) -> ElementTree.Element:
     try:
         return ElementTree.fromstring(xml)  # no DTD reaches here: _stream refused it
     except ElementTree.ParseError as error:
-        raise WorkbookRefused(f"part {part} is not well-formed XML ({clip(str(error))})", "save the workbook again from Excel or LibreOffice") from None
+        raise WorkbookRefused(
+            f"part {part} is not well-formed XML ({clip(str(error))})",
+            "save the workbook again from Excel or LibreOffice",
+        ) from None
 
 
 def _sheet_list(workbook_xml: bytes, rels_xml: bytes) -> list[tuple[str, str, str | None]]:
@@ -229,7 +302,9 @@ def _sheet_list(workbook_xml: bytes, rels_xml: bytes) -> list[tuple[str, str, st
         for rel in _parse(rels_xml, "xl/_rels/workbook.xml.rels").iter(f"{NS_PKG_REL}Relationship"):
             if rel.get("Type", "").endswith("/worksheet"):
                 target = rel.get("Target", "")
-                targets[rel.get("Id", "")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+                targets[rel.get("Id", "")] = (
+                    target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+                )
     sheets = []
     for sheet in _parse(workbook_xml, "xl/workbook.xml").iter(f"{NS_MAIN}sheet"):
         sheets.append((sheet.get("name", ""), sheet.get("state", "visible"), targets.get(sheet.get(f"{NS_REL}id", ""))))
@@ -288,7 +363,10 @@ def _leading_refs(data: bytes, tag: bytes) -> tuple[int, int, int]:
     for k in range(3):
         col = np.where(letters > k, col * 26 + (lower[:, k].astype(np.int64) - 96), col)
     col = np.where((letters == 0) | (letters > 3), EXCEL_COLS + 1, col)
-    tail = np.take_along_axis(window, np.minimum(letters[:, None] + np.arange(8), _WINDOW - 1), axis=1).astype(np.int64) - 48
+    tail = (
+        np.take_along_axis(window, np.minimum(letters[:, None] + np.arange(8), _WINDOW - 1), axis=1).astype(np.int64)
+        - 48
+    )
     digit = (tail >= 0) & (tail <= 9)
     digits = np.argmin(np.concatenate([digit, np.zeros((len(starts), 1), dtype=bool)], axis=1), axis=1)
     row = np.zeros(len(starts), dtype=np.int64)
@@ -330,7 +408,12 @@ class _SheetScanner:
         cut = max(data.rfind(p.cell_tag), data.rfind(p.row_tag))
         if cut <= 0:
             if len(data) > 64 << 20:
-                raise WorkbookRefused(f"sheet {clip(self.facts.name)} holds a single cell of more than 64 MB", "a cell holds at most 32,767 characters in Excel; save the workbook again", "file-too-large", self.facts.name)
+                raise WorkbookRefused(
+                    f"sheet {clip(self.facts.name)} holds a single cell of more than 64 MB",
+                    "a cell holds at most 32,767 characters in Excel; save the workbook again",
+                    "file-too-large",
+                    self.facts.name,
+                )
             self.pending = data
             return
         self._scan(data[:cut])
@@ -362,7 +445,9 @@ class _SheetScanner:
         self.max_col = max(self.max_col, max_col)
         self.max_row = max(self.max_row, max_row)
         if starts > found:  # a cell without a reference follows the one before it: bound by the row's length
-            self.unreferenced_cols = max(self.unreferenced_cols, max(len(p.cell_start.findall(row)) for row in data.split(b"</row>")))
+            self.unreferenced_cols = max(
+                self.unreferenced_cols, max(len(p.cell_start.findall(row)) for row in data.split(b"</row>"))
+            )
         row_refs = p.row_ref.findall(data)
         if row_refs:
             self.max_row = max(self.max_row, max(int(r[:9]) for r in set(row_refs)))
@@ -399,7 +484,12 @@ class _SheetScanner:
 def _check_extent(facts: SheetFacts) -> None:
     name = clip(facts.name)
     if facts.rows > EXCEL_ROWS or facts.cols > EXCEL_COLS:
-        raise WorkbookRefused(f"sheet {name} has cells beyond Excel's grid ({EXCEL_ROWS:,} rows x {EXCEL_COLS:,} columns)", "the file is damaged or crafted; save the workbook again from Excel", "sheet-too-large", facts.name)
+        raise WorkbookRefused(
+            f"sheet {name} has cells beyond Excel's grid ({EXCEL_ROWS:,} rows x {EXCEL_COLS:,} columns)",
+            "the file is damaged or crafted; save the workbook again from Excel",
+            "sheet-too-large",
+            facts.name,
+        )
     area = facts.rows * facts.cols
     allowed = max(MAX_SHEET_AREA, AREA_PER_CELL * facts.cells)
     if area > allowed:

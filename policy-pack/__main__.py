@@ -40,7 +40,9 @@ def plain(value: Any) -> Any:
 def to_resources(args: StackValidationArgs) -> list[rules.Resource]:
     converted = {r.urn: rules.Resource(r.resource_type, r.name, plain(r.props), r.urn) for r in args.resources}
     for r in args.resources:
-        converted[r.urn].property_dependencies = {key: [converted[d.urn] for d in deps if d.urn in converted] for key, deps in r.property_dependencies.items()}
+        converted[r.urn].property_dependencies = {
+            key: [converted[d.urn] for d in deps if d.urn in converted] for key, deps in r.property_dependencies.items()
+        }
     return list(converted.values())
 
 
@@ -49,15 +51,25 @@ def resource_policy(name: str, description: str, check) -> ResourceValidationPol
         for message in check(args.resource_type, plain(args.props), args.get_config() or {}):
             report_violation(message)
 
-    return ResourceValidationPolicy(name=name, description=description, validate=validate, enforcement_level=EnforcementLevel.MANDATORY)
+    return ResourceValidationPolicy(
+        name=name, description=description, validate=validate, enforcement_level=EnforcementLevel.MANDATORY
+    )
 
 
-def stack_policy(name: str, description: str, check, config_schema: PolicyConfigSchema | None = None) -> StackValidationPolicy:
+def stack_policy(
+    name: str, description: str, check, config_schema: PolicyConfigSchema | None = None
+) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         for message, urn in check(to_resources(args), args.get_config() or {}):
             report_violation(message, urn)
 
-    return StackValidationPolicy(name=name, description=description, validate=validate, enforcement_level=EnforcementLevel.MANDATORY, config_schema=config_schema)
+    return StackValidationPolicy(
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        config_schema=config_schema,
+    )
 
 
 PolicyPack(
@@ -66,15 +78,35 @@ PolicyPack(
         stack_policy(
             "admin-access-only-in-admin-roles",
             "AdministratorAccess is attached only to groups of roles listed in iam-matrix:adminRoles.",
-            lambda resources, config: rules.admin_only_in_admin_roles(resources, config.get("adminRoles", rules.DEFAULT_ADMIN_ROLES), config.get("groupRoles")),
-            PolicyConfigSchema(properties={"adminRoles": {"type": "array", "items": {"type": "string"}, "default": list(rules.DEFAULT_ADMIN_ROLES)},
-                                           "groupRoles": {"type": "object", "additionalProperties": {"type": "string"}}}),
+            lambda resources, config: rules.admin_only_in_admin_roles(
+                resources, config.get("adminRoles", rules.DEFAULT_ADMIN_ROLES), config.get("groupRoles")
+            ),
+            PolicyConfigSchema(
+                properties={
+                    "adminRoles": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "default": list(rules.DEFAULT_ADMIN_ROLES),
+                    },
+                    "groupRoles": {"type": "object", "additionalProperties": {"type": "string"}},
+                }
+            ),
         ),
         stack_policy(
             "guardrails-in-every-role",
             "Every role's first group carries MFAForcePolicy and DenyIPAddressPolicy (covering its whole bundle).",
-            lambda resources, config: rules.guardrails_in_every_role(resources, config.get("guardrails", rules.DEFAULT_GUARDRAILS)),
-            PolicyConfigSchema(properties={"guardrails": {"type": "array", "items": {"type": "string"}, "default": list(rules.DEFAULT_GUARDRAILS)}}),
+            lambda resources, config: rules.guardrails_in_every_role(
+                resources, config.get("guardrails", rules.DEFAULT_GUARDRAILS)
+            ),
+            PolicyConfigSchema(
+                properties={
+                    "guardrails": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "default": list(rules.DEFAULT_GUARDRAILS),
+                    }
+                }
+            ),
         ),
         stack_policy(
             "password-policy-managed",

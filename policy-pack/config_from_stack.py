@@ -29,7 +29,10 @@ def policy_config(project_dir: Path, stack: str) -> dict[str, Any]:
     state = compile_state(settings)  # roles come from the desired state, never from group names
     return {
         "all": "mandatory",
-        "admin-access-only-in-admin-roles": {"adminRoles": list(settings.value("adminRoles") or []), "groupRoles": {g.name: g.role for g in state.groups}},
+        "admin-access-only-in-admin-roles": {
+            "adminRoles": list(settings.value("adminRoles") or []),
+            "groupRoles": {g.name: g.role for g in state.groups},
+        },
     }
 
 

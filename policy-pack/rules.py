@@ -20,15 +20,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # The sentinels Pulumi's engine uses for values not known during a preview.
-UNKNOWN_VALUES = frozenset({
-    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
-    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
-    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string
-    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
-    "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
-    "e48ece36-62e2-4504-bad9-02848725956a",  # archive
-    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
-})
+UNKNOWN_VALUES = frozenset(
+    {
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
+        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
+        "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
+        "e48ece36-62e2-4504-bad9-02848725956a",  # archive
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
+    }
+)
 
 GROUP = "aws:iam/group:Group"
 GROUP_MEMBERSHIP = "aws:iam/groupMembership:GroupMembership"
@@ -68,7 +70,10 @@ USER_ATTACHMENT_TYPES = {
 EXCLUSIVE_LIST_TYPES = {
     "aws:iam/groupPoliciesExclusive:GroupPoliciesExclusive": ("policyNames", "inline policies on a group"),
     "aws:iam/userPoliciesExclusive:UserPoliciesExclusive": ("policyNames", "inline policies on a user"),
-    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": ("policyArns", "managed policies attached to a user"),
+    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": (
+        "policyArns",
+        "managed policies attached to a user",
+    ),
 }
 
 
@@ -101,9 +106,13 @@ Violation = tuple[str, str | None]  # (message, urn of the resource at fault or 
 def no_inline_or_user_policies(resource_type: str, props: Mapping[str, Any]) -> list[str]:
     """Access is given through groups only: no inline policies, nothing attached to users."""
     if resource_type in INLINE_POLICY_TYPES:
-        return [f"{INLINE_POLICY_TYPES[resource_type]} is not allowed: give access with a managed policy attached to a role group"]
+        return [
+            f"{INLINE_POLICY_TYPES[resource_type]} is not allowed: give access with a managed policy attached to a role group"
+        ]
     if resource_type in USER_ATTACHMENT_TYPES:
-        return [f"{USER_ATTACHMENT_TYPES[resource_type]} is not allowed: put the user in a role group that carries the policy"]
+        return [
+            f"{USER_ATTACHMENT_TYPES[resource_type]} is not allowed: put the user in a role group that carries the policy"
+        ]
     if resource_type in EXCLUSIVE_LIST_TYPES:
         key, what = EXCLUSIVE_LIST_TYPES[resource_type]
         values = props.get(key)
@@ -114,7 +123,9 @@ def no_inline_or_user_policies(resource_type: str, props: Mapping[str, Any]) -> 
         if is_unknown(users) or (isinstance(users, list) and users):
             return ["a policy attachment to users is not allowed: attach policies to role groups"]
     if resource_type == USER_GROUP_MEMBERSHIP:
-        return ["aws:iam/UserGroupMembership is not allowed: members of a role group are set by that group's GroupMembership, from the user matrix"]
+        return [
+            "aws:iam/UserGroupMembership is not allowed: members of a role group are set by that group's GroupMembership, from the user matrix"
+        ]
     return []
 
 
@@ -157,7 +168,9 @@ def admin_equivalent(statement: Mapping[str, Any]) -> bool:
     if "NotResource" in statement:
         every_resource = True
     else:
-        every_resource = any(isinstance(r, str) and _ANY_RESOURCE.fullmatch(r) for r in _as_list(statement.get("Resource", [])))
+        every_resource = any(
+            isinstance(r, str) and _ANY_RESOURCE.fullmatch(r) for r in _as_list(statement.get("Resource", []))
+        )
     actions = [a for a in _as_list(statement.get("Action", [])) if isinstance(a, str)]
     broad = "NotAction" in statement or any(a == "*" or a.lower() in ("iam:*", "*:*") for a in actions)
     return every_resource and broad
@@ -170,10 +183,15 @@ def no_star_on_star_policy(resource_type: str, props: Mapping[str, Any]) -> list
     document = props.get("policy")
     if is_unknown(document):
         return []
-    return [f"customer managed policy {props.get('name', '?')} allows every action on every resource ({sid}); attach AdministratorAccess to an admin role instead" for sid in statements_allowing_everything(document)]
+    return [
+        f"customer managed policy {props.get('name', '?')} allows every action on every resource ({sid}); attach AdministratorAccess to an admin role instead"
+        for sid in statements_allowing_everything(document)
+    ]
 
 
-def password_policy_cis(resource_type: str, props: Mapping[str, Any], minimums: Mapping[str, Any] = CIS_PASSWORD_MINIMUMS) -> list[str]:
+def password_policy_cis(
+    resource_type: str, props: Mapping[str, Any], minimums: Mapping[str, Any] = CIS_PASSWORD_MINIMUMS
+) -> list[str]:
     """The account password policy is at least as strict as the CIS benchmark."""
     if resource_type != PASSWORD_POLICY:
         return []
@@ -196,7 +214,9 @@ def password_policy_cis(resource_type: str, props: Mapping[str, Any], minimums: 
 
 def _show(value: Any) -> str:
     number = _number(value)
-    return "not set" if value is None else str(int(number)) if number is not None and number.is_integer() else str(value)
+    return (
+        "not set" if value is None else str(int(number)) if number is not None and number.is_integer() else str(value)
+    )
 
 
 # --- stack rules -------------------------------------------------------------------
@@ -231,23 +251,35 @@ def group_attachments(resources: Sequence[Resource]) -> dict[str, tuple[Resource
         elif resource.type == POLICY_ATTACHMENT:  # attaches one policy to any number of groups
             for name in _as_list(resource.props.get("groups") or []):
                 if isinstance(name, str) and not is_unknown(name):
-                    _add(found, name, resource, {resource.props.get("policyArn")} - {None}, is_unknown(resource.props.get("policyArn")))
+                    _add(
+                        found,
+                        name,
+                        resource,
+                        {resource.props.get("policyArn")} - {None},
+                        is_unknown(resource.props.get("policyArn")),
+                    )
             continue
         else:
             continue
         if not isinstance(group, str) or is_unknown(group):
             continue
-        known = {a for a in _as_list(arns) if isinstance(a, str) and not is_unknown(a)} if not is_unknown(arns) else set()
+        known = (
+            {a for a in _as_list(arns) if isinstance(a, str) and not is_unknown(a)} if not is_unknown(arns) else set()
+        )
         unknown = is_unknown(arns) or any(is_unknown(a) for a in _as_list(arns))
         if unknown:  # recover customer policies from the resources the ARNs come from
-            for source in resource.property_dependencies.get("policyArns" if resource.type == GROUP_ATTACHMENTS_EXCLUSIVE else "policyArn", ()):
+            for source in resource.property_dependencies.get(
+                "policyArns" if resource.type == GROUP_ATTACHMENTS_EXCLUSIVE else "policyArn", ()
+            ):
                 if source.type == POLICY and (arn := _policy_arn(source)):
                     known.add(arn)
         _add(found, group, resource, known, unknown)
     return found
 
 
-def _add(found: dict[str, tuple[Resource, set[str], bool]], group: str, resource: Resource, arns: set[str], unknown: bool) -> None:
+def _add(
+    found: dict[str, tuple[Resource, set[str], bool]], group: str, resource: Resource, arns: set[str], unknown: bool
+) -> None:
     previous = found.get(group)
     if previous:
         arns = arns | previous[1]
@@ -263,7 +295,11 @@ def group_names(resources: Sequence[Resource]) -> set[str]:
     return {n for n in names if isinstance(n, str) and not is_unknown(n)}
 
 
-def admin_only_in_admin_roles(resources: Sequence[Resource], admin_roles: Iterable[str] = DEFAULT_ADMIN_ROLES, group_roles: Mapping[str, str] | None = None) -> list[Violation]:
+def admin_only_in_admin_roles(
+    resources: Sequence[Resource],
+    admin_roles: Iterable[str] = DEFAULT_ADMIN_ROLES,
+    group_roles: Mapping[str, str] | None = None,
+) -> list[Violation]:
     """AdministratorAccess may only be attached to the groups of roles in ``adminRoles``.
 
     ``group_roles`` is the compiled desired state's group -> role map (config_from_stack.py
@@ -273,13 +309,24 @@ def admin_only_in_admin_roles(resources: Sequence[Resource], admin_roles: Iterab
     groups = group_names(resources)
     violations: list[Violation] = []
     for group, (resource, arns, _unknown) in sorted(group_attachments(resources).items()):
-        role = group_roles.get(group, f"{group} (not planned by the matrix)") if group_roles is not None else role_of(group, groups)
+        role = (
+            group_roles.get(group, f"{group} (not planned by the matrix)")
+            if group_roles is not None
+            else role_of(group, groups)
+        )
         if any(arn.endswith(ADMIN_POLICY_ARN_SUFFIX) for arn in arns) and role not in allowed:
-            violations.append((f"group {group} (role {role}) gets AdministratorAccess, but iam-matrix:adminRoles allows only {', '.join(sorted(allowed)) or 'no role'}", resource.urn or None))
+            violations.append(
+                (
+                    f"group {group} (role {role}) gets AdministratorAccess, but iam-matrix:adminRoles allows only {', '.join(sorted(allowed)) or 'no role'}",
+                    resource.urn or None,
+                )
+            )
     return violations
 
 
-def guardrails_in_every_role(resources: Sequence[Resource], guardrails: Iterable[str] = DEFAULT_GUARDRAILS) -> list[Violation]:
+def guardrails_in_every_role(
+    resources: Sequence[Resource], guardrails: Iterable[str] = DEFAULT_GUARDRAILS
+) -> list[Violation]:
     """Every role's first group carries the guardrail policies (they cover the whole bundle,
     because every member of a role is in every group of its bundle)."""
     required = list(guardrails)
@@ -290,17 +337,34 @@ def guardrails_in_every_role(resources: Sequence[Resource], guardrails: Iterable
         entry = attachments.get(role)
         if entry is None:
             where = next((r.urn for r in resources if r.type == GROUP and r.props.get("name") == role), None)
-            violations.append((f"role {role}: its first group {role} has no policy attachments, so it lacks {', '.join(required)}", where or None))
+            violations.append(
+                (
+                    f"role {role}: its first group {role} has no policy attachments, so it lacks {', '.join(required)}",
+                    where or None,
+                )
+            )
             continue
         resource, arns, _unknown = entry
         missing = [name for name in required if not any(arn.endswith(f"/{name}") for arn in arns)]
         if missing:
-            violations.append((f"role {role}: its first group {role} lacks {', '.join(missing)} (guardrails must sit in the first group of every role's bundle)", resource.urn or None))
+            violations.append(
+                (
+                    f"role {role}: its first group {role} lacks {', '.join(missing)} (guardrails must sit in the first group of every role's bundle)",
+                    resource.urn or None,
+                )
+            )
     return violations
 
 
 def password_policy_present(resources: Sequence[Resource]) -> list[Violation]:
     """A stack that manages IAM groups also manages the account password policy."""
-    if any(r.type == PASSWORD_POLICY for r in resources) or not any(r.type in (GROUP, GROUP_ATTACHMENTS_EXCLUSIVE) for r in resources):
+    if any(r.type == PASSWORD_POLICY for r in resources) or not any(
+        r.type in (GROUP, GROUP_ATTACHMENTS_EXCLUSIVE) for r in resources
+    ):
         return []
-    return [("the stack manages IAM groups but no aws:iam/AccountPasswordPolicy: the account's password policy is left unmanaged", None)]
+    return [
+        (
+            "the stack manages IAM groups but no aws:iam/AccountPasswordPolicy: the account's password policy is left unmanaged",
+            None,
+        )
+    ]

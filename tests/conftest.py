@@ -44,7 +44,9 @@ _share_moto_managed_policies()
 
 def pytest_addoption(parser) -> None:  # type: ignore[no-untyped-def]
     parser.addoption(
-        "--update-snapshots", action="store_true", default=False,
+        "--update-snapshots",
+        action="store_true",
+        default=False,
         help="rewrite stored snapshots (tests/program/registered.dev.json) from this run instead of comparing; "
         "only for a deliberate change, reviewed in the diff",
     )

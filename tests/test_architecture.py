@@ -12,7 +12,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("iam_matrix", "components", "emulator")
 # Where boto3/botocore may be imported inside the core: the one reader of the account
 # and the commands that catch its errors; the access log's reader (LookupEvents, S3).
-AWS_READERS = {"iam_matrix.audit.gather", "iam_matrix.audit.log_sources", "iam_matrix.audit.command", "iam_matrix.adopt.command"}
+AWS_READERS = {
+    "iam_matrix.audit.gather",
+    "iam_matrix.audit.log_sources",
+    "iam_matrix.audit.command",
+    "iam_matrix.adopt.command",
+}
 
 
 def module_name(path: Path) -> str:
@@ -51,7 +56,10 @@ def imported_names(path: Path, name: str, modules: set[str] | frozenset[str] = f
 def import_graph() -> dict[str, set[str]]:
     modules = product_modules()
     names = set(modules)
-    return {name: {m for m in imported_names(path, name, names) if m in modules and m != name} for name, path in modules.items()}
+    return {
+        name: {m for m in imported_names(path, name, names) if m in modules and m != name}
+        for name, path in modules.items()
+    }
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -101,7 +109,11 @@ def test_no_import_cycles_in_the_product() -> None:
 
 
 def test_product_code_never_imports_tests() -> None:
-    offenders = {name for name, path in product_modules().items() if any(m == "tests" or m.startswith("tests.") for m in imported_names(path, name))}
+    offenders = {
+        name
+        for name, path in product_modules().items()
+        if any(m == "tests" or m.startswith("tests.") for m in imported_names(path, name))
+    }
     assert offenders == set()
 
 

@@ -42,4 +42,6 @@ def test_every_requirement_is_pinned_and_allowed_by_its_range(requirements: str,
     for requirement in _requirements(REPO / requirements):
         name = canonicalize_name(requirement.name)
         assert name in pins, f"{constraints} does not pin {requirement.name}"
-        assert requirement.specifier.contains(pins[name]), f"{constraints} pins {requirement.name} {pins[name]}, outside {requirement.specifier}"
+        assert requirement.specifier.contains(pins[name]), (
+            f"{constraints} pins {requirement.name} {pins[name]}, outside {requirement.specifier}"
+        )

@@ -34,9 +34,13 @@ def stacks(project_dir: Path = ROOT) -> list[dict[str, Any]]:
         config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
         accounts = config.get("aws:allowedAccountIds") or []
         if not isinstance(accounts, list) or len(accounts) != 1:
-            raise SystemExit(f"{path.name}: aws:allowedAccountIds must name exactly one account (one stack per AWS account)")
+            raise SystemExit(
+                f"{path.name}: aws:allowedAccountIds must name exactly one account (one stack per AWS account)"
+            )
         if not (isinstance(accounts[0], str) and ACCOUNT_ID.fullmatch(accounts[0])):
-            raise SystemExit(f"{path.name}: aws:allowedAccountIds must hold a quoted 12-digit account id, not {accounts[0]!r}")
+            raise SystemExit(
+                f"{path.name}: aws:allowedAccountIds must hold a quoted 12-digit account id, not {accounts[0]!r}"
+            )
         region = config.get("aws:region")
         if not isinstance(region, str) or not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", region):
             raise SystemExit(f"{path.name}: aws:region is not set to a region name (e.g. eu-west-1)")

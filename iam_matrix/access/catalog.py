@@ -86,7 +86,9 @@ class ActionCatalog:
                 self.names.append(f"{prefix}:{action}")
                 self.levels.append(level)
                 self.resource_types.append(tuple(resource_types))
-            self.services[prefix] = Service(prefix, service.get("name", prefix), start, len(self.names) - start, dict(service.get("resources", {})))
+            self.services[prefix] = Service(
+                prefix, service.get("name", prefix), start, len(self.names) - start, dict(service.get("resources", {}))
+            )
         self.index = {name.lower(): i for i, name in enumerate(self.names)}
         self.all = (1 << len(self.names)) - 1
         self.level_masks = {level: mask_of(i for i, lv in enumerate(self.levels) if lv == level) for level in LEVELS}
@@ -116,7 +118,11 @@ class ActionCatalog:
         prefix, _, action = pattern.partition(":")
         if not action:
             return 0
-        prefixes = [prefix.lower()] if not any(ch in prefix for ch in "*?") else [p for p in self.services if _pattern(prefix).fullmatch(p)]
+        prefixes = (
+            [prefix.lower()]
+            if not any(ch in prefix for ch in "*?")
+            else [p for p in self.services if _pattern(prefix).fullmatch(p)]
+        )
         found = 0
         for name in prefixes:
             service = self.services.get(name)
@@ -129,7 +135,11 @@ class ActionCatalog:
                 found |= self.bit(f"{name}:{action}")
                 continue
             matcher = _pattern(action)
-            found |= mask_of(i for i in range(service.start, service.start + service.count) if matcher.fullmatch(self.names[i].split(":", 1)[1].lower()))
+            found |= mask_of(
+                i
+                for i in range(service.start, service.start + service.count)
+                if matcher.fullmatch(self.names[i].split(":", 1)[1].lower())
+            )
         return found
 
     def names_of(self, mask: int) -> list[str]:
@@ -152,13 +162,15 @@ class ActionCatalog:
         if service is None:
             # an unknown prefix: prefer the closest prefix that has an action of this name
             having = [p for p in self.services if f"{p}:{name}".lower() in self.index] if name else []
-            close = difflib.get_close_matches(prefix.lower(), having or list(self.services), n=1, cutoff=0.3 if having else 0.5)
+            close = difflib.get_close_matches(
+                prefix.lower(), having or list(self.services), n=1, cutoff=0.3 if having else 0.5
+            )
             if not close:
                 return None
             service = self.services[close[0]]
             if not name or any(ch in name for ch in "*?"):
                 return f"{service.prefix}:{name}" if name else service.prefix
-        names = [n.split(":", 1)[1] for n in self.names[service.start:service.start + service.count]]
+        names = [n.split(":", 1)[1] for n in self.names[service.start : service.start + service.count]]
         lowered = {n.lower(): n for n in names}
         if name.lower() in lowered:
             return f"{service.prefix}:{lowered[name.lower()]}"

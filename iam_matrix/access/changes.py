@@ -75,11 +75,21 @@ def gains(before: Access | None, after: Access) -> list[Gain]:
     share = f"{after.broad.bit_count()} of {len(catalog)} actions on all resources"
     condition = "" if after.unconditional & after.broad == after.broad else ", some only under a condition"
     if after.admin_equivalent and not had_admin:
-        found.append(Gain("admin", f"becomes admin-equivalent ({share}{condition}) through {_supplying(after, after.broad & ~old_broad or after.broad)}"))
+        found.append(
+            Gain(
+                "admin",
+                f"becomes admin-equivalent ({share}{condition}) through {_supplying(after, after.broad & ~old_broad or after.broad)}",
+            )
+        )
         return found  # everything below is implied
     if after.near_admin and not had_near:
         missing = catalog.services_in(catalog.all & ~after.broad)
-        found.append(Gain("near-admin", f"gets near-admin access ({share}{condition}; not: {_named(missing)}) through {_supplying(after, after.broad & ~old_broad or after.broad)}"))
+        found.append(
+            Gain(
+                "near-admin",
+                f"gets near-admin access ({share}{condition}; not: {_named(missing)}) through {_supplying(after, after.broad & ~old_broad or after.broad)}",
+            )
+        )
     old_paths = {p.method for p in before.escalation_paths} if before is not None else set()
     new_paths = [p for p in after.escalation_paths if p.method not in old_paths]
     if new_paths:
@@ -87,14 +97,24 @@ def gains(before: Access | None, after: Access) -> list[Gain]:
         for path in new_paths[:MAX_NAMED]:
             described.append(f"{path.method} ({'; '.join(f'{a} via {_via(path.sources[a])}' for a in path.actions)})")
         more = f"; and {len(new_paths) - MAX_NAMED} more" if len(new_paths) > MAX_NAMED else ""
-        found.append(Gain("privilege-escalation", f"gains {len(new_paths)} privilege-escalation path(s): {'; '.join(described)}{more}"))
+        found.append(
+            Gain(
+                "privilege-escalation",
+                f"gains {len(new_paths)} privilege-escalation path(s): {'; '.join(described)}{more}",
+            )
+        )
     for kind, bits, what in (
         ("permissions-management", catalog.level_masks["Permissions management"], "permissions-management"),
         ("credentials-exposure", after.model.risks.credentials_exposure, "credentials-exposing"),
     ):
         new = after.broad & bits & ~old_broad
         if new:
-            found.append(Gain(kind, f"gains {new.bit_count()} {what} action(s) on all resources ({_named(catalog.names_of(new))}) through {_supplying(after, new)}"))
+            found.append(
+                Gain(
+                    kind,
+                    f"gains {new.bit_count()} {what} action(s) on all resources ({_named(catalog.names_of(new))}) through {_supplying(after, new)}",
+                )
+            )
     return found
 
 

@@ -27,10 +27,21 @@ def _model(args: argparse.Namespace) -> AccessModel | None:
 
 def configure_who_can(parser: argparse.ArgumentParser) -> None:
     add_input_options(parser)
-    parser.add_argument("action", metavar="ACTION", help="an IAM action such as s3:GetObject; wildcards allowed (iam:Pass*)")
-    parser.add_argument("--resource", metavar="ARN", default=None, help="only allows whose Resource covers this ARN (default: any resource)")
-    parser.add_argument("--format", choices=["text", "json"], default="text",
-                        help='text: one line per user; json: {"action", "users": [{"name", "via": [{"role", "policy"}], "conditional"}]} (default: text)')
+    parser.add_argument(
+        "action", metavar="ACTION", help="an IAM action such as s3:GetObject; wildcards allowed (iam:Pass*)"
+    )
+    parser.add_argument(
+        "--resource",
+        metavar="ARN",
+        default=None,
+        help="only allows whose Resource covers this ARN (default: any resource)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help='text: one line per user; json: {"action", "users": [{"name", "via": [{"role", "policy"}], "conditional"}]} (default: text)',
+    )
     parser.epilog = exit_codes("0  the users are listed (none is also an answer)", INVALID_HELP)
 
 
@@ -48,10 +59,18 @@ def run_who_can(args: argparse.Namespace) -> int:
 
 def configure_access(parser: argparse.ArgumentParser) -> None:
     add_input_options(parser)
-    parser.add_argument("principal", metavar="USER_OR_ROLE", help="a user name from the user matrix or a role (column) name")
-    parser.add_argument("--format", choices=["text", "json"], default="text",
-                        help="text: services, risk classes and guardrails; json: the same as one object (default: text)")
-    parser.epilog = exit_codes("0  the access is printed", INVALID_HELP + "; also when the name is neither a user nor a role")
+    parser.add_argument(
+        "principal", metavar="USER_OR_ROLE", help="a user name from the user matrix or a role (column) name"
+    )
+    parser.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text: services, risk classes and guardrails; json: the same as one object (default: text)",
+    )
+    parser.epilog = exit_codes(
+        "0  the access is printed", INVALID_HELP + "; also when the name is neither a user nor a role"
+    )
 
 
 def run_access(args: argparse.Namespace) -> int:
@@ -66,7 +85,10 @@ def run_access(args: argparse.Namespace) -> int:
     elif name.lower() in roles:
         access = model.role(roles[name.lower()])
     else:
-        print(f"{name!r} is neither a user nor a role of stack {args.stack}; users and roles are the rows and columns of the user matrix", file=sys.stderr)
+        print(
+            f"{name!r} is neither a user nor a role of stack {args.stack}; users and roles are the rows and columns of the user matrix",
+            file=sys.stderr,
+        )
         return EXIT_INVALID
     data = access.to_dict()
     if args.format == "json":
@@ -77,6 +99,16 @@ def run_access(args: argparse.Namespace) -> int:
 
 
 COMMANDS = [
-    ("who-can", "list every user who may perform an IAM action, with the roles and policies that allow it", configure_who_can, run_who_can),
-    ("access", "show what one user or role may do: services and access levels, risk classes, guardrails", configure_access, run_access),
+    (
+        "who-can",
+        "list every user who may perform an IAM action, with the roles and policies that allow it",
+        configure_who_can,
+        run_who_can,
+    ),
+    (
+        "access",
+        "show what one user or role may do: services and access levels, risk classes, guardrails",
+        configure_access,
+        run_access,
+    ),
 ]

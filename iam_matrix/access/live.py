@@ -32,7 +32,9 @@ def _default_document(policy: Mapping[str, Any]) -> Any:
     return None
 
 
-def live_model(users: Iterable[Mapping[str, Any]], groups: Iterable[Mapping[str, Any]], policies: Iterable[Mapping[str, Any]]) -> tuple[AccessModel, set[str]]:
+def live_model(
+    users: Iterable[Mapping[str, Any]], groups: Iterable[Mapping[str, Any]], policies: Iterable[Mapping[str, Any]]
+) -> tuple[AccessModel, set[str]]:
     """(the model, names of AWS managed policies judged by the shipped snapshot)."""
     by_arn = {p["Arn"]: p for p in policies if "Arn" in p}
     shipped = load_managed_documents()
@@ -66,7 +68,9 @@ def live_model(users: Iterable[Mapping[str, Any]], groups: Iterable[Mapping[str,
     for group in groups:
         name = group["GroupName"]
         group_names.add(name)
-        refs = managed(group.get("AttachedManagedPolicies", [])) + inline(f"group {name}", group.get("GroupPolicyList", []))
+        refs = managed(group.get("AttachedManagedPolicies", [])) + inline(
+            f"group {name}", group.get("GroupPolicyList", [])
+        )
         roles.append(Role(name, (name,), tuple(refs), ()))
     people: list[User] = []
     for user in users:

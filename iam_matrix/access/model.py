@@ -26,11 +26,27 @@ NEAR_ADMIN_COVERAGE = 0.90  # PowerUserAccess: every service but IAM, Organizati
 # What a user must be able to do without MFA to sign in and enrol a device (the AWS
 # documentation's "Allows MFA-authenticated IAM users to manage their own credentials").
 MFA_SELF_SERVICE = (
-    "iam:ChangePassword", "iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:GetAccountPasswordPolicy",
-    "iam:GetUser", "iam:GetMFADevice", "iam:ListMFADevices", "iam:ListUsers", "iam:ListVirtualMFADevices",
-    "iam:ResyncMFADevice", "sts:GetSessionToken",
+    "iam:ChangePassword",
+    "iam:CreateVirtualMFADevice",
+    "iam:EnableMFADevice",
+    "iam:GetAccountPasswordPolicy",
+    "iam:GetUser",
+    "iam:GetMFADevice",
+    "iam:ListMFADevices",
+    "iam:ListUsers",
+    "iam:ListVirtualMFADevices",
+    "iam:ResyncMFADevice",
+    "sts:GetSessionToken",
 )
-RISK_ORDER = ("admin-equivalent", "near-admin", "privilege-escalation", "permissions-management", "credentials-exposure", "data-exfiltration", "infrastructure-modification")
+RISK_ORDER = (
+    "admin-equivalent",
+    "near-admin",
+    "privilege-escalation",
+    "permissions-management",
+    "credentials-exposure",
+    "data-exfiltration",
+    "infrastructure-modification",
+)
 
 
 @dataclass(frozen=True)
@@ -93,7 +109,9 @@ class Access:
     def admin_equivalent(self) -> bool:
         catalog = self.model.catalog
         missing = catalog.all & ~self.broad
-        return not missing & catalog.level_masks["Permissions management"] and self.broad.bit_count() >= ADMIN_COVERAGE * len(catalog)
+        return not missing & catalog.level_masks[
+            "Permissions management"
+        ] and self.broad.bit_count() >= ADMIN_COVERAGE * len(catalog)
 
     @cached_property
     def near_admin(self) -> bool:
@@ -146,7 +164,11 @@ class Access:
     def service_levels(self) -> dict[str, dict[str, int]]:
         """Service prefix -> access level -> number of actions allowed."""
         catalog = self.model.catalog
-        return {prefix: catalog.level_counts(self.allowed & service.mask) for prefix, service in catalog.services.items() if self.allowed & service.mask}
+        return {
+            prefix: catalog.level_counts(self.allowed & service.mask)
+            for prefix, service in catalog.services.items()
+            if self.allowed & service.mask
+        }
 
     def to_dict(self) -> dict[str, Any]:
         catalog = self.model.catalog
@@ -154,7 +176,14 @@ class Access:
         for name, bits in self.risks.items():
             entry: dict[str, Any] = {"actions": bits.bit_count()}
             if name == "privilege-escalation":
-                entry["paths"] = [{"method": p.method, "actions": list(p.actions), "via": {a: [{"role": r, "policy": pol} for r, pol in s] for a, s in p.sources.items()}} for p in self.escalation_paths]
+                entry["paths"] = [
+                    {
+                        "method": p.method,
+                        "actions": list(p.actions),
+                        "via": {a: [{"role": r, "policy": pol} for r, pol in s] for a, s in p.sources.items()},
+                    }
+                    for p in self.escalation_paths
+                ]
             elif bits.bit_count() <= 50:
                 entry["examples"] = catalog.names_of(bits)
             else:
@@ -163,12 +192,22 @@ class Access:
         return {
             "name": self.name,
             "kind": self.kind,
-            "actions": {"allowed": self.allowed.bit_count(), "on_all_resources": self.broad.bit_count(), "catalog": len(catalog)},
+            "actions": {
+                "allowed": self.allowed.bit_count(),
+                "on_all_resources": self.broad.bit_count(),
+                "catalog": len(catalog),
+            },
             "access_levels": catalog.level_counts(self.allowed),
             "services": self.service_levels(),
             "risks": risks,
             "guardrails": {
-                kind: {"present": g.present, "holds": g.holds, "denies": g.denied.bit_count(), "gaps": g.gaps.bit_count() if g.present else None, "policies": list(g.policies)}
+                kind: {
+                    "present": g.present,
+                    "holds": g.holds,
+                    "denies": g.denied.bit_count(),
+                    "gaps": g.gaps.bit_count() if g.present else None,
+                    "policies": list(g.policies),
+                }
                 for kind, g in self.guardrails.items()
             },
             "policies": [{"role": g.role, "policy": g.policy} for g in self.grants],
@@ -268,7 +307,9 @@ def _compiled(name: str, document: Mapping[str, Any], catalog: ActionCatalog) ->
     return access
 
 
-def documents_of(roles: Iterable[Role], policies: Iterable[CustomPolicy], managed: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Mapping[str, Any]]:
+def documents_of(
+    roles: Iterable[Role], policies: Iterable[CustomPolicy], managed: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Mapping[str, Any]]:
     """Policy name -> document for every policy the roles get: custom ones from
     ``policies/``, AWS managed ones from the shipped snapshot (or ``managed``)."""
     managed = load_managed_documents() if managed is None else managed
@@ -288,8 +329,17 @@ def build_model(state: DesiredState, documents: Mapping[str, Mapping[str, Any]] 
     return model_of(state.roles, state.users, state.policies, documents)
 
 
-def model_of(roles: Iterable[Role], users: Iterable[User], policies: Iterable[CustomPolicy], documents: Mapping[str, Mapping[str, Any]] | None = None) -> AccessModel:
+def model_of(
+    roles: Iterable[Role],
+    users: Iterable[User],
+    policies: Iterable[CustomPolicy],
+    documents: Mapping[str, Mapping[str, Any]] | None = None,
+) -> AccessModel:
     roles, policies = tuple(roles), tuple(policies)
-    return AccessModel(roles, tuple(users), load_action_catalog(), load_risks(), documents_of(roles, policies) if documents is None else documents)
-
-
+    return AccessModel(
+        roles,
+        tuple(users),
+        load_action_catalog(),
+        load_risks(),
+        documents_of(roles, policies) if documents is None else documents,
+    )

@@ -50,7 +50,14 @@ def unscoped(resource: str) -> bool:
 def _service_wide(resource: str) -> str | None:
     """``arn:aws:s3:::*`` -> ``s3`` (every resource of one service), else None."""
     parts = resource.split(":", 5)
-    if len(parts) == 6 and parts[0] == "arn" and parts[3] in ("", "*") and parts[4] in ("", "*") and parts[5] == "*" and not any(ch in parts[2] for ch in "*?"):
+    if (
+        len(parts) == 6
+        and parts[0] == "arn"
+        and parts[3] in ("", "*")
+        and parts[4] in ("", "*")
+        and parts[5] == "*"
+        and not any(ch in parts[2] for ch in "*?")
+    ):
         return parts[2].lower()
     return None
 
@@ -176,7 +183,20 @@ def compile_policy(name: str, document: Mapping[str, Any], catalog: ActionCatalo
         conditional = bool(keys)
         sid = str(statement.get("Sid") or f"statement {index}")
         kind = _guardrail_kind(keys) if statement["Effect"] == "Deny" and not not_resource else None
-        statements.append(StatementAccess(index, sid, statement["Effect"], reachable, wide, conditional, ("*",) if not_resource else tuple(resources), not_resource, tuple(sorted(keys)), kind))
+        statements.append(
+            StatementAccess(
+                index,
+                sid,
+                statement["Effect"],
+                reachable,
+                wide,
+                conditional,
+                ("*",) if not_resource else tuple(resources),
+                not_resource,
+                tuple(sorted(keys)),
+                kind,
+            )
+        )
         if statement["Effect"] == "Allow":
             allow |= reachable
             broad |= wide
@@ -190,4 +210,6 @@ def compile_policy(name: str, document: Mapping[str, Any], catalog: ActionCatalo
         else:
             deny |= wide
             limits |= reachable & ~wide
-    return PolicyAccess(name, tuple(statements), allow, broad, unconditional, deny, limits, tuple(guardrails), tuple(unknown))
+    return PolicyAccess(
+        name, tuple(statements), allow, broad, unconditional, deny, limits, tuple(guardrails), tuple(unknown)
+    )

@@ -32,7 +32,13 @@ class WhoCan:
             "matched_actions": len(self.actions),
             "suggestion": self.suggestion,
             "users": [
-                {"name": h.name, "via": [{"role": r, "policy": p} for r, p in h.via], "conditional": h.conditional, "actions": list(h.actions), "limited_by": list(h.limited_by)}
+                {
+                    "name": h.name,
+                    "via": [{"role": r, "policy": p} for r, p in h.via],
+                    "conditional": h.conditional,
+                    "actions": list(h.actions),
+                    "limited_by": list(h.limited_by),
+                }
                 for h in self.holders
             ],
         }
@@ -95,7 +101,9 @@ def who_can(model: AccessModel, action: str, resource: str | None = None) -> Who
         if allowed:
             free = allowed & unconditional & ~limited
             holders.append(Holder(name, tuple(via), not free, tuple(catalog.names_of(allowed)), tuple(limiting)))
-    return WhoCan(action, resource, tuple(catalog.names_of(bits)), tuple(holders), None if bits else catalog.suggest(action))
+    return WhoCan(
+        action, resource, tuple(catalog.names_of(bits)), tuple(holders), None if bits else catalog.suggest(action)
+    )
 
 
 def who_can_text(result: WhoCan) -> str:
@@ -116,7 +124,9 @@ def who_can_text(result: WhoCan) -> str:
 def access_text(data: dict[str, Any]) -> str:
     """``access USER_OR_ROLE`` as text, from ``Access.to_dict()``."""
     counts = data["actions"]
-    lines = [f"{data['kind']} {data['name']}: {counts['allowed']} of {counts['catalog']} IAM actions allowed ({counts['on_all_resources']} on all resources)"]
+    lines = [
+        f"{data['kind']} {data['name']}: {counts['allowed']} of {counts['catalog']} IAM actions allowed ({counts['on_all_resources']} on all resources)"
+    ]
     levels = ", ".join(f"{level} {count}" for level, count in data["access_levels"].items())
     lines.append(f"access levels: {levels or 'none'}")
     lines.append("risk classes:")
@@ -124,7 +134,10 @@ def access_text(data: dict[str, Any]) -> str:
         if name == "privilege-escalation":
             lines.append(f"  {name}: {len(risk['paths'])} path(s)")
             for path in risk["paths"]:
-                via = "; ".join(f"{a} via {', '.join(s['policy'] + ' (' + s['role'] + ')' for s in sources)}" for a, sources in path["via"].items())
+                via = "; ".join(
+                    f"{a} via {', '.join(s['policy'] + ' (' + s['role'] + ')' for s in sources)}"
+                    for a, sources in path["via"].items()
+                )
                 lines.append(f"    {path['method']}: {via}")
         else:
             examples = ", ".join(risk["examples"][:8])
@@ -134,7 +147,10 @@ def access_text(data: dict[str, Any]) -> str:
         lines.append("  none")
     lines.append("guardrails:")
     for kind, guard in data["guardrails"].items():
-        label = {"mfa": "MFA (denies everything but MFA self-service without MFA)", "network": "network (denies everything from outside the allowed networks)"}[kind]
+        label = {
+            "mfa": "MFA (denies everything but MFA self-service without MFA)",
+            "network": "network (denies everything from outside the allowed networks)",
+        }[kind]
         if not guard["present"]:
             state = "absent"
         elif guard["holds"]:

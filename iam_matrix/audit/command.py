@@ -13,7 +13,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..cli import EXIT_AWS, EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, INVALID_HELP, add_input_options, check_output, exit_codes, settings_from_args
+from ..cli import (
+    EXIT_AWS,
+    EXIT_FINDINGS,
+    EXIT_INVALID,
+    EXIT_OK,
+    INVALID_HELP,
+    add_input_options,
+    check_output,
+    exit_codes,
+    settings_from_args,
+)
 from ..compiler import check
 from ..desired import DesiredState
 from ..problems import MatrixInvalid
@@ -29,18 +39,40 @@ from .snapshot import Snapshot
 def configure(parser: argparse.ArgumentParser) -> None:
     add_input_options(parser)
     parser.add_argument("--format", choices=list(RENDERERS), default="text", help="report format (default: text)")
-    parser.add_argument("--output", type=Path, metavar="FILE",
-                        help="write the report to FILE and say so on stderr (default: the report goes to standard output)")
-    parser.add_argument("--fail-on", choices=[*SEVERITIES, "none"], default="low",
-                        help="exit 1 when a finding has this severity or worse (default: low; info never fails; none: never exit 1)")
-    parser.add_argument("--profile", help="AWS profile (default: the standard credential chain: AWS_PROFILE, environment keys, SSO, instance role)")
-    parser.add_argument("--region", help="region for CloudTrail, Config and Access Analyzer (default, in this order: the stack's aws:region, "
-                        "then the profile's or AWS_REGION / AWS_DEFAULT_REGION, then us-east-1)")
-    parser.add_argument("--since", type=since_days, default=30, metavar="DAYS",
-                        help="days of CloudTrail events the access-log checks read (default: 30; at most 90, what LookupEvents keeps)")
-    parser.add_argument("--cloudtrail-logs", metavar="S3URI_OR_FOLDER",
-                        help="read the trail's log files (s3://bucket/AWSLogs/... or a local folder of .json/.json.gz files), "
-                             "for large accounts and organisation trails (default: CloudTrail LookupEvents, no set-up)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the report to FILE and say so on stderr (default: the report goes to standard output)",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=[*SEVERITIES, "none"],
+        default="low",
+        help="exit 1 when a finding has this severity or worse (default: low; info never fails; none: never exit 1)",
+    )
+    parser.add_argument(
+        "--profile",
+        help="AWS profile (default: the standard credential chain: AWS_PROFILE, environment keys, SSO, instance role)",
+    )
+    parser.add_argument(
+        "--region",
+        help="region for CloudTrail, Config and Access Analyzer (default, in this order: the stack's aws:region, "
+        "then the profile's or AWS_REGION / AWS_DEFAULT_REGION, then us-east-1)",
+    )
+    parser.add_argument(
+        "--since",
+        type=since_days,
+        default=30,
+        metavar="DAYS",
+        help="days of CloudTrail events the access-log checks read (default: 30; at most 90, what LookupEvents keeps)",
+    )
+    parser.add_argument(
+        "--cloudtrail-logs",
+        metavar="S3URI_OR_FOLDER",
+        help="read the trail's log files (s3://bucket/AWSLogs/... or a local folder of .json/.json.gz files), "
+        "for large accounts and organisation trails (default: CloudTrail LookupEvents, no set-up)",
+    )
     parser.epilog = exit_codes(
         "0  no finding at or above --fail-on",
         "1  findings at or above --fail-on",
@@ -59,8 +91,9 @@ def since_days(value: str) -> int:
     return days
 
 
-def audit(desired: DesiredState, snapshot: Snapshot, options: AuditOptions | None = None,
-          access_log: AccessLog | None = None) -> AuditResult:
+def audit(
+    desired: DesiredState, snapshot: Snapshot, options: AuditOptions | None = None, access_log: AccessLog | None = None
+) -> AuditResult:
     """Checks and grid for one snapshot and the window's access log; what the command renders (also handy in tests)."""
     if desired.account_id is None:
         desired = desired.with_account(snapshot.account_id)
@@ -116,10 +149,15 @@ def handle(args: argparse.Namespace) -> int:
         print(f"audit: could not read the account: {error}{action}", file=sys.stderr)
         return EXIT_AWS
     if desired.account_id and desired.account_id != snapshot.account_id:
-        print(f"audit: stack {settings.stack} is pinned to account {desired.account_id} (aws:allowedAccountIds in {settings.config_file}) "
-              f"but the credentials are for account {snapshot.account_id} ({snapshot.caller_arn}); use that account's profile or the right --stack", file=sys.stderr)
+        print(
+            f"audit: stack {settings.stack} is pinned to account {desired.account_id} (aws:allowedAccountIds in {settings.config_file}) "
+            f"but the credentials are for account {snapshot.account_id} ({snapshot.caller_arn}); use that account's profile or the right --stack",
+            file=sys.stderr,
+        )
         return EXIT_INVALID
-    access_log = read_access_log(session, args.cloudtrail_logs, since=args.since, end=snapshot.taken_at, region=snapshot.region)
+    access_log = read_access_log(
+        session, args.cloudtrail_logs, since=args.since, end=snapshot.taken_at, region=snapshot.region
+    )
     result = audit(desired, snapshot, AuditOptions.of(desired), access_log)
     text = RENDERERS[args.format](result)
     if args.output:
@@ -139,15 +177,27 @@ def read_access_log(session: Any, logs: str | None, *, since: int, end: datetime
 
     start = end - timedelta(days=since)
     if logs and logs.startswith("s3://"):
-        log = read_s3_logs(session.client("s3", config=RETRY_CONFIG), logs, start=start, end=end, progress=terminal_progress)
+        log = read_s3_logs(
+            session.client("s3", config=RETRY_CONFIG), logs, start=start, end=end, progress=terminal_progress
+        )
     elif logs:
         log = read_folder(Path(logs), start, end)
     else:
-        log = lookup_events(lambda where: session.client("cloudtrail", region_name=where, config=RETRY_CONFIG),
-                            start=start, end=end, region=region, progress=terminal_progress)
+        log = lookup_events(
+            lambda where: session.client("cloudtrail", region_name=where, config=RETRY_CONFIG),
+            start=start,
+            end=end,
+            region=region,
+            progress=terminal_progress,
+        )
     if sys.stderr.isatty() and (log.requests > 10 or log.files > 10):
         sys.stderr.write("\n")
     return log
 
 
-COMMAND = ("audit", "compare the live AWS account with the matrix; report drift, MFA, password policy, credentials, logging and the access log", configure, handle)
+COMMAND = (
+    "audit",
+    "compare the live AWS account with the matrix; report drift, MFA, password policy, credentials, logging and the access log",
+    configure,
+    handle,
+)

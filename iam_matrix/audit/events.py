@@ -104,13 +104,26 @@ def _as_dict(record: _Record) -> dict[str, Any]:
     """A decoded record the checks need, in the plain shape ``parse_record`` reads."""
     identity = record.userIdentity or _Identity()
     issuer = identity.sessionContext.sessionIssuer if identity.sessionContext else None
-    return {"eventSource": record.eventSource, "eventName": record.eventName, "eventTime": record.eventTime, "eventID": record.eventID,
-            "readOnly": record.readOnly, "sourceIPAddress": record.sourceIPAddress, "userAgent": record.userAgent,
-            "awsRegion": record.awsRegion, "errorCode": record.errorCode,
-            "userIdentity": {"type": identity.type, "arn": identity.arn, "userName": identity.userName,
-                             "sessionContext": {"sessionIssuer": {"arn": issuer.arn if issuer else None}}},
-            "requestParameters": _raw(record.requestParameters), "responseElements": _raw(record.responseElements),
-            "additionalEventData": _raw(record.additionalEventData)}
+    return {
+        "eventSource": record.eventSource,
+        "eventName": record.eventName,
+        "eventTime": record.eventTime,
+        "eventID": record.eventID,
+        "readOnly": record.readOnly,
+        "sourceIPAddress": record.sourceIPAddress,
+        "userAgent": record.userAgent,
+        "awsRegion": record.awsRegion,
+        "errorCode": record.errorCode,
+        "userIdentity": {
+            "type": identity.type,
+            "arn": identity.arn,
+            "userName": identity.userName,
+            "sessionContext": {"sessionIssuer": {"arn": issuer.arn if issuer else None}},
+        },
+        "requestParameters": _raw(record.requestParameters),
+        "responseElements": _raw(record.responseElements),
+        "additionalEventData": _raw(record.additionalEventData),
+    }
 
 
 @dataclass(frozen=True, slots=True)

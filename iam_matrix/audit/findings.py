@@ -56,8 +56,14 @@ def registered(check_id: str) -> Check:
 
 
 AUDIT_CHECKS = register(
-    Check("could-not-check", "audit", "medium", "A part of the account could not be read; the checks depending on it were not done",
-          remediation="grant the read-only permissions in docs/audit.md, or make the service answer, and audit again", doc="docs/audit.md#what-it-reads-opages-never-per-user"),
+    Check(
+        "could-not-check",
+        "audit",
+        "medium",
+        "A part of the account could not be read; the checks depending on it were not done",
+        remediation="grant the read-only permissions in docs/audit.md, or make the service answer, and audit again",
+        doc="docs/audit.md#what-it-reads-opages-never-per-user",
+    ),
 )
 
 
@@ -104,6 +110,16 @@ def could_not_check(part: str, reason: str, checks: list[str], remediation: str 
     """A finding that says a part of the account could not be read, at the severity of the worst check skipped."""
     worst: Severity = min((registered(c).severity for c in checks), key=severity_rank)
     if remediation is None:
-        remediation = ("grant the auditing principal the read-only permissions listed in docs/audit.md (the SecurityAudit managed policy covers them)" if "denied" in reason
-                       else "check that the service is available in the audited region and answers, then audit again; until then treat the check as failed")
-    return Finding("could-not-check", part, f"could not check {part}: {reason}; not checked: {', '.join(checks)}", remediation, severity=worst, details={"reason": reason, "checks": checks})
+        remediation = (
+            "grant the auditing principal the read-only permissions listed in docs/audit.md (the SecurityAudit managed policy covers them)"
+            if "denied" in reason
+            else "check that the service is available in the audited region and answers, then audit again; until then treat the check as failed"
+        )
+    return Finding(
+        "could-not-check",
+        part,
+        f"could not check {part}: {reason}; not checked: {', '.join(checks)}",
+        remediation,
+        severity=worst,
+        details={"reason": reason, "checks": checks},
+    )

@@ -28,8 +28,24 @@ from .snapshot import Snapshot, parse_credential_report
 RETRY_CONFIG = Config(retries={"mode": "adaptive"}, user_agent_extra="iam-matrix-audit")
 PAGE_SIZE = 1000  # the largest MaxItems IAM accepts
 REPORT_TIMEOUT_S = 300
-ACTION_PREFIX = {"iam": "iam", "sts": "sts", "cloudtrail": "cloudtrail", "config": "config", "accessanalyzer": "access-analyzer"}
-DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "InvalidClientTokenId", "UnrecognizedClientException", "ExpiredToken", "ExpiredTokenException", "SignatureDoesNotMatch"}
+ACTION_PREFIX = {
+    "iam": "iam",
+    "sts": "sts",
+    "cloudtrail": "cloudtrail",
+    "config": "config",
+    "accessanalyzer": "access-analyzer",
+}
+DENIED = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedAccess",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "SignatureDoesNotMatch",
+}
 
 
 class AwsAuditError(Exception):
@@ -59,12 +75,19 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
     session = boto3.Session(profile_name=profile) if profile else boto3.Session()
     chosen = region or session.region_name or os.environ.get("AWS_REGION")
     if chosen and chosen != session.region_name:
-        session = boto3.Session(profile_name=profile, region_name=chosen) if profile else boto3.Session(region_name=chosen)
+        session = (
+            boto3.Session(profile_name=profile, region_name=chosen) if profile else boto3.Session(region_name=chosen)
+        )
     return session
 
 
-def gather(session: boto3.Session | None = None, *, default_region: str = "us-east-1", sleep: Callable[[float], None] = time.sleep,
-           roles: bool = False) -> Snapshot:
+def gather(
+    session: boto3.Session | None = None,
+    *,
+    default_region: str = "us-east-1",
+    sleep: Callable[[float], None] = time.sleep,
+    roles: bool = False,
+) -> Snapshot:
     """One Snapshot of the account. Raises AwsAuditError when IAM itself cannot be read;
     CloudTrail, Config, Access Analyzer and the password policy land in ``unavailable`` instead.
     ``roles`` also reads the roles (``adopt`` lists them in its residue report) in the same pages."""
@@ -96,7 +119,9 @@ def gather(session: boto3.Session | None = None, *, default_region: str = "us-ea
             raise AwsAuditError(f"AWS could not be reached: {error}") from None
 
     identity = core("sts", lambda: client("sts").get_caller_identity())
-    snapshot = Snapshot(account_id=identity["Account"], caller_arn=identity.get("Arn", ""), region=region, taken_at=datetime.now(UTC))
+    snapshot = Snapshot(
+        account_id=identity["Account"], caller_arn=identity.get("Arn", ""), region=region, taken_at=datetime.now(UTC)
+    )
 
     content, generated = core("iam", lambda: _credential_report(client("iam"), sleep))
     snapshot.credential_report = parse_credential_report(content)
@@ -120,7 +145,9 @@ def gather(session: boto3.Session | None = None, *, default_region: str = "us-ea
         except (ClientError, BotoCoreError) as error:
             snapshot.unavailable[part] = _reason(service, error)
         except Exception as error:  # noqa: BLE001 - an unexpected answer must not hide the rest of the report
-            snapshot.unavailable[part] = f"unexpected answer from {ACTION_PREFIX.get(service, service)} ({type(error).__name__}: {error})"
+            snapshot.unavailable[part] = (
+                f"unexpected answer from {ACTION_PREFIX.get(service, service)} ({type(error).__name__}: {error})"
+            )
 
     def password_policy() -> None:
         try:
@@ -135,7 +162,10 @@ def gather(session: boto3.Session | None = None, *, default_region: str = "us-ea
     def virtual_mfa() -> None:
         paginator = client("iam").get_paginator("list_virtual_mfa_devices")
         for page in paginator.paginate(AssignmentStatus="Any", PaginationConfig={"PageSize": PAGE_SIZE}):
-            snapshot.virtual_mfa_devices += [{k: v for k, v in d.items() if k not in ("Base32StringSeed", "QRCodePNG")} for d in page.get("VirtualMFADevices", [])]
+            snapshot.virtual_mfa_devices += [
+                {k: v for k, v in d.items() if k not in ("Base32StringSeed", "QRCodePNG")}
+                for d in page.get("VirtualMFADevices", [])
+            ]
 
     optional("virtual-mfa-devices", "iam", virtual_mfa)
 
@@ -154,7 +184,11 @@ def gather(session: boto3.Session | None = None, *, default_region: str = "us-ea
 
     def config() -> None:
         recorders = client("config").describe_configuration_recorders().get("ConfigurationRecorders", [])
-        status = client("config").describe_configuration_recorder_status().get("ConfigurationRecordersStatus", []) if recorders else []
+        status = (
+            client("config").describe_configuration_recorder_status().get("ConfigurationRecordersStatus", [])
+            if recorders
+            else []
+        )
         snapshot.config_recorders, snapshot.config_recorder_status = recorders, status
 
     optional("config", "config", config)

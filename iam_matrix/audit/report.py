@@ -28,7 +28,9 @@ class Grid:
     users: list[tuple[str, str]]  # (name, "ok" | "missing" | "unexpected")
     groups: list[tuple[str, str]]
     cells: dict[tuple[str, str], str]  # (user, group) -> "expected" | "missing" | "unexpected"
-    mfa: dict[str, str] = field(default_factory=dict)  # user -> "active" | "missing" (marked MFA or console password, none) | "none"
+    mfa: dict[str, str] = field(
+        default_factory=dict
+    )  # user -> "active" | "missing" (marked MFA or console password, none) | "none"
 
 
 def membership_grid(desired: DesiredState, snapshot: Snapshot) -> Grid:
@@ -37,8 +39,12 @@ def membership_grid(desired: DesiredState, snapshot: Snapshot) -> Grid:
     live_groups = {g["GroupName"] for g in scoped_groups(desired, snapshot)}
     want = {u.name: set(u.groups) for u in desired.users}
     want_groups = [g.name for g in desired.groups]
-    users = [(n, "ok" if n in live_users else "missing") for n in want] + [(n, "unexpected") for n in sorted(live_users, key=str.lower) if n not in want]
-    groups = [(g, "ok" if g in live_groups else "missing") for g in want_groups] + [(g, "unexpected") for g in sorted(live_groups, key=str.lower) if g not in want_groups]
+    users = [(n, "ok" if n in live_users else "missing") for n in want] + [
+        (n, "unexpected") for n in sorted(live_users, key=str.lower) if n not in want
+    ]
+    groups = [(g, "ok" if g in live_groups else "missing") for g in want_groups] + [
+        (g, "unexpected") for g in sorted(live_groups, key=str.lower) if g not in want_groups
+    ]
     cells: dict[tuple[str, str], str] = {}
     for user, _ in users:
         for group, _ in groups:
@@ -51,11 +57,15 @@ def membership_grid(desired: DesiredState, snapshot: Snapshot) -> Grid:
             elif actual:
                 cells[(user, group)] = "unexpected"
     active = mfa_active(snapshot)
-    required = {u.name for u in desired.users if u.mfa_required} | {r["user"] for r in snapshot.credential_report if r.get("password_enabled") == "true"}
-    mfa = {user: "active" if active.get(user) else "missing" if user in required else "none" for user, state in users if state != "missing"}
+    required = {u.name for u in desired.users if u.mfa_required} | {
+        r["user"] for r in snapshot.credential_report if r.get("password_enabled") == "true"
+    }
+    mfa = {
+        user: "active" if active.get(user) else "missing" if user in required else "none"
+        for user, state in users
+        if state != "missing"
+    }
     return Grid(users, groups, cells, mfa)
-
-
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,9 @@ class AuditResult:
             "region": self.snapshot.region,
             "caller": self.snapshot.caller_arn,
             "taken_at": self.snapshot.taken_at.isoformat(timespec="seconds"),
-            "credential_report_generated": self.snapshot.credential_report_generated.isoformat(timespec="seconds") if self.snapshot.credential_report_generated else None,
+            "credential_report_generated": self.snapshot.credential_report_generated.isoformat(timespec="seconds")
+            if self.snapshot.credential_report_generated
+            else None,
             "users": len(self.snapshot.users),
             "groups": len(self.snapshot.groups),
             "requests": self.snapshot.requests,
@@ -93,7 +105,9 @@ def _headline(result: AuditResult) -> str:
 
 
 def render_text(result: AuditResult) -> str:
-    rows = [[f.severity or "", f.check, f.cis or "-", printable(f.resource), printable(f.message)] for f in result.findings]
+    rows = [
+        [f.severity or "", f.check, f.cis or "-", printable(f.resource), printable(f.message)] for f in result.findings
+    ]
     parts = [_headline(result)]
     if rows:
         parts.append(table(["severity", "check", "CIS", "resource", "message"], rows))
@@ -106,14 +120,21 @@ def render_text(result: AuditResult) -> str:
         parts.append("Remediation\n" + "\n".join(fixes))
     else:
         parts.append("No findings: the account matches the matrix and passes every check.")
-    parts.append(f"{result.snapshot.requests} AWS requests, {len(result.snapshot.users)} users, {len(result.snapshot.groups)} groups read.")
+    parts.append(
+        f"{result.snapshot.requests} AWS requests, {len(result.snapshot.users)} users, {len(result.snapshot.groups)} groups read."
+    )
     if result.access_log:
         parts.append(access_log_line(result.access_log))
     return "\n\n".join(parts)
 
 
 def render_json(result: AuditResult) -> str:
-    return json.dumps({"findings": [f.to_dict() for f in result.findings], "summary": result.summary()}, indent=2, ensure_ascii=False, default=str)
+    return json.dumps(
+        {"findings": [f.to_dict() for f in result.findings], "summary": result.summary()},
+        indent=2,
+        ensure_ascii=False,
+        default=str,
+    )
 
 
 def access_log_line(log: AccessLog) -> str:
@@ -121,14 +142,20 @@ def access_log_line(log: AccessLog) -> str:
     if log.unavailable:
         return f"Access log: {log.source} could not be read ({log.unavailable})."
     files = f", {log.files} log file(s)" if log.files else ""
-    return (f"Access log: {log.source}, {log.days} days since {log.start:%Y-%m-%d %H:%M} UTC: {len(log.events)} sign-in, root and IAM "
-            f"event(s) of {log.records} record(s){files}, {log.requests} AWS requests.")
+    return (
+        f"Access log: {log.source}, {log.days} days since {log.start:%Y-%m-%d %H:%M} UTC: {len(log.events)} sign-in, root and IAM "
+        f"event(s) of {log.records} record(s){files}, {log.requests} AWS requests."
+    )
 
 
 def render_markdown(result: AuditResult) -> str:
     s = result.summary()
-    lines = [f"## IAM audit: account {md_code(s['account_id'])}, stack {md_code(s['stack'])}", "",
-             f"{md_text(s['taken_at'])} · {md_text(s['region'])} · {s['users']} users · {s['groups']} groups · {s['requests']} AWS requests", ""]
+    lines = [
+        f"## IAM audit: account {md_code(s['account_id'])}, stack {md_code(s['stack'])}",
+        "",
+        f"{md_text(s['taken_at'])} · {md_text(s['region'])} · {s['users']} users · {s['groups']} groups · {s['requests']} AWS requests",
+        "",
+    ]
     lines.append("| " + " | ".join(SEVERITIES) + " |")
     lines.append("|" + "---|" * len(SEVERITIES))
     lines.append("| " + " | ".join(str(s["by_severity"][sev]) for sev in SEVERITIES) + " |")
@@ -140,8 +167,14 @@ def render_markdown(result: AuditResult) -> str:
         return "\n".join(lines) + "\n"
     lines += ["| Severity | Check | CIS | Resource | Finding | Remediation |", "|---|---|---|---|---|---|"]
     for f in result.findings:
-        cells = [md_text(f.severity or ""), md_code(f.check),  # check ids are ours: [a-z-]
-                 md_text(f.cis or ""), md_cell_code(f.resource), md_text(f.message), md_text(f.remediation)]
+        cells = [
+            md_text(f.severity or ""),
+            md_code(f.check),  # check ids are ours: [a-z-]
+            md_text(f.cis or ""),
+            md_cell_code(f.resource),
+            md_text(f.message),
+            md_text(f.remediation),
+        ]
         lines.append("| " + " | ".join(cells) + " |")  # every cell escaped: an account's names cannot break the table
     if result.access_log:
         lines += ["", md_text(access_log_line(result.access_log))]
@@ -184,14 +217,30 @@ _MFA = {"active": "on", "missing": "off", "none": "off"}
 def render_html(result: AuditResult) -> str:
     s = result.summary()
     e = html.escape
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>IAM audit {e(s['account_id'])} / {e(s['stack'])}</title>", f"<style>{_CSS}</style></head><body><main>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>IAM audit {e(s['account_id'])} / {e(s['stack'])}</title>",
+        f"<style>{_CSS}</style></head><body><main>",
+    ]
     out.append(f"<h1>IAM audit of account {e(s['account_id'])} against stack <code>{e(s['stack'])}</code></h1>")
-    out.append(f'<div class="meta">{e(s["taken_at"])} · region {e(s["region"])} · read as {e(s["caller"] or "?")} · {s["users"]} users, {s["groups"]} groups · {s["requests"]} AWS requests</div>')
-    out.append('<div class="cards">' + "".join(f'<div class="card{" sev-" + sev if s["by_severity"][sev] else ""}"><b>{s["by_severity"][sev]}</b>{sev}</div>' for sev in SEVERITIES) + "</div>")
+    out.append(
+        f'<div class="meta">{e(s["taken_at"])} · region {e(s["region"])} · read as {e(s["caller"] or "?")} · {s["users"]} users, {s["groups"]} groups · {s["requests"]} AWS requests</div>'
+    )
+    out.append(
+        '<div class="cards">'
+        + "".join(
+            f'<div class="card{" sev-" + sev if s["by_severity"][sev] else ""}"><b>{s["by_severity"][sev]}</b>{sev}</div>'
+            for sev in SEVERITIES
+        )
+        + "</div>"
+    )
     grid = result.grid
     out.append("<h2>Users × groups</h2>")
-    out.append('<p class="legend"><span class="expected">✓ expected</span><span class="missing">− missing (in the matrix, not in the account)</span><span class="unexpected">+ unexpected (in the account, not in the matrix)</span><span class="mfa-missing">MFA off for a user marked MFA or with a console password</span></p>')
+    out.append(
+        '<p class="legend"><span class="expected">✓ expected</span><span class="missing">− missing (in the matrix, not in the account)</span><span class="unexpected">+ unexpected (in the account, not in the matrix)</span><span class="mfa-missing">MFA off for a user marked MFA or with a console password</span></p>'
+    )
     out.append('<div class="grid-wrap"><table class="grid"><thead><tr><th>user</th>')
     for group, state in grid.groups:
         label = group + (" (missing)" if state == "missing" else " (unexpected)" if state == "unexpected" else "")
@@ -202,7 +251,9 @@ def render_html(result: AuditResult) -> str:
         out.append(f'<tr class="row-{state}"><th>{e(label)}</th>')
         for group, _ in grid.groups:
             cell = grid.cells.get((user, group))
-            out.append(f'<td class="cell {cell}" title="{e(cell)}">{_MARK[cell]}</td>' if cell else '<td class="cell"></td>')
+            out.append(
+                f'<td class="cell {cell}" title="{e(cell)}">{_MARK[cell]}</td>' if cell else '<td class="cell"></td>'
+            )
         mfa = grid.mfa.get(user, "")
         out.append(f'<td class="cell mfa-{mfa}" title="MFA {mfa}">{_MFA.get(mfa, "")}</td></tr>')
     out.append("</tbody></table></div>")
@@ -210,18 +261,28 @@ def render_html(result: AuditResult) -> str:
         out += _html_access_log(result)
     out.append(f"<h2>Findings ({len(result.findings)})</h2>")
     if result.findings:
-        out.append('<table class="findings"><thead><tr><th>severity</th><th>check</th><th>CIS</th><th>resource</th><th>finding</th><th>remediation</th></tr></thead><tbody>')
+        out.append(
+            '<table class="findings"><thead><tr><th>severity</th><th>check</th><th>CIS</th><th>resource</th><th>finding</th><th>remediation</th></tr></thead><tbody>'
+        )
         for f in result.findings:
-            out.append(f'<tr><td><span class="pill sev-{f.severity}">{e(f.severity or "")}</span></td><td><code>{e(f.check)}</code></td><td>{e(f.cis or "")}</td>'
-                       f'<td><code>{e(f.resource)}</code></td><td class="msg">{e(f.message)}</td><td>{e(f.remediation)}</td></tr>')
+            out.append(
+                f'<tr><td><span class="pill sev-{f.severity}">{e(f.severity or "")}</span></td><td><code>{e(f.check)}</code></td><td>{e(f.cis or "")}</td>'
+                f'<td><code>{e(f.resource)}</code></td><td class="msg">{e(f.message)}</td><td>{e(f.remediation)}</td></tr>'
+            )
         out.append("</tbody></table>")
     else:
         out.append("<p>No findings: the account matches the matrix and passes every check.</p>")
-    out.append("<h2>Checks</h2><table><thead><tr><th>check</th><th>severity</th><th>CIS</th><th>what it looks for</th></tr></thead><tbody>")
+    out.append(
+        "<h2>Checks</h2><table><thead><tr><th>check</th><th>severity</th><th>CIS</th><th>what it looks for</th></tr></thead><tbody>"
+    )
     for check in CHECKS.values():
-        out.append(f"<tr><td><code>{e(check.id)}</code></td><td>{e(check_severity(check, result.findings))}</td>"
-                   f"<td>{e(check.cis or '')}</td><td>{e(check.title)}</td></tr>")
-    out.append(f"</tbody></table><footer>Generated by <code>python -m iam_matrix audit</code>. CIS ids refer to the {e(CIS_VERSION)}.</footer></main></body></html>")
+        out.append(
+            f"<tr><td><code>{e(check.id)}</code></td><td>{e(check_severity(check, result.findings))}</td>"
+            f"<td>{e(check.cis or '')}</td><td>{e(check.title)}</td></tr>"
+        )
+    out.append(
+        f"</tbody></table><footer>Generated by <code>python -m iam_matrix audit</code>. CIS ids refer to the {e(CIS_VERSION)}.</footer></main></body></html>"
+    )
     return "\n".join(out) + "\n"
 
 
@@ -246,37 +307,54 @@ def _html_access_log(result: AuditResult) -> list[str]:
     rows = sign_in_rows(log)
     out.append("<h3>Console sign-ins</h3>")
     if rows:
-        out.append('<table class="signins"><thead><tr><th>user</th><th>signed in</th><th>without MFA</th><th>failed</th>'
-                   "<th>last attempt</th><th>source IPs</th></tr></thead><tbody>")
+        out.append(
+            '<table class="signins"><thead><tr><th>user</th><th>signed in</th><th>without MFA</th><th>failed</th>'
+            "<th>last attempt</th><th>source IPs</th></tr></thead><tbody>"
+        )
         for r in rows:
             mfa = ' class="mfa-missing"' if r.without_mfa else ""
             fail = ' class="mfa-missing"' if r.failures >= result.desired.access_log.failed_sign_in_threshold else ""
-            out.append(f"<tr><th>{e(r.user)}</th><td>{r.successes}</td><td{mfa}>{r.without_mfa}</td><td{fail}>{r.failures}</td>"
-                       f"<td>{e(r.last)}</td><td>{e(', '.join(r.source_ips))}</td></tr>")
+            out.append(
+                f"<tr><th>{e(r.user)}</th><td>{r.successes}</td><td{mfa}>{r.without_mfa}</td><td{fail}>{r.failures}</td>"
+                f"<td>{e(r.last)}</td><td>{e(', '.join(r.source_ips))}</td></tr>"
+            )
         out.append("</tbody></table>")
     else:
         out.append("<p>No console sign-in in the window.</p>")
     changes = [f for f in result.findings if f.check == "iam-change-out-of-band"]
     out.append(f"<h3>IAM changes outside the pipeline ({len(changes)})</h3>")
     if changes:
-        out.append('<table class="changes"><thead><tr><th>time</th><th>principal</th><th>call</th><th>resource</th>'
-                   "<th>source IP</th><th>user agent</th></tr></thead><tbody>")
+        out.append(
+            '<table class="changes"><thead><tr><th>time</th><th>principal</th><th>call</th><th>resource</th>'
+            "<th>source IP</th><th>user agent</th></tr></thead><tbody>"
+        )
         for f in changes:
             ev = f.details["event"]
-            out.append(f'<tr><td>{e(ev["time"])}</td><td><code>{e(ev["principal"])}</code></td><td><code>{e(ev["event"])}</code></td>'
-                       f'<td><code>{e(f.resource)}</code></td><td>{e(ev["source_ip"])}</td><td class="msg">{e(ev["user_agent"])}</td></tr>')
+            out.append(
+                f"<tr><td>{e(ev['time'])}</td><td><code>{e(ev['principal'])}</code></td><td><code>{e(ev['event'])}</code></td>"
+                f'<td><code>{e(f.resource)}</code></td><td>{e(ev["source_ip"])}</td><td class="msg">{e(ev["user_agent"])}</td></tr>'
+            )
         out.append("</tbody></table>")
     else:
-        out.append("<p>None: every IAM change in the window was made by a deploy principal (iam-matrix:deployPrincipals).</p>")
+        out.append(
+            "<p>None: every IAM change in the window was made by a deploy principal (iam-matrix:deployPrincipals).</p>"
+        )
     attributed = [f for f in result.findings if "attribution" in f.details]
     if attributed:
         out.append("<h3>Who caused the drift</h3>")
-        out.append('<table class="attribution"><thead><tr><th>check</th><th>resource</th><th>most likely caused by</th></tr></thead><tbody>')
+        out.append(
+            '<table class="attribution"><thead><tr><th>check</th><th>resource</th><th>most likely caused by</th></tr></thead><tbody>'
+        )
         for f in attributed:
             a = f.details["attribution"]
-            cause = (f'<code>{e(a["event"])}</code> by <code>{e(a["principal"])}</code> at {e(a["time"])} from {e(a["source_ip"] or "?")}'
-                     if a.get("event") else "no event in the window")
-            out.append(f"<tr><td><code>{e(f.check)}</code></td><td><code>{e(f.resource)}</code></td><td>{cause}</td></tr>")
+            cause = (
+                f"<code>{e(a['event'])}</code> by <code>{e(a['principal'])}</code> at {e(a['time'])} from {e(a['source_ip'] or '?')}"
+                if a.get("event")
+                else "no event in the window"
+            )
+            out.append(
+                f"<tr><td><code>{e(f.check)}</code></td><td><code>{e(f.resource)}</code></td><td>{cause}</td></tr>"
+            )
         out.append("</tbody></table>")
     return out
 

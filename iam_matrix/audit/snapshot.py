@@ -32,11 +32,15 @@ class Snapshot:
     password_policy: dict[str, Any] | None = None  # None: the account has none
     virtual_mfa_devices: list[dict[str, Any]] = field(default_factory=list)
     trails: list[dict[str, Any]] = field(default_factory=list)  # DescribeTrails trailList (with shadow trails)
-    trail_status: dict[str, dict[str, Any]] = field(default_factory=dict)  # TrailARN -> GetTrailStatus (or {"error": reason})
+    trail_status: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # TrailARN -> GetTrailStatus (or {"error": reason})
     config_recorders: list[dict[str, Any]] = field(default_factory=list)
     config_recorder_status: list[dict[str, Any]] = field(default_factory=list)
     analyzers: list[dict[str, Any]] = field(default_factory=list)
-    unavailable: dict[str, str] = field(default_factory=dict)  # part -> reason ("cloudtrail", "config", "access-analyzer", ...)
+    unavailable: dict[str, str] = field(
+        default_factory=dict
+    )  # part -> reason ("cloudtrail", "config", "access-analyzer", ...)
     requests: int = 0  # HTTP requests the gathering made (retries included)
 
     def user(self, name: str) -> dict[str, Any] | None:

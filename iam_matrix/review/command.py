@@ -23,11 +23,31 @@ from .safety import mass_removal
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_input_options(parser)
-    parser.add_argument("--base", required=True, metavar="REF", help="required: git ref of the state before the change (e.g. origin/main, HEAD, a commit, a tag)")
-    parser.add_argument("--head", default=None, metavar="REF", help="git ref of the state after the change (default: the working tree, uncommitted edits included)")
-    parser.add_argument("--format", choices=sorted(RENDERERS), default="markdown", help="markdown (a PR comment), text or json (default: markdown)")
-    parser.add_argument("--output", type=Path, default=None, metavar="FILE",
-                        help="write the report to FILE and say so on stderr (default: the report goes to standard output)")
+    parser.add_argument(
+        "--base",
+        required=True,
+        metavar="REF",
+        help="required: git ref of the state before the change (e.g. origin/main, HEAD, a commit, a tag)",
+    )
+    parser.add_argument(
+        "--head",
+        default=None,
+        metavar="REF",
+        help="git ref of the state after the change (default: the working tree, uncommitted edits included)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=sorted(RENDERERS),
+        default="markdown",
+        help="markdown (a PR comment), text or json (default: markdown)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the report to FILE and say so on stderr (default: the report goes to standard output)",
+    )
     parser.epilog = exit_codes(
         "0  the report is printed or written (also when nothing changed)",
         f"{INVALID_HELP}, with the git ref it was found at; or the change cannot be applied as it is (see 'Applying it' in the report)",
@@ -41,7 +61,9 @@ def _overrides(args: argparse.Namespace, project_dir: Path) -> dict[str, Any]:
         try:
             return path.resolve().relative_to(project_dir.resolve()).as_posix()
         except ValueError:
-            raise UsageError(f"{path} is outside the project folder; diff reads files from git, so give a path inside {project_dir}") from None
+            raise UsageError(
+                f"{path} is outside the project folder; diff reads files from git, so give a path inside {project_dir}"
+            ) from None
 
     if args.workbook and (args.users or args.policies):
         raise UsageError("use either --workbook or --users/--policies")
@@ -80,7 +102,10 @@ def run(args: argparse.Namespace) -> int:
         print(log_line(f"refused at {head.ref}: {refused[0].message}"), file=sys.stderr)
         return EXIT_INVALID
     if diff.blocked:
-        print(log_line("the change cannot be applied as it is: " + "; ".join(n.message for n in diff.deploy if n.blocks)), file=sys.stderr)
+        print(
+            log_line("the change cannot be applied as it is: " + "; ".join(n.message for n in diff.deploy if n.blocks)),
+            file=sys.stderr,
+        )
         return EXIT_INVALID
     return EXIT_OK
 

@@ -44,19 +44,25 @@ def _bundle_notes(base: DesiredState, head: DesiredState, quota: int) -> list[De
         moves = plan_moves(before[role], after[role], quota)
         short = {arn: arn.rsplit("/", 1)[-1] for arn in moves.moved + moves.stuck}
         if not moves.possible:
-            notes.append(DeployNote(
-                "bundle-overflow", role,
-                f"role {role}: its groups cannot take {', '.join(short[a] for a in moves.stuck)} without going over {quota} policies per group "
-                "at some moment; one pulumi up cannot apply this. Split the change: add or remove fewer policies per pull request",
-                blocks=True,
-            ))
+            notes.append(
+                DeployNote(
+                    "bundle-overflow",
+                    role,
+                    f"role {role}: its groups cannot take {', '.join(short[a] for a in moves.stuck)} without going over {quota} policies per group "
+                    "at some moment; one pulumi up cannot apply this. Split the change: add or remove fewer policies per pull request",
+                    blocks=True,
+                )
+            )
         elif moves.moved:
-            notes.append(DeployNote(
-                "bundle-moves", role,
-                f"role {role}: {len(moves.moved)} polic{'y moves' if len(moves.moved) == 1 else 'ies move'} between its groups "
-                f"({', '.join(short[a] for a in moves.moved)}); one pulumi up applies it: the bundle's hook attaches each in its new group "
-                f"before detaching it from the old one, never over {quota} per group",
-            ))
+            notes.append(
+                DeployNote(
+                    "bundle-moves",
+                    role,
+                    f"role {role}: {len(moves.moved)} polic{'y moves' if len(moves.moved) == 1 else 'ies move'} between its groups "
+                    f"({', '.join(short[a] for a in moves.moved)}); one pulumi up applies it: the bundle's hook attaches each in its new group "
+                    f"before detaching it from the old one, never over {quota} per group",
+                )
+            )
     return notes
 
 
@@ -66,13 +72,16 @@ def _path_notes(base: DesiredState, head: DesiredState) -> list[DeployNote]:
     for policy in sorted(head.policies, key=lambda p: p.name.lower()):
         was = old.get(policy.name)
         if was is not None and was.path != policy.path:
-            notes.append(DeployNote(
-                "policy-path", policy.name,
-                f"custom policy {policy.name} moves from path {was.path} to {policy.path} ({was.source} -> {policy.source}): the provider replaces it "
-                "delete-first and IAM refuses to delete an attached policy (DeleteConflict). Keep the file in its folder, or do it in two steps: "
-                "remove the policy from every role (merge, pulumi up), then add it back from the new folder (merge, pulumi up)",
-                blocks=True,
-            ))
+            notes.append(
+                DeployNote(
+                    "policy-path",
+                    policy.name,
+                    f"custom policy {policy.name} moves from path {was.path} to {policy.path} ({was.source} -> {policy.source}): the provider replaces it "
+                    "delete-first and IAM refuses to delete an attached policy (DeleteConflict). Keep the file in its folder, or do it in two steps: "
+                    "remove the policy from every role (merge, pulumi up), then add it back from the new folder (merge, pulumi up)",
+                    blocks=True,
+                )
+            )
     return notes
 
 
@@ -84,12 +93,15 @@ def _case_notes(kind: str, before: Iterable[str], after: Iterable[str]) -> list[
     for name in sorted(new - old, key=str.lower):
         was = lowered.get(name.lower())
         if was is not None and was not in new:
-            notes.append(DeployNote(
-                "case-rename", name,
-                f"{kind} {was} becomes {name}, which differs only in case: IAM names are case-insensitive, so {name} cannot be created while "
-                f"{was} exists (EntityAlreadyExists). Two steps: remove {was} (merge, pulumi up), then add {name} (merge, pulumi up)",
-                blocks=True,
-            ))
+            notes.append(
+                DeployNote(
+                    "case-rename",
+                    name,
+                    f"{kind} {was} becomes {name}, which differs only in case: IAM names are case-insensitive, so {name} cannot be created while "
+                    f"{was} exists (EntityAlreadyExists). Two steps: remove {was} (merge, pulumi up), then add {name} (merge, pulumi up)",
+                    blocks=True,
+                )
+            )
     return notes
 
 

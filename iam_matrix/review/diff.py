@@ -147,7 +147,16 @@ class AccessDiff:
     @property
     def empty(self) -> bool:
         """True when nothing that changes access (or the account's IAM settings) changed."""
-        return not (self.escalations or self.users_added or self.users_removed or self.users_changed or self.roles or self.bundles or self.documents or self.settings)
+        return not (
+            self.escalations
+            or self.users_added
+            or self.users_removed
+            or self.users_changed
+            or self.roles
+            or self.bundles
+            or self.documents
+            or self.settings
+        )
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -231,10 +240,22 @@ def diff_revisions(base: Revision, head: Revision) -> AccessDiff:
             policies_lost=_sorted(set(eff_before) - set(eff_after)),
             mfa_before=before.mfa_required if before.mfa_required != after.mfa_required else None,
             mfa_after=after.mfa_required if before.mfa_required != after.mfa_required else None,
-            via_roles=_sorted(r for r in set(before.roles) & set(after.roles) if old.role_policies.get(r) != new.role_policies.get(r) or r in changed_documents),
+            via_roles=_sorted(
+                r
+                for r in set(before.roles) & set(after.roles)
+                if old.role_policies.get(r) != new.role_policies.get(r) or r in changed_documents
+            ),
             **counts,
         )
-        if change.roles_gained or change.roles_lost or change.policies_gained or change.policies_lost or change.mfa_before is not None or change.actions_gained or change.actions_lost:
+        if (
+            change.roles_gained
+            or change.roles_lost
+            or change.policies_gained
+            or change.policies_lost
+            or change.mfa_before is not None
+            or change.actions_gained
+            or change.actions_lost
+        ):
             users_changed.append(change)
         _user_escalations(escalations, name, old, new, new_user=False)
         if before.mfa_required and not after.mfa_required:
@@ -255,29 +276,58 @@ def diff_revisions(base: Revision, head: Revision) -> AccessDiff:
         if name not in new.roles:
             continue
         members = new.roles[name].members
-        who = f" ({len(members)} member{'s' if len(members) != 1 else ''}: {', '.join(members)})" if members else " (no members yet)"
+        who = (
+            f" ({len(members)} member{'s' if len(members) != 1 else ''}: {', '.join(members)})"
+            if members
+            else " (no members yet)"
+        )
         access = new.model.role(name)
         was_admin = name in old.roles and old.model.role(name).admin_equivalent
         if name not in head.admin_roles and access.admin_equivalent and (not was_admin or name in base.admin_roles):
-            supplying = ", ".join(g.policy for g in access.grants if g.access.broad.bit_count() * 2 > len(new.model.catalog)) or ", ".join(g.policy for g in access.grants)
-            escalations.append(Escalation("admin-outside-admin-roles", name, f"role {name} is admin-equivalent (through {supplying}) but is not in iam-matrix:adminRoles ({', '.join(head.admin_roles) or 'empty'}){who}"))
+            supplying = ", ".join(
+                g.policy for g in access.grants if g.access.broad.bit_count() * 2 > len(new.model.catalog)
+            ) or ", ".join(g.policy for g in access.grants)
+            escalations.append(
+                Escalation(
+                    "admin-outside-admin-roles",
+                    name,
+                    f"role {name} is admin-equivalent (through {supplying}) but is not in iam-matrix:adminRoles ({', '.join(head.admin_roles) or 'empty'}){who}",
+                )
+            )
         if status == "changed":
             guards_before, guards_after = old.model.role(name).guardrails, access.guardrails
-            for kind, label, consequence in (("mfa", "mfa-enforcement-dropped", "without MFA"), ("network", "ip-restriction-dropped", "from outside the allowed networks")):
+            for kind, label, consequence in (
+                ("mfa", "mfa-enforcement-dropped", "without MFA"),
+                ("network", "ip-restriction-dropped", "from outside the allowed networks"),
+            ):
                 how = weakened(guards_before[kind], guards_after[kind], new.model.catalog)
                 if how:
-                    escalations.append(Escalation(label, name, f"role {name}: {how}, so requests {consequence} are allowed that were denied{who}"))
+                    escalations.append(
+                        Escalation(
+                            label,
+                            name,
+                            f"role {name}: {how}, so requests {consequence} are allowed that were denied{who}",
+                        )
+                    )
 
     # Config that widens access ---------------------------------------------------
     for role in sorted(set(head.admin_roles) - set(base.admin_roles), key=str.lower):
-        escalations.append(Escalation("admin-roles", role, f"iam-matrix:adminRoles now allows role {role} to carry {ADMIN_POLICY_NAME}"))
+        escalations.append(
+            Escalation(
+                "admin-roles", role, f"iam-matrix:adminRoles now allows role {role} to carry {ADMIN_POLICY_NAME}"
+            )
+        )
     old_cidrs, new_cidrs = old.cidrs(), new.cidrs()
     for cidr in sorted(set(new_cidrs) - set(old_cidrs)):
-        escalations.append(Escalation("cidr-added", cidr, f"network {cidr} is added to the allow-list ({new_cidrs[cidr]})"))
+        escalations.append(
+            Escalation("cidr-added", cidr, f"network {cidr} is added to the allow-list ({new_cidrs[cidr]})")
+        )
     settings = _setting_changes(base, head)
     weaker = _password_weakenings(base.state.password_policy, head.state.password_policy)
     if weaker:
-        escalations.append(Escalation("password-weakened", "password policy", "the password policy gets weaker: " + "; ".join(weaker)))
+        escalations.append(
+            Escalation("password-weakened", "password policy", "the password policy gets weaker: " + "; ".join(weaker))
+        )
 
     escalations.sort(key=lambda e: (ESCALATION_ORDER.index(e.kind), e.subject.lower()))
     return AccessDiff(
@@ -318,9 +368,14 @@ def _action_counts(old: _Facts, new: _Facts, user: str) -> dict[str, Any]:
 
 def _roles_with_changed_documents(old: _Facts, new: _Facts) -> set[str]:
     """Roles kept whose policies are the same but whose access changed with a document edit."""
-    changed = {name for name in set(old.custom) & set(new.custom) if old.custom[name].document != new.custom[name].document}
-    return {role for role, policies in new.role_policies.items()
-            if policies & changed and role in old.roles and old.model.role(role).allowed != new.model.role(role).allowed}
+    changed = {
+        name for name in set(old.custom) & set(new.custom) if old.custom[name].document != new.custom[name].document
+    }
+    return {
+        role
+        for role, policies in new.role_policies.items()
+        if policies & changed and role in old.roles and old.model.role(role).allowed != new.model.role(role).allowed
+    }
 
 
 def _setting_changes(base: Revision, head: Revision) -> list[SettingChange]:
@@ -333,7 +388,10 @@ def _setting_changes(base: Revision, head: Revision) -> list[SettingChange]:
         ("manageUsers", old.manage_users, new.manage_users),
         ("userPath", old.user_path, new.user_path),
     ]
-    pairs += [(f"password.{key}", value, getattr(new.password_policy, key)) for key, value in old.password_policy.to_dict().items()]
+    pairs += [
+        (f"password.{key}", value, getattr(new.password_policy, key))
+        for key, value in old.password_policy.to_dict().items()
+    ]
     baseline = new.audit_baseline.to_dict()
     pairs += [(f"auditBaseline.{key}", value, baseline[key]) for key, value in old.audit_baseline.to_dict().items()]
     for name, before, after in pairs:
@@ -375,5 +433,9 @@ def _document_changes(old: Mapping[str, CustomPolicy], new: Mapping[str, CustomP
             tofile=f"b{after.path}{name}" if after else "/dev/null",
             lineterm="",
         )
-        changes.append(DocumentChange(name, status, before.path if before else None, after.path if after else None, "\n".join(lines)))
+        changes.append(
+            DocumentChange(
+                name, status, before.path if before else None, after.path if after else None, "\n".join(lines)
+            )
+        )
     return changes

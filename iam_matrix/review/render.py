@@ -60,7 +60,9 @@ def action_counts(change: UserChange) -> str:
         total = sum(counts.values())
         return f"{sign}{total} ({', '.join(f'{level} {n}' for level, n in counts.items())})" if total else f"{sign}0"
 
-    services = _list(change.services[:8]) + (f" and {len(change.services) - 8} more" if len(change.services) > 8 else "")
+    services = _list(change.services[:8]) + (
+        f" and {len(change.services) - 8} more" if len(change.services) > 8 else ""
+    )
     return f"IAM actions {side('+', change.actions_gained)} / {side('-', change.actions_lost)} in {services}"
 
 
@@ -86,21 +88,33 @@ def markdown(diff: AccessDiff) -> str:
     mention anything; the comment is closed (no open block) so several concatenate cleanly.
     """
     code, show = md_code, md_text
-    out = [MARKER, f"### Access changes: stack {code(diff.stack)}", f"{code(diff.base_ref)} → {code(diff.head_ref)}: {summary(diff)}", ""]
+    out = [
+        MARKER,
+        f"### Access changes: stack {code(diff.stack)}",
+        f"{code(diff.base_ref)} → {code(diff.head_ref)}: {summary(diff)}",
+        "",
+    ]
     if diff.empty:
-        out.append("**No access change.** Users, roles, effective policies, policy documents and IAM settings are the same at both revisions.")
+        out.append(
+            "**No access change.** Users, roles, effective policies, policy documents and IAM settings are the same at both revisions."
+        )
         return "\n".join(out) + "\n\n"
     if diff.escalations:
         out.append(f"#### :warning: Escalations ({len(diff.escalations)})")
         out += [f"- **{ESCALATION_LABELS[e.kind]}**: {show(e.message)}" for e in diff.escalations]
         out.append("")
     else:
-        out += ["No escalation: judged by what the policy documents allow, nobody gains admin-equivalent or near-admin access, a privilege-escalation path, permissions-management or credentials-exposing actions, and no MFA or network guardrail denies less.", ""]
+        out += [
+            "No escalation: judged by what the policy documents allow, nobody gains admin-equivalent or near-admin access, a privilege-escalation path, permissions-management or credentials-exposing actions, and no MFA or network guardrail denies less.",
+            "",
+        ]
     if diff.users_added or diff.users_removed or diff.users_changed:
         out.append("#### Users")
         for user in diff.users_added:
             mfa = "MFA required" if user.mfa_required else "**MFA not required**"
-            out.append(f"- :heavy_plus_sign: **{show(user.name)}** added: roles {_list(user.roles, code) or 'none'}; {mfa}")
+            out.append(
+                f"- :heavy_plus_sign: **{show(user.name)}** added: roles {_list(user.roles, code) or 'none'}; {mfa}"
+            )
             if user.policies:
                 out.append(f"  - effective policies: {_list(user.policies, show)}")
         for user in diff.users_removed:
@@ -117,7 +131,10 @@ def markdown(diff: AccessDiff) -> str:
     if diff.roles:
         out.append("#### Roles")
         for role in diff.roles:
-            head = f"- {code(role.name)}" + {"added": " (new role)", "removed": " (role removed)", "changed": ""}[role.status]
+            head = (
+                f"- {code(role.name)}"
+                + {"added": " (new role)", "removed": " (role removed)", "changed": ""}[role.status]
+            )
             parts = []
             if role.policies_added:
                 parts.append(f"+ {_list(role.policies_added, show)}")
@@ -128,13 +145,17 @@ def markdown(diff: AccessDiff) -> str:
     if diff.bundles:
         out.append("#### Bundles (groups per role)")
         for bundle in diff.bundles:
-            out.append(f"- {code(bundle.role)} {bundle.kind}: {len(bundle.groups_before)} → {len(bundle.groups_after)} groups ({_list(bundle.groups_after, show)}); members are put in every group, access is unchanged by this alone")
+            out.append(
+                f"- {code(bundle.role)} {bundle.kind}: {len(bundle.groups_before)} → {len(bundle.groups_after)} groups ({_list(bundle.groups_after, show)}); members are put in every group, access is unchanged by this alone"
+            )
         out.append("")
     if diff.documents:
         out.append("#### Policy documents")
         for document in diff.documents:
             path = document.path_after or document.path_before
-            summary_line = f"<details><summary><code>{html_text(f'{path}{document.name}')}</code> {document.status}</summary>"
+            summary_line = (
+                f"<details><summary><code>{html_text(f'{path}{document.name}')}</code> {document.status}</summary>"
+            )
             out += [summary_line, "", md_fence(document.diff, "diff"), "</details>", ""]
     if diff.settings:
         out.append("#### Settings")
@@ -142,7 +163,10 @@ def markdown(diff: AccessDiff) -> str:
         out.append("")
     if diff.deploy:
         out.append("#### Applying it")
-        out += [f"- {':no_entry: **cannot be applied as it is**: ' if n.blocks else ''}{md_text(n.message)}" for n in diff.deploy]
+        out += [
+            f"- {':no_entry: **cannot be applied as it is**: ' if n.blocks else ''}{md_text(n.message)}"
+            for n in diff.deploy
+        ]
         out.append("")
     return "\n".join(out).rstrip() + "\n\n"  # a blank line closes any HTML block: comments concatenate
 
@@ -159,13 +183,22 @@ def text(diff: AccessDiff) -> str:
     if diff.users_added or diff.users_removed or diff.users_changed:
         out.append("\nUsers")
         for user in diff.users_added:
-            out.append(f"  + {user.name}: roles {_list(user.roles) or 'none'}; MFA {'required' if user.mfa_required else 'NOT required'}")
+            out.append(
+                f"  + {user.name}: roles {_list(user.roles) or 'none'}; MFA {'required' if user.mfa_required else 'NOT required'}"
+            )
             if user.policies:
                 out.append(f"      effective policies: {_list(user.policies)}")
         for user in diff.users_removed:
             out.append(f"  - {user.name} ({'had roles ' + _list(user.roles) if user.roles else 'had no role'})")
         for change in diff.users_changed:
-            out.append(f"  ~ {change.name}" + (f" (through role {_list(change.via_roles)})" if change.via_roles and not (change.roles_gained or change.roles_lost) else ""))
+            out.append(
+                f"  ~ {change.name}"
+                + (
+                    f" (through role {_list(change.via_roles)})"
+                    if change.via_roles and not (change.roles_gained or change.roles_lost)
+                    else ""
+                )
+            )
             out += [f"      {line}" for line in _user_lines(change, str)]
     if diff.roles:
         out.append("\nRoles")
@@ -177,7 +210,10 @@ def text(diff: AccessDiff) -> str:
                 out.append(f"      - {_list(role.policies_removed)}")
     if diff.bundles:
         out.append("\nBundles")
-        out += [f"  {b.role} {b.kind}: {len(b.groups_before)} -> {len(b.groups_after)} groups ({_list(b.groups_after)})" for b in diff.bundles]
+        out += [
+            f"  {b.role} {b.kind}: {len(b.groups_before)} -> {len(b.groups_after)} groups ({_list(b.groups_after)})"
+            for b in diff.bundles
+        ]
     if diff.documents:
         out.append("\nPolicy documents")
         for document in diff.documents:
@@ -189,7 +225,9 @@ def text(diff: AccessDiff) -> str:
     if diff.deploy:
         out.append("\nApplying it")
         out += [f"  {'BLOCKED: ' if n.blocks else ''}{n.message}" for n in diff.deploy]
-    return "".join(printable(line) + "\n" for line in "\n".join(out).split("\n"))  # no value moves the cursor or injects a log command
+    return "".join(
+        printable(line) + "\n" for line in "\n".join(out).split("\n")
+    )  # no value moves the cursor or injects a log command
 
 
 def as_json(diff: AccessDiff) -> str:

@@ -76,15 +76,29 @@ def _materialise(project_dir: Path, commit: str, paths: list[str], target: Path,
         mode, kind, blob = meta.split()
         name = raw.decode("utf-8", "backslashreplace")
         parts = name.split("/")
-        if raw.startswith(b"/") or any(part in ("", ".", "..") for part in parts) or not _is_within((target / name).resolve(), root):
-            problems.error(Location(name), "path-unsafe", f"git tree entry {name!r} at {label} is not a plain path inside the project", "remove the entry: paths in the repository may not be absolute nor contain '.' or '..' parts")
+        if (
+            raw.startswith(b"/")
+            or any(part in ("", ".", "..") for part in parts)
+            or not _is_within((target / name).resolve(), root)
+        ):
+            problems.error(
+                Location(name),
+                "path-unsafe",
+                f"git tree entry {name!r} at {label} is not a plain path inside the project",
+                "remove the entry: paths in the repository may not be absolute nor contain '.' or '..' parts",
+            )
             continue
         if mode == b"120000":
             symlink_problem(problems, name)
             continue
         if kind != b"blob" or mode not in REGULAR_MODES:
             what = "a submodule" if kind == b"commit" else f"a {kind.decode()} entry with mode {mode.decode()}"
-            problems.error(Location(name), "path-not-regular", f"{name!r} at {label} is {what}, not a regular file", "keep only regular files in the matrix paths and policies/")
+            problems.error(
+                Location(name),
+                "path-not-regular",
+                f"{name!r} at {label} is {what}, not a regular file",
+                "keep only regular files in the matrix paths and policies/",
+            )
             continue
         files.append((name, blob.decode()))
         found.update(p for p in paths if name == p or name.startswith(p.rstrip("/") + "/"))
@@ -112,17 +126,49 @@ def _revision(settings: Settings, label: str) -> Revision:
     result = check(settings)
     if result.state is None:
         raise RefError(label, "the matrix does not compile", result.errors)
-    return Revision(result.state, label, tuple(settings.value("adminRoles") or ()), tuple(settings.value("allowedCidrs") or ()),
-                    settings.value("maxUserRemovalPercent"), settings.value("confirmUserRemoval"), quota=int(settings.value("maxPoliciesPerGroup") or 10))
+    return Revision(
+        result.state,
+        label,
+        tuple(settings.value("adminRoles") or ()),
+        tuple(settings.value("allowedCidrs") or ()),
+        settings.value("maxUserRemovalPercent"),
+        settings.value("confirmUserRemoval"),
+        quota=int(settings.value("maxPoliciesPerGroup") or 10),
+    )
 
 
 def empty_revision(stack: str, label: str) -> Revision:
     """A stack that does not exist yet: no users, no roles, no policies."""
-    state = DesiredState(stack, None, "/", True, (), (), (), (), PasswordPolicy(minimum_password_length=0, require_uppercase_characters=False, require_lowercase_characters=False, require_numbers=False, require_symbols=False, max_password_age=0, password_reuse_prevention=0))
+    state = DesiredState(
+        stack,
+        None,
+        "/",
+        True,
+        (),
+        (),
+        (),
+        (),
+        PasswordPolicy(
+            minimum_password_length=0,
+            require_uppercase_characters=False,
+            require_lowercase_characters=False,
+            require_numbers=False,
+            require_symbols=False,
+            max_password_age=0,
+            password_reuse_prevention=0,
+        ),
+    )
     return Revision(state, label, (), ())
 
 
-def revision_at(project_dir: Path, ref: str | None, stack: str, overrides: Mapping[str, Any] | None = None, *, missing_stack_ok: bool = False) -> Revision:
+def revision_at(
+    project_dir: Path,
+    ref: str | None,
+    stack: str,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    missing_stack_ok: bool = False,
+) -> Revision:
     """The compiled stack at ``ref`` (``None`` = the working tree).
 
     ``overrides`` are config values as the CLI gives them (paths relative to the project).
@@ -154,7 +200,15 @@ def check_at(project_dir: Path, ref: str, stack: str, overrides: Mapping[str, An
     return found[0]
 
 
-def _at_commit(project_dir: Path, ref: str, stack: str, overrides: Mapping[str, Any] | None, use: Callable[[Settings, str], None], *, missing_stack_ok: bool = False) -> bool:
+def _at_commit(
+    project_dir: Path,
+    ref: str,
+    stack: str,
+    overrides: Mapping[str, Any] | None,
+    use: Callable[[Settings, str], None],
+    *,
+    missing_stack_ok: bool = False,
+) -> bool:
     """Materialise what ``stack`` reads at ``ref`` into a temporary folder and call ``use``
     with its settings there; False when the stack file does not exist at ``ref`` and
     ``missing_stack_ok``. RefError for anything else that is missing or unsafe."""
@@ -178,7 +232,10 @@ def _at_commit(project_dir: Path, ref: str, stack: str, overrides: Mapping[str, 
         for key in [*keys, "policiesDir"]:
             relative = _relative(settings, key, root)
             if relative is None:
-                raise RefError(label, f"iam-matrix:{key} points outside the project ({settings.value(key)}); only files in the repository can be read at a ref")
+                raise RefError(
+                    label,
+                    f"iam-matrix:{key} points outside the project ({settings.value(key)}); only files in the repository can be read at a ref",
+                )
             paths.append(relative)
         _materialise(project_dir, commit, paths, root, label)  # a missing file is reported by the compiler
         use(settings, label)

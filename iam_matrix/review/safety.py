@@ -20,6 +20,10 @@ def mass_removal(base: Revision, head: Revision) -> list[Problem]:
     share = 100 * len(removed) / len(before)
     if share > head.max_user_removal_percent:
         where = Location(f"Pulumi.{head.state.stack}.yaml", None, "iam-matrix:maxUserRemovalPercent")
-        problems.error(where, "config-user-removal", f"the change removes {len(removed)} of {len(before)} users ({share:.0f} %), more than maxUserRemovalPercent ({head.max_user_removal_percent} %)",
-                       "check the users file is complete; if the removal is meant, set iam-matrix:confirmUserRemoval: true in this change")
+        problems.error(
+            where,
+            "config-user-removal",
+            f"the change removes {len(removed)} of {len(before)} users ({share:.0f} %), more than maxUserRemovalPercent ({head.max_user_removal_percent} %)",
+            "check the users file is complete; if the removal is meant, set iam-matrix:confirmUserRemoval: true in this change",
+        )
     return problems.items

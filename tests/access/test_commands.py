@@ -7,7 +7,10 @@ import json
 from iam_matrix.cli import main
 
 VIEWERS = {"banana@demoasacode.io", "melon@demoasacode.io", "car@demoasacode.io", "bicycle@demoasacode.io"}
-BATCH_ROLES = {"Developer": {"lamp@demoasacode.io", "symple@demoasacode.io", "devapple@demoasacode.io", "car@demoasacode.io"}, "SysAdm": {"manager@demoasacode.io"}}
+BATCH_ROLES = {
+    "Developer": {"lamp@demoasacode.io", "symple@demoasacode.io", "devapple@demoasacode.io", "car@demoasacode.io"},
+    "SysAdm": {"manager@demoasacode.io"},
+}
 
 
 def run_json(capsys, project, *args):
@@ -15,7 +18,9 @@ def run_json(capsys, project, *args):
     return json.loads(capsys.readouterr().out)
 
 
-def test_who_can_pass_role_lists_the_members_of_roles_given_batch_service_role_and_other_passrole_policies(project, capsys):
+def test_who_can_pass_role_lists_the_members_of_roles_given_batch_service_role_and_other_passrole_policies(
+    project, capsys
+):
     result = run_json(capsys, project, "who-can", "iam:PassRole")
     assert result["action"] == "iam:PassRole"
     users = {u["name"]: u for u in result["users"]}

@@ -9,7 +9,14 @@ import json
 
 import pytest
 
-from iam_matrix.access.catalog import ACTIONS_FILE, DOCUMENTS_FILE, RISKS_FILE, load_action_catalog, load_managed_documents, load_risks
+from iam_matrix.access.catalog import (
+    ACTIONS_FILE,
+    DOCUMENTS_FILE,
+    RISKS_FILE,
+    load_action_catalog,
+    load_managed_documents,
+    load_risks,
+)
 from tests.project import REPO
 
 

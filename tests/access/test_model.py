@@ -30,7 +30,9 @@ def test_scoped_wildcard_is_not_admin_and_an_arn_narrows_actions_to_its_service(
 
 
 def test_always_true_condition_and_notaction_of_one_harmless_action_are_still_admin():
-    _, secure = role_access("Secure", custom={"Secure": allow("*", Condition={"Bool": {"aws:SecureTransport": "true"}})})
+    _, secure = role_access(
+        "Secure", custom={"Secure": allow("*", Condition={"Bool": {"aws:SecureTransport": "true"}})}
+    )
     assert secure.admin_equivalent and not secure.unconditional
     doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": "s3:GetObject", "Resource": "*"}]}
     _, almost = role_access("Almost", custom={"Almost": doc})
@@ -73,7 +75,10 @@ def test_guardrails_are_understood_from_their_documents():
     _, access = role_access("MFA", "IP", "ReadOnlyAccess", custom={"MFA": MFA_DOC, "IP": IP_DOC})
     assert access.guardrails["mfa"].holds and access.guardrails["network"].holds
     weak_mfa = {"Version": "2012-10-17", "Statement": [{**MFA_DOC["Statement"][0], "NotAction": "*"}]}
-    weak_ip = {"Version": "2012-10-17", "Statement": [{**IP_DOC["Statement"][0], "Action": "datapipeline:ListPipelines"}]}
+    weak_ip = {
+        "Version": "2012-10-17",
+        "Statement": [{**IP_DOC["Statement"][0], "Action": "datapipeline:ListPipelines"}],
+    }
     _, weak = role_access("MFA", "IP", custom={"MFA": weak_mfa, "IP": weak_ip})
     assert weak.guardrails["mfa"].present and not weak.guardrails["mfa"].holds
     assert weak.guardrails["network"].gaps.bit_count() == len(load_action_catalog()) - 1
@@ -82,7 +87,19 @@ def test_guardrails_are_understood_from_their_documents():
 
 
 def test_conditional_deny_limits_without_removing():
-    custom = {"NoBig": {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "rds:CreateDBInstance", "Resource": "*", "Condition": {"StringNotLike": {"rds:DatabaseClass": "db.t3.*"}}}]}}
+    custom = {
+        "NoBig": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Action": "rds:CreateDBInstance",
+                    "Resource": "*",
+                    "Condition": {"StringNotLike": {"rds:DatabaseClass": "db.t3.*"}},
+                }
+            ],
+        }
+    }
     _, access = role_access("AmazonRDSFullAccess", "NoBig", custom=custom)
     bit = load_action_catalog().bit("rds:CreateDBInstance")
     assert access.allowed & bit and access.limited & bit

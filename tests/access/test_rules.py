@@ -23,7 +23,9 @@ def test_admin_equivalent_role_outside_admin_roles_is_an_error_at_its_column(pro
     result = project.check()
     [error] = result.errors
     assert (error.code, str(error.location)) == ("role-admin-equivalent", "policies.csv F1")
-    assert error.message.startswith("role Viewer (4 members) is admin-equivalent (all actions on all resources, through AdministratorAccess)")
+    assert error.message.startswith(
+        "role Viewer (4 members) is admin-equivalent (all actions on all resources, through AdministratorAccess)"
+    )
     project.set_config(adminRoles=["Admin", "Viewer"])
     assert project.check().errors == []
 
@@ -43,14 +45,29 @@ def test_escalation_warning_can_be_suppressed(project):
 
 
 def test_custom_documents_are_linted_at_their_json_path(project):
-    document = {"Version": "2012-10-17", "Statement": [
-        {"Sid": "Read", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObjct", "s4:GetObject"], "Resource": "arn:aws:s3:::reports/*"},
-        {"Sid": "Wrong", "Effect": "Allow", "Action": ["ec2:DescribeInstances", "s3:ListAllMyBuckets", "s3:GetObject"], "Resource": ["arn:aws:s3:::reports/*"]},
-        {"Sid": "Rest", "Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
-    ]}
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Read",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket", "s3:GetObjct", "s4:GetObject"],
+                "Resource": "arn:aws:s3:::reports/*",
+            },
+            {
+                "Sid": "Wrong",
+                "Effect": "Allow",
+                "Action": ["ec2:DescribeInstances", "s3:ListAllMyBuckets", "s3:GetObject"],
+                "Resource": ["arn:aws:s3:::reports/*"],
+            },
+            {"Sid": "Rest", "Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+        ],
+    }
     add_to_viewer(project, "ReportsAccess", document)
     result = project.check()
-    at = {(p.code, p.location.cell): p for p in result.problems if p.location.file == "policies/custom/ReportsAccess.json"}
+    at = {
+        (p.code, p.location.cell): p for p in result.problems if p.location.file == "policies/custom/ReportsAccess.json"
+    }
     assert sorted(at) == [
         ("policy-action-resource-mismatch", "$.Statement[1].Action[0]"),
         ("policy-action-resource-mismatch", "$.Statement[1].Action[1]"),
@@ -61,8 +78,13 @@ def test_custom_documents_are_linted_at_their_json_path(project):
     assert at[("policy-action-unknown", "$.Statement[0].Action[1]")].fix == "did you mean s3:GetObject?"
     assert "service prefix 's4'" in at[("policy-action-unknown", "$.Statement[0].Action[2]")].message
     assert "they are ARNs of s3, not ec2" in at[("policy-action-resource-mismatch", "$.Statement[1].Action[0]")].message
-    assert 'only works with "Resource": "*"' in at[("policy-action-resource-mismatch", "$.Statement[1].Action[1]")].message
-    assert str(at[("policy-allow-not", "$.Statement[2].NotAction")].location) == "policies/custom/ReportsAccess.json $.Statement[2].NotAction"
+    assert (
+        'only works with "Resource": "*"' in at[("policy-action-resource-mismatch", "$.Statement[1].Action[1]")].message
+    )
+    assert (
+        str(at[("policy-allow-not", "$.Statement[2].NotAction")].location)
+        == "policies/custom/ReportsAccess.json $.Statement[2].NotAction"
+    )
 
 
 def test_the_shipped_documents_lint_clean():

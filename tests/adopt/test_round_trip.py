@@ -29,7 +29,9 @@ def example() -> DesiredState:
 
 
 @pytest.fixture(scope="module")
-def adopted(moto_session, example: DesiredState, tmp_path_factory: pytest.TempPathFactory) -> tuple[AdoptResult, object]:
+def adopted(
+    moto_session, example: DesiredState, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[AdoptResult, object]:
     build_account(moto_session, example, via="api")
     snapshot = gather(moto_session, roles=True)
     return adopt(snapshot, tmp_path_factory.mktemp("adopted"), stack="dev"), snapshot
@@ -41,7 +43,11 @@ def test_the_draft_compiles_to_the_example_state(adopted, example: DesiredState)
     want, got = example.to_dict(), result.state.to_dict()
     for key in ("roles", "groups", "users", "policies", "password_policy", "user_path", "manage_users"):
         assert got[key] == want[key], key
-    assert result.state.role("Developer").groups == ("Developer", "Developer-2", "Developer-3")  # merged back into one role
+    assert result.state.role("Developer").groups == (
+        "Developer",
+        "Developer-2",
+        "Developer-3",
+    )  # merged back into one role
 
 
 def test_the_audit_finds_no_drift_and_the_reports_say_what_the_first_up_does(adopted) -> None:
@@ -50,7 +56,11 @@ def test_the_audit_finds_no_drift_and_the_reports_say_what_the_first_up_does(ado
     assert not [e for e in result.residue if e.blocking]
     report = json.loads((_root(result) / "adopt" / "residue.json").read_text())
     ops = {(e["details"].get("op"), e["details"].get("type")) for e in report["entries"] if e["kind"] == "first-up"}
-    assert ops == {("create", "aws:iam/groupMembership:GroupMembership"), ("update", "aws:iam/user:User"), ("update", "aws:iam/policy:Policy")}
+    assert ops == {
+        ("create", "aws:iam/groupMembership:GroupMembership"),
+        ("update", "aws:iam/user:User"),
+        ("update", "aws:iam/policy:Policy"),
+    }
     assert "tiger@demoasacode.io" in (_root(result) / "adopt" / "residue.txt").read_text()  # the user in no group
 
 
@@ -65,22 +75,38 @@ def test_the_import_file_follows_the_documented_schema_and_names_what_the_progra
     declared = urns(document, "dev", "iam-matrix")
 
     run = run_main(_root(result), OfflineProvider(ACCOUNT))
+
     def engine(urn: str) -> str:
         """The mock monitor puts the root stack's type in its children's URNs; the engine does not."""
-        return "" if urn.endswith("::pulumi:pulumi:Stack::iam-matrix-dev") else urn.replace("::pulumi:pulumi:Stack$", "::")
+        return (
+            "" if urn.endswith("::pulumi:pulumi:Stack::iam-matrix-dev") else urn.replace("::pulumi:pulumi:Stack$", "::")
+        )
 
-    registered = {engine(r.urn): (r.type, r.name, engine(r.parent)) for r in run.registrations.values()
-                  if r.type != "aws:iam/groupMembership:GroupMembership"}
+    registered = {
+        engine(r.urn): (r.type, r.name, engine(r.parent))
+        for r in run.registrations.values()
+        if r.type != "aws:iam/groupMembership:GroupMembership"
+    }
     assert declared == registered
-    ids = {spec["logicalName"]: spec.get("id") for spec in document["resources"] if spec["type"] != "iam-matrix:index:GroupBundle"}
-    assert ids["Developer-2"] == "Developer-2" and ids["Developer-2-policies"] == "Developer-2" and ids["password-policy"] == "iam-account-password-policy"
+    ids = {
+        spec["logicalName"]: spec.get("id")
+        for spec in document["resources"]
+        if spec["type"] != "iam-matrix:index:GroupBundle"
+    }
+    assert (
+        ids["Developer-2"] == "Developer-2"
+        and ids["Developer-2-policies"] == "Developer-2"
+        and ids["password-policy"] == "iam-account-password-policy"
+    )
     assert ids["MFAForcePolicy"] == f"arn:aws:iam::{ACCOUNT}:policy/foundation/MFAForcePolicy"
     left_out = json.loads((_root(result) / "adopt" / "residue.json").read_text())["left_out_of_import"]
     assert {e["type"] for e in left_out} == {"aws:iam/groupMembership:GroupMembership"}
     assert all("group_membership.go" in e["reason"] for e in left_out)
 
 
-def test_the_command_reads_the_account_and_writes_the_draft(adopted, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_reads_the_account_and_writes_the_draft(
+    adopted, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from iam_matrix.cli import main
 
     output = tmp_path / "draft"

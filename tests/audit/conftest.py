@@ -80,7 +80,14 @@ def aws_env(moto_url: str, desired: DesiredState, monkeypatch: pytest.MonkeyPatc
     Real credential reports always start with a ``<root_account>`` row; moto's has none, so
     its report is wrapped to add one (root MFA on unless a test turns it off)."""
     reset_server(moto_url)
-    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "MOTO_ACCOUNT_ID", "AWS_REGION"):
+    for key in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "MOTO_ACCOUNT_ID",
+        "AWS_REGION",
+    ):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -92,8 +99,13 @@ def aws_env(moto_url: str, desired: DesiredState, monkeypatch: pytest.MonkeyPatc
     state = {"root_mfa": True}
     from moto.iam.models import AWSManagedPolicy, IAMBackend
 
-    def aws_policies(self: IAMBackend) -> list[AWSManagedPolicy]:  # only the ones the tests use: loading all 1,300 costs seconds per reset
-        return [AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data) for name, data in _managed_policy_data(desired_names(desired)).items()]
+    def aws_policies(
+        self: IAMBackend,
+    ) -> list[AWSManagedPolicy]:  # only the ones the tests use: loading all 1,300 costs seconds per reset
+        return [
+            AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data)
+            for name, data in _managed_policy_data(desired_names(desired)).items()
+        ]
 
     monkeypatch.setattr(IAMBackend, "_init_aws_policies", aws_policies)
 
@@ -102,7 +114,12 @@ def aws_env(moto_url: str, desired: DesiredState, monkeypatch: pytest.MonkeyPatc
     def with_root(self: IAMBackend) -> str:
         header, _, rows = original(self).partition("\n")
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-        return header + "\n" + ROOT_ROW_TEMPLATE.format(account=self.account_id, now=now, mfa="true" if state["root_mfa"] else "false") + rows
+        return (
+            header
+            + "\n"
+            + ROOT_ROW_TEMPLATE.format(account=self.account_id, now=now, mfa="true" if state["root_mfa"] else "false")
+            + rows
+        )
 
     monkeypatch.setattr(IAMBackend, "get_credential_report", with_root)
 
@@ -130,7 +147,9 @@ def write_trail_logs(folder: Path, records: list[dict[str, Any]]) -> Path:
     day = datetime.now(UTC)
     where = folder / f"AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/{day:%Y/%m/%d}"
     where.mkdir(parents=True, exist_ok=True)
-    (where / f"{ACCOUNT}_CloudTrail_us-east-1_{day:%Y%m%dT%H%MZ}_test.json.gz").write_bytes(gzip.compress(json.dumps({"Records": records}).encode()))
+    (where / f"{ACCOUNT}_CloudTrail_us-east-1_{day:%Y%m%dT%H%MZ}_test.json.gz").write_bytes(
+        gzip.compress(json.dumps({"Records": records}).encode())
+    )
     return folder
 
 
@@ -144,5 +163,7 @@ def quiet_logs(tmp_path: Path) -> Path:
     """Trail logs of a quiet window: one console sign-in with MFA by a matrix user."""
     from tests.audit.test_events import records
 
-    sign_in = next(r for r in records() if r["eventName"] == "ConsoleLogin" and r["additionalEventData"]["MFAUsed"] == "Yes")
+    sign_in = next(
+        r for r in records() if r["eventName"] == "ConsoleLogin" and r["additionalEventData"]["MFAUsed"] == "Yes"
+    )
     return write_trail_logs(tmp_path / "trail-logs", [recent(sign_in)])

@@ -228,18 +228,30 @@ def test_drift_is_attributed_to_the_event_that_caused_it() -> None:
 def test_run_checks_reads_the_access_log_it_is_given() -> None:
     found = run_checks(example(), logging_trail(), access_log=fixture_log())
     checks = {f.check for f in found}
-    assert {"console-login-no-mfa", "root-sign-in", "iam-change-out-of-band", "console-login-failures", "user-missing"} <= checks
+    assert {
+        "console-login-no-mfa",
+        "root-sign-in",
+        "iam-change-out-of-band",
+        "console-login-failures",
+        "user-missing",
+    } <= checks
     user_missing = next(f for f in found if f.check == "user-missing")
     assert "no event in the window" in user_missing.message
-    assert not any("no event in the window" in f.message for f in run_checks(example(), logging_trail()))  # no log given: no attribution
+    assert not any(
+        "no event in the window" in f.message for f in run_checks(example(), logging_trail())
+    )  # no log given: no attribution
 
 
-HOSTILE_AGENT = '<script>alert(1)</script> [click](https://evil.example) `code` | cell\nline'
+HOSTILE_AGENT = "<script>alert(1)</script> [click](https://evil.example) `code` | cell\nline"
 
 
 def hostile_result() -> AuditResult:
     record = next(r for r in records() if r["eventName"] == "AddUserToGroup" and r["userIdentity"]["type"] == "IAMUser")
-    record = {**record, "userAgent": HOSTILE_AGENT, "requestParameters": {"groupName": "Admin", "userName": "x`<img src=x>|y"}}
+    record = {
+        **record,
+        "userAgent": HOSTILE_AGENT,
+        "requestParameters": {"groupName": "Admin", "userName": "x`<img src=x>|y"},
+    }
     log = AccessLog("fixture", START, END)
     log.add_record(record, "x")
     return audit(example(), logging_trail(), AuditOptions.of(example()), log)
@@ -248,7 +260,9 @@ def hostile_result() -> AuditResult:
 def test_every_format_carries_the_same_access_log_findings() -> None:
     result = audit(example(), logging_trail(), AuditOptions.of(example()), fixture_log())
     wanted = {(f.check, f.resource) for f in result.findings if f.area == "access-log"}
-    assert {"console-login-no-mfa", "root-sign-in", "iam-change-out-of-band", "console-login-failures"} <= {c for c, _ in wanted}
+    assert {"console-login-no-mfa", "root-sign-in", "iam-change-out-of-band", "console-login-failures"} <= {
+        c for c, _ in wanted
+    }
     report = json.loads(render_json(result))
     assert {(f["check"], f["resource"]) for f in report["findings"] if f["area"] == "access-log"} == wanted
     assert report["summary"]["access_log"]["events"] == len(fixture_log().events)
@@ -264,7 +278,9 @@ def test_values_from_the_account_are_escaped() -> None:
     page = render_html(result)
     assert "<script>" not in page and "<img" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     markdown = render_markdown(result)
-    assert "<script>" not in markdown and "\\[click\\](https://evil.example)" in markdown  # iam_matrix.escape: [ ] escaped, no link
+    assert (
+        "<script>" not in markdown and "\\[click\\](https://evil.example)" in markdown
+    )  # iam_matrix.escape: [ ] escaped, no link
     row = next(line for line in markdown.splitlines() if "iam-change-out-of-band" in line)
     assert row.count(" | ") == 5  # the pipe in the user agent and the user name stays inside its cell
     assert "<code>user/x\\`\\<img src=x\\>\\|y</code>" in row  # a backtick in the value cannot end the code
@@ -274,8 +290,17 @@ def test_deleting_another_users_mfa_device_is_not_self_service() -> None:
     person = next(r for r in records() if r["eventName"] == "AddUserToGroup" and r["userIdentity"]["type"] == "IAMUser")
     log = AccessLog("x", START, END)
     for number, owner in enumerate(("melon@demoasacode.io", "mallory@demoasacode.io")):
-        log.add_record({**person, "eventID": f"mfa-{number}", "eventName": "DeleteVirtualMFADevice",
-                        "requestParameters": {"serialNumber": f"arn:aws:iam::{ACCOUNT}:mfa/{owner}"}}, "x")
+        log.add_record(
+            {
+                **person,
+                "eventID": f"mfa-{number}",
+                "eventName": "DeleteVirtualMFADevice",
+                "requestParameters": {"serialNumber": f"arn:aws:iam::{ACCOUNT}:mfa/{owner}"},
+            },
+            "x",
+        )
     items = findings(log)
     assert [(f.check, f.resource) for f in items if f.area == "access-log"] == [
-        ("iam-change-out-of-band", "mfa/melon@demoasacode.io"), ("iam-self-service", "mfa/mallory@demoasacode.io")]
+        ("iam-change-out-of-band", "mfa/melon@demoasacode.io"),
+        ("iam-self-service", "mfa/mallory@demoasacode.io"),
+    ]

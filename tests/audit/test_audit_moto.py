@@ -27,7 +27,9 @@ def findings_of(account: Account) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("via", ["api", "backend"])
-def test_seed_account_audits_clean_except_access_analyzer(aws_env: dict[str, Any], desired: DesiredState, via: str) -> None:
+def test_seed_account_audits_clean_except_access_analyzer(
+    aws_env: dict[str, Any], desired: DesiredState, via: str
+) -> None:
     session = new_session()
     build_account(session, desired, via=via)
     seed_account = Account(session, desired)
@@ -68,9 +70,15 @@ def _remove_mfa(a: Account) -> None:
 def _weaken_password_policy(a: Account) -> None:
     pp = a.desired.password_policy
     a.iam.update_account_password_policy(
-        MinimumPasswordLength=8, RequireSymbols=pp.require_symbols, RequireNumbers=pp.require_numbers, RequireUppercaseCharacters=pp.require_uppercase_characters,
-        RequireLowercaseCharacters=pp.require_lowercase_characters, AllowUsersToChangePassword=pp.allow_users_to_change_password,
-        MaxPasswordAge=pp.max_password_age, PasswordReusePrevention=pp.password_reuse_prevention, HardExpiry=pp.hard_expiry,
+        MinimumPasswordLength=8,
+        RequireSymbols=pp.require_symbols,
+        RequireNumbers=pp.require_numbers,
+        RequireUppercaseCharacters=pp.require_uppercase_characters,
+        RequireLowercaseCharacters=pp.require_lowercase_characters,
+        AllowUsersToChangePassword=pp.allow_users_to_change_password,
+        MaxPasswordAge=pp.max_password_age,
+        PasswordReusePrevention=pp.password_reuse_prevention,
+        HardExpiry=pp.hard_expiry,
     )
 
 
@@ -102,7 +110,9 @@ def _membership_removed(a: Account) -> None:
 
 
 def _guardrail_detached(a: Account) -> None:
-    a.iam.detach_group_policy(GroupName="Viewer", PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/foundation/DenyIPAddressPolicy")
+    a.iam.detach_group_policy(
+        GroupName="Viewer", PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/foundation/DenyIPAddressPolicy"
+    )
 
 
 def _config_stopped(a: Account) -> None:
@@ -116,19 +126,39 @@ def _trail_validation_off(a: Account) -> None:
 DRIFTS: list[tuple[str, Callable[[Account], None], tuple[str, str], str]] = [
     ("user added to Admin by hand", _add_to_admin, ("membership-unexpected", "user/banana@demoasacode.io"), "critical"),
     ("user added to Viewer by hand", _add_to_viewer, ("membership-unexpected", "user/scott@demoasacode.io"), "high"),
-    ("AdministratorAccess attached to Viewer", _admin_on_viewer, ("group-policy-unexpected", "group/Viewer"), "critical"),
+    (
+        "AdministratorAccess attached to Viewer",
+        _admin_on_viewer,
+        ("group-policy-unexpected", "group/Viewer"),
+        "critical",
+    ),
     ("inline policy", _inline_policy, ("inline-policy", "user/scott@demoasacode.io"), "high"),
     ("MFA device removed", _remove_mfa, ("mfa-required-missing", "user/melon@demoasacode.io"), "high"),
-    ("weakened password policy", _weaken_password_policy, ("password-policy-length", "password-policy/MinimumPasswordLength"), "medium"),
+    (
+        "weakened password policy",
+        _weaken_password_policy,
+        ("password-policy-length", "password-policy/MinimumPasswordLength"),
+        "medium",
+    ),
     ("access key older than 90 days", _old_access_key, ("access-key-old", "user/car@demoasacode.io"), "medium"),
     ("CloudTrail stopped", _stop_cloudtrail, ("cloudtrail-not-logging", "cloudtrail/audit"), "high"),
     ("user not in the matrix", _unexpected_user, ("user-unexpected", "user/intern@demoasacode.io"), "high"),
-    ("foundation policy edited", _policy_document_changed, ("policy-document-drift", "policy/foundation/MFAForcePolicy"), "high"),
+    (
+        "foundation policy edited",
+        _policy_document_changed,
+        ("policy-document-drift", "policy/foundation/MFAForcePolicy"),
+        "high",
+    ),
     ("policy attached to a user", _policy_on_user, ("user-policy-attached", "user/tiger@demoasacode.io"), "high"),
     ("user removed from a group", _membership_removed, ("membership-missing", "user/scott@demoasacode.io"), "medium"),
     ("guardrail detached", _guardrail_detached, ("group-policy-missing", "group/Viewer"), "high"),
     ("Config recorder stopped", _config_stopped, ("config-recorder-not-recording", "config/default"), "medium"),
-    ("trail log file validation off", _trail_validation_off, ("cloudtrail-log-validation", "cloudtrail/audit"), "medium"),
+    (
+        "trail log file validation off",
+        _trail_validation_off,
+        ("cloudtrail-log-validation", "cloudtrail/audit"),
+        "medium",
+    ),
 ]
 
 
@@ -137,17 +167,24 @@ EVERYONE_BUT_ADMIN = {"banana", "bicycle", "car", "devapple", "lamp", "manager",
 # drift finding says what changed, the access finding what it lets people do.
 ACCESS_FINDINGS: dict[str, set[tuple[str, str]]] = {
     "user added to Admin by hand": {("access-admin-unexpected", "user/banana@demoasacode.io")},
-    "AdministratorAccess attached to Viewer": {("access-admin-unexpected", f"user/{u}@demoasacode.io") for u in ("banana", "bicycle", "car", "melon")},
+    "AdministratorAccess attached to Viewer": {
+        ("access-admin-unexpected", f"user/{u}@demoasacode.io") for u in ("banana", "bicycle", "car", "melon")
+    },
     # MFAForcePolicy rewritten to allow * on *: everyone is an administrator and nobody is held to MFA
     "foundation policy edited": {("access-admin-unexpected", f"user/{u}@demoasacode.io") for u in EVERYONE_BUT_ADMIN}
     | {("access-guardrail-weakened", f"user/{u}@demoasacode.io") for u in EVERYONE_BUT_ADMIN | {"admin"}},
     # bicycle and car keep DenyIPAddressPolicy through DBA and Developer
-    "guardrail detached": {("access-guardrail-weakened", "user/banana@demoasacode.io"), ("access-guardrail-weakened", "user/melon@demoasacode.io")},
+    "guardrail detached": {
+        ("access-guardrail-weakened", "user/banana@demoasacode.io"),
+        ("access-guardrail-weakened", "user/melon@demoasacode.io"),
+    },
 }
 
 
 @pytest.mark.parametrize(("name", "inject", "expected", "severity"), DRIFTS, ids=[d[0] for d in DRIFTS])
-def test_each_drift_yields_exactly_its_finding(seed_account: Account, name: str, inject: Callable[[Account], None], expected: tuple[str, str], severity: str) -> None:
+def test_each_drift_yields_exactly_its_finding(
+    seed_account: Account, name: str, inject: Callable[[Account], None], expected: tuple[str, str], severity: str
+) -> None:
     inject(seed_account)
     result = audit(seed_account.desired, gather(seed_account.session), AuditOptions())
     found = [f for f in result.findings if (f.check, f.resource) != AA_NOT_CHECKED and f.area != "access"]
@@ -177,12 +214,30 @@ def test_grid_marks_missing_and_unexpected_memberships(seed_account: Account) ->
 def test_command_json_and_exit_codes(seed_account: Account, project: Path, tmp_path: Path, quiet_logs: Path) -> None:
     out = tmp_path / "report.json"
     logs = ["--cloudtrail-logs", str(quiet_logs)]
-    assert main(["audit", "--project-dir", str(project), "--format", "json", "--fail-on", "high", "--output", str(out), *logs]) == 0
+    assert (
+        main(
+            [
+                "audit",
+                "--project-dir",
+                str(project),
+                "--format",
+                "json",
+                "--fail-on",
+                "high",
+                "--output",
+                str(out),
+                *logs,
+            ]
+        )
+        == 0
+    )
     report = json.loads(out.read_text())
     assert [(f["check"], f["resource"], f["severity"]) for f in report["findings"]] == [(*AA_NOT_CHECKED, "medium")]
     assert report["summary"]["account_id"] == ACCOUNT and report["summary"]["by_severity"]["medium"] == 1
     assert report["summary"]["access_log"]["events"] == 1 and report["summary"]["access_log"]["files"] == 1
-    assert main(["audit", "--project-dir", str(project), "--format", "json", "--output", str(out), *logs]) == 1  # default --fail-on low
+    assert (
+        main(["audit", "--project-dir", str(project), "--format", "json", "--output", str(out), *logs]) == 1
+    )  # default --fail-on low
 
 
 def test_command_writes_each_format(seed_account: Account, project: Path, tmp_path: Path) -> None:
@@ -195,23 +250,49 @@ def test_command_writes_each_format(seed_account: Account, project: Path, tmp_pa
     logs = write_trail_logs(tmp_path / "logs", by_hand)
     for fmt in ("text", "json", "markdown", "html"):
         out = tmp_path / f"report.{fmt}"
-        assert main(["audit", "--project-dir", str(project), "--format", fmt, "--output", str(out), "--fail-on", "critical",
-                     "--cloudtrail-logs", str(logs)]) == 1
+        assert (
+            main(
+                [
+                    "audit",
+                    "--project-dir",
+                    str(project),
+                    "--format",
+                    fmt,
+                    "--output",
+                    str(out),
+                    "--fail-on",
+                    "critical",
+                    "--cloudtrail-logs",
+                    str(logs),
+                ]
+            )
+            == 1
+        )
         text = out.read_text()
         assert "group-policy-unexpected" in text and "membership-unexpected" in text
         assert "iam-change-out-of-band" in text and "mallory@demoasacode.io" in text  # who did it, in every format
     page = (tmp_path / "report.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and "<style>" in page
-    assert "http://" not in page and "https://" not in page and "<script" not in page and "<link" not in page  # self-contained
+    assert (
+        "http://" not in page and "https://" not in page and "<script" not in page and "<link" not in page
+    )  # self-contained
     assert 'class="cell unexpected"' in page and 'class="cell expected"' in page
     assert "| critical | `group-policy-unexpected` |" in (tmp_path / "report.markdown").read_text()
     assert "<h2>Sign-ins and out-of-band changes</h2>" in page and "<h3>Who caused the drift</h3>" in page
-    membership = next(f for f in json.loads((tmp_path / "report.json").read_text())["findings"] if f["check"] == "membership-unexpected")
-    assert "most likely AddUserToGroup by arn:aws:iam::123456789012:user/mallory@demoasacode.io" in membership["message"]
+    membership = next(
+        f
+        for f in json.loads((tmp_path / "report.json").read_text())["findings"]
+        if f["check"] == "membership-unexpected"
+    )
+    assert (
+        "most likely AddUserToGroup by arn:aws:iam::123456789012:user/mallory@demoasacode.io" in membership["message"]
+    )
     assert membership["details"]["attribution"]["source_ip"] == "203.0.113.45"
 
 
-def test_command_refuses_another_account(seed_account: Account, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_refuses_another_account(
+    seed_account: Account, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["audit", "--project-dir", str(project), "--stack", "other"]) == 2
     assert "pinned to account 111111111111" in capsys.readouterr().err
 
@@ -219,15 +300,32 @@ def test_command_refuses_another_account(seed_account: Account, project: Path, c
 def test_command_bad_input_exits_2(aws_env: dict[str, Any], project: Path, tmp_path: Path) -> None:
     broken = tmp_path / "users.csv"
     broken.write_text("User,Admin,MFA\nsomeone@example.com,Y,maybe\n")
-    assert main(["audit", "--project-dir", str(project), "--users", str(broken), "--policies", str(project / "matrix" / "policies.csv")]) == 2
+    assert (
+        main(
+            [
+                "audit",
+                "--project-dir",
+                str(project),
+                "--users",
+                str(broken),
+                "--policies",
+                str(project / "matrix" / "policies.csv"),
+            ]
+        )
+        == 2
+    )
 
 
-def test_command_unknown_profile_exits_2(aws_env: dict[str, Any], project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_unknown_profile_exits_2(
+    aws_env: dict[str, Any], project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["audit", "--project-dir", str(project), "--profile", "no-such-profile"]) == 2
     assert "no-such-profile" in capsys.readouterr().err
 
 
-def test_command_unreachable_exits_3(aws_env: dict[str, Any], project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_unreachable_exits_3(
+    aws_env: dict[str, Any], project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # discard port: nothing listens
     assert main(["audit", "--project-dir", str(project)]) == 3
     assert "could not read the account" in capsys.readouterr().err
@@ -241,13 +339,19 @@ class _Denied:
 
 def deny(session: boto3.Session, event: str) -> None:
     """Make botocore answer one operation with AccessDenied without sending it."""
+
     def refuse(**_: Any) -> tuple[Any, dict[str, Any]]:
-        return _Denied(), {"Error": {"Code": "AccessDenied", "Message": "not authorized"}, "ResponseMetadata": {"HTTPStatusCode": 403}}
+        return _Denied(), {
+            "Error": {"Code": "AccessDenied", "Message": "not authorized"},
+            "ResponseMetadata": {"HTTPStatusCode": 403},
+        }
 
     session.events.register(f"before-call.{event}", refuse)
 
 
-def test_core_call_denied_exits_3_naming_the_action(seed_account: Account, project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_core_call_denied_exits_3_naming_the_action(
+    seed_account: Account, project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import iam_matrix.audit.gather as gather_module
 
     real = gather_module.make_session
@@ -262,12 +366,15 @@ def test_core_call_denied_exits_3_naming_the_action(seed_account: Account, proje
     assert "iam:GetAccountAuthorizationDetails" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("event", "part", "action"), [
-    ("cloudtrail.DescribeTrails", "cloudtrail", "cloudtrail:DescribeTrails"),
-    ("config-service.DescribeConfigurationRecorders", "config", "config:DescribeConfigurationRecorders"),
-    ("iam.GetAccountPasswordPolicy", "password-policy", "iam:GetAccountPasswordPolicy"),
-    ("iam.ListVirtualMFADevices", "virtual-mfa-devices", "iam:ListVirtualMFADevices"),
-])
+@pytest.mark.parametrize(
+    ("event", "part", "action"),
+    [
+        ("cloudtrail.DescribeTrails", "cloudtrail", "cloudtrail:DescribeTrails"),
+        ("config-service.DescribeConfigurationRecorders", "config", "config:DescribeConfigurationRecorders"),
+        ("iam.GetAccountPasswordPolicy", "password-policy", "iam:GetAccountPasswordPolicy"),
+        ("iam.ListVirtualMFADevices", "virtual-mfa-devices", "iam:ListVirtualMFADevices"),
+    ],
+)
 def test_optional_service_denied_is_could_not_check(seed_account: Account, event: str, part: str, action: str) -> None:
     deny(seed_account.session, event)
     found = audit(seed_account.desired, gather(seed_account.session), AuditOptions()).findings
@@ -283,19 +390,37 @@ class _Ok:
 
 
 def test_unexpected_answer_is_could_not_check_not_a_crash(seed_account: Account) -> None:
-    seed_account.session.events.register("before-call.cloudtrail.DescribeTrails", lambda **_: (_Ok(), {"trailList": [{"Name": "half-a-trail"}]}))
+    seed_account.session.events.register(
+        "before-call.cloudtrail.DescribeTrails", lambda **_: (_Ok(), {"trailList": [{"Name": "half-a-trail"}]})
+    )
     found = audit(seed_account.desired, gather(seed_account.session), AuditOptions()).findings
     assert {(f.check, f.resource) for f in found} == {("could-not-check", "cloudtrail"), AA_NOT_CHECKED}
     assert "unexpected answer" in next(f for f in found if f.resource == "cloudtrail").message
 
 
-def test_command_region_is_the_stacks_unless_region_is_given(seed_account: Account, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_command_region_is_the_stacks_unless_region_is_given(
+    seed_account: Account, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """AWS_DEFAULT_REGION in the shell does not silently win over the stack's aws:region."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
     out = tmp_path / "report.json"
     main(["audit", "--project-dir", str(project), "--format", "json", "--fail-on", "none", "--output", str(out)])
     assert json.loads(out.read_text())["summary"]["region"] == "us-east-1"  # the stack's aws:region
-    main(["audit", "--project-dir", str(project), "--format", "json", "--fail-on", "none", "--output", str(out), "--region", "eu-west-1"])
+    main(
+        [
+            "audit",
+            "--project-dir",
+            str(project),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--output",
+            str(out),
+            "--region",
+            "eu-west-1",
+        ]
+    )
     report = json.loads(out.read_text())
     assert report["summary"]["region"] == "eu-west-1"
     # moto has no LookupEvents: the access log is "could not check", never a pass nor a crash
@@ -318,8 +443,21 @@ def test_command_reads_trail_logs_from_s3(seed_account: Account, project: Path, 
     key = f"AWSLogs/o-abc123/{ACCOUNT}/CloudTrail/us-east-1/{day:%Y/%m/%d}/{ACCOUNT}_CloudTrail_us-east-1_{day:%Y%m%dT%H%MZ}_x.json.gz"
     s3.put_object(Bucket="org-trail", Key=key, Body=gzip.compress(json.dumps({"Records": by_hand}).encode()))
     out = tmp_path / "report.json"
-    main(["audit", "--project-dir", str(project), "--format", "json", "--fail-on", "none", "--output", str(out),
-          "--cloudtrail-logs", "s3://org-trail/AWSLogs/"])
+    main(
+        [
+            "audit",
+            "--project-dir",
+            str(project),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--output",
+            str(out),
+            "--cloudtrail-logs",
+            "s3://org-trail/AWSLogs/",
+        ]
+    )
     report = json.loads(out.read_text())
     assert report["summary"]["access_log"]["files"] == 1 and report["summary"]["access_log"]["requests"] == 2
     membership = next(f for f in report["findings"] if f["check"] == "membership-unexpected")

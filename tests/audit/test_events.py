@@ -163,7 +163,9 @@ def test_kept_events_are_capped() -> None:
 
 def test_json_escapes_do_not_slip_past_the_prefilter() -> None:
     """Only records naming an IAM or sign-in source or Root are parsed in full; an escaped name still is."""
-    record = next(r for r in records() if r["eventName"] == "AttachGroupPolicy" and r["userIdentity"]["type"] == "IAMUser")
+    record = next(
+        r for r in records() if r["eventName"] == "AttachGroupPolicy" and r["userIdentity"]["type"] == "IAMUser"
+    )
     text = json.dumps({"Records": [record]}).replace("iam.amazonaws.com", "iam\\u002eamazonaws.com")
     assert "iam.amazonaws.com" not in text
     log = AccessLog("x", START, END)

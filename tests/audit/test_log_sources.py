@@ -233,6 +233,11 @@ def test_the_window_bounds_a_folder(tmp_path: Path) -> None:
 def test_lookup_events_on_in_process_moto_is_unavailable_not_a_crash(fake_credentials: None) -> None:
     """moto's in-process mock raises NotImplementedError for LookupEvents: could not check, never a traceback."""
     with mock_aws():
-        log = lookup_events(lambda region: boto3.client("cloudtrail", region_name=region), start=START, end=END,
-                            region="us-east-1", sleep=lambda s: None)
+        log = lookup_events(
+            lambda region: boto3.client("cloudtrail", region_name=region),
+            start=START,
+            end=END,
+            region="us-east-1",
+            sleep=lambda s: None,
+        )
     assert log.unavailable is not None and "NotImplementedError" in log.unavailable

@@ -34,7 +34,10 @@ class Cells(HTMLParser):
 
 def hostile_result():
     snapshot = clean_snapshot()
-    users = [*snapshot.users, {"UserName": HOSTILE_USER, "Path": "/", "GroupList": [], "UserPolicyList": [], "AttachedManagedPolicies": []}]
+    users = [
+        *snapshot.users,
+        {"UserName": HOSTILE_USER, "Path": "/", "GroupList": [], "UserPolicyList": [], "AttachedManagedPolicies": []},
+    ]
     trail = {**snapshot.trails[0], "Name": HOSTILE_TRAIL}
     status = {trail["TrailARN"]: {"IsLogging": False}}
     return audit(desired(), dataclasses.replace(snapshot, users=users, trails=[trail], trail_status=status))

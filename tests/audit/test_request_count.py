@@ -14,7 +14,17 @@ from emulator.seed import build_account, new_session
 from iam_matrix.audit.gather import gather
 from iam_matrix.desired import DesiredState
 
-PER_USER_OPERATIONS = {"ListGroupsForUser", "ListAttachedUserPolicies", "ListUserPolicies", "ListMFADevices", "ListAccessKeys", "GetLoginProfile", "GetUser", "GetUserPolicy", "ListSigningCertificates"}
+PER_USER_OPERATIONS = {
+    "ListGroupsForUser",
+    "ListAttachedUserPolicies",
+    "ListUserPolicies",
+    "ListMFADevices",
+    "ListAccessKeys",
+    "GetLoginProfile",
+    "GetUser",
+    "GetUserPolicy",
+    "ListSigningCertificates",
+}
 
 
 def _operations(extra_users: int, desired: DesiredState) -> Counter[str]:
@@ -30,14 +40,18 @@ def _operations(extra_users: int, desired: DesiredState) -> Counter[str]:
         operation["name"] = model.name
 
     session.events.register("before-call", remember)
-    session.events.register("before-send", lambda **_: sent.update([operation.get("name", "?")]))  # once per HTTP request, retries included
+    session.events.register(
+        "before-send", lambda **_: sent.update([operation.get("name", "?")])
+    )  # once per HTTP request, retries included
     snapshot = gather(session)
     assert len(snapshot.users) == len(desired.users) + extra_users
     assert snapshot.requests == sum(sent.values())
     return sent
 
 
-def test_requests_do_not_grow_with_users(aws_env: dict[str, Any], desired: DesiredState, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_requests_do_not_grow_with_users(
+    aws_env: dict[str, Any], desired: DesiredState, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(gather_module, "PAGE_SIZE", 25)  # small pages so paging shows up with few users
     small = _operations(10, desired)  # 21 users: one page of MFA devices
     large = _operations(60, desired)  # 71 users: three pages

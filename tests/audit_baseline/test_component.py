@@ -39,9 +39,17 @@ ANALYZER = "aws:accessanalyzer/analyzer:Analyzer"
 BUCKET_PARTS = {BUCKET, POLICY, PUBLIC, SSE, OWNERSHIP}
 CONFIG_RECORDER = {SLR, RECORDER, CHANNEL, STATUS}
 RULE_IDS = {
-    "IAM_PASSWORD_POLICY", "MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS", "IAM_USER_MFA_ENABLED", "ROOT_ACCOUNT_MFA_ENABLED",
-    "IAM_USER_GROUP_MEMBERSHIP_CHECK", "IAM_NO_INLINE_POLICY_CHECK", "IAM_USER_NO_POLICIES_CHECK", "ACCESS_KEYS_ROTATED",
-    "IAM_USER_UNUSED_CREDENTIALS_CHECK", "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS", "IAM_ROOT_ACCESS_KEY_CHECK",
+    "IAM_PASSWORD_POLICY",
+    "MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS",
+    "IAM_USER_MFA_ENABLED",
+    "ROOT_ACCOUNT_MFA_ENABLED",
+    "IAM_USER_GROUP_MEMBERSHIP_CHECK",
+    "IAM_NO_INLINE_POLICY_CHECK",
+    "IAM_USER_NO_POLICIES_CHECK",
+    "ACCESS_KEYS_ROTATED",
+    "IAM_USER_UNUSED_CREDENTIALS_CHECK",
+    "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS",
+    "IAM_ROOT_ACCESS_KEY_CHECK",
 }
 
 
@@ -70,11 +78,33 @@ def rules(result: ComponentRun) -> dict[str, dict]:
 def test_all_on_registers_every_part_under_the_component(desired):
     result = deploy(desired, options(auditKmsKey=True, auditCloudWatchLogs=True))
     component = result.one(TYPE_TOKEN)
-    assert result.types == {TYPE_TOKEN, *BUCKET_PARTS, TRAIL, KEY, ALIAS, LOG_GROUP, ROLE, ROLE_POLICY, *CONFIG_RECORDER, RULE, ANALYZER}
+    assert result.types == {
+        TYPE_TOKEN,
+        *BUCKET_PARTS,
+        TRAIL,
+        KEY,
+        ALIAS,
+        LOG_GROUP,
+        ROLE,
+        ROLE_POLICY,
+        *CONFIG_RECORDER,
+        RULE,
+        ANALYZER,
+    }
     assert all(r.parent == component.urn for r in result.registrations.values() if r.custom)
     assert component.urn in result.components_with_outputs
     assert set(rules(result)) == RULE_IDS
-    assert set(result.outputs) == {"bucketName", "trailArn", "trailName", "kmsKeyArn", "logGroupName", "recorderName", "deliveryChannelName", "configRuleNames", "analyzerArn"}
+    assert set(result.outputs) == {
+        "bucketName",
+        "trailArn",
+        "trailName",
+        "kmsKeyArn",
+        "logGroupName",
+        "recorderName",
+        "deliveryChannelName",
+        "configRuleNames",
+        "analyzerArn",
+    }
     assert result.outputs["trailArn"] == f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/iam-matrix-dev"
     assert len(result.outputs["configRuleNames"]) == 11
 
@@ -107,7 +137,9 @@ def test_bucket_is_private_encrypted_and_tls_only(desired):
     bucket = result.outputs["bucketName"]
     arn = f"arn:aws:s3:::{bucket}"
     block = result.one(PUBLIC).inputs
-    assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    assert all(
+        block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    )
     assert result.one(OWNERSHIP).inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
     policy = statements(result.one(POLICY).inputs["policy"])
     deny = policy["DenyInsecureTransport"]
@@ -115,14 +147,22 @@ def test_bucket_is_private_encrypted_and_tls_only(desired):
     assert deny["Resource"] == [arn, f"{arn}/*"] and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     trail_arn = result.outputs["trailArn"]
     acl = policy["AWSCloudTrailAclCheck"]
-    assert (acl["Principal"], acl["Action"], acl["Resource"]) == ({"Service": "cloudtrail.amazonaws.com"}, "s3:GetBucketAcl", arn)
+    assert (acl["Principal"], acl["Action"], acl["Resource"]) == (
+        {"Service": "cloudtrail.amazonaws.com"},
+        "s3:GetBucketAcl",
+        arn,
+    )
     assert acl["Condition"] == {"StringEquals": {"aws:SourceArn": trail_arn}}
     write = policy["AWSCloudTrailWrite"]
     assert (write["Action"], write["Resource"]) == ("s3:PutObject", f"{arn}/AWSLogs/{ACCOUNT}/*")
-    assert write["Condition"] == {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}}
+    assert write["Condition"] == {
+        "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}
+    }
     delivery = policy["AWSConfigBucketDelivery"]
     assert delivery["Resource"] == f"{arn}/AWSLogs/{ACCOUNT}/Config/*"
-    assert delivery["Condition"] == {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "AWS:SourceAccount": ACCOUNT}}
+    assert delivery["Condition"] == {
+        "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "AWS:SourceAccount": ACCOUNT}
+    }
     assert {"AWSConfigBucketPermissionsCheck", "AWSConfigBucketExistenceCheck"} <= set(policy)
     assert {result.urn_of(PUBLIC), result.urn_of(OWNERSHIP)} <= set(result.one(POLICY).dependencies)
 
@@ -142,7 +182,9 @@ def test_kms_key_encrypts_bucket_trail_and_config(desired):
     encrypt = policy["AllowCloudTrailEncrypt"]
     assert encrypt["Action"] == "kms:GenerateDataKey*"
     assert encrypt["Condition"]["StringEquals"] == {"aws:SourceArn": result.outputs["trailArn"]}
-    assert encrypt["Condition"]["StringLike"] == {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{ACCOUNT}:trail/*"}
+    assert encrypt["Condition"]["StringLike"] == {
+        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{ACCOUNT}:trail/*"
+    }
     assert policy["AllowConfigDelivery"]["Principal"] == {"Service": "config.amazonaws.com"}
     assert result.one(ALIAS).inputs["name"] == "alias/iam-matrix-dev-audit"
 
@@ -168,7 +210,10 @@ def test_config_recorder_mode(desired):
     slr = result.one(SLR)
     assert slr.inputs["awsServiceName"] == "config.amazonaws.com"
     recorder = result.one(RECORDER)
-    assert recorder.inputs["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+    assert (
+        recorder.inputs["roleArn"]
+        == f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+    )
     assert recorder.inputs["recordingGroup"] == {
         "allSupported": False,
         "includeGlobalResourceTypes": False,
@@ -188,7 +233,10 @@ def test_existing_service_linked_role_is_used_by_arn(desired):
     result = deploy(desired, options(auditConfigServiceLinkedRole=False))
     assert SLR not in result.types
     recorder = result.one(RECORDER)
-    assert recorder.inputs["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+    assert (
+        recorder.inputs["roleArn"]
+        == f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+    )
     assert recorder.dependencies == []
 
 

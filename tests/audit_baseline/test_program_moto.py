@@ -25,7 +25,6 @@ ACCOUNT = "111111111111"  # the dev stack's aws:allowedAccountIds
 COMPONENT = "iam-matrix:index:AuditBaseline"
 
 
-
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     return Project.copy(tmp_path / "project")
@@ -48,12 +47,22 @@ def test_program_deploys_the_baseline_next_to_the_iam_matrix_and_the_audit_finds
     # The IAM side is exactly what it is without the baseline.
     assert comparable(read_account(account.iam)) == expected_account(project.state(), account.account_id)
     tags = run.of_type("aws:cloudtrail/trail:Trail")[0].inputs["tags"]
-    assert tags == {"Owner": "platform-team", "CostCenter": "security", "managed-by": "iam-matrix", "stack": "dev", "source": "Pulumi.dev.yaml"}
+    assert tags == {
+        "Owner": "platform-team",
+        "CostCenter": "security",
+        "managed-by": "iam-matrix",
+        "stack": "dev",
+        "source": "Pulumi.dev.yaml",
+    }
 
     session = boto3.Session(region_name=account.region, aws_access_key_id="testing", aws_secret_access_key="testing")
     result = audit(project.state(), gather(session, sleep=lambda _: None))
     parts = ("cloudtrail", "config", "access-analyzer")
-    logging = sorted((f.check, f.resource) for f in result.findings if f.area == "logging" or (f.check == "could-not-check" and f.resource in parts))
+    logging = sorted(
+        (f.check, f.resource)
+        for f in result.findings
+        if f.area == "logging" or (f.check == "could-not-check" and f.resource in parts)
+    )
     assert logging == [("could-not-check", "access-analyzer")]
 
 

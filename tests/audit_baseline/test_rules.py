@@ -28,7 +28,10 @@ def group_names(desired: DesiredState) -> list[str]:
 
 def by_id(desired: DesiredState, **overrides: object) -> dict:
     settings = load_stack_settings(stack="dev", overrides={"auditBaseline": True, **overrides})
-    return {r.identifier: r for r in managed_rules(desired.password_policy, group_names(desired), compile_state(settings).audit_baseline)}
+    return {
+        r.identifier: r
+        for r in managed_rules(desired.password_policy, group_names(desired), compile_state(settings).audit_baseline)
+    }
 
 
 def test_every_rule_id_and_parameter_is_known_to_aws_config(desired):
@@ -44,10 +47,18 @@ def test_every_rule_id_and_parameter_is_known_to_aws_config(desired):
 
 
 def test_parameters_come_from_the_stack_config():
-    overrides = {"auditBaseline": True, "auditAccessKeyMaxAgeDays": 30, "auditUnusedCredentialDays": 60, "passwordMinimumLength": 16, "passwordRequireSymbols": False}
+    overrides = {
+        "auditBaseline": True,
+        "auditAccessKeyMaxAgeDays": 30,
+        "auditUnusedCredentialDays": 60,
+        "passwordMinimumLength": 16,
+        "passwordRequireSymbols": False,
+    }
     settings = load_stack_settings(stack="dev", overrides=overrides)
     desired = compile_state(settings)
-    rules = {r.identifier: r for r in managed_rules(desired.password_policy, group_names(desired), desired.audit_baseline)}
+    rules = {
+        r.identifier: r for r in managed_rules(desired.password_policy, group_names(desired), desired.audit_baseline)
+    }
     assert rules["ACCESS_KEYS_ROTATED"].parameters == {"maxAccessKeyAge": "30"}
     assert rules["IAM_USER_UNUSED_CREDENTIALS_CHECK"].parameters == {"maxCredentialUsageAge": "60"}
     assert json.loads(rules["IAM_PASSWORD_POLICY"].input_parameters) == {
@@ -74,7 +85,12 @@ def test_password_settings_that_turn_a_check_off_are_left_out(desired):
 def test_too_many_group_names_fall_back_to_any_group_with_a_warning(desired):
     many = tuple(Group(f"Role{i:03d}-with-a-long-name", f"Role{i:03d}", 1, "/", (), ()) for i in range(60))
     warnings: list[str] = []
-    rules = {r.identifier: r for r in managed_rules(desired.password_policy, [g.name for g in many], BaselineOptions(enabled=True), warn=warnings.append)}
+    rules = {
+        r.identifier: r
+        for r in managed_rules(
+            desired.password_policy, [g.name for g in many], BaselineOptions(enabled=True), warn=warnings.append
+        )
+    }
     assert rules["IAM_USER_GROUP_MEMBERSHIP_CHECK"].parameters == {}
     assert rules["IAM_USER_GROUP_MEMBERSHIP_CHECK"].input_parameters is None
     assert len(warnings) == 1 and str(INPUT_PARAMETERS_MAX) in warnings[0]
@@ -82,10 +98,18 @@ def test_too_many_group_names_fall_back_to_any_group_with_a_warning(desired):
 
 def test_options_defaults_and_switches():
     off = compile_state(load_stack_settings(stack="dev")).audit_baseline
-    assert not (off.enabled or off.trail or off.config_recorder or off.config_rules or off.analyzer or off.bucket or off.kms)
-    rules_only = compile_state(load_stack_settings(stack="dev", overrides={"auditBaseline": True, "auditConfig": "RULES", "auditCloudTrail": False})).audit_baseline
+    assert not (
+        off.enabled or off.trail or off.config_recorder or off.config_rules or off.analyzer or off.bucket or off.kms
+    )
+    rules_only = compile_state(
+        load_stack_settings(
+            stack="dev", overrides={"auditBaseline": True, "auditConfig": "RULES", "auditCloudTrail": False}
+        )
+    ).audit_baseline
     assert rules_only.config_rules and not rules_only.config_recorder and not rules_only.bucket
-    assert not BaselineOptions(enabled=True, cloudtrail=False, config_mode="off", kms_key=True).kms  # no key with nothing to encrypt
+    assert not BaselineOptions(
+        enabled=True, cloudtrail=False, config_mode="off", kms_key=True
+    ).kms  # no key with nothing to encrypt
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,9 @@ from tests.project import REPO
 
 
 def _refresh_script():
-    spec = importlib.util.spec_from_file_location("refresh_catalog", REPO / "scripts" / "refresh_managed_policy_catalog.py")
+    spec = importlib.util.spec_from_file_location(
+        "refresh_catalog", REPO / "scripts" / "refresh_managed_policy_catalog.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -22,7 +24,10 @@ def test_catalog_keeps_paths_and_deprecations():
     catalog = load_catalog()
     assert catalog.get("AWSBatchServiceRole").arn == "arn:aws:iam::aws:policy/service-role/AWSBatchServiceRole"
     assert catalog.get("AWSBatchServiceRole").path == "/service-role/"
-    assert catalog.get("AWSLambdaFullAccess").deprecated and catalog.get("AWSLambdaFullAccess").replaced_by == "AWSLambda_FullAccess"
+    assert (
+        catalog.get("AWSLambdaFullAccess").deprecated
+        and catalog.get("AWSLambdaFullAccess").replaced_by == "AWSLambda_FullAccess"
+    )
     assert catalog.get("AmazonAPIGatewayReadOnlyAccess") is None
     assert catalog.suggest("AmazonS3ReadOnlyAcess") == "AmazonS3ReadOnlyAccess"
     assert catalog.suggest("TotallyMadeUp") is None

@@ -21,7 +21,9 @@ def run(project, *args):
 def test_validate_exits_0_and_prints_warnings(project, capsys):
     assert run(project, "validate") == 0
     out = capsys.readouterr()
-    assert out.out.splitlines()[0].startswith("policies.csv C1: warning [role-privilege-escalation]: role Developer (4 members) has 14 privilege-escalation path(s)")
+    assert out.out.splitlines()[0].startswith(
+        "policies.csv C1: warning [role-privilege-escalation]: role Developer (4 members) has 14 privilege-escalation path(s)"
+    )
     assert "valid: 0 error(s), 8 warning(s)" in out.err
 
 
@@ -42,7 +44,10 @@ def test_validate_reports_audit_baseline_values_pulumi_up_would_refuse(project, 
     project.set_config(auditBaseline=True, auditConfig="sometimes", auditCloudWatchLogsRetentionDays=100)
     assert run(project, "validate") == 2
     errors = [line for line in capsys.readouterr().out.splitlines() if ": error [" in line]
-    assert sorted(line.split(": error [")[0] for line in errors) == ["Pulumi.dev.yaml iam-matrix:auditCloudWatchLogsRetentionDays", "Pulumi.dev.yaml iam-matrix:auditConfig"]
+    assert sorted(line.split(": error [")[0] for line in errors) == [
+        "Pulumi.dev.yaml iam-matrix:auditCloudWatchLogsRetentionDays",
+        "Pulumi.dev.yaml iam-matrix:auditConfig",
+    ]
 
 
 def test_plan_json_shows_the_audit_baseline(project, capsys):
@@ -51,7 +56,10 @@ def test_plan_json_shows_the_audit_baseline(project, capsys):
     baseline = json.loads(capsys.readouterr().out)["audit_baseline"]
     assert baseline["enabled"] is True and baseline["config_mode"] == "rules"
     assert run(project, "plan") == 0
-    assert "Audit baseline\n  CloudTrail trail iam-matrix-dev, IAM Config rules, IAM Access Analyzer\n" in capsys.readouterr().out
+    assert (
+        "Audit baseline\n  CloudTrail trail iam-matrix-dev, IAM Config rules, IAM Access Analyzer\n"
+        in capsys.readouterr().out
+    )
 
 
 def test_validate_with_explicit_files(project, capsys, tmp_path):
@@ -68,7 +76,9 @@ def test_validate_json(project, capsys):
     assert run(project, "validate", "--format", "json") == 2
     report = json.loads(capsys.readouterr().out)
     assert report["valid"] is False
-    assert {"location": "users.csv C4", "code": "mark-invalid", "severity": "error"}.items() <= report["problems"][0].items()
+    assert {"location": "users.csv C4", "code": "mark-invalid", "severity": "error"}.items() <= report["problems"][
+        0
+    ].items()
 
 
 def test_plan_json_contract(project, capsys):
@@ -78,7 +88,9 @@ def test_plan_json_contract(project, capsys):
     developer = next(g for g in plan["groups"] if g["name"] == "Developer")
     assert set(developer) >= {"name", "role", "path", "policy_arns", "members"}
     assert next(u for u in plan["users"] if u["name"] == "car@demoasacode.io") == {
-        "name": "car@demoasacode.io", "mfa_required": True, "roles": ["DBA", "Developer", "Viewer"],
+        "name": "car@demoasacode.io",
+        "mfa_required": True,
+        "roles": ["DBA", "Developer", "Viewer"],
         "groups": ["DBA", "DBA-2", "Developer", "Developer-2", "Developer-3", "Viewer"],
     }
     assert {p["name"]: p["path"] for p in plan["policies"]}["MFAForcePolicy"] == "/foundation/"
@@ -151,7 +163,10 @@ def test_validate_from_another_folder_with_project_dir(project, tmp_path_factory
     monkeypatch.chdir(elsewhere)
     assert main(["validate", "--project-dir", str(project.root)]) == 0
     assert main(["validate"]) == 2
-    assert "no Pulumi.yaml in this folder or above it. Fix: run the command inside the project folder or pass --project-dir" in capsys.readouterr().err
+    assert (
+        "no Pulumi.yaml in this folder or above it. Fix: run the command inside the project folder or pass --project-dir"
+        in capsys.readouterr().err
+    )
 
 
 def test_the_current_folder_or_one_above_it_is_the_project(project, monkeypatch, capsys):
@@ -183,6 +198,8 @@ def test_plan_text_says_the_password_policy_in_words(project, capsys):
     assert run(project, "plan") == 0
     out = capsys.readouterr().out
     line = out.split("Password policy\n", 1)[1].splitlines()[0]
-    assert line == ("  minimum length 14; requires upper-case letters, lower-case letters and numbers; does not require symbols; never expires; "
-                    "the last 24 passwords cannot be reused; users may change their own password; an expired password needs an administrator (hard expiry)")
+    assert line == (
+        "  minimum length 14; requires upper-case letters, lower-case letters and numbers; does not require symbols; never expires; "
+        "the last 24 passwords cannot be reused; users may change their own password; an expired password needs an administrator (hard expiry)"
+    )
     assert "True" not in out and "False" not in out

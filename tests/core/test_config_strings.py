@@ -22,7 +22,11 @@ def problems_of(project: Project) -> list:
 def test_admin_roles_must_be_roles_of_the_matrix(project: Project) -> None:
     project.set_config(adminRoles=["Admin", "Admins"])
     problem = find(project.check(), "config-admin-role")
-    assert problem.location.cell == "iam-matrix:adminRoles" and "'Admins'" in problem.message and "did you mean 'Admin'?" in problem.fix
+    assert (
+        problem.location.cell == "iam-matrix:adminRoles"
+        and "'Admins'" in problem.message
+        and "did you mean 'Admin'?" in problem.fix
+    )
     assert codes(project.check(), "error") == ["config-admin-role"]
 
 

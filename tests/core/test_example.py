@@ -12,8 +12,16 @@ def test_shipped_csv_example_compiles_with_only_warnings(project):
     result = project.check()
     assert result.errors == []
     # Developer, DBA and SysAdm really can escalate (AWSBatchServiceRole, AmazonDynamoDBFullAccess, ...): the model says so
-    assert sorted(codes(result)) == ["policy-redundant", "policy-redundant", "policy-service-role", "policy-unused", "role-privilege-escalation",
-                                     "role-privilege-escalation", "role-privilege-escalation", "user-no-role"]
+    assert sorted(codes(result)) == [
+        "policy-redundant",
+        "policy-redundant",
+        "policy-service-role",
+        "policy-unused",
+        "role-privilege-escalation",
+        "role-privilege-escalation",
+        "role-privilege-escalation",
+        "user-no-role",
+    ]
     # the source defines DenyEC2StopAndTerminationMFAPolicy but gives it to no role
     assert str(find(result, "policy-unused").location) == "policies/foundation/DenyEC2StopAndTerminationMFAPolicy.json"
     assert [p.location.cell for p in result.problems if p.code == "role-privilege-escalation"] == ["C1", "D1", "E1"]
@@ -51,7 +59,11 @@ def test_foundation_policies_render_with_the_configured_cidrs(project):
     state = project.check().state
     policies = {p.name: p for p in state.policies}
     assert {n for n, p in policies.items() if p.path == "/foundation/"} == {
-        "DenyIPAddressPolicy", "MFAForcePolicy", "DenyEC2StopAndTerminationMFAPolicy", "DenyDataPipelinePolicy", "DenyRDSLargeCreationPolicy",
+        "DenyIPAddressPolicy",
+        "MFAForcePolicy",
+        "DenyEC2StopAndTerminationMFAPolicy",
+        "DenyDataPipelinePolicy",
+        "DenyRDSLargeCreationPolicy",
     }
     deny_ip = policies["DenyIPAddressPolicy"].document["Statement"][0]
     assert deny_ip["Condition"]["NotIpAddress"]["aws:SourceIp"] == ["192.0.2.0/24", "203.0.113.0/24"]
@@ -68,7 +80,9 @@ def test_mfa_force_policy_is_the_corrected_one(project):
     # A new user told to reset their password at first sign-in can still do so.
     assert {"iam:ChangePassword", "iam:GetAccountPasswordPolicy"} <= set(block["NotAction"])
     # DeleteVirtualMFADevice acts on the MFA device, not on the user.
-    assert statements["AllowUserToDeleteTheirOwnMFAOnlyWhenUsingMFA"]["Resource"] == "arn:aws:iam::*:mfa/${aws:username}"
+    assert (
+        statements["AllowUserToDeleteTheirOwnMFAOnlyWhenUsingMFA"]["Resource"] == "arn:aws:iam::*:mfa/${aws:username}"
+    )
     # IAM policy variables are kept verbatim.
     assert statements["AllowUserToManageTheirOwnMFA"]["Resource"] == "arn:aws:iam::*:user/${aws:username}"
 
@@ -77,7 +91,9 @@ def test_workbook_compiles_to_the_same_state_as_the_csv_files(project):
     csv_state = project.check().state
     xlsx_state = project.check(workbook=project.convert_to_workbook()).state
     assert xlsx_state.groups == csv_state.groups
-    assert [(u.name, u.mfa_required, u.groups) for u in xlsx_state.users] == [(u.name, u.mfa_required, u.groups) for u in csv_state.users]
+    assert [(u.name, u.mfa_required, u.groups) for u in xlsx_state.users] == [
+        (u.name, u.mfa_required, u.groups) for u in csv_state.users
+    ]
 
 
 def test_groups_per_user_stay_within_the_quota(project):

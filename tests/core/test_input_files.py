@@ -28,17 +28,21 @@ def validate(project, capsys, *args):
 
 # --- stack and project files ---------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "expect"), [
-    ("- a\n- b\n", "the top level is a list"),
-    ("just a string\n", "the top level is a string"),
-    ("config:\n  - iam-matrix:workbook\n", "config is a list"),
-    ("config: text\n", "config is a string"),
-    ("config:\n  1: x\n", "the key 1 is a number"),
-    ("config:\n  iam-matrix:maxPoliciesPerGroup: " + "9" * 5000 + "\n", "more than 30 digits"),
-    ("config:\n  a: &x [1, 2]\n  b: *x\n", "anchors and aliases"),
-    ("config: [" * 200 + "\n", "nested"),
-    ("config:\n  a: [b\n", "not valid YAML"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("- a\n- b\n", "the top level is a list"),
+        ("just a string\n", "the top level is a string"),
+        ("config:\n  - iam-matrix:workbook\n", "config is a list"),
+        ("config: text\n", "config is a string"),
+        ("config:\n  1: x\n", "the key 1 is a number"),
+        ("config:\n  iam-matrix:maxPoliciesPerGroup: " + "9" * 5000 + "\n", "more than 30 digits"),
+        ("config:\n  a: &x [1, 2]\n  b: *x\n", "anchors and aliases"),
+        ("config: [" * 200 + "\n", "nested"),
+        ("config:\n  a: [b\n", "not valid YAML"),
+    ],
+)
 def test_a_stack_file_of_the_wrong_shape_is_one_located_error(project, capsys, text, expect):
     project.write("Pulumi.dev.yaml", text)
     code, out = validate(project, capsys)
@@ -57,18 +61,27 @@ def test_a_quoted_5000_digit_integer_is_a_type_error_at_its_key(project, capsys)
     project.set_config(maxPoliciesPerGroup="9" * 5000)
     code, out = validate(project, capsys)
     errors = [line for line in out.splitlines() if ": error [" in line]
-    assert code == 2 and len(errors) == 1 and errors[0].startswith("Pulumi.dev.yaml iam-matrix:maxPoliciesPerGroup: error [config-type]: '999")
+    assert (
+        code == 2
+        and len(errors) == 1
+        and errors[0].startswith("Pulumi.dev.yaml iam-matrix:maxPoliciesPerGroup: error [config-type]: '999")
+    )
     assert len(out.splitlines()[0]) < 600
 
 
 def test_a_yaml_alias_bomb_is_refused_in_bounded_memory(project, capsys):
-    bomb = "config:\n  a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(f"  {chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n" for i in range(9))
+    bomb = "config:\n  a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+        f"  {chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n"
+        for i in range(9)
+    )
     project.write("Pulumi.dev.yaml", bomb)
     code, out = validate(project, capsys)
     assert code == 2 and "anchors and aliases" in out
 
 
-@pytest.mark.parametrize("text", ["- not a mapping\n", "config: [1]\n", "name: iam-matrix\nconfig:\n  {1: 2}: x\n", "\xff"])
+@pytest.mark.parametrize(
+    "text", ["- not a mapping\n", "config: [1]\n", "name: iam-matrix\nconfig:\n  {1: 2}: x\n", "\xff"]
+)
 def test_a_broken_pulumi_yaml_is_a_located_error(project, capsys, text):
     project.write("Pulumi.yaml", text)
     code, out = validate(project, capsys)
@@ -93,24 +106,59 @@ def test_config_errors_do_not_hide_matrix_errors(project):
 
 # --- policy documents ---------------------------------------------------------------
 
+
 def policy(project, text: str, name: str = "custom/Broken.json") -> None:
     project.write(f"policies/{name}", text)
 
 
-@pytest.mark.parametrize(("document", "expect"), [
-    ("[]", "not a JSON object"),
-    ('{"Version": "2012-10-17", "Statement": "Allow everything"}', "Statement is str"),
-    ('{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": "*", "Resource": "*", "Condition": ["x"]}]}', "malformed Condition"),
-    ('{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"NotIpAddress": "10.0.0.0/8"}}]}', "malformed Condition"),
-    ('{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": {"x": 1}}}}]}', "holds an object"),
-    ('{"Version": "2008-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}]}', "does not substitute policy variables"),
-    ('{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "Effect": "Allow"}]}', "given twice"),
-    ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": NaN}}}]}', "NaN is not JSON"),
-    ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": Infinity}}}]}', "Infinity is not JSON"),
-    ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": ' + "9" * 5000 + "}}}]}", "more than 30 digits"),
-    ("[" * 100_000 + "]" * 100_000, "nested 100,000 levels deep"),
-    ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "' + "x" * 100_000 + '", "Resource": "*"}]}', "characters)"),
-])
+@pytest.mark.parametrize(
+    ("document", "expect"),
+    [
+        ("[]", "not a JSON object"),
+        ('{"Version": "2012-10-17", "Statement": "Allow everything"}', "Statement is str"),
+        (
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": "*", "Resource": "*", "Condition": ["x"]}]}',
+            "malformed Condition",
+        ),
+        (
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"NotIpAddress": "10.0.0.0/8"}}]}',
+            "malformed Condition",
+        ),
+        (
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": {"x": 1}}}}]}',
+            "holds an object",
+        ),
+        (
+            '{"Version": "2008-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}]}',
+            "does not substitute policy variables",
+        ),
+        (
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "Effect": "Allow"}]}',
+            "given twice",
+        ),
+        (
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": NaN}}}]}',
+            "NaN is not JSON",
+        ),
+        (
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": Infinity}}}]}',
+            "Infinity is not JSON",
+        ),
+        (
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": '
+            + "9" * 5000
+            + "}}}]}",
+            "more than 30 digits",
+        ),
+        ("[" * 100_000 + "]" * 100_000, "nested 100,000 levels deep"),
+        (
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "'
+            + "x" * 100_000
+            + '", "Resource": "*"}]}',
+            "characters)",
+        ),
+    ],
+)
 def test_a_policy_document_of_the_wrong_shape_is_reported_at_the_file(project, capsys, document, expect):
     policy(project, document)
     code, out = validate(project, capsys)
@@ -141,11 +189,16 @@ def test_a_broken_custom_policy_is_reported_once_at_the_file_not_at_every_row(pr
 def test_empty_allowed_cidrs_is_reported_once_at_the_config_key(project):
     project.set_config(allowedCidrs=[])
     result = project.check()
-    assert [(p.code, str(p.location)) for p in result.errors] == [("lockout-no-cidr", "Pulumi.dev.yaml iam-matrix:allowedCidrs")]
+    assert [(p.code, str(p.location)) for p in result.errors] == [
+        ("lockout-no-cidr", "Pulumi.dev.yaml iam-matrix:allowedCidrs")
+    ]
 
 
 def test_duplicate_key_error_names_the_json_path(project):
-    policy(project, '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Effect": "Allow", "Action": "*", "Resource": "*"}]}')
+    policy(
+        project,
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Effect": "Allow", "Action": "*", "Resource": "*"}]}',
+    )
     problem = find(project.check(), "policy-json")
     assert str(problem.location) == "policies/custom/Broken.json $.Statement[0].Effect"
 
@@ -194,10 +247,16 @@ def test_clip_caps_what_a_message_repeats():
 
 # --- CSV --------------------------------------------------------------------------------
 
+
 def test_a_semicolon_separated_csv_says_so(project):
     project.write("matrix/users.csv", "User;Viewer;MFA\nann@example.com;Y;Y\n")
     problem = find(project.check(), "file-csv-separator")
-    assert str(problem.location) == "users.csv row 1" and "';'-separated" in problem.message.replace("a ;", "a ';'") or "; -separated" in problem.message or ";-separated" in problem.message
+    assert (
+        str(problem.location) == "users.csv row 1"
+        and "';'-separated" in problem.message.replace("a ;", "a ';'")
+        or "; -separated" in problem.message
+        or ";-separated" in problem.message
+    )
 
 
 def test_a_tab_separated_csv_says_so(project):
@@ -208,7 +267,9 @@ def test_a_tab_separated_csv_says_so(project):
 def test_a_ragged_row_names_its_row_and_the_column_count(project):
     project.write("matrix/users.csv", "User,Viewer,MFA\nann@example.com,Y,Y\nbob@example.com,Y,Y,extra\n")
     problem = find(project.check(), "file-csv")
-    assert str(problem.location) == "users.csv row 3" and problem.message == "row 3 has 4 fields but the rows above have 3"
+    assert (
+        str(problem.location) == "users.csv row 3" and problem.message == "row 3 has 4 fields but the rows above have 3"
+    )
 
 
 def test_excel_error_values_in_a_csv_are_errors_at_their_cells(project):
@@ -218,9 +279,27 @@ def test_excel_error_values_in_a_csv_are_errors_at_their_cells(project):
 
 # --- output ---------------------------------------------------------------------------
 
+
 def test_output_to_a_folder_fails_before_the_work(project, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "iam_matrix", "diff", "--base", "HEAD", "--project-dir", str(project.root), "--output", str(tmp_path)],
-                          capture_output=True, text=True, cwd=REPO, timeout=60, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "iam_matrix",
+            "diff",
+            "--base",
+            "HEAD",
+            "--project-dir",
+            str(project.root),
+            "--output",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2 and "is a folder" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -245,9 +324,18 @@ def test_output_under_a_file_fails_before_the_work(project, tmp_path):
 
 
 def test_plan_into_a_closed_pipe_ends_quietly(project):
-    done = subprocess.run(f"{sys.executable} -m iam_matrix plan --project-dir {project.root} | head -1", shell=True,
-                          capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
-    assert done.stdout.startswith("Stack dev") and "BrokenPipeError" not in done.stderr and "Traceback" not in done.stderr
+    done = subprocess.run(
+        f"{sys.executable} -m iam_matrix plan --project-dir {project.root} | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+    assert (
+        done.stdout.startswith("Stack dev") and "BrokenPipeError" not in done.stderr and "Traceback" not in done.stderr
+    )
     assert all(": warning [" in line for line in done.stderr.splitlines())  # only the plan's warnings
 
 
@@ -258,9 +346,16 @@ def test_plan_json_is_strict_json(project, capsys):
 
 def test_a_very_wide_csv_is_read_row_by_row_with_the_same_rules(project):
     header = "User," + ",".join(f"R{i}" for i in range(600)) + ",MFA\n"
-    project.write("matrix/users.csv", header + "ann@example.com" + ",Y" * 601 + "\n" + "bob@example.com" + ",Y" * 603 + "\n")
+    project.write(
+        "matrix/users.csv", header + "ann@example.com" + ",Y" * 601 + "\n" + "bob@example.com" + ",Y" * 603 + "\n"
+    )
     problem = find(project.check(), "file-csv")
-    assert str(problem.location) == "users.csv row 3" and problem.message == "row 3 has 604 fields but the rows above have 602"
+    assert (
+        str(problem.location) == "users.csv row 3"
+        and problem.message == "row 3 has 604 fields but the rows above have 602"
+    )
     project.write("matrix/users.csv", header + "ann@example.com" + ",Y" * 601 + "\n")
     result = project.check()
-    assert "file-csv" not in codes(result) and "role-unmatched" in codes(result)  # read: the 600 roles are not in policies.csv
+    assert "file-csv" not in codes(result) and "role-unmatched" in codes(
+        result
+    )  # read: the 600 roles are not in policies.csv

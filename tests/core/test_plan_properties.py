@@ -42,7 +42,9 @@ def test_reordering_rows_and_columns_changes_nothing(project):
 
 def test_adding_a_policy_moves_policies_only_within_the_bundle():
     refs = [PolicyRef(f"P{i:02d}", f"arn:aws:iam::aws:policy/P{i:02d}", "aws") for i in range(25)]
-    guard = PolicyRef("Guard", "arn:aws:iam::${AWS::AccountId}:policy/foundation/Guard", "custom", guardrail=True, grants=False)
+    guard = PolicyRef(
+        "Guard", "arn:aws:iam::${AWS::AccountId}:policy/foundation/Guard", "custom", guardrail=True, grants=False
+    )
     before = split_policies([guard, *refs], 10)
     after = split_policies([guard, *refs, PolicyRef("P00a", "arn:aws:iam::aws:policy/P00a", "aws")], 10)
     assert before[0][0] == after[0][0] == guard
@@ -54,10 +56,27 @@ cell = st.one_of(
     st.sampled_from(["Y", "y", " Yes ", "N", "", "-", "x", "✓", "1", "0", "maybe", "TRUE", "=SUM(A1)", ",", '"']),
     st.text(alphabet=string.printable + "가é✓", max_size=12),
 )
-name = st.one_of(st.emails(), st.text(alphabet=string.ascii_letters + string.digits + "@._- ,", min_size=0, max_size=70))
-header = st.one_of(st.sampled_from(["Admin", "Viewer", "DBA", "MFA", "User", "Policies", "# note", "", "Developer"]), st.text(max_size=8))
+name = st.one_of(
+    st.emails(), st.text(alphabet=string.ascii_letters + string.digits + "@._- ,", min_size=0, max_size=70)
+)
+header = st.one_of(
+    st.sampled_from(["Admin", "Viewer", "DBA", "MFA", "User", "Policies", "# note", "", "Developer"]),
+    st.text(max_size=8),
+)
 policy = st.one_of(
-    st.sampled_from(["ReadOnlyAccess", "AdministratorAccess", "MFAForcePolicy", "DenyIPAddressPolicy", "AWSBatchServiceRole", "AmazonS3ReadOnlyAcess", "arn:aws:iam::aws:policy/Nope", "arn:aws:iam::123456789012:policy/x/Y", "AccessAnalyzerServiceRolePolicy"]),
+    st.sampled_from(
+        [
+            "ReadOnlyAccess",
+            "AdministratorAccess",
+            "MFAForcePolicy",
+            "DenyIPAddressPolicy",
+            "AWSBatchServiceRole",
+            "AmazonS3ReadOnlyAcess",
+            "arn:aws:iam::aws:policy/Nope",
+            "arn:aws:iam::123456789012:policy/x/Y",
+            "AccessAnalyzerServiceRolePolicy",
+        ]
+    ),
     st.text(max_size=20),
 )
 
@@ -68,7 +87,9 @@ def _csv(rows: list[list[str]]) -> str:
     return out.getvalue()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(
     user_headers=st.lists(header, min_size=1, max_size=6),
     policy_headers=st.lists(header, min_size=1, max_size=6),
@@ -78,11 +99,15 @@ def _csv(rows: list[list[str]]) -> str:
     raw=st.binary(max_size=40),
     use_raw=st.booleans(),
 )
-def test_generated_matrices_only_ever_yield_documented_problems(project, user_headers, policy_headers, users, policies, quota, raw, use_raw):
+def test_generated_matrices_only_ever_yield_documented_problems(
+    project, user_headers, policy_headers, users, policies, quota, raw, use_raw
+):
     width_u = len(user_headers) + 1
     width_p = len(policy_headers) + 1
     user_rows = [["User", *user_headers]] + [[n, *(marks + [""] * width_u)[: width_u - 1]] for n, marks in users]
-    policy_rows = [["Policies", *policy_headers]] + [[p, *(marks + [""] * width_p)[: width_p - 1]] for p, marks in policies]
+    policy_rows = [["Policies", *policy_headers]] + [
+        [p, *(marks + [""] * width_p)[: width_p - 1]] for p, marks in policies
+    ]
     project.write("matrix/users.csv", _csv(user_rows))
     if use_raw:
         (project.root / "matrix/policies.csv").write_bytes(raw)

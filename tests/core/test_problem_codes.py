@@ -24,11 +24,25 @@ def emitted_codes() -> dict[str, set[str]]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call) or len(node.args) < 2:
                 continue
-            name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id if isinstance(node.func, ast.Name) else ""
+            name = (
+                node.func.attr
+                if isinstance(node.func, ast.Attribute)
+                else node.func.id
+                if isinstance(node.func, ast.Name)
+                else ""
+            )
             severity = {"error": "error", "warning": "warning", "advice": "warning"}.get(name)
             code = node.args[1]
-            if name in ("InputFileError", "WorkbookRefused"):  # raised by the readers, recorded as errors with their code
-                severity, code = "error", node.args[2] if len(node.args) > 2 else next((k.value for k in node.keywords if k.arg == "code"), None)
+            if name in (
+                "InputFileError",
+                "WorkbookRefused",
+            ):  # raised by the readers, recorded as errors with their code
+                severity, code = (
+                    "error",
+                    node.args[2]
+                    if len(node.args) > 2
+                    else next((k.value for k in node.keywords if k.arg == "code"), None),
+                )
             if severity and isinstance(code, ast.Constant) and isinstance(code.value, str):
                 found.setdefault(code.value, set()).add(severity)
     return found
@@ -37,7 +51,11 @@ def emitted_codes() -> dict[str, set[str]]:
 def test_every_emitted_code_is_catalogued_with_its_severity() -> None:
     emitted = emitted_codes()
     assert len(emitted) > 40
-    assert {code: sorted(severities) for code, severities in emitted.items() if code in CODES and severities != {CODES[code].severity}} == {}
+    assert {
+        code: sorted(severities)
+        for code, severities in emitted.items()
+        if code in CODES and severities != {CODES[code].severity}
+    } == {}
     assert sorted(set(emitted) - set(CODES)) == []
 
 
@@ -70,7 +88,10 @@ def test_suppress_warnings_leaves_out_the_named_codes(project) -> None:
     assert after.state is not None and all(w.code != "policy-redundant" for w in after.state.warnings)
 
 
-@pytest.mark.parametrize(("code", "message"), [("mark-invalid", "is an error and cannot be suppressed"), ("policy-redundnat", "is not a problem code")])
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [("mark-invalid", "is an error and cannot be suppressed"), ("policy-redundnat", "is not a problem code")],
+)
 def test_errors_and_unknown_codes_cannot_be_suppressed(project, code: str, message: str) -> None:
     project.set_config(suppressWarnings=[code])
     result = project.check()

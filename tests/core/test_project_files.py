@@ -75,7 +75,10 @@ def test_command_line_files_outside_the_project_are_an_error(project: Project, t
     outside = tmp_path.parent / f"{tmp_path.name}-outside.csv"
     outside.write_text(project.read("matrix/users.csv"))
     try:
-        assert run(project, "validate", "--users", str(outside), "--policies", str(project.root / "matrix/policies.csv")) == 2
+        assert (
+            run(project, "validate", "--users", str(outside), "--policies", str(project.root / "matrix/policies.csv"))
+            == 2
+        )
         assert "outside the project folder" in capsys.readouterr().out
     finally:
         outside.unlink()
@@ -90,12 +93,20 @@ def test_a_custom_policy_named_like_an_aws_managed_policy_is_an_error(project: P
     project.write("policies/custom/ReadOnlyAccess.json", json.dumps(ADMIN))
     problem = find(project.check(), "policy-shadowed")
     assert problem.location.file == "policies.csv"
-    assert "arn:aws:iam::aws:policy/ReadOnlyAccess" in problem.message and "policies/custom/ReadOnlyAccess.json" in problem.message
+    assert (
+        "arn:aws:iam::aws:policy/ReadOnlyAccess" in problem.message
+        and "policies/custom/ReadOnlyAccess.json" in problem.message
+    )
     assert problem.fix.startswith("rename policies/custom/ReadOnlyAccess.json")
 
 
 def test_the_aws_policy_can_be_named_by_its_arn_beside_a_custom_namesake(project: Project) -> None:
-    project.write("policies/custom/ReadOnlyAccess.json", json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}))
+    project.write(
+        "policies/custom/ReadOnlyAccess.json",
+        json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}
+        ),
+    )
     project.edit("matrix/policies.csv", "\nReadOnlyAccess,", "\narn:aws:iam::aws:policy/ReadOnlyAccess,")
     result = project.check()
     assert not result.errors

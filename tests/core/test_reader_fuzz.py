@@ -25,7 +25,9 @@ from iam_matrix.settings import load_stack_settings
 from tests.core.xlsx_parts import POLICIES, rows_xml, sheet_xml, write_xlsx
 from tests.project import Project
 
-FUZZ = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 PYTHON_PEAK = 300 << 20  # bytes Python (and numpy) may allocate for a small input (docs/input-limits.md)
 PROCESS_PEAK_KB = 3 << 20  # the test process's peak resident set, in KB
 
@@ -63,16 +65,26 @@ def test_csv_bytes(tmp_path_factory, data):
 
 
 @FUZZ
-@given(rows=st.lists(st.lists(st.sampled_from(["Y", "N", "", "x", "#N/A", "User", "MFA", "Viewer", "a,b", '"', "\n", "é", "=1+1"]), max_size=6), max_size=8))
+@given(
+    rows=st.lists(
+        st.lists(
+            st.sampled_from(["Y", "N", "", "x", "#N/A", "User", "MFA", "Viewer", "a,b", '"', "\n", "é", "=1+1"]),
+            max_size=6,
+        ),
+        max_size=8,
+    )
+)
 def test_csv_cells(tmp_path_factory, rows):
     project = fresh(tmp_path_factory)
-    (project.root / "matrix/users.csv").write_text("User,Admin,Developer,DBA,Viewer,SysAdm,MFA\n" + "\n".join(",".join(row) for row in rows), encoding="utf-8")
+    (project.root / "matrix/users.csv").write_text(
+        "User,Admin,Developer,DBA,Viewer,SysAdm,MFA\n" + "\n".join(",".join(row) for row in rows), encoding="utf-8"
+    )
     outcome(project.root)
 
 
 CELL = st.one_of(
     st.tuples(st.just("s"), st.text(max_size=20)),
-    st.tuples(st.just("n"), st.integers(-10**6, 10**6).map(str)),
+    st.tuples(st.just("n"), st.integers(-(10**6), 10**6).map(str)),
     st.tuples(st.just("b"), st.sampled_from(["0", "1"])),
     st.tuples(st.just("e"), st.sampled_from(["#N/A", "#REF!", "#DIV/0!", "#VALUE!"])),
     st.tuples(st.just("f"), st.sampled_from(["SUM(A1)", "[1]Sheet1!A1", ""])),
@@ -110,14 +122,40 @@ def test_workbooks_from_random_cells(tmp_path_factory, cells, far, state, twin):
         rows.setdefault(row, []).append(cell(f"{column_letter(col)}{row}", kind, value))
     body = "".join(f'<row r="{row}">{"".join(parts)}</row>' for row, parts in sorted(rows.items()))
     more = [("users ", "veryHidden", sheet_xml(body))] if twin else []
-    write_xlsx(project.root / "matrix/m.xlsx", [("Users", state, sheet_xml(body)), ("Policies", "visible", sheet_xml(rows_xml(POLICIES))), *more])
+    write_xlsx(
+        project.root / "matrix/m.xlsx",
+        [("Users", state, sheet_xml(body)), ("Policies", "visible", sheet_xml(rows_xml(POLICIES))), *more],
+    )
     outcome(project.root, workbook="matrix/m.xlsx", usersFile="", policiesFile="")
 
 
-JSON_LEAF = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=10),
-                      st.sampled_from(["Allow", "Deny", "*", "s3:GetObject", "arn:aws:s3:::b", "{{allowedCidrs}}", "2012-10-17"]))
-JSON_KEY = st.sampled_from(["Version", "Statement", "Sid", "Effect", "Action", "NotAction", "Resource", "Condition", "Bool", "NotIpAddress", "aws:SourceIp", "x"])
-JSON_TREE = st.recursive(JSON_LEAF, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(JSON_KEY, inner, max_size=5), max_leaves=25)
+JSON_LEAF = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=10),
+    st.sampled_from(["Allow", "Deny", "*", "s3:GetObject", "arn:aws:s3:::b", "{{allowedCidrs}}", "2012-10-17"]),
+)
+JSON_KEY = st.sampled_from(
+    [
+        "Version",
+        "Statement",
+        "Sid",
+        "Effect",
+        "Action",
+        "NotAction",
+        "Resource",
+        "Condition",
+        "Bool",
+        "NotIpAddress",
+        "aws:SourceIp",
+        "x",
+    ]
+)
+JSON_TREE = st.recursive(
+    JSON_LEAF, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(JSON_KEY, inner, max_size=5), max_leaves=25
+)
 
 
 @FUZZ
@@ -133,13 +171,35 @@ def test_policy_json_trees(tmp_path_factory, tree):
 def test_guardrail_documents_of_any_shape(tmp_path_factory, tree):
     """The guardrail helpers read the foundation documents: any shape must stay a problem."""
     project = fresh(tmp_path_factory)
-    (project.root / "policies/foundation/DenyIPAddressPolicy.json").write_text(json.dumps({"Version": "2012-10-17", "Statement": [tree]}))
+    (project.root / "policies/foundation/DenyIPAddressPolicy.json").write_text(
+        json.dumps({"Version": "2012-10-17", "Statement": [tree]})
+    )
     outcome(project.root)
 
 
-YAML_LEAF = st.one_of(st.none(), st.booleans(), st.integers(-10**40, 10**40), st.text(max_size=12), st.sampled_from(["192.0.2.0/24", "Admin", "[]", "true"]))
-YAML_KEY = st.one_of(st.sampled_from(["config", "iam-matrix:allowedCidrs", "iam-matrix:maxPoliciesPerGroup", "iam-matrix:usersFile", "aws:allowedAccountIds", "value"]), st.integers(0, 3))
-YAML_TREE = st.recursive(YAML_LEAF, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(YAML_KEY, inner, max_size=4), max_leaves=20)
+YAML_LEAF = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**40), 10**40),
+    st.text(max_size=12),
+    st.sampled_from(["192.0.2.0/24", "Admin", "[]", "true"]),
+)
+YAML_KEY = st.one_of(
+    st.sampled_from(
+        [
+            "config",
+            "iam-matrix:allowedCidrs",
+            "iam-matrix:maxPoliciesPerGroup",
+            "iam-matrix:usersFile",
+            "aws:allowedAccountIds",
+            "value",
+        ]
+    ),
+    st.integers(0, 3),
+)
+YAML_TREE = st.recursive(
+    YAML_LEAF, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(YAML_KEY, inner, max_size=4), max_leaves=20
+)
 
 
 @FUZZ

@@ -42,19 +42,45 @@ def test_two_stacks_pinned_to_one_account_are_an_error_in_both(project):
 
 def test_stacks_may_share_an_account_with_disjoint_paths_when_both_say_so(project):
     project.set_config(shareAccount=True, groupPath="/team-a/", userPath="/team-a/")
-    add_stack(project, "tools", **{"iam-matrix:shareAccount": False, "iam-matrix:groupPath": "/team-b/", "iam-matrix:userPath": "/team-b/"})
-    assert problems(project, "tools") == [("stack-same-account", "Pulumi.tools.yaml aws:allowedAccountIds")]  # only dev said so
-    add_stack(project, "tools", **{"iam-matrix:shareAccount": True, "iam-matrix:groupPath": "/team-b/", "iam-matrix:userPath": "/team-b/"})
+    add_stack(
+        project,
+        "tools",
+        **{"iam-matrix:shareAccount": False, "iam-matrix:groupPath": "/team-b/", "iam-matrix:userPath": "/team-b/"},
+    )
+    assert problems(project, "tools") == [
+        ("stack-same-account", "Pulumi.tools.yaml aws:allowedAccountIds")
+    ]  # only dev said so
+    add_stack(
+        project,
+        "tools",
+        **{"iam-matrix:shareAccount": True, "iam-matrix:groupPath": "/team-b/", "iam-matrix:userPath": "/team-b/"},
+    )
     assert project.state("dev").groups and project.state("tools").groups
 
 
 def test_shared_stacks_with_overlapping_paths_or_another_password_policy_are_an_error(project):
     project.set_config(shareAccount=True, groupPath="/team-a/", userPath="/team-a/")
-    add_stack(project, "tools", **{"iam-matrix:shareAccount": True, "iam-matrix:groupPath": "/team-a/tools/", "iam-matrix:userPath": "/team-b/"})
+    add_stack(
+        project,
+        "tools",
+        **{
+            "iam-matrix:shareAccount": True,
+            "iam-matrix:groupPath": "/team-a/tools/",
+            "iam-matrix:userPath": "/team-b/",
+        },
+    )
     [(code, _)] = problems(project, "tools")
     assert code == "stack-shared-overlap"
-    add_stack(project, "tools", **{"iam-matrix:shareAccount": True, "iam-matrix:groupPath": "/team-b/", "iam-matrix:userPath": "/team-b/",
-                                   "iam-matrix:passwordMinimumLength": 20})
+    add_stack(
+        project,
+        "tools",
+        **{
+            "iam-matrix:shareAccount": True,
+            "iam-matrix:groupPath": "/team-b/",
+            "iam-matrix:userPath": "/team-b/",
+            "iam-matrix:passwordMinimumLength": 20,
+        },
+    )
     with pytest.raises(MatrixInvalid) as raised:
         project.state("tools")
     assert "password policy is account-wide" in raised.value.problems[0].message

@@ -19,6 +19,7 @@ def where(result, code):
 
 # --- policy names -------------------------------------------------------------
 
+
 def test_misspelt_policy_names_the_cell_and_the_real_name(project):
     project.edit("matrix/policies.csv", "AmazonS3ReadOnlyAccess,", "AmazonS3ReadOnlyAcess,")
     problem = find(project.check(), "policy-unknown")
@@ -40,7 +41,10 @@ def test_deprecated_managed_policy_is_an_error_naming_its_replacement(project):
     assert str(problem.location) == "policies.csv A32" and result.state is None
 
 
-@pytest.mark.parametrize(("cidrs", "families"), [(["0.0.0.0/0"], "IPv4"), (["192.0.2.0/24", "::/0"], "IPv6"), (["0.0.0.0/0", "::/0"], "IPv4 and IPv6")])
+@pytest.mark.parametrize(
+    ("cidrs", "families"),
+    [(["0.0.0.0/0"], "IPv4"), (["192.0.2.0/24", "::/0"], "IPv6"), (["0.0.0.0/0", "::/0"], "IPv4 and IPv6")],
+)
 def test_an_allow_list_of_every_address_warns_that_the_ip_guardrail_is_a_no_op(project, cidrs, families):
     project.set_config(allowedCidrs=cidrs)
     result = project.check()
@@ -53,7 +57,15 @@ def test_an_allow_list_of_every_address_warns_that_the_ip_guardrail_is_a_no_op(p
 
 
 def test_a_custom_policy_no_role_gets_is_a_warning(project):
-    project.write("policies/custom/Unused.json", json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}))
+    project.write(
+        "policies/custom/Unused.json",
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}],
+            }
+        ),
+    )
     result = project.check()
     unused = [str(p.location) for p in result.problems if p.code == "policy-unused"]
     assert "policies/custom/Unused.json" in unused and result.state is not None
@@ -73,7 +85,9 @@ def test_aws_managed_arn_without_its_path_is_caught(project):
 
 
 def test_service_linked_role_policy_cannot_go_on_a_group(project):
-    project.write("matrix/policies.csv", project.read("matrix/policies.csv") + "AccessAnalyzerServiceRolePolicy,,,,,Y\n")
+    project.write(
+        "matrix/policies.csv", project.read("matrix/policies.csv") + "AccessAnalyzerServiceRolePolicy,,,,,Y\n"
+    )
     assert where(project.check(), "policy-service-linked") == "policies.csv A44"
 
 
@@ -85,8 +99,11 @@ def test_duplicate_policy_rows(project):
 
 # --- matrix structure -----------------------------------------------------------
 
+
 def test_role_in_one_matrix_only_names_the_header_cell(project):
-    project.edit("matrix/users.csv", "User,Admin,Developer,DBA,Viewer,SysAdm,MFA", "User,Admin,Developer,DBA,Viewer,SysAdmin,MFA")
+    project.edit(
+        "matrix/users.csv", "User,Admin,Developer,DBA,Viewer,SysAdm,MFA", "User,Admin,Developer,DBA,Viewer,SysAdmin,MFA"
+    )
     result = project.check()
     locations = sorted(str(p.location) for p in result.errors if p.code == "role-unmatched")
     assert locations == ["policies.csv E1", "users.csv F1"]
@@ -180,6 +197,7 @@ def test_every_problem_is_reported_at_once(project):
 
 # --- workbooks ------------------------------------------------------------------
 
+
 def _workbook(project, users_rows, policies_rows=None, extra=None):
     book = openpyxl.Workbook()
     book.remove(book.active)
@@ -197,7 +215,11 @@ def _workbook(project, users_rows, policies_rows=None, extra=None):
 
 
 def test_workbook_problems_name_the_sheet(project):
-    path = _workbook(project, [["User", "Viewer", "MFA"], ["a@x.io", "Y", "Y"], ["b@x.io", "perhaps", "Y"]], extra=lambda b: b.create_sheet("Notes"))
+    path = _workbook(
+        project,
+        [["User", "Viewer", "MFA"], ["a@x.io", "Y", "Y"], ["b@x.io", "perhaps", "Y"]],
+        extra=lambda b: b.create_sheet("Notes"),
+    )
     problem = find(project.check(workbook=path), "mark-invalid")
     assert str(problem.location) == "book.xlsx [users] B3"
 
@@ -210,7 +232,11 @@ def test_workbook_values_typed_by_excel(project):
 
 
 def test_merged_cells_are_an_error(project):
-    path = _workbook(project, [["User", "Viewer", "MFA"], ["a@x.io", "Y", "Y"], ["b@x.io", None, "Y"]], extra=lambda b: b["users"].merge_cells("B2:B3"))
+    path = _workbook(
+        project,
+        [["User", "Viewer", "MFA"], ["a@x.io", "Y", "Y"], ["b@x.io", None, "Y"]],
+        extra=lambda b: b["users"].merge_cells("B2:B3"),
+    )
     assert where(project.check(workbook=path), "merged-cells") == "book.xlsx [users] B2:B3"
 
 
@@ -235,6 +261,7 @@ def test_corrupt_workbook_is_a_problem(project):
 
 
 # --- IAM names and paths ----------------------------------------------------------
+
 
 def test_user_name_rules(project):
     long_name = "a" * 60 + "@x.io"
@@ -264,6 +291,7 @@ def test_invalid_path_in_config(project):
 
 
 # --- quotas -----------------------------------------------------------------------
+
 
 def test_groups_per_user_after_bundling(project):
     result = project.check(maxPoliciesPerGroup=4)
@@ -305,8 +333,21 @@ def test_policy_document_size(project):
 
 def test_custom_policy_must_be_valid_json_and_iam_grammar(project):
     project.write("policies/custom/Broken.json", '{"Version": "2012-10-17", "Statement": [')
-    project.write("policies/custom/Principal.json", json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]}))
-    project.write("policies/custom/Effect.json", json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "allow", "Action": "s3 get", "Resource": "bucket"}]}))
+    project.write(
+        "policies/custom/Principal.json",
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}],
+            }
+        ),
+    )
+    project.write(
+        "policies/custom/Effect.json",
+        json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "allow", "Action": "s3 get", "Resource": "bucket"}]}
+        ),
+    )
     result = project.check()
     assert where(result, "policy-json") == "policies/custom/Broken.json"
     grammar = {str(p.location): p.message for p in result.errors if p.code == "policy-grammar"}
@@ -315,11 +356,17 @@ def test_custom_policy_must_be_valid_json_and_iam_grammar(project):
 
 
 def test_policy_template_parameter_must_exist(project):
-    project.write("policies/custom/Templated.json", json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "{{bucketArn}}"}]}))
+    project.write(
+        "policies/custom/Templated.json",
+        json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "{{bucketArn}}"}]}
+        ),
+    )
     assert "iam-matrix:bucketArn" in find(project.check(), "policy-parameter").message
 
 
 # --- lockout guards and risky attachments -------------------------------------------
+
 
 def test_deny_ip_policy_without_cidrs_is_an_error(project):
     project.set_config(allowedCidrs=None)
@@ -343,6 +390,7 @@ def test_policies_next_to_administrator_access_are_warned(project):
 
 
 # --- stack config --------------------------------------------------------------------
+
 
 def test_unknown_config_key_suggests_the_real_one(project):
     project.set_config(allowedCidr=["10.0.0.0/8"])
@@ -376,7 +424,9 @@ def test_a_workbook_on_the_command_line_replaces_the_stacks_csv_files(project):
 
 def test_role_without_policies_is_warned(project):
     project.write("matrix/users.csv", "User,Viewer,Auditor,MFA\na@x.io,Y,Y,Y\n")
-    project.write("matrix/policies.csv", "Policies,Viewer,Auditor\nReadOnlyAccess,Y,\nMFAForcePolicy,Y,\nDenyIPAddressPolicy,Y,\n")
+    project.write(
+        "matrix/policies.csv", "Policies,Viewer,Auditor\nReadOnlyAccess,Y,\nMFAForcePolicy,Y,\nDenyIPAddressPolicy,Y,\n"
+    )
     result = project.check(adminRoles=[])
     assert where(result, "role-no-policy") == "policies.csv C1"
     assert result.state.group("Auditor").policies == ()

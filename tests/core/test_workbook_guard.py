@@ -54,7 +54,10 @@ def test_a_huge_sheet_the_program_ignores_is_never_inflated(project, tmp_path):
 
 def test_xml_entity_declarations_are_refused(project, tmp_path):
     bomb = '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-    sheets = [("Users", "visible", sheet_xml(rows_xml(USERS), prolog=bomb)), ("Policies", "visible", sheet_xml(rows_xml(POLICIES)))]
+    sheets = [
+        ("Users", "visible", sheet_xml(rows_xml(USERS), prolog=bomb)),
+        ("Policies", "visible", sheet_xml(rows_xml(POLICIES))),
+    ]
     problem = find(check_workbook(project, write_xlsx(tmp_path / "ent.xlsx", sheets)), "file-xlsx-entities")
     assert str(problem.location) == "ent.xlsx" and "xl/worksheets/sheet1.xml" in problem.message
 
@@ -86,7 +89,10 @@ def test_a_hidden_matrix_sheet_is_an_error(project, tmp_path, state):
 
 
 def test_excel_error_values_are_errors_at_their_cells_not_blanks(project, tmp_path):
-    body = rows_xml([["User", "Viewer", "MFA"]]) + '<row r="2"><c r="A2" t="inlineStr"><is><t>ann@example.com</t></is></c><c r="B2" t="e"><v>#N/A</v></c><c r="C2" t="e"><v>#DIV/0!</v></c></row>'
+    body = (
+        rows_xml([["User", "Viewer", "MFA"]])
+        + '<row r="2"><c r="A2" t="inlineStr"><is><t>ann@example.com</t></is></c><c r="B2" t="e"><v>#N/A</v></c><c r="C2" t="e"><v>#DIV/0!</v></c></row>'
+    )
     result = check_workbook(project, matrix_xlsx(tmp_path / "err.xlsx", users_body=body))
     errors = sorted((str(p.location), p.message) for p in result.errors if p.code == "cell-error")
     assert [where for where, _ in errors] == ["err.xlsx [Users] B2", "err.xlsx [Users] C2"]
@@ -100,7 +106,10 @@ def test_error_literals_written_as_text_are_errors_too(project, tmp_path):
 
 
 def test_a_value_linked_from_another_workbook_is_an_error(project, tmp_path):
-    body = rows_xml([["User", "Viewer", "MFA"]]) + '<row r="2"><c r="A2" t="inlineStr"><is><t>ann@example.com</t></is></c><c r="B2" t="str"><f>[1]Sheet1!B2</f><v>Y</v></c><c r="C2" t="inlineStr"><is><t>Y</t></is></c></row>'
+    body = (
+        rows_xml([["User", "Viewer", "MFA"]])
+        + '<row r="2"><c r="A2" t="inlineStr"><is><t>ann@example.com</t></is></c><c r="B2" t="str"><f>[1]Sheet1!B2</f><v>Y</v></c><c r="C2" t="inlineStr"><is><t>Y</t></is></c></row>'
+    )
     problem = find(check_workbook(project, matrix_xlsx(tmp_path / "ext.xlsx", users_body=body)), "cell-external-link")
     assert str(problem.location) == "ext.xlsx [Users] B2" and "[1]Sheet1!B2" in problem.message
 
@@ -110,14 +119,19 @@ def test_many_bad_cells_are_listed_up_to_a_cap_then_counted(project, tmp_path):
     body = rows_xml(rows).replace('t="inlineStr"><is><t>Y</t></is>', 't="e"><v>#REF!</v>')
     result = check_workbook(project, matrix_xlsx(tmp_path / "many.xlsx", users_body=body))
     bad = [p for p in result.errors if p.code == "cell-error"]
-    assert len(bad) == 51 and [p.message for p in bad if p.location.cell is None] == ["110 more cells like the ones above"]
+    assert len(bad) == 51 and [p.message for p in bad if p.location.cell is None] == [
+        "110 more cells like the ones above"
+    ]
 
 
-@pytest.mark.parametrize(("magic", "name", "words"), [
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "old.xls", ".xls"),
-    (None, "sheet.ods", ".ods"),
-    (None, "binary.xlsb", ".xlsb"),
-])
+@pytest.mark.parametrize(
+    ("magic", "name", "words"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "old.xls", ".xls"),
+        (None, "sheet.ods", ".ods"),
+        (None, "binary.xlsb", ".xlsb"),
+    ],
+)
 def test_other_spreadsheet_formats_are_refused_by_name(project, tmp_path, magic, name, words):
     path = tmp_path / name
     if magic is not None:
@@ -152,4 +166,6 @@ def test_garbage_and_truncated_workbooks_are_one_cannot_read_line(project, tmp_p
     for name, data in (("junk.xlsx", b"not a zip at all"), ("cut.xlsx", good[: len(good) // 2]), ("crc.xlsx", flipped)):
         (tmp_path / name).write_bytes(data)
         result = check_workbook(project, tmp_path / name)
-        assert result.state is None and all(str(p.location).startswith(name) for p in result.errors), [str(p) for p in result.errors]
+        assert result.state is None and all(str(p.location).startswith(name) for p in result.errors), [
+            str(p) for p in result.errors
+        ]

@@ -41,16 +41,33 @@ def sheet_xml(body: str, prolog: str = "") -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<worksheet xmlns="{MAIN}"><sheetData>{body}</sheetData></worksheet>'
 
 
-def write_xlsx(path: Path, sheets: list[tuple[str, str, str]], extra: dict[str, bytes | str] | None = None, content_types: bool = True) -> Path:
+def write_xlsx(
+    path: Path,
+    sheets: list[tuple[str, str, str]],
+    extra: dict[str, bytes | str] | None = None,
+    content_types: bool = True,
+) -> Path:
     """``sheets``: (name, state, worksheet XML). ``extra``: more parts, by name."""
-    entries = "".join(f'<sheet name="{escape(name)}" sheetId="{i}" state="{state}" r:id="rId{i}"/>' for i, (name, state, _) in enumerate(sheets, 1))
-    rels = "".join(f'<Relationship Id="rId{i}" Type="{REL}/worksheet" Target="worksheets/sheet{i}.xml"/>' for i in range(1, len(sheets) + 1))
+    entries = "".join(
+        f'<sheet name="{escape(name)}" sheetId="{i}" state="{state}" r:id="rId{i}"/>'
+        for i, (name, state, _) in enumerate(sheets, 1)
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{i}" Type="{REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+        for i in range(1, len(sheets) + 1)
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         if content_types:
             archive.writestr("[Content_Types].xml", CONTENT_TYPES)
         archive.writestr("_rels/.rels", ROOT_RELS)
-        archive.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>{entries}</sheets></workbook>')
-        archive.writestr("xl/_rels/workbook.xml.rels", f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>')
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>{entries}</sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>',
+        )
         for i, (_, _, xml) in enumerate(sheets, 1):
             archive.writestr(f"xl/worksheets/sheet{i}.xml", xml)
         for name, data in (extra or {}).items():
@@ -58,7 +75,13 @@ def write_xlsx(path: Path, sheets: list[tuple[str, str, str]], extra: dict[str, 
     return path
 
 
-def matrix_xlsx(path: Path, users_body: str | None = None, policies_body: str | None = None, more: list[tuple[str, str, str]] | None = None, **kwargs) -> Path:
+def matrix_xlsx(
+    path: Path,
+    users_body: str | None = None,
+    policies_body: str | None = None,
+    more: list[tuple[str, str, str]] | None = None,
+    **kwargs,
+) -> Path:
     """A valid two-sheet matrix, with either sheet's rows replaced by raw XML."""
     sheets = [
         ("Users", "visible", sheet_xml(users_body if users_body is not None else rows_xml(USERS))),

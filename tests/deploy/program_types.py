@@ -62,7 +62,13 @@ def run_variants(variants_json: str) -> list[dict[str, Any]]:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "tests.deploy.program_types", variants_json], cwd=REPO, capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.deploy.program_types", variants_json],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-3000:])
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -12,8 +12,13 @@ ACCOUNT = "111111111111"
 
 def small_matrix(project) -> None:
     """Three users, two roles: for scenarios that do not need the seed's size."""
-    project.write("matrix/users.csv", "User,Admin,Viewer,MFA\nadmin@demoasacode.io,Y,,Y\nscott@demoasacode.io,,Y,Y\nmelon@demoasacode.io,,Y,Y\n")
-    project.write("matrix/policies.csv", "Policies,Admin,Viewer\nAdministratorAccess,Y,\nReadOnlyAccess,,Y\nMFAForcePolicy,Y,Y\n")
+    project.write(
+        "matrix/users.csv",
+        "User,Admin,Viewer,MFA\nadmin@demoasacode.io,Y,,Y\nscott@demoasacode.io,,Y,Y\nmelon@demoasacode.io,,Y,Y\n",
+    )
+    project.write(
+        "matrix/policies.csv", "Policies,Admin,Viewer\nAdministratorAccess,Y,\nReadOnlyAccess,,Y\nMFAForcePolicy,Y,Y\n"
+    )
 
 
 def assert_converged(project, account) -> None:
@@ -27,16 +32,48 @@ def test_seed_matrices_deploy_to_exactly_the_desired_state_and_a_rerun_changes_n
     run = stack.up(project.root)
     assert_converged(project, account)
     live = read_account(account.iam)
-    assert set(live["groups"]) == {"Admin", "DBA", "DBA-2", "Developer", "Developer-2", "Developer-3", "SysAdm", "SysAdm-2", "SysAdm-3", "Viewer"}
-    assert live["groups"]["Developer-2"]["policy_arns"].count("arn:aws:iam::aws:policy/service-role/AWSBatchServiceRole") == 1
+    assert set(live["groups"]) == {
+        "Admin",
+        "DBA",
+        "DBA-2",
+        "Developer",
+        "Developer-2",
+        "Developer-3",
+        "SysAdm",
+        "SysAdm-2",
+        "SysAdm-3",
+        "Viewer",
+    }
+    assert (
+        live["groups"]["Developer-2"]["policy_arns"].count("arn:aws:iam::aws:policy/service-role/AWSBatchServiceRole")
+        == 1
+    )
     foundation = {p["name"] for p in live["policies"].values() if p["path"] == "/foundation/"}
-    assert foundation == {"DenyIPAddressPolicy", "MFAForcePolicy", "DenyEC2StopAndTerminationMFAPolicy", "DenyDataPipelinePolicy", "DenyRDSLargeCreationPolicy"}
+    assert foundation == {
+        "DenyIPAddressPolicy",
+        "MFAForcePolicy",
+        "DenyEC2StopAndTerminationMFAPolicy",
+        "DenyDataPipelinePolicy",
+        "DenyRDSLargeCreationPolicy",
+    }
     cidrs = live["policies"][f"arn:aws:iam::{ACCOUNT}:policy/foundation/DenyIPAddressPolicy"]["document"]
     assert "192.0.2.0/24" in str(cidrs)
-    assert live["password_policy"]["MinimumPasswordLength"] == 14 and live["password_policy"]["PasswordReusePrevention"] == 24
+    assert (
+        live["password_policy"]["MinimumPasswordLength"] == 14
+        and live["password_policy"]["PasswordReusePrevention"] == 24
+    )
     tags = live["users"]["car@demoasacode.io"]["tags"]
-    assert tags == {"managed-by": "iam-matrix", "stack": "dev", "source": "users.csv", "Owner": "platform-team", "CostCenter": "security"}
-    assert run.exports["foundationPolicyArns"]["MFAForcePolicy"] == f"arn:aws:iam::{ACCOUNT}:policy/foundation/MFAForcePolicy"
+    assert tags == {
+        "managed-by": "iam-matrix",
+        "stack": "dev",
+        "source": "users.csv",
+        "Owner": "platform-team",
+        "CostCenter": "security",
+    }
+    assert (
+        run.exports["foundationPolicyArns"]["MFAForcePolicy"]
+        == f"arn:aws:iam::{ACCOUNT}:policy/foundation/MFAForcePolicy"
+    )
     assert run.exports["roles"]["Developer"]["groupNames"] == ["Developer", "Developer-2", "Developer-3"]
     assert "encryptedPasswords" not in run.exports
     stack.up(project.root)
@@ -51,13 +88,23 @@ def test_matrix_changes_and_drift_converge_including_removals(project, account):
     # Out of band: someone adds a member and a policy in the console.
     iam.add_user_to_group(GroupName="Admin", UserName="tiger@demoasacode.io")
     iam.attach_group_policy(GroupName="Viewer", PolicyArn="arn:aws:iam::aws:policy/AmazonS3FullAccess")
-    iam.put_group_policy(GroupName="DBA", PolicyName="handmade", PolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}')
+    iam.put_group_policy(
+        GroupName="DBA",
+        PolicyName="handmade",
+        PolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}',
+    )
     # Matrix: remove a mark (car leaves Viewer), remove a Developer policy (the bundle
     # shrinks from 3 groups to 2), add a user, add a policy to Viewer.
     project.edit("matrix/users.csv", "car@demoasacode.io,,Y,Y,Y,,Y", "car@demoasacode.io,,Y,Y,,,Y")
     project.edit("matrix/policies.csv", "AWSCloudFormationFullAccess,,Y,,,\n", "")
-    project.edit("matrix/users.csv", "bicycle@demoasacode.io,,,Y,Y,,Y", "bicycle@demoasacode.io,,,Y,Y,,Y\nnewbie@demoasacode.io,,,,Y,,Y")
-    project.edit("matrix/policies.csv", "AmazonAthenaFullAccess,,Y,,,", "AmazonAthenaFullAccess,,Y,,,\nAWSSupportAccess,Y,,,,Y")
+    project.edit(
+        "matrix/users.csv",
+        "bicycle@demoasacode.io,,,Y,Y,,Y",
+        "bicycle@demoasacode.io,,,Y,Y,,Y\nnewbie@demoasacode.io,,,,Y,,Y",
+    )
+    project.edit(
+        "matrix/policies.csv", "AmazonAthenaFullAccess,,Y,,,", "AmazonAthenaFullAccess,,Y,,,\nAWSSupportAccess,Y,,,,Y"
+    )
     project.edit("matrix/users.csv", "scott@demoasacode.io,,,Y,,,Y\n", "")  # a user leaves
     state = project.state()
     assert state.role("Developer").groups == ("Developer", "Developer-2")
@@ -73,7 +120,13 @@ def test_matrix_changes_and_drift_converge_including_removals(project, account):
     assert "arn:aws:iam::aws:policy/AWSSupportAccess" in live["groups"]["Viewer"]["policy_arns"]
     assert "scott@demoasacode.io" not in live["users"]
     deleted = {o.urn.rsplit("::", 1)[1] for o in stack.ops("delete")}
-    assert {"scott@demoasacode.io", "Developer-3", "Developer-3-members", "Developer-3-policies", "Developer-3-inline-policies"} <= deleted
+    assert {
+        "scott@demoasacode.io",
+        "Developer-3",
+        "Developer-3-members",
+        "Developer-3-policies",
+        "Developer-3-inline-policies",
+    } <= deleted
 
 
 def test_removed_user_with_an_access_key_stops_the_up(project, account):
@@ -107,7 +160,11 @@ def test_managed_policies_are_loaded_so_a_wrong_arn_fails_like_aws(project, acco
     account.iam.create_group(GroupName="probe")
     with pytest.raises(account.iam.exceptions.NoSuchEntityException):
         account.iam.attach_group_policy(GroupName="probe", PolicyArn="arn:aws:iam::aws:policy/AWSBatchServiceRole")
-    project.edit("matrix/policies.csv", "ReadOnlyAccess,,Y", f"ReadOnlyAccess,,Y\narn:aws:iam::{ACCOUNT}:policy/NotInThisAccount,,Y")
+    project.edit(
+        "matrix/policies.csv",
+        "ReadOnlyAccess,,Y",
+        f"ReadOnlyAccess,,Y\narn:aws:iam::{ACCOUNT}:policy/NotInThisAccount,,Y",
+    )
     with pytest.raises(Exception, match="NotInThisAccount"):
         EmulatedStack(account).up(project.root)
 
@@ -136,5 +193,7 @@ def test_console_access_exports_only_encrypted_passwords(project, account):
     assert all(value.startswith("emulator-pgp:") for value in passwords.values())
     profile = run.named("aws:iam/userLoginProfile:UserLoginProfile", "admin@demoasacode.io-login")
     assert profile.inputs["passwordResetRequired"] is True and profile.inputs["pgpKey"] == "keybase:platform_team"
-    assert account.iam.get_login_profile(UserName="admin@demoasacode.io")["LoginProfile"]["PasswordResetRequired"] is True
+    assert (
+        account.iam.get_login_profile(UserName="admin@demoasacode.io")["LoginProfile"]["PasswordResetRequired"] is True
+    )
     assert not any("password" in name.lower() and "encrypted" not in name.lower() for name in run.exports)

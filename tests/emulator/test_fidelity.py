@@ -11,12 +11,25 @@ import pytest
 
 from emulator import ApplyError, EmulatedStack
 
-READ_ONLY = [f"arn:aws:iam::aws:policy/{name}" for name in (
-    "ReadOnlyAccess", "AmazonS3ReadOnlyAccess", "AmazonEC2ReadOnlyAccess", "CloudWatchReadOnlyAccess", "AmazonDynamoDBReadOnlyAccess",
-    "AmazonRDSReadOnlyAccess", "AWSLambda_ReadOnlyAccess", "AmazonSQSReadOnlyAccess", "AmazonSNSReadOnlyAccess", "IAMReadOnlyAccess",
-    "AmazonRoute53ReadOnlyAccess",
-)]
-DOCUMENT = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]})
+READ_ONLY = [
+    f"arn:aws:iam::aws:policy/{name}"
+    for name in (
+        "ReadOnlyAccess",
+        "AmazonS3ReadOnlyAccess",
+        "AmazonEC2ReadOnlyAccess",
+        "CloudWatchReadOnlyAccess",
+        "AmazonDynamoDBReadOnlyAccess",
+        "AmazonRDSReadOnlyAccess",
+        "AWSLambda_ReadOnlyAccess",
+        "AmazonSQSReadOnlyAccess",
+        "AmazonSNSReadOnlyAccess",
+        "IAMReadOnlyAccess",
+        "AmazonRoute53ReadOnlyAccess",
+    )
+]
+DOCUMENT = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}
+)
 
 
 def group_with(arns: list[str]):
@@ -48,7 +61,9 @@ def test_exclusive_attachments_remove_what_is_not_listed_and_detach_nothing_on_d
     stack.up(program=group_with(READ_ONLY[:2]))
     account.iam.attach_group_policy(GroupName="g", PolicyArn=READ_ONLY[5])
     stack.up(program=group_with(READ_ONLY[:2]))  # refresh sees the extra one, the update removes it
-    assert sorted(p["PolicyArn"] for p in account.iam.list_attached_group_policies(GroupName="g")["AttachedPolicies"]) == sorted(READ_ONLY[:2])
+    assert sorted(
+        p["PolicyArn"] for p in account.iam.list_attached_group_policies(GroupName="g")["AttachedPolicies"]
+    ) == sorted(READ_ONLY[:2])
 
     def only_the_group() -> None:
         aws.iam.Group("g", name="g")
@@ -153,7 +168,9 @@ def test_password_policy_keeps_an_omitted_field_and_clears_a_zero(account):
     assert live["MaxPasswordAge"] == 90 and live["PasswordReusePrevention"] == 24
     stack.up(program=policy(max_password_age=0, password_reuse_prevention=0))
     live = account.iam.get_account_password_policy()["PasswordPolicy"]
-    assert not live.get("MaxPasswordAge") and not live.get("PasswordReusePrevention") and live["ExpirePasswords"] is False
+    assert (
+        not live.get("MaxPasswordAge") and not live.get("PasswordReusePrevention") and live["ExpirePasswords"] is False
+    )
 
 
 # 5 ---------------------------------------------------------------------------------------
@@ -162,14 +179,22 @@ def test_login_profile_refresh_reads_the_reset_flag_and_every_input_forces_a_rep
 
     def profile(ignore: list[str], pgp: str = "keybase:a"):
         return lambda: aws.iam.UserLoginProfile(
-            "dave-login", user="dave", pgp_key=pgp, password_reset_required=True, opts=pulumi.ResourceOptions(ignore_changes=ignore)
+            "dave-login",
+            user="dave",
+            pgp_key=pgp,
+            password_reset_required=True,
+            opts=pulumi.ResourceOptions(ignore_changes=ignore),
         )
 
     stack = EmulatedStack(account)
     stack.up(program=profile([]))
-    account.iam.update_login_profile(UserName="dave", Password="Chosen-by-dave-2026!", PasswordResetRequired=False)  # dave chose a password
+    account.iam.update_login_profile(
+        UserName="dave", Password="Chosen-by-dave-2026!", PasswordResetRequired=False
+    )  # dave chose a password
     planned = stack.preview(program=profile([]))
-    assert [o.detail for o in planned if o.op == "replace"] == ["create-before-delete"]  # his password would be reset...
+    assert [o.detail for o in planned if o.op == "replace"] == [
+        "create-before-delete"
+    ]  # his password would be reset...
     with pytest.raises(ApplyError, match="EntityAlreadyExists"):  # ...and IAM refuses a second profile for him
         stack.up(program=profile([]))
     stack.up(program=profile(["passwordResetRequired", "pgpKey"], pgp="keybase:b"))
@@ -186,7 +211,9 @@ def test_user_delete_fails_on_any_dependent_unless_force_destroy_removes_it(acco
     iam.attach_user_policy(UserName="with-policy", PolicyArn=READ_ONLY[0])
     with pytest.raises(ApplyError, match="DeleteConflict.*SSH public keys"):
         stack.up(program=lambda: aws.iam.User("with-policy", name="with-policy"))
-    stack.up(program=lambda: [aws.iam.User(name, name=name, force_destroy=True) for name in ("with-ssh", "with-policy")])
+    stack.up(
+        program=lambda: [aws.iam.User(name, name=name, force_destroy=True) for name in ("with-ssh", "with-policy")]
+    )
     stack.up(program=lambda: aws.iam.User("with-policy", name="with-policy", force_destroy=True))
     assert {u["UserName"] for u in iam.list_users()["Users"]} == {"with-policy"}
     with pytest.raises(ApplyError, match="DeleteConflict.*policies"):  # force_destroy does not detach policies
@@ -209,7 +236,9 @@ def test_policy_description_forces_a_delete_first_replacement_that_an_attachment
     stack.up(program=program("one", attached=False))
     first = account.iam.get_policy(PolicyArn=f"arn:aws:iam::{account.account_id}:policy/custom/p")["Policy"]["PolicyId"]
     stack.up(program=program("two", attached=False))
-    second = account.iam.get_policy(PolicyArn=f"arn:aws:iam::{account.account_id}:policy/custom/p")["Policy"]["PolicyId"]
+    second = account.iam.get_policy(PolicyArn=f"arn:aws:iam::{account.account_id}:policy/custom/p")["Policy"][
+        "PolicyId"
+    ]
     assert first != second and stack.ops("replace")
     stack.up(program=program("two", attached=True))
     with pytest.raises(ApplyError, match="DeleteConflict"):
@@ -231,7 +260,9 @@ def test_the_programs_own_hooks_run_in_up_with_old_and_new_inputs_but_not_in_pre
 
     def program(arns: list[str]):
         def run() -> None:
-            hook = pulumi.ResourceHook("record", lambda args: calls.append((args.old_inputs["policyArns"], args.new_inputs["policyArns"])))
+            hook = pulumi.ResourceHook(
+                "record", lambda args: calls.append((args.old_inputs["policyArns"], args.new_inputs["policyArns"]))
+            )
             group = aws.iam.Group("g", name="g")
             options = pulumi.ResourceOptions(hooks=pulumi.ResourceHookBinding(before_update=[hook]))
             aws.iam.GroupPolicyAttachmentsExclusive("g-policies", group_name=group.name, policy_arns=arns, opts=options)
@@ -249,7 +280,11 @@ def test_the_programs_own_hooks_run_in_up_with_old_and_new_inputs_but_not_in_pre
 
 def test_retain_on_delete_leaves_the_resource(account):
     stack = EmulatedStack(account)
-    stack.up(program=lambda: aws.iam.AccountPasswordPolicy("pp", minimum_password_length=20, opts=pulumi.ResourceOptions(retain_on_delete=True)))
+    stack.up(
+        program=lambda: aws.iam.AccountPasswordPolicy(
+            "pp", minimum_password_length=20, opts=pulumi.ResourceOptions(retain_on_delete=True)
+        )
+    )
     stack.up(program=lambda: None)
     assert account.iam.get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"] == 20
     assert [o.detail for o in stack.ops("delete")] == ["retained"]

@@ -28,9 +28,17 @@ def test_two_policies_added_at_once_to_a_full_bundle_shift_every_group_and_conve
     stack.up(project.root)
     before = project.state()
     # Names that sort first: each pushes one policy from every Developer group into the next.
-    project.edit("matrix/policies.csv", "AdministratorAccess,Y,,,,", "AdministratorAccess,Y,,,,\nAWSAccountActivityAccess,,Y,,,\nAWSAccountUsageReportAccess,,Y,,,")
+    project.edit(
+        "matrix/policies.csv",
+        "AdministratorAccess,Y,,,,",
+        "AdministratorAccess,Y,,,,\nAWSAccountActivityAccess,,Y,,,\nAWSAccountUsageReportAccess,,Y,,,",
+    )
     after = project.state()
-    assert len(after.role("Developer").policies) == 23 and after.role("Developer").groups == ("Developer", "Developer-2", "Developer-3")
+    assert len(after.role("Developer").policies) == 23 and after.role("Developer").groups == (
+        "Developer",
+        "Developer-2",
+        "Developer-3",
+    )
     assert notes(before, after) == [("bundle-moves", False)]
     stack.up(project.root)  # the provider alone would need 12 policies in Developer for a moment
     assert_converged(project, account)
@@ -66,7 +74,9 @@ def test_custom_policy_files_moved_to_another_folder_keep_their_policies(project
     stack.up(project.root)
     assert_converged(project, account)
     assert stack.ops("replace", "create", "delete") == []  # the new source is only a tag change
-    assert {o.urn.rsplit("::", 1)[1] for o in stack.ops("update") if o.type == POLICY} == {p.name for p in project.state().policies}
+    assert {o.urn.rsplit("::", 1)[1] for o in stack.ops("update") if o.type == POLICY} == {
+        p.name for p in project.state().policies
+    }
 
 
 def test_a_custom_policy_whose_path_changes_is_refused_by_the_diff_and_by_iam(project, account):
@@ -74,7 +84,9 @@ def test_a_custom_policy_whose_path_changes_is_refused_by_the_diff_and_by_iam(pr
     stack.up(project.root)
     before = project.state()
     (project.root / "policies" / "guard").mkdir()
-    (project.root / "policies" / "custom" / "APIGatewayReadOnlyAccess.json").rename(project.root / "policies" / "guard" / "APIGatewayReadOnlyAccess.json")
+    (project.root / "policies" / "custom" / "APIGatewayReadOnlyAccess.json").rename(
+        project.root / "policies" / "guard" / "APIGatewayReadOnlyAccess.json"
+    )
     assert ("policy-path", True) in notes(before, project.state())
     with pytest.raises(ApplyError, match="DeleteConflict"):
         stack.up(project.root)
@@ -89,7 +101,9 @@ def test_console_access_with_a_32_character_minimum(project, account):
     policy = run.of_type("aws:iam/accountPasswordPolicy:AccountPasswordPolicy")[0]
     assert all(policy.urn in p.dependencies for p in profiles)  # created after the password policy
     assert_converged(project, account)
-    account.iam.update_login_profile(UserName="scott@demoasacode.io", Password="S" * 20 + "-chosen-by-scott-1a", PasswordResetRequired=False)
+    account.iam.update_login_profile(
+        UserName="scott@demoasacode.io", Password="S" * 20 + "-chosen-by-scott-1a", PasswordResetRequired=False
+    )
     stack.up(project.root)  # refresh sees the chosen password: nothing is replaced
     assert stack.ops("replace", "create", "delete") == []
 
@@ -117,11 +131,25 @@ def test_a_case_only_user_rename_is_refused_with_the_two_step_fix(project, accou
 
 
 def test_a_user_in_ten_groups_whose_bundle_grows_is_refused_before_deploying(project):
-    project.edit("matrix/users.csv", "car@demoasacode.io,,Y,Y,Y,,Y", "car@demoasacode.io,Y,Y,Y,Y,Y,Y")  # every role: 1 + 3 + 2 + 1 + 3 groups
+    project.edit(
+        "matrix/users.csv", "car@demoasacode.io,,Y,Y,Y,,Y", "car@demoasacode.io,Y,Y,Y,Y,Y,Y"
+    )  # every role: 1 + 3 + 2 + 1 + 3 groups
     assert len(project.state().user("car@demoasacode.io").groups) == 10
-    grown = ("AmazonSQSReadOnlyAccess", "AmazonSNSReadOnlyAccess", "AmazonKinesisReadOnlyAccess", "AWSCloudFormationReadOnlyAccess",
-             "IAMReadOnlyAccess", "AWSAccountActivityAccess", "AWSAccountUsageReportAccess", "AWSCodeCommitReadOnly")
-    project.edit("matrix/policies.csv", "ReadOnlyAccess,,,,,Y", "ReadOnlyAccess,,,,,Y\n" + "\n".join(f"{name},,,,,Y" for name in grown))  # Viewer needs a second group
+    grown = (
+        "AmazonSQSReadOnlyAccess",
+        "AmazonSNSReadOnlyAccess",
+        "AmazonKinesisReadOnlyAccess",
+        "AWSCloudFormationReadOnlyAccess",
+        "IAMReadOnlyAccess",
+        "AWSAccountActivityAccess",
+        "AWSAccountUsageReportAccess",
+        "AWSCodeCommitReadOnly",
+    )
+    project.edit(
+        "matrix/policies.csv",
+        "ReadOnlyAccess,,,,,Y",
+        "ReadOnlyAccess,,,,,Y\n" + "\n".join(f"{name},,,,,Y" for name in grown),
+    )  # Viewer needs a second group
     with pytest.raises(MatrixInvalid) as invalid:
         project.state()
     assert any(p.code == "quota-groups-per-user" and "car@demoasacode.io" in str(p) for p in invalid.value.problems)

@@ -13,7 +13,13 @@ import sys
 from pathlib import Path
 
 import pulumi_policy
-from pulumi_policy import PolicyResource, PolicyResourceOptions, ResourceValidationArgs, StackValidationArgs, StackValidationPolicy
+from pulumi_policy import (
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 from pulumi_policy.proxy import unknown_checking_proxy
 
 captured = {}
@@ -29,7 +35,10 @@ runpy.run_path(str(Path(sys.argv[1]) / "__main__.py"), run_name="__main__")
 resources = json.loads(Path(sys.argv[2]).read_text())
 config = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
 opts = PolicyResourceOptions(False, [], None, [], None, [])
-stack = [PolicyResource(r["type"], unknown_checking_proxy(r["props"]), r["urn"], r["name"], opts, None, None, [], {}) for r in resources]
+stack = [
+    PolicyResource(r["type"], unknown_checking_proxy(r["props"]), r["urn"], r["name"], opts, None, None, [], {})
+    for r in resources
+]
 by_urn = {r.urn: r for r in stack}
 for r, raw in zip(stack, resources):
     r.property_dependencies = {k: [by_urn[u] for u in urns] for k, urns in raw.get("deps", {}).items()}
@@ -40,5 +49,8 @@ for policy in captured["policies"]:
         policy.validate(StackValidationArgs(stack, config.get(policy.name)), report)
     else:
         for r in stack:
-            policy.validate(ResourceValidationArgs(r.resource_type, r.props, r.urn, r.name, opts, None, config.get(policy.name)), report)
+            policy.validate(
+                ResourceValidationArgs(r.resource_type, r.props, r.urn, r.name, opts, None, config.get(policy.name)),
+                report,
+            )
 print(json.dumps({"pack": captured["name"], "violations": found}))

@@ -20,7 +20,9 @@ UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 def pack_python() -> Path:
     if not PACK_PYTHON.exists():
-        pytest.skip("policy-pack/venv not set up (python3 -m venv policy-pack/venv && policy-pack/venv/bin/pip install -r policy-pack/requirements.txt)")
+        pytest.skip(
+            "policy-pack/venv not set up (python3 -m venv policy-pack/venv && policy-pack/venv/bin/pip install -r policy-pack/requirements.txt)"
+        )
     if subprocess.run([str(PACK_PYTHON), "-c", "import pulumi_policy"], capture_output=True).returncode != 0:
         pytest.skip("pulumi_policy is not installed in policy-pack/venv")
     return PACK_PYTHON
@@ -29,19 +31,60 @@ def pack_python() -> Path:
 def test_policies_report_through_the_sdk(tmp_path: Path) -> None:
     python = pack_python()
     resources = [
-        {"type": "aws:iam/policy:Policy", "urn": "u:mfa", "name": "MFAForcePolicy", "props": {"name": "MFAForcePolicy", "path": "/foundation/", "policy": "{}"}},
-        {"type": "aws:iam/policy:Policy", "urn": "u:ip", "name": "DenyIPAddressPolicy", "props": {"name": "DenyIPAddressPolicy", "path": "/foundation/", "policy": "{}"}},
+        {
+            "type": "aws:iam/policy:Policy",
+            "urn": "u:mfa",
+            "name": "MFAForcePolicy",
+            "props": {"name": "MFAForcePolicy", "path": "/foundation/", "policy": "{}"},
+        },
+        {
+            "type": "aws:iam/policy:Policy",
+            "urn": "u:ip",
+            "name": "DenyIPAddressPolicy",
+            "props": {"name": "DenyIPAddressPolicy", "path": "/foundation/", "policy": "{}"},
+        },
         {"type": "aws:iam/group:Group", "urn": "u:g", "name": "Viewer", "props": {"name": "Viewer", "path": "/"}},
         # During a preview the foundation ARNs are unknown: the SDK's proxies hold sentinels.
-        {"type": "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive", "urn": "u:a", "name": "Viewer",
-         "props": {"groupName": "Viewer", "policyArns": [UNKNOWN_STRING, UNKNOWN_STRING, "arn:aws:iam::aws:policy/AdministratorAccess"]}, "deps": {"policyArns": ["u:mfa", "u:ip"]}},
+        {
+            "type": "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
+            "urn": "u:a",
+            "name": "Viewer",
+            "props": {
+                "groupName": "Viewer",
+                "policyArns": [UNKNOWN_STRING, UNKNOWN_STRING, "arn:aws:iam::aws:policy/AdministratorAccess"],
+            },
+            "deps": {"policyArns": ["u:mfa", "u:ip"]},
+        },
         {"type": "aws:iam/userPolicy:UserPolicy", "urn": "u:up", "name": "x", "props": {"user": "a", "policy": "{}"}},
-        {"type": "aws:iam/accountPasswordPolicy:AccountPasswordPolicy", "urn": "u:pp", "name": "pp", "props": {"minimumPasswordLength": 8, "passwordReusePrevention": 24, "maxPasswordAge": 90,
-         "requireUppercaseCharacters": True, "requireLowercaseCharacters": True, "requireNumbers": True, "requireSymbols": True}},
+        {
+            "type": "aws:iam/accountPasswordPolicy:AccountPasswordPolicy",
+            "urn": "u:pp",
+            "name": "pp",
+            "props": {
+                "minimumPasswordLength": 8,
+                "passwordReusePrevention": 24,
+                "maxPasswordAge": 90,
+                "requireUppercaseCharacters": True,
+                "requireLowercaseCharacters": True,
+                "requireNumbers": True,
+                "requireSymbols": True,
+            },
+        },
     ]
     (tmp_path / "resources.json").write_text(json.dumps(resources))
     config = {"admin-access-only-in-admin-roles": {"adminRoles": ["Admin"]}}
-    done = subprocess.run([str(python), str(Path(__file__).with_name("harness.py")), str(ROOT / "policy-pack"), str(tmp_path / "resources.json"), json.dumps(config)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            str(python),
+            str(Path(__file__).with_name("harness.py")),
+            str(ROOT / "policy-pack"),
+            str(tmp_path / "resources.json"),
+            json.dumps(config),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["pack"] == "iam-matrix-guardrails"

@@ -20,7 +20,13 @@ def resources() -> list:
 
 
 def test_the_example_stack_passes_every_guardrail(resources: list) -> None:
-    assert {r.type for r in resources} >= {rules.GROUP, rules.GROUP_ATTACHMENTS_EXCLUSIVE, rules.POLICY, rules.PASSWORD_POLICY, rules.GROUP_MEMBERSHIP}
+    assert {r.type for r in resources} >= {
+        rules.GROUP,
+        rules.GROUP_ATTACHMENTS_EXCLUSIVE,
+        rules.POLICY,
+        rules.PASSWORD_POLICY,
+        rules.GROUP_MEMBERSHIP,
+    }
     assert rules.admin_only_in_admin_roles(resources, ["Admin"]) == []
     assert rules.guardrails_in_every_role(resources) == []
     assert rules.password_policy_present(resources) == []
@@ -35,22 +41,39 @@ def test_the_guardrails_see_the_program_bundles(resources: list) -> None:
     assert {"Developer", "Developer-2", "Developer-3"} <= groups
     assert rules.role_of("Developer-3", groups) == "Developer"
     # Without Admin in adminRoles the Admin group is flagged - and only it.
-    assert [urn for _, urn in rules.admin_only_in_admin_roles(resources, [])] == ["urn:aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive::Admin-policies"]
+    assert [urn for _, urn in rules.admin_only_in_admin_roles(resources, [])] == [
+        "urn:aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive::Admin-policies"
+    ]
     # Dropping MFAForcePolicy from Viewer's first group is caught.
     edited = [
-        rules.Resource(r.type, r.name, {**r.props, "policyArns": [a for a in r.props["policyArns"] if not a.endswith("/MFAForcePolicy")]}, r.urn)
-        if r.type == rules.GROUP_ATTACHMENTS_EXCLUSIVE and r.props["groupName"] == "Viewer" else r
+        rules.Resource(
+            r.type,
+            r.name,
+            {**r.props, "policyArns": [a for a in r.props["policyArns"] if not a.endswith("/MFAForcePolicy")]},
+            r.urn,
+        )
+        if r.type == rules.GROUP_ATTACHMENTS_EXCLUSIVE and r.props["groupName"] == "Viewer"
+        else r
         for r in resources
     ]
-    assert [m for m, _ in rules.guardrails_in_every_role(edited)] == ["role Viewer: its first group Viewer lacks MFAForcePolicy (guardrails must sit in the first group of every role's bundle)"]
+    assert [m for m, _ in rules.guardrails_in_every_role(edited)] == [
+        "role Viewer: its first group Viewer lacks MFAForcePolicy (guardrails must sit in the first group of every role's bundle)"
+    ]
 
 
 def test_a_stack_with_the_audit_baseline_passes_too() -> None:
     """The AuditBaseline's CloudTrail delivery role has an inline policy: roles are out of
     the inline rule's scope (it is about people), and nothing else is flagged."""
-    resources = [rules.Resource(r["type"], r["name"], r["props"]) for r in run_variants(json.dumps(VARIANTS + AUDIT_VARIANTS))[-1]["resources"]]
+    resources = [
+        rules.Resource(r["type"], r["name"], r["props"])
+        for r in run_variants(json.dumps(VARIANTS + AUDIT_VARIANTS))[-1]["resources"]
+    ]
     assert "aws:iam/rolePolicy:RolePolicy" in {r.type for r in resources}
-    assert rules.admin_only_in_admin_roles(resources) == [] and rules.guardrails_in_every_role(resources) == [] and rules.password_policy_present(resources) == []
+    assert (
+        rules.admin_only_in_admin_roles(resources) == []
+        and rules.guardrails_in_every_role(resources) == []
+        and rules.password_policy_present(resources) == []
+    )
     for resource in resources:
         assert rules.no_inline_or_user_policies(resource.type, resource.props) == [], resource.name
         assert rules.no_star_on_star_policy(resource.type, resource.props) == [], resource.name

@@ -25,7 +25,13 @@ def group(name: str) -> Resource:
 
 
 def attach(name: str, *arns: str, deps: list[Resource] | None = None) -> Resource:
-    return Resource(rules.GROUP_ATTACHMENTS_EXCLUSIVE, name, {"groupName": name, "policyArns": list(arns)}, urn=f"urn:attach:{name}", property_dependencies={"policyArns": deps or []})
+    return Resource(
+        rules.GROUP_ATTACHMENTS_EXCLUSIVE,
+        name,
+        {"groupName": name, "policyArns": list(arns)},
+        urn=f"urn:attach:{name}",
+        property_dependencies={"policyArns": deps or []},
+    )
 
 
 def stack(*roles: tuple[str, list[list[str]]]) -> list[Resource]:
@@ -56,7 +62,10 @@ def test_the_example_layout_passes_every_stack_rule() -> None:
 def test_administrator_access_outside_admin_roles() -> None:
     resources = stack(("Admin", [[MFA, IP, ADMIN]]), ("Developer", [[MFA, IP, READ], [READ, ADMIN]]))
     assert rules.admin_only_in_admin_roles(resources) == [
-        ("group Developer-2 (role Developer) gets AdministratorAccess, but iam-matrix:adminRoles allows only Admin", "urn:attach:Developer-2"),
+        (
+            "group Developer-2 (role Developer) gets AdministratorAccess, but iam-matrix:adminRoles allows only Admin",
+            "urn:attach:Developer-2",
+        ),
     ]
     assert rules.admin_only_in_admin_roles(resources, ["Admin", "Developer"]) == []
     assert [m for m, _ in rules.admin_only_in_admin_roles(resources, [])] == [
@@ -67,38 +76,94 @@ def test_administrator_access_outside_admin_roles() -> None:
 
 def test_single_attachments_count_too() -> None:
     single = Resource(rules.GROUP_ATTACHMENT, "x", {"group": "Viewer", "policyArn": ADMIN}, urn="urn:single")
-    assert rules.admin_only_in_admin_roles([*GOOD, single]) == [("group Viewer (role Viewer) gets AdministratorAccess, but iam-matrix:adminRoles allows only Admin", "urn:single")]
+    assert rules.admin_only_in_admin_roles([*GOOD, single]) == [
+        (
+            "group Viewer (role Viewer) gets AdministratorAccess, but iam-matrix:adminRoles allows only Admin",
+            "urn:single",
+        )
+    ]
 
 
 def test_guardrails_must_sit_in_the_first_group_of_every_role() -> None:
     moved = stack(("Developer", [[READ], [MFA, IP, READ]]), ("Viewer", [[MFA, READ]]))
     assert rules.guardrails_in_every_role(moved) == [
-        ("role Developer: its first group Developer lacks MFAForcePolicy, DenyIPAddressPolicy (guardrails must sit in the first group of every role's bundle)", "urn:attach:Developer"),
-        ("role Viewer: its first group Viewer lacks DenyIPAddressPolicy (guardrails must sit in the first group of every role's bundle)", "urn:attach:Viewer"),
+        (
+            "role Developer: its first group Developer lacks MFAForcePolicy, DenyIPAddressPolicy (guardrails must sit in the first group of every role's bundle)",
+            "urn:attach:Developer",
+        ),
+        (
+            "role Viewer: its first group Viewer lacks DenyIPAddressPolicy (guardrails must sit in the first group of every role's bundle)",
+            "urn:attach:Viewer",
+        ),
     ]
     bare = [group("Empty")]
-    assert rules.guardrails_in_every_role(bare) == [("role Empty: its first group Empty has no policy attachments, so it lacks MFAForcePolicy, DenyIPAddressPolicy", "urn:group:Empty")]
+    assert rules.guardrails_in_every_role(bare) == [
+        (
+            "role Empty: its first group Empty has no policy attachments, so it lacks MFAForcePolicy, DenyIPAddressPolicy",
+            "urn:group:Empty",
+        )
+    ]
     assert rules.guardrails_in_every_role(moved, ["ReadOnlyAccess"]) == []
 
 
 def test_unknown_customer_policy_arns_are_recovered_from_their_policy_resources() -> None:
-    mfa = Resource(rules.POLICY, "MFAForcePolicy", {"name": "MFAForcePolicy", "path": "/foundation/", "policy": "{}"}, urn="urn:policy:mfa")
-    ip = Resource(rules.POLICY, "DenyIPAddressPolicy", {"name": "DenyIPAddressPolicy", "path": "/foundation/", "policy": "{}"}, urn="urn:policy:ip")
+    mfa = Resource(
+        rules.POLICY,
+        "MFAForcePolicy",
+        {"name": "MFAForcePolicy", "path": "/foundation/", "policy": "{}"},
+        urn="urn:policy:mfa",
+    )
+    ip = Resource(
+        rules.POLICY,
+        "DenyIPAddressPolicy",
+        {"name": "DenyIPAddressPolicy", "path": "/foundation/", "policy": "{}"},
+        urn="urn:policy:ip",
+    )
     preview = [group("Viewer"), attach("Viewer", UNKNOWN_STRING, UNKNOWN_STRING, READ, deps=[mfa, ip]), mfa, ip]
     assert rules.guardrails_in_every_role(preview) == []
-    whole_list_unknown = [group("Viewer"), Resource(rules.GROUP_ATTACHMENTS_EXCLUSIVE, "Viewer", {"groupName": "Viewer", "policyArns": UNKNOWN_ARRAY}, property_dependencies={"policyArns": [mfa]})]
-    assert [m for m, _ in rules.guardrails_in_every_role(whole_list_unknown)] == ["role Viewer: its first group Viewer lacks DenyIPAddressPolicy (guardrails must sit in the first group of every role's bundle)"]
+    whole_list_unknown = [
+        group("Viewer"),
+        Resource(
+            rules.GROUP_ATTACHMENTS_EXCLUSIVE,
+            "Viewer",
+            {"groupName": "Viewer", "policyArns": UNKNOWN_ARRAY},
+            property_dependencies={"policyArns": [mfa]},
+        ),
+    ]
+    assert [m for m, _ in rules.guardrails_in_every_role(whole_list_unknown)] == [
+        "role Viewer: its first group Viewer lacks DenyIPAddressPolicy (guardrails must sit in the first group of every role's bundle)"
+    ]
 
 
 @pytest.mark.parametrize(
     ("resource_type", "props", "expected"),
     [
-        ("aws:iam/groupPolicy:GroupPolicy", {"group": "Admin", "policy": "{}"}, "an inline policy on a group is not allowed"),
+        (
+            "aws:iam/groupPolicy:GroupPolicy",
+            {"group": "Admin", "policy": "{}"},
+            "an inline policy on a group is not allowed",
+        ),
         ("aws:iam/userPolicy:UserPolicy", {"user": "a", "policy": "{}"}, "an inline policy on a user is not allowed"),
-        ("aws:iam/userPolicyAttachment:UserPolicyAttachment", {"user": "a", "policyArn": READ}, "a managed policy attached to a user is not allowed"),
-        ("aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive", {"userName": "a", "policyArns": [READ]}, "managed policies attached to a user are not allowed"),
-        ("aws:iam/groupPoliciesExclusive:GroupPoliciesExclusive", {"groupName": "a", "policyNames": ["x"]}, "inline policies on a group are not allowed"),
-        ("aws:iam/policyAttachment:PolicyAttachment", {"users": ["a"], "policyArn": READ}, "a policy attachment to users is not allowed"),
+        (
+            "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+            {"user": "a", "policyArn": READ},
+            "a managed policy attached to a user is not allowed",
+        ),
+        (
+            "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+            {"userName": "a", "policyArns": [READ]},
+            "managed policies attached to a user are not allowed",
+        ),
+        (
+            "aws:iam/groupPoliciesExclusive:GroupPoliciesExclusive",
+            {"groupName": "a", "policyNames": ["x"]},
+            "inline policies on a group are not allowed",
+        ),
+        (
+            "aws:iam/policyAttachment:PolicyAttachment",
+            {"users": ["a"], "policyArn": READ},
+            "a policy attachment to users is not allowed",
+        ),
     ],
 )
 def test_no_inline_or_user_policies(resource_type: str, props: dict, expected: str) -> None:
@@ -107,21 +172,55 @@ def test_no_inline_or_user_policies(resource_type: str, props: dict, expected: s
 
 
 def test_allowed_shapes_pass_the_inline_rule() -> None:
-    assert rules.no_inline_or_user_policies("aws:iam/groupPoliciesExclusive:GroupPoliciesExclusive", {"groupName": "a", "policyNames": []}) == []
-    assert rules.no_inline_or_user_policies("aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive", {"userName": "a", "policyArns": []}) == []
-    assert rules.no_inline_or_user_policies("aws:iam/policyAttachment:PolicyAttachment", {"groups": ["Admin"], "users": [], "policyArn": READ}) == []
-    assert rules.no_inline_or_user_policies(rules.GROUP_ATTACHMENTS_EXCLUSIVE, {"groupName": "Admin", "policyArns": [ADMIN]}) == []
-    assert rules.no_inline_or_user_policies("aws:iam/rolePolicy:RolePolicy", {"role": "trail-logs", "policy": "{}"}) == []  # service roles are out of scope
+    assert (
+        rules.no_inline_or_user_policies(
+            "aws:iam/groupPoliciesExclusive:GroupPoliciesExclusive", {"groupName": "a", "policyNames": []}
+        )
+        == []
+    )
+    assert (
+        rules.no_inline_or_user_policies(
+            "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive", {"userName": "a", "policyArns": []}
+        )
+        == []
+    )
+    assert (
+        rules.no_inline_or_user_policies(
+            "aws:iam/policyAttachment:PolicyAttachment", {"groups": ["Admin"], "users": [], "policyArn": READ}
+        )
+        == []
+    )
+    assert (
+        rules.no_inline_or_user_policies(
+            rules.GROUP_ATTACHMENTS_EXCLUSIVE, {"groupName": "Admin", "policyArns": [ADMIN]}
+        )
+        == []
+    )
+    assert (
+        rules.no_inline_or_user_policies("aws:iam/rolePolicy:RolePolicy", {"role": "trail-logs", "policy": "{}"}) == []
+    )  # service roles are out of scope
 
 
 def test_no_customer_policy_allows_star_on_star() -> None:
-    star = {"Version": "2012-10-17", "Statement": [{"Sid": "Everything", "Effect": "Allow", "Action": ["*"], "Resource": "*"}]}
+    star = {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "Everything", "Effect": "Allow", "Action": ["*"], "Resource": "*"}],
+    }
     assert rules.no_star_on_star_policy(rules.POLICY, {"name": "Oops", "policy": json.dumps(star)}) == [
         "customer managed policy Oops allows every action on every resource (Everything); attach AdministratorAccess to an admin role instead"
     ]
     statement = {"Effect": "Allow", "Action": "*", "Resource": ["*"]}
     assert len(rules.no_star_on_star_policy(rules.POLICY, {"name": "Oops", "policy": {"Statement": statement}})) == 1
-    deny_all = {"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"NotIpAddress": {"aws:SourceIp": ["192.0.2.0/24"]}}}]}
+    deny_all = {
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"NotIpAddress": {"aws:SourceIp": ["192.0.2.0/24"]}},
+            }
+        ]
+    }
     scoped = {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
     for document in (deny_all, scoped):
         assert rules.no_star_on_star_policy(rules.POLICY, {"name": "Fine", "policy": json.dumps(document)}) == []
@@ -133,14 +232,32 @@ def test_the_foundation_documents_pass() -> None:
         assert rules.no_star_on_star_policy(rules.POLICY, {"name": path.stem, "policy": path.read_text()}) == [], path
 
 
-CIS = {"minimumPasswordLength": 14, "passwordReusePrevention": 24, "maxPasswordAge": 90, "requireUppercaseCharacters": True,
-       "requireLowercaseCharacters": True, "requireNumbers": True, "requireSymbols": True, "allowUsersToChangePassword": True, "hardExpiry": False}
+CIS = {
+    "minimumPasswordLength": 14,
+    "passwordReusePrevention": 24,
+    "maxPasswordAge": 90,
+    "requireUppercaseCharacters": True,
+    "requireLowercaseCharacters": True,
+    "requireNumbers": True,
+    "requireSymbols": True,
+    "allowUsersToChangePassword": True,
+    "hardExpiry": False,
+}
 
 
 def test_password_policy_at_cis_level() -> None:
     assert rules.password_policy_cis(rules.PASSWORD_POLICY, CIS) == []
-    assert rules.password_policy_cis(rules.PASSWORD_POLICY, {**CIS, "minimumPasswordLength": 20, "maxPasswordAge": 60}) == []
-    weak = {**CIS, "minimumPasswordLength": 8, "passwordReusePrevention": 5, "maxPasswordAge": 0, "requireSymbols": False}
+    assert (
+        rules.password_policy_cis(rules.PASSWORD_POLICY, {**CIS, "minimumPasswordLength": 20, "maxPasswordAge": 60})
+        == []
+    )
+    weak = {
+        **CIS,
+        "minimumPasswordLength": 8,
+        "passwordReusePrevention": 5,
+        "maxPasswordAge": 0,
+        "requireSymbols": False,
+    }
     assert rules.password_policy_cis(rules.PASSWORD_POLICY, weak) == [
         "minimumPasswordLength is 8; CIS asks for at least 14",
         "passwordReusePrevention is 5; CIS asks for at least 24",
@@ -148,16 +265,26 @@ def test_password_policy_at_cis_level() -> None:
         "requireSymbols must be true (CIS)",
     ]
     missing = {k: v for k, v in CIS.items() if k not in ("requireNumbers", "maxPasswordAge")}
-    assert rules.password_policy_cis(rules.PASSWORD_POLICY, missing) == ["maxPasswordAge is not set; CIS asks for passwords to expire within 90 days", "requireNumbers must be true (CIS)"]
+    assert rules.password_policy_cis(rules.PASSWORD_POLICY, missing) == [
+        "maxPasswordAge is not set; CIS asks for passwords to expire within 90 days",
+        "requireNumbers must be true (CIS)",
+    ]
     # The engine sends numbers as floats (protobuf Struct).
     wire = {**CIS, "minimumPasswordLength": 14.0, "passwordReusePrevention": 24.0, "maxPasswordAge": 90.0}
     assert rules.password_policy_cis(rules.PASSWORD_POLICY, wire) == []
-    assert rules.password_policy_cis(rules.PASSWORD_POLICY, {**wire, "minimumPasswordLength": 12.0}) == ["minimumPasswordLength is 12; CIS asks for at least 14"]
+    assert rules.password_policy_cis(rules.PASSWORD_POLICY, {**wire, "minimumPasswordLength": 12.0}) == [
+        "minimumPasswordLength is 12; CIS asks for at least 14"
+    ]
     assert rules.password_policy_cis(rules.GROUP, {}) == []
 
 
 def test_a_stack_with_groups_manages_the_password_policy() -> None:
-    assert rules.password_policy_present(GOOD) == [("the stack manages IAM groups but no aws:iam/AccountPasswordPolicy: the account's password policy is left unmanaged", None)]
+    assert rules.password_policy_present(GOOD) == [
+        (
+            "the stack manages IAM groups but no aws:iam/AccountPasswordPolicy: the account's password policy is left unmanaged",
+            None,
+        )
+    ]
     assert rules.password_policy_present([*GOOD, Resource(rules.PASSWORD_POLICY, "pp", CIS)]) == []
     assert rules.password_policy_present([]) == []
 
@@ -166,7 +293,11 @@ def test_policy_config_from_the_stack_file() -> None:
     config = load("config_from_stack").policy_config(ROOT, "dev")
     admin = config["admin-access-only-in-admin-roles"]
     assert config["all"] == "mandatory" and admin["adminRoles"] == ["Admin"]
-    assert admin["groupRoles"]["SysAdm-3"] == "SysAdm" and admin["groupRoles"]["Admin"] == "Admin" and "Admin-2" not in admin["groupRoles"]
+    assert (
+        admin["groupRoles"]["SysAdm-3"] == "SysAdm"
+        and admin["groupRoles"]["Admin"] == "Admin"
+        and "Admin-2" not in admin["groupRoles"]
+    )
 
 
 # --- bypasses: each must fail the pack -------------------------------------------------
@@ -179,37 +310,63 @@ def test_a_group_named_like_a_bundle_of_admin_is_not_admin() -> None:
     resources = [*GOOD, group("Admin-2"), attach("Admin-2", MFA, IP, ADMIN)]
     assert rules.admin_only_in_admin_roles(resources) == []  # guessing from names is fooled
     assert rules.admin_only_in_admin_roles(resources, ["Admin"], PLANNED) == [
-        ("group Admin-2 (role Admin-2 (not planned by the matrix)) gets AdministratorAccess, but iam-matrix:adminRoles allows only Admin", "urn:attach:Admin-2"),
+        (
+            "group Admin-2 (role Admin-2 (not planned by the matrix)) gets AdministratorAccess, but iam-matrix:adminRoles allows only Admin",
+            "urn:attach:Admin-2",
+        ),
     ]
 
 
 def test_a_policy_attachment_to_groups_is_seen() -> None:
-    resources = [*GOOD, Resource(rules.POLICY_ATTACHMENT, "sneaky", {"name": "sneaky", "groups": ["Viewer"], "policyArn": ADMIN}, urn="urn:pa")]
+    resources = [
+        *GOOD,
+        Resource(
+            rules.POLICY_ATTACHMENT,
+            "sneaky",
+            {"name": "sneaky", "groups": ["Viewer"], "policyArn": ADMIN},
+            urn="urn:pa",
+        ),
+    ]
     assert [v[0] for v in rules.admin_only_in_admin_roles(resources, ["Admin"], PLANNED)] == [
-        "group Viewer (role Viewer) gets AdministratorAccess, but iam-matrix:adminRoles allows only Admin"]
+        "group Viewer (role Viewer) gets AdministratorAccess, but iam-matrix:adminRoles allows only Admin"
+    ]
 
 
 def test_user_group_memberships_and_user_attachments_are_refused() -> None:
     assert rules.no_inline_or_user_policies(rules.USER_GROUP_MEMBERSHIP, {"user": "eve", "groups": ["Admin"]})
-    assert rules.no_inline_or_user_policies("aws:iam/userPolicyAttachment:UserPolicyAttachment", {"user": "eve", "policyArn": ADMIN})
+    assert rules.no_inline_or_user_policies(
+        "aws:iam/userPolicyAttachment:UserPolicyAttachment", {"user": "eve", "policyArn": ADMIN}
+    )
     assert rules.no_inline_or_user_policies(rules.POLICY_ATTACHMENT, {"users": ["eve"], "policyArn": ADMIN})
 
 
-@pytest.mark.parametrize("statement", [
-    {"Effect": "Allow", "NotAction": "s3:DeleteBucket", "Resource": "*"},
-    {"Effect": "Allow", "Action": "*", "Resource": "arn:*"},
-    {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:*:*:*:*"},
-    {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
-    {"Effect": "Allow", "Action": ["s3:GetObject", "*"], "NotResource": "arn:aws:s3:::x"},
-    {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": ["true", "false"]}}},
-], ids=["notaction", "arn-star", "arn-aws-stars", "iam-star", "notresource", "always-true-condition"])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        {"Effect": "Allow", "NotAction": "s3:DeleteBucket", "Resource": "*"},
+        {"Effect": "Allow", "Action": "*", "Resource": "arn:*"},
+        {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:*:*:*:*"},
+        {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+        {"Effect": "Allow", "Action": ["s3:GetObject", "*"], "NotResource": "arn:aws:s3:::x"},
+        {
+            "Effect": "Allow",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"Bool": {"aws:SecureTransport": ["true", "false"]}},
+        },
+    ],
+    ids=["notaction", "arn-star", "arn-aws-stars", "iam-star", "notresource", "always-true-condition"],
+)
 def test_admin_equivalent_customer_policies_fail_the_pack(statement: dict) -> None:
     document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
     assert rules.no_star_on_star_policy(rules.POLICY, {"name": "Tooling", "policy": document})
 
 
 def test_a_scoped_policy_passes() -> None:
-    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::bucket/*"}]}
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::bucket/*"}],
+    }
     assert rules.no_star_on_star_policy(rules.POLICY, {"name": "Reader", "policy": json.dumps(document)}) == []
 
 

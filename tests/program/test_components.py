@@ -26,8 +26,15 @@ def test_foundation_policies_are_customer_managed_policies_under_their_path(proj
     assert {r.name for r in policies} == {p.name for p in state.policies}
     mfa = run.named(POLICY, "MFAForcePolicy")
     assert mfa.inputs["path"] == "/foundation/" and mfa.inputs["name"] == "MFAForcePolicy"
-    assert json.loads(mfa.inputs["policy"]) == json.loads(json.dumps(state.policies[[p.name for p in state.policies].index("MFAForcePolicy")].document))
-    assert mfa.inputs["tags"] == {"Owner": "x", "managed-by": "iam-matrix", "stack": "dev", "source": "policies/foundation/MFAForcePolicy.json"}
+    assert json.loads(mfa.inputs["policy"]) == json.loads(
+        json.dumps(state.policies[[p.name for p in state.policies].index("MFAForcePolicy")].document)
+    )
+    assert mfa.inputs["tags"] == {
+        "Owner": "x",
+        "managed-by": "iam-matrix",
+        "stack": "dev",
+        "source": "policies/foundation/MFAForcePolicy.json",
+    }
     assert {r.urn for r in children_of(run, "iam-matrix:index:CustomPolicies", "policies")} == {r.urn for r in policies}
     assert run.named("iam-matrix:index:CustomPolicies", "policies").urn in run.components_with_outputs
 
@@ -44,8 +51,14 @@ def test_group_bundle_has_exclusive_members_and_attachments_per_group(project, m
     run = run_program(program, mocks)
     children = children_of(run, "iam-matrix:index:GroupBundle", "Developer")
     assert sorted((r.type.split(":")[-1], r.name) for r in children) == sorted(
-        (kind, f"{g}{suffix}") for g in role.groups
-        for kind, suffix in (("Group", ""), ("GroupMembership", "-members"), ("GroupPolicyAttachmentsExclusive", "-policies"), ("GroupPoliciesExclusive", "-inline-policies"))
+        (kind, f"{g}{suffix}")
+        for g in role.groups
+        for kind, suffix in (
+            ("Group", ""),
+            ("GroupMembership", "-members"),
+            ("GroupPolicyAttachmentsExclusive", "-policies"),
+            ("GroupPoliciesExclusive", "-inline-policies"),
+        )
     )
     first = run.named("aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive", "Developer-policies")
     assert first.inputs["groupName"] == "Developer"
@@ -53,9 +66,19 @@ def test_group_bundle_has_exclusive_members_and_attachments_per_group(project, m
     assert "arn:aws:iam::123456789012:policy/foundation/MFAForcePolicy" in first.inputs["policyArns"]
     assert run.named(POLICY, "MFAForcePolicy").urn in first.dependencies
     # ... AWS managed ones are the ARNs the core resolved, paths included.
-    second = run.named("aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive", "Developer-2-policies")
+    second = run.named(
+        "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive", "Developer-2-policies"
+    )
     assert "arn:aws:iam::aws:policy/service-role/AWSBatchServiceRole" in second.inputs["policyArns"]
-    assert all(len(run.named("aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive", f"{g}-policies").inputs["policyArns"]) <= 10 for g in role.groups)
+    assert all(
+        len(
+            run.named(
+                "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive", f"{g}-policies"
+            ).inputs["policyArns"]
+        )
+        <= 10
+        for g in role.groups
+    )
     members = run.named("aws:iam/groupMembership:GroupMembership", "Developer-3-members")
     assert sorted(members.inputs["users"]) == sorted(role.members) and members.inputs["group"] == "Developer-3"
     inline = run.named("aws:iam/groupPoliciesExclusive:GroupPoliciesExclusive", "Developer-inline-policies")
@@ -64,10 +87,18 @@ def test_group_bundle_has_exclusive_members_and_attachments_per_group(project, m
 
 
 def test_password_policy_from_settings(mocks):
-    run = run_program(lambda: PasswordPolicy("password-policy", PasswordSettings(minimum_password_length=20, max_password_age=0, password_reuse_prevention=5)), mocks)
+    run = run_program(
+        lambda: PasswordPolicy(
+            "password-policy",
+            PasswordSettings(minimum_password_length=20, max_password_age=0, password_reuse_prevention=5),
+        ),
+        mocks,
+    )
     (policy,) = run.of_type("aws:iam/accountPasswordPolicy:AccountPasswordPolicy")
     assert policy.inputs["minimumPasswordLength"] == 20 and policy.inputs["passwordReusePrevention"] == 5
-    assert policy.inputs["maxPasswordAge"] == 0  # sent as 0, so the provider clears it (left out, it would keep the old age)
+    assert (
+        policy.inputs["maxPasswordAge"] == 0
+    )  # sent as 0, so the provider clears it (left out, it would keep the old age)
     assert policy.parent == run.named("iam-matrix:index:PasswordPolicy", "password-policy").urn
 
 
@@ -87,7 +118,9 @@ def test_console_access_makes_login_profiles_that_must_be_reset(project, mocks):
     holder = {}
 
     def program():
-        holder["users"] = Users("users", state.users[:2], path="/", stack="dev", console_access=True, pgp_key="keybase:ops")
+        holder["users"] = Users(
+            "users", state.users[:2], path="/", stack="dev", console_access=True, pgp_key="keybase:ops"
+        )
 
     run = run_program(program, mocks)
     profiles = run.of_type("aws:iam/userLoginProfile:UserLoginProfile")

@@ -10,7 +10,12 @@ import pytest
 from components.cleanup import EMPTY_GROUP_HOOK
 from emulator import run_main, stack_config
 
-COMPONENTS = {"iam-matrix:index:CustomPolicies", "iam-matrix:index:GroupBundle", "iam-matrix:index:Users", "iam-matrix:index:PasswordPolicy"}
+COMPONENTS = {
+    "iam-matrix:index:CustomPolicies",
+    "iam-matrix:index:GroupBundle",
+    "iam-matrix:index:Users",
+    "iam-matrix:index:PasswordPolicy",
+}
 
 
 def test_dev_stack_registers_exactly_the_desired_state(project, mocks):
@@ -19,17 +24,26 @@ def test_dev_stack_registers_exactly_the_desired_state(project, mocks):
     counts = Counter(r.type for r in run.registrations.values())
     groups, users, policies = len(state.groups), len(state.users), len(state.policies)
     assert counts == {
-        "iam-matrix:index:CustomPolicies": 1, "iam-matrix:index:Users": 1, "iam-matrix:index:PasswordPolicy": 1,
+        "iam-matrix:index:CustomPolicies": 1,
+        "iam-matrix:index:Users": 1,
+        "iam-matrix:index:PasswordPolicy": 1,
         "iam-matrix:index:GroupBundle": len(state.roles),
-        "aws:iam/policy:Policy": policies, "aws:iam/user:User": users, "aws:iam/accountPasswordPolicy:AccountPasswordPolicy": 1,
-        "aws:iam/group:Group": groups, "aws:iam/groupMembership:GroupMembership": groups,
+        "aws:iam/policy:Policy": policies,
+        "aws:iam/user:User": users,
+        "aws:iam/accountPasswordPolicy:AccountPasswordPolicy": 1,
+        "aws:iam/group:Group": groups,
+        "aws:iam/groupMembership:GroupMembership": groups,
         "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": groups,
         "aws:iam/groupPoliciesExclusive:GroupPoliciesExclusive": groups,
     }
     # Every AWS resource is a child of one of our components, every component of the stack.
     component_urns = {r.urn for r in run.registrations.values() if r.type in COMPONENTS}
     assert all(r.parent in component_urns for r in run.registrations.values() if r.custom)
-    assert all(r.parent.endswith("pulumi:pulumi:Stack::iam-matrix-dev") for r in run.registrations.values() if r.type in COMPONENTS)
+    assert all(
+        r.parent.endswith("pulumi:pulumi:Stack::iam-matrix-dev")
+        for r in run.registrations.values()
+        if r.type in COMPONENTS
+    )
     assert component_urns <= run.components_with_outputs
     # Membership waits for the users, attachments for the custom policies.
     membership = run.named("aws:iam/groupMembership:GroupMembership", "Viewer-members")
@@ -73,11 +87,15 @@ def test_config_of_the_wrong_type_is_reported_like_validate(project, mocks):
     config = stack_config(project.root, overrides={"maxPoliciesPerGroup": "ten", "manageUser": "true"})
     run = run_main(project.root, mocks, config=config, raise_errors=False)
     assert isinstance(run.error, pulumi.RunError) and run.registrations == {}
-    assert any("Pulumi.dev.yaml iam-matrix:maxPoliciesPerGroup" in e and "'ten' is not a integer" in e for e in run.errors())
+    assert any(
+        "Pulumi.dev.yaml iam-matrix:maxPoliciesPerGroup" in e and "'ten' is not a integer" in e for e in run.errors()
+    )
 
 
 def test_console_access_without_pgp_key_is_refused_before_deploying(project, mocks):
-    run = run_main(project.root, mocks, config=stack_config(project.root, overrides={"consoleAccess": True}), raise_errors=False)
+    run = run_main(
+        project.root, mocks, config=stack_config(project.root, overrides={"consoleAccess": True}), raise_errors=False
+    )
     assert run.registrations == {} and any("pgpKey" in e for e in run.errors())
 
 
@@ -85,11 +103,17 @@ def test_membership_only_mode_registers_no_users(project, mocks):
     run = run_main(project.root, mocks, config=stack_config(project.root, overrides={"manageUsers": False}))
     assert not run.of_type("aws:iam/user:User") and not run.of_type("iam-matrix:index:Users")
     members = run.named("aws:iam/groupMembership:GroupMembership", "Admin-members")
-    assert members.inputs["users"] == ["admin@demoasacode.io"] and members.dependencies == [run.named("aws:iam/group:Group", "Admin").urn]
+    assert members.inputs["users"] == ["admin@demoasacode.io"] and members.dependencies == [
+        run.named("aws:iam/group:Group", "Admin").urn
+    ]
 
 
 def test_console_access_exports_encrypted_passwords_only(project, mocks):
-    run = run_main(project.root, mocks, config=stack_config(project.root, overrides={"consoleAccess": True, "pgpKey": "keybase:ops"}))
+    run = run_main(
+        project.root,
+        mocks,
+        config=stack_config(project.root, overrides={"consoleAccess": True, "pgpKey": "keybase:ops"}),
+    )
     assert set(run.exports["encryptedPasswords"]) == set(run.exports["userNames"])
     assert all(value.startswith("wcFMA-") for value in run.exports["encryptedPasswords"].values())
     assert not [name for name in run.exports if name.lower() in ("password", "passwords")]

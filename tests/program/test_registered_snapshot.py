@@ -27,7 +27,10 @@ SNAPSHOT = Path(__file__).with_name("registered.dev.json")
 
 def registered(project, mocks) -> list[dict[str, Any]]:
     run = run_main(project.root, mocks)
-    rows = [{"urn": r.urn, "type": r.type, "parent": r.parent, "aliases": r.aliases, "inputs": r.inputs} for r in run.registrations.values()]
+    rows = [
+        {"urn": r.urn, "type": r.type, "parent": r.parent, "aliases": r.aliases, "inputs": r.inputs}
+        for r in run.registrations.values()
+    ]
     return json.loads(json.dumps(sorted(rows, key=lambda row: row["urn"]), sort_keys=True, default=str))
 
 
@@ -53,8 +56,18 @@ def as_before(value: str, renames: dict[str, str]) -> str:
 
 def known_before(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     renames = type_renames(rows)
-    return sorted(({"urn": as_before(r["urn"], renames), "type": renames.get(r["type"], r["type"]), "parent": as_before(r["parent"], renames), "inputs": r["inputs"]}
-                   for r in rows), key=lambda row: row["urn"])
+    return sorted(
+        (
+            {
+                "urn": as_before(r["urn"], renames),
+                "type": renames.get(r["type"], r["type"]),
+                "parent": as_before(r["parent"], renames),
+                "inputs": r["inputs"],
+            }
+            for r in rows
+        ),
+        key=lambda row: row["urn"],
+    )
 
 
 def test_the_example_registers_what_the_snapshot_says(project, mocks, request: pytest.FixtureRequest) -> None:
@@ -62,7 +75,9 @@ def test_the_example_registers_what_the_snapshot_says(project, mocks, request: p
     if request.config.getoption("--update-snapshots"):
         SNAPSHOT.write_text(json.dumps(now, indent=1, sort_keys=True) + "\n")
     stored = json.loads(SNAPSHOT.read_text())
-    assert [row["urn"] for row in now] == [row["urn"] for row in stored], "URNs changed without an alias: pulumi up would replace resources"
+    assert [row["urn"] for row in now] == [row["urn"] for row in stored], (
+        "URNs changed without an alias: pulumi up would replace resources"
+    )
     assert now == stored
 
 
@@ -79,5 +94,8 @@ def test_the_renamed_policies_component_keeps_its_old_urns_by_alias(project, moc
 
 def test_a_urn_as_it_was_before_a_type_rename() -> None:
     urn = "urn:pulumi:dev::iam-matrix::iam-matrix:index:New$aws:iam/policy:Policy::P"
-    assert as_before(urn, {"iam-matrix:index:New": "iam-matrix:index:Old"}) == "urn:pulumi:dev::iam-matrix::iam-matrix:index:Old$aws:iam/policy:Policy::P"
+    assert (
+        as_before(urn, {"iam-matrix:index:New": "iam-matrix:index:Old"})
+        == "urn:pulumi:dev::iam-matrix::iam-matrix:index:Old$aws:iam/policy:Policy::P"
+    )
     assert as_before("iam-matrix:index:New", {"iam-matrix:index:New": "iam-matrix:index:Old"}) == "iam-matrix:index:Old"

@@ -51,28 +51,45 @@ def test_sandbox_stack_points_the_provider_at_the_emulator_only(project, tmp_pat
     assert stack_file == tmp_path / ".sandbox" / "project" / "Pulumi.sandbox.yaml"
     assert (stack_file.parent / "Pulumi.yaml").read_text() == (project.root / "Pulumi.yaml").read_text()
     config = yaml.safe_load(stack_file.read_text())["config"]
-    assert config["aws:endpoints"][0]["iam"] == "http://127.0.0.1:4567" and config["aws:endpoints"][0]["sts"] == "http://127.0.0.1:4567"
+    assert (
+        config["aws:endpoints"][0]["iam"] == "http://127.0.0.1:4567"
+        and config["aws:endpoints"][0]["sts"] == "http://127.0.0.1:4567"
+    )
     assert config["aws:skipCredentialsValidation"] is True and config["aws:skipRequestingAccountId"] is True
-    assert config["aws:accessKey"] == "testing" and "aws:allowedAccountIds" not in config and "aws:profile" not in config
+    assert (
+        config["aws:accessKey"] == "testing" and "aws:allowedAccountIds" not in config and "aws:profile" not in config
+    )
     assert config["iam-matrix:usersFile"] == "matrix/users.csv"
     assert (stack_file.parent / "matrix" / "users.csv").read_text() == project.read("matrix/users.csv")
     assert (stack_file.parent / "policies" / "foundation" / "MFAForcePolicy.json").is_file()
     assert config["iam-matrix:allowedCidrs"] == ["192.0.2.0/24", "203.0.113.0/24"]
     env = sandbox.pulumi_env("http://127.0.0.1:4567", sandbox_dir=tmp_path / ".sandbox")
     assert env["PULUMI_BACKEND_URL"] == f"file://{tmp_path / '.sandbox' / 'state'}"
-    assert env["PULUMI_CONFIG_PASSPHRASE"] and env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4567" and "AWS_PROFILE" not in env
+    assert (
+        env["PULUMI_CONFIG_PASSPHRASE"]
+        and env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4567"
+        and "AWS_PROFILE" not in env
+    )
 
 
 def test_emulator_serves_on_localhost_verification_names_every_difference_then_it_stops(project, tmp_path):
     emulator = MotoServer().start()
     try:
         assert emulator.url.startswith("http://127.0.0.1:")
-        project.write("matrix/users.csv", "User,Admin,Viewer,MFA\nadmin@demoasacode.io,Y,,Y\nmelon@demoasacode.io,,Y,Y\n")
-        project.write("matrix/policies.csv", "Policies,Admin,Viewer\nAdministratorAccess,Y,\nReadOnlyAccess,,Y\nMFAForcePolicy,Y,Y\n")
+        project.write(
+            "matrix/users.csv", "User,Admin,Viewer,MFA\nadmin@demoasacode.io,Y,,Y\nmelon@demoasacode.io,,Y,Y\n"
+        )
+        project.write(
+            "matrix/policies.csv",
+            "Policies,Admin,Viewer\nAdministratorAccess,Y,\nReadOnlyAccess,,Y\nMFAForcePolicy,Y,Y\n",
+        )
         stack_file = sandbox.write_stack_files(project.root, emulator.url, sandbox_dir=tmp_path / ".sandbox")
         account = MotoAccount(endpoint_url=emulator.url).start()
         account.wipe_iam()  # the server shares moto's in-process backends with other tests
-        config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in yaml.safe_load(stack_file.read_text())["config"].items()}
+        config = {
+            k: v if isinstance(v, str) else json.dumps(v)
+            for k, v in yaml.safe_load(stack_file.read_text())["config"].items()
+        }
         EmulatedStack(account, stack="sandbox").up(project.root, config=config)
         assert sandbox.verify(emulator.url, project.root, stack_file.parent) == []
         account.iam.add_user_to_group(GroupName="Admin", UserName="melon@demoasacode.io")
@@ -93,12 +110,18 @@ def test_the_salt_pulumi_writes_beside_pulumi_yaml_moves_into_the_sandbox_stack_
     stray.write_text("encryptionsalt: v1:abc:def\n")
     sandbox.adopt_stack_file(stray, stack_file)
     document = yaml.safe_load(stack_file.read_text())
-    assert not stray.exists() and document["encryptionsalt"] == "v1:abc:def" and document["config"]["aws:region"] == sandbox.REGION
+    assert (
+        not stray.exists()
+        and document["encryptionsalt"] == "v1:abc:def"
+        and document["config"]["aws:region"] == sandbox.REGION
+    )
 
 
 def test_without_the_cli_the_emulated_path_deploys_reads_back_and_audits(project, tmp_path, capsys):
     project.write("matrix/users.csv", "User,Admin,Viewer,MFA\nadmin@demoasacode.io,Y,,Y\nmelon@demoasacode.io,,Y,Y\n")
-    project.write("matrix/policies.csv", "Policies,Admin,Viewer\nAdministratorAccess,Y,\nReadOnlyAccess,,Y\nMFAForcePolicy,Y,Y\n")
+    project.write(
+        "matrix/policies.csv", "Policies,Admin,Viewer\nAdministratorAccess,Y,\nReadOnlyAccess,,Y\nMFAForcePolicy,Y,Y\n"
+    )
     assert sandbox.emulated(project.root, tmp_path / ".sandbox") == sandbox.EXIT_OK
     out = capsys.readouterr().out
     assert out.startswith("Path: EMULATED") and "does NOT prove" in out and "matches the matrix exactly" in out

@@ -14,9 +14,12 @@ from openpyxl import Workbook
 
 REPO = Path(__file__).resolve().parents[2]
 GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
 }
 
 
@@ -85,4 +88,8 @@ class GitProject:
     def git_input(self, data: str | bytes, *args: str) -> str:
         env = {**os.environ, **GIT_ENV}
         raw = data.encode() if isinstance(data, str) else data
-        return subprocess.run(["git", *args], cwd=self.root, env=env, check=True, capture_output=True, input=raw).stdout.decode().strip()
+        return (
+            subprocess.run(["git", *args], cwd=self.root, env=env, check=True, capture_output=True, input=raw)
+            .stdout.decode()
+            .strip()
+        )

@@ -36,6 +36,7 @@ def to_viewer(policy: str, document: dict | None = None):
         if document is not None:
             (repo.root / "policies" / "custom" / f"{policy}.json").write_text(json.dumps(document, indent=2))
         repo.edit("matrix/policies.csv", "ReadOnlyAccess,,,,,Y\n", f"ReadOnlyAccess,,,,,Y\n{policy},,,,,Y\n")
+
     return edit
 
 
@@ -58,7 +59,9 @@ def test_iam_full_access_to_viewer_is_permissions_management_and_privilege_escal
     diff = change(repo, to_viewer("IAMFullAccess"))
     assert subjects(diff, "permissions-management") == VIEWERS
     assert subjects(diff, "privilege-escalation") == VIEWERS
-    assert "AddUserToGroup (iam:AddUserToGroup via IAMFullAccess (role Viewer))" in message(diff, "privilege-escalation", "melon@demoasacode.io")
+    assert "AddUserToGroup (iam:AddUserToGroup via IAMFullAccess (role Viewer))" in message(
+        diff, "privilege-escalation", "melon@demoasacode.io"
+    )
 
 
 @pytest.mark.parametrize(
@@ -112,8 +115,13 @@ def test_deny_ip_policy_edited_to_deny_one_dummy_action_is_ip_restriction_droppe
 
 
 def test_batch_service_role_on_people_is_a_privilege_escalation_path(repo):
-    diff = change(repo, lambda r: r.edit("matrix/policies.csv", "AWSBatchServiceRole,,Y,,Y,\n", "AWSBatchServiceRole,,Y,,Y,Y\n"))
+    diff = change(
+        repo, lambda r: r.edit("matrix/policies.csv", "AWSBatchServiceRole,,Y,,Y,\n", "AWSBatchServiceRole,,Y,,Y,Y\n")
+    )
     # car could already pass a role to a new instance (Developer gets AWSBatchServiceRole): not new for them
     assert subjects(diff, "privilege-escalation") == VIEWERS - {"car@demoasacode.io"}
     text = message(diff, "privilege-escalation", "banana@demoasacode.io")
-    assert "CreateEC2WithExistingIP (ec2:RunInstances via AWSBatchServiceRole (role Viewer); iam:PassRole via AWSBatchServiceRole (role Viewer))" in text
+    assert (
+        "CreateEC2WithExistingIP (ec2:RunInstances via AWSBatchServiceRole (role Viewer); iam:PassRole via AWSBatchServiceRole (role Viewer))"
+        in text
+    )

@@ -29,7 +29,11 @@ def csv_change(repo: GitProject) -> tuple[str, str]:
     repo.edit("matrix/users.csv", "lamp@demoasacode.io,,Y,Y,,,Y", "lamp@demoasacode.io,Y,Y,Y,,,Y")  # lamp joins Admin
     repo.edit("matrix/users.csv", "banana@demoasacode.io,,,,Y,,Y", "banana@demoasacode.io,,,,Y,,")  # MFA dropped
     repo.edit("matrix/users.csv", "tiger@demoasacode.io,,,,,,Y\n", "")  # removed
-    repo.edit("matrix/users.csv", "melon@demoasacode.io,,,,Y,,Y\n", "melon@demoasacode.io,,,,Y,,Y\nnew@demoasacode.io,,,,Y,,Y\n")
+    repo.edit(
+        "matrix/users.csv",
+        "melon@demoasacode.io,,,,Y,,Y\n",
+        "melon@demoasacode.io,,,,Y,,Y\nnew@demoasacode.io,,,,Y,,Y\n",
+    )
     repo.edit("matrix/policies.csv", "AmazonRoute53ReadOnlyAccess,,Y,,,\n", "")  # Developer: 21 -> 20 policies
     repo.set_config(allowedCidrs=["192.0.2.0/24", "203.0.113.0/24", "198.51.100.0/24"])
     head = repo.commit("access change")
@@ -48,14 +52,25 @@ def test_csv_change_names_exactly_what_changed(repo: GitProject) -> None:
         ("cidr-added", "198.51.100.0/24"),
     ]
     # Developer's DenyDataPipelinePolicy still denies lamp datapipeline:*: admin-equivalent all the same
-    assert diff.escalations[0].message == "lamp@demoasacode.io becomes admin-equivalent (20434 of 20455 actions on all resources) through AdministratorAccess (role Admin)"
-    assert diff.escalations[2].message.startswith("new user new@demoasacode.io gains 12 credentials-exposing action(s) on all resources (codeartifact:GetAuthorizationToken, ")
+    assert (
+        diff.escalations[0].message
+        == "lamp@demoasacode.io becomes admin-equivalent (20434 of 20455 actions on all resources) through AdministratorAccess (role Admin)"
+    )
+    assert diff.escalations[2].message.startswith(
+        "new user new@demoasacode.io gains 12 credentials-exposing action(s) on all resources (codeartifact:GetAuthorizationToken, "
+    )
     assert diff.escalations[2].message.endswith(" through ReadOnlyAccess (role Viewer)")
     assert [u.name for u in diff.users_added] == ["new@demoasacode.io"]
     assert diff.users_added[0].roles == ("Viewer",) and diff.users_added[0].mfa_required
     assert [u.name for u in diff.users_removed] == ["tiger@demoasacode.io"]
     changed = {c.name: c for c in diff.users_changed}
-    assert sorted(changed) == ["banana@demoasacode.io", "car@demoasacode.io", "devapple@demoasacode.io", "lamp@demoasacode.io", "symple@demoasacode.io"]
+    assert sorted(changed) == [
+        "banana@demoasacode.io",
+        "car@demoasacode.io",
+        "devapple@demoasacode.io",
+        "lamp@demoasacode.io",
+        "symple@demoasacode.io",
+    ]
     lamp = changed["lamp@demoasacode.io"]
     assert lamp.roles_gained == ("Admin",) and lamp.roles_lost == ()
     assert lamp.policies_gained == ("AdministratorAccess", "AmazonRoute53FullAccess", "AWSCertificateManagerFullAccess")
@@ -63,16 +78,29 @@ def test_csv_change_names_exactly_what_changed(repo: GitProject) -> None:
     assert changed["banana@demoasacode.io"].mfa_before is True and changed["banana@demoasacode.io"].mfa_after is False
     assert changed["banana@demoasacode.io"].policies_gained == changed["banana@demoasacode.io"].policies_lost == ()
     for name in ("car@demoasacode.io", "devapple@demoasacode.io", "symple@demoasacode.io"):
-        assert changed[name].policies_lost == ("AmazonRoute53ReadOnlyAccess",) and not changed[name].policies_gained and not changed[name].roles_gained
+        assert (
+            changed[name].policies_lost == ("AmazonRoute53ReadOnlyAccess",)
+            and not changed[name].policies_gained
+            and not changed[name].roles_gained
+        )
         assert changed[name].via_roles == ("Developer",)
     # the size of each change, per access level: car still reads Route 53 through ReadOnlyAccess (Viewer)
-    assert (changed["symple@demoasacode.io"].actions_lost, changed["symple@demoasacode.io"].services) == ({"List": 22, "Read": 16}, ("route53",))
+    assert (changed["symple@demoasacode.io"].actions_lost, changed["symple@demoasacode.io"].services) == (
+        {"List": 22, "Read": 16},
+        ("route53",),
+    )
     assert not changed["car@demoasacode.io"].actions_lost and not changed["car@demoasacode.io"].actions_gained
     assert lamp.actions_gained["Permissions management"] > 400 and not lamp.actions_lost
-    assert [(r.name, r.status, r.policies_added, r.policies_removed) for r in diff.roles] == [("Developer", "changed", (), ("AmazonRoute53ReadOnlyAccess",))]
-    assert [(b.role, b.kind, b.groups_before, b.groups_after) for b in diff.bundles] == [("Developer", "merged", ("Developer", "Developer-2", "Developer-3"), ("Developer", "Developer-2"))]
+    assert [(r.name, r.status, r.policies_added, r.policies_removed) for r in diff.roles] == [
+        ("Developer", "changed", (), ("AmazonRoute53ReadOnlyAccess",))
+    ]
+    assert [(b.role, b.kind, b.groups_before, b.groups_after) for b in diff.bundles] == [
+        ("Developer", "merged", ("Developer", "Developer-2", "Developer-3"), ("Developer", "Developer-2"))
+    ]
     assert [(d.name, d.status) for d in diff.documents] == [("DenyIPAddressPolicy", "changed")]
-    assert [line for line in diff.documents[0].diff.splitlines() if "198.51.100.0/24" in line] == ['+            "198.51.100.0/24"']
+    assert [line for line in diff.documents[0].diff.splitlines() if "198.51.100.0/24" in line] == [
+        '+            "198.51.100.0/24"'
+    ]
     assert [s.name for s in diff.settings] == ["allowedCidrs"]
 
 
@@ -83,10 +111,22 @@ def test_markdown_comment_puts_escalations_first(repo: GitProject, capsys) -> No
     assert out.startswith("<!-- iam-matrix access diff -->\n### Access changes: stack `dev`")
     headings = [line for line in out.splitlines() if line.startswith("#### ")]
     assert headings[0] == "#### :warning: Escalations (5)"
-    assert headings[1:] == ["#### Users", "#### Roles", "#### Bundles (groups per role)", "#### Policy documents", "#### Settings", "#### Applying it"]
-    assert "- **administrator access**: lamp@demoasacode.io becomes admin-equivalent (20434 of 20455 actions on all resources) through AdministratorAccess (role Admin)" in out
+    assert headings[1:] == [
+        "#### Users",
+        "#### Roles",
+        "#### Bundles (groups per role)",
+        "#### Policy documents",
+        "#### Settings",
+        "#### Applying it",
+    ]
+    assert (
+        "- **administrator access**: lamp@demoasacode.io becomes admin-equivalent (20434 of 20455 actions on all resources) through AdministratorAccess (role Admin)"
+        in out
+    )
     assert "```diff" in out
-    assert "- **car@demoasacode.io** (through a change to role `Developer`)\n  - loses AmazonRoute53ReadOnlyAccess" in out
+    assert (
+        "- **car@demoasacode.io** (through a change to role `Developer`)\n  - loses AmazonRoute53ReadOnlyAccess" in out
+    )
     assert "  - IAM actions +0 / -38 (List 22, Read 16) in route53" in out
     assert "- :heavy_minus_sign: **tiger@demoasacode.io** removed (had no role)" in out
 
@@ -122,17 +162,31 @@ def test_xlsx_change(repo: GitProject) -> None:
         ("mfa-enforcement-dropped", "Viewer"),
     ]
     # scott could pass roles through DBA already; SysAdm adds ec2:RunInstances: the path is judged on the union
-    assert diff.escalations[0].message.startswith("scott@demoasacode.io gains 11 privilege-escalation path(s): CreateEC2WithExistingIP (ec2:RunInstances via AmazonEC2FullAccess (role SysAdm), ")
+    assert diff.escalations[0].message.startswith(
+        "scott@demoasacode.io gains 11 privilege-escalation path(s): CreateEC2WithExistingIP (ec2:RunInstances via AmazonEC2FullAccess (role SysAdm), "
+    )
     assert "iam:PassRole via AmazonDynamoDBFullAccess (role DBA)" in diff.escalations[0].message
-    assert diff.escalations[2].message == "scott@demoasacode.io gains 1 credentials-exposing action(s) on all resources (ec2:GetPasswordData) through AmazonEC2FullAccess (role SysAdm)"
-    assert diff.escalations[3].message == "role Viewer: the MFA guardrail is gone (it was MFAForcePolicy), so requests without MFA are allowed that were denied (4 members: banana@demoasacode.io, bicycle@demoasacode.io, car@demoasacode.io, melon@demoasacode.io)"
+    assert (
+        diff.escalations[2].message
+        == "scott@demoasacode.io gains 1 credentials-exposing action(s) on all resources (ec2:GetPasswordData) through AmazonEC2FullAccess (role SysAdm)"
+    )
+    assert (
+        diff.escalations[3].message
+        == "role Viewer: the MFA guardrail is gone (it was MFAForcePolicy), so requests without MFA are allowed that were denied (4 members: banana@demoasacode.io, bicycle@demoasacode.io, car@demoasacode.io, melon@demoasacode.io)"
+    )
     changed = {c.name: c for c in diff.users_changed}
     # bicycle and car keep MFAForcePolicy through DBA; only Viewer-only users lose it.
     assert sorted(changed) == ["banana@demoasacode.io", "melon@demoasacode.io", "scott@demoasacode.io"]
     assert changed["banana@demoasacode.io"].policies_lost == ("MFAForcePolicy",)
     assert changed["scott@demoasacode.io"].roles_gained == ("SysAdm",)
     assert [(r.name, r.policies_removed) for r in diff.roles] == [("Viewer", ("MFAForcePolicy",))]
-    assert not diff.users_added and not diff.users_removed and not diff.bundles and not diff.documents and not diff.settings
+    assert (
+        not diff.users_added
+        and not diff.users_removed
+        and not diff.bundles
+        and not diff.documents
+        and not diff.settings
+    )
 
 
 def test_reordering_rows_is_no_access_change(repo: GitProject, capsys) -> None:
@@ -167,7 +221,9 @@ def test_a_new_stack_is_all_added(repo: GitProject) -> None:
     base = repo.commit("no prod yet")
     (repo.root / "Pulumi.prod.yaml").write_text((repo.root / "Pulumi.dev.yaml").read_text())
     head = repo.commit("prod")
-    diff = diff_revisions(revision_at(repo.root, base, "prod", missing_stack_ok=True), revision_at(repo.root, head, "prod"))
+    diff = diff_revisions(
+        revision_at(repo.root, base, "prod", missing_stack_ok=True), revision_at(repo.root, head, "prod")
+    )
     assert len(diff.users_added) == 11 and not diff.users_removed
     assert ("admin", "admin@demoasacode.io") in [(e.kind, e.subject) for e in diff.escalations]
 
@@ -207,7 +263,10 @@ def test_output_file_is_written_and_said(repo: GitProject, capsys, tmp_path_fact
     report = tmp_path_factory.mktemp("out") / "reports" / "diff.md"
     code, out, err = run_diff(repo, capsys, "--base", base, "--head", "HEAD", "--output", str(report))
     assert code == 0 and out == ""
-    assert err == f"wrote {report}: 5 escalations, 1 user added, 1 user removed, 5 users changed, 1 role changed, 1 policy document changed\n"
+    assert (
+        err
+        == f"wrote {report}: 5 escalations, 1 user added, 1 user removed, 5 users changed, 1 role changed, 1 policy document changed\n"
+    )
     assert report.read_text().startswith("<!-- iam-matrix access diff -->")
 
 

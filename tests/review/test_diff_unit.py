@@ -13,22 +13,68 @@ from iam_matrix.review.render import markdown, text
 ADMIN = PolicyRef("AdministratorAccess", "arn:aws:iam::aws:policy/AdministratorAccess", "aws")
 S3_FULL = PolicyRef("AmazonS3FullAccess", "arn:aws:iam::aws:policy/AmazonS3FullAccess", "aws")
 READ = PolicyRef("ReadOnlyAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess", "aws")
-MFA_DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": ["iam:ListUsers"], "Resource": "*", "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}]}
-IP_DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"NotIpAddress": {"aws:SourceIp": ["192.0.2.0/24"]}}}]}
-MFA = PolicyRef("MFAForcePolicy", "arn:aws:iam::111111111111:policy/foundation/MFAForcePolicy", "custom", guardrail=True, grants=False)
-IP = PolicyRef("DenyIPAddressPolicy", "arn:aws:iam::111111111111:policy/foundation/DenyIPAddressPolicy", "custom", guardrail=True, grants=False)
-CUSTOM = (CustomPolicy("MFAForcePolicy", "/foundation/", MFA_DOC, "policies/foundation/MFAForcePolicy.json"), CustomPolicy("DenyIPAddressPolicy", "/foundation/", IP_DOC, "policies/foundation/DenyIPAddressPolicy.json"))
+MFA_DOC = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Deny",
+            "NotAction": ["iam:ListUsers"],
+            "Resource": "*",
+            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        }
+    ],
+}
+IP_DOC = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"NotIpAddress": {"aws:SourceIp": ["192.0.2.0/24"]}},
+        }
+    ],
+}
+MFA = PolicyRef(
+    "MFAForcePolicy",
+    "arn:aws:iam::111111111111:policy/foundation/MFAForcePolicy",
+    "custom",
+    guardrail=True,
+    grants=False,
+)
+IP = PolicyRef(
+    "DenyIPAddressPolicy",
+    "arn:aws:iam::111111111111:policy/foundation/DenyIPAddressPolicy",
+    "custom",
+    guardrail=True,
+    grants=False,
+)
+CUSTOM = (
+    CustomPolicy("MFAForcePolicy", "/foundation/", MFA_DOC, "policies/foundation/MFAForcePolicy.json"),
+    CustomPolicy("DenyIPAddressPolicy", "/foundation/", IP_DOC, "policies/foundation/DenyIPAddressPolicy.json"),
+)
 
 
-def state(roles: dict[str, tuple[PolicyRef, ...]], users: dict[str, tuple[str, ...]], *, mfa: bool = True, policies: tuple[CustomPolicy, ...] = CUSTOM, password: PasswordPolicy | None = None) -> DesiredState:
+def state(
+    roles: dict[str, tuple[PolicyRef, ...]],
+    users: dict[str, tuple[str, ...]],
+    *,
+    mfa: bool = True,
+    policies: tuple[CustomPolicy, ...] = CUSTOM,
+    password: PasswordPolicy | None = None,
+) -> DesiredState:
     members = {role: tuple(sorted(u for u, rs in users.items() if role in rs)) for role in roles}
     groups = tuple(Group(role, role, 1, "/", refs, members[role]) for role, refs in sorted(roles.items()))
     return DesiredState(
-        stack="dev", account_id="111111111111", user_path="/", manage_users=True,
+        stack="dev",
+        account_id="111111111111",
+        user_path="/",
+        manage_users=True,
         roles=tuple(Role(role, (role,), refs, members[role]) for role, refs in sorted(roles.items())),
         groups=groups,
         users=tuple(User(u, mfa, tuple(sorted(rs)), tuple(sorted(rs)), "users.csv") for u, rs in sorted(users.items())),
-        policies=policies, password_policy=password or PasswordPolicy(),
+        policies=policies,
+        password_policy=password or PasswordPolicy(),
     )
 
 
@@ -45,10 +91,16 @@ def test_identical_states_make_an_empty_diff() -> None:
 
 
 def test_admin_outside_admin_roles_is_called_out_even_without_members() -> None:
-    head = state({"Admin": (MFA, IP, ADMIN), "Ops": (MFA, IP, READ), "Break": (MFA, IP, ADMIN)}, {"ann": ("Admin",), "bob": ("Ops",)})
+    head = state(
+        {"Admin": (MFA, IP, ADMIN), "Ops": (MFA, IP, READ), "Break": (MFA, IP, ADMIN)},
+        {"ann": ("Admin",), "bob": ("Ops",)},
+    )
     diff = diff_states(BASE, head)
     assert kinds(diff) == [("admin-outside-admin-roles", "Break")]
-    assert diff.escalations[0].message == "role Break is admin-equivalent (through AdministratorAccess) but is not in iam-matrix:adminRoles (Admin) (no members yet)"
+    assert (
+        diff.escalations[0].message
+        == "role Break is admin-equivalent (through AdministratorAccess) but is not in iam-matrix:adminRoles (Admin) (no members yet)"
+    )
     # Allowed by config: still reported as a new role, not as an escalation.
     allowed = diff_revisions(Revision(BASE, "a", ("Admin", "Break")), Revision(head, "b", ("Admin", "Break")))
     assert kinds(allowed) == [] and [(r.name, r.status) for r in allowed.roles] == [("Break", "added")]
@@ -68,18 +120,31 @@ def test_escalations_are_ordered_by_severity() -> None:
         ("mfa-enforcement-dropped", "Ops"),
         ("ip-restriction-dropped", "Ops"),
     ]
-    assert diff.escalations[0].message == "bob becomes admin-equivalent (20455 of 20455 actions on all resources) through AdministratorAccess (role Admin)"
-    assert diff.escalations[1].message == "role Ops: the MFA guardrail is gone (it was MFAForcePolicy), so requests without MFA are allowed that were denied (1 member: bob)"
+    assert (
+        diff.escalations[0].message
+        == "bob becomes admin-equivalent (20455 of 20455 actions on all resources) through AdministratorAccess (role Admin)"
+    )
+    assert (
+        diff.escalations[1].message
+        == "role Ops: the MFA guardrail is gone (it was MFAForcePolicy), so requests without MFA are allowed that were denied (1 member: bob)"
+    )
     # bob keeps MFAForcePolicy and DenyIPAddressPolicy through Admin: not lost, effectively.
     bob = diff.users_changed[0]
     assert bob.policies_gained == ("AdministratorAccess", "AmazonS3FullAccess") and bob.policies_lost == ()
 
 
 def test_a_custom_document_that_becomes_star_on_star_is_admin() -> None:
-    tool = CustomPolicy("Tooling", "/custom/", {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}, "policies/custom/Tooling.json")
+    tool = CustomPolicy(
+        "Tooling",
+        "/custom/",
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]},
+        "policies/custom/Tooling.json",
+    )
     ref = PolicyRef("Tooling", "arn:aws:iam::111111111111:policy/custom/Tooling", "custom")
     before = state({"Ops": (MFA, IP, ref)}, {"bob": ("Ops",)}, policies=(*CUSTOM, tool))
-    wide = dataclasses.replace(tool, document={"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    wide = dataclasses.replace(
+        tool, document={"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    )
     after = state({"Ops": (MFA, IP, ref)}, {"bob": ("Ops",)}, policies=(*CUSTOM, wide))
     diff = diff_states(before, after, admin_roles=("Ops",))
     assert kinds(diff) == [("admin", "bob")]
@@ -88,25 +153,53 @@ def test_a_custom_document_that_becomes_star_on_star_is_admin() -> None:
 
 
 def test_mfa_flags_and_weaker_passwords() -> None:
-    head = state({"Admin": (MFA, IP, ADMIN), "Ops": (MFA, IP, READ)}, {"ann": ("Admin",), "bob": ("Ops",), "cy": ("Ops",)}, mfa=False,
-                 password=PasswordPolicy(minimum_password_length=8, require_symbols=False, max_password_age=0, password_reuse_prevention=24))
+    head = state(
+        {"Admin": (MFA, IP, ADMIN), "Ops": (MFA, IP, READ)},
+        {"ann": ("Admin",), "bob": ("Ops",), "cy": ("Ops",)},
+        mfa=False,
+        password=PasswordPolicy(
+            minimum_password_length=8, require_symbols=False, max_password_age=0, password_reuse_prevention=24
+        ),
+    )
     diff = diff_states(BASE, head)
     # cy is new: ReadOnlyAccess gives them permissions-management and credentials-exposing reads
-    assert kinds(diff) == [("permissions-management", "cy"), ("credentials-exposure", "cy"), ("mfa-dropped", "ann"), ("mfa-dropped", "bob"), ("mfa-not-required", "cy"), ("password-weakened", "password policy")]
-    assert diff.escalations[-1].message == "the password policy gets weaker: minimum length 14 -> 8; require symbols turned off; max age 90 -> never days"
-    assert {s.name for s in diff.settings} == {"password.minimum_password_length", "password.require_symbols", "password.max_password_age"}
+    assert kinds(diff) == [
+        ("permissions-management", "cy"),
+        ("credentials-exposure", "cy"),
+        ("mfa-dropped", "ann"),
+        ("mfa-dropped", "bob"),
+        ("mfa-not-required", "cy"),
+        ("password-weakened", "password policy"),
+    ]
+    assert (
+        diff.escalations[-1].message
+        == "the password policy gets weaker: minimum length 14 -> 8; require symbols turned off; max age 90 -> never days"
+    )
+    assert {s.name for s in diff.settings} == {
+        "password.minimum_password_length",
+        "password.require_symbols",
+        "password.max_password_age",
+    }
 
 
 def test_audit_baseline_switches_are_settings_changes() -> None:
     head = dataclasses.replace(BASE, audit_baseline=BaselineOptions(enabled=True, config_mode="rules"))
     diff = diff_states(BASE, head)
     assert not diff.empty
-    assert [(s.name, s.before, s.after) for s in diff.settings] == [("auditBaseline.enabled", False, True), ("auditBaseline.config_mode", "recorder", "rules")]
-    assert "`auditBaseline.config_mode`: `\"recorder\"` → `\"rules\"`" in markdown(diff)
+    assert [(s.name, s.before, s.after) for s in diff.settings] == [
+        ("auditBaseline.enabled", False, True),
+        ("auditBaseline.config_mode", "recorder", "rules"),
+    ]
+    assert '`auditBaseline.config_mode`: `"recorder"` → `"rules"`' in markdown(diff)
 
 
 def test_a_new_cidr_in_a_document_is_an_escalation() -> None:
-    wider = {**IP_DOC, "Statement": [{**IP_DOC["Statement"][0], "Condition": {"NotIpAddress": {"aws:SourceIp": ["192.0.2.0/24", "0.0.0.0/0"]}}}]}
+    wider = {
+        **IP_DOC,
+        "Statement": [
+            {**IP_DOC["Statement"][0], "Condition": {"NotIpAddress": {"aws:SourceIp": ["192.0.2.0/24", "0.0.0.0/0"]}}}
+        ],
+    }
     head = dataclasses.replace(BASE, policies=(CUSTOM[0], dataclasses.replace(CUSTOM[1], document=wider)))
     diff = diff_states(BASE, head)
     assert kinds(diff) == [("cidr-added", "0.0.0.0/0")]

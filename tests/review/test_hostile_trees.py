@@ -15,7 +15,9 @@ from iam_matrix.cli import main
 from iam_matrix.review.revisions import RefError, revision_at
 from tests.review.repo import GitProject
 
-ADMIN = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}).encode()
+ADMIN = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+).encode()
 
 
 @pytest.fixture
@@ -54,7 +56,10 @@ def test_dotdot_entries_cannot_write_outside_the_temporary_folder(repo: GitProje
     evil = repo.tree([("100644", "blob", repo.blob(ADMIN), "escaped.json")])
     up = repo.tree([("040000", "tree", evil, "..")])
     head = repo.crafted_commit(base, "policies", [*policies_entries(repo, base), ("040000", "tree", up, "..")])
-    assert repo.git("ls-tree", "-r", "--name-only", head, "--", "policies").splitlines()[0] == "policies/../../escaped.json"
+    assert (
+        repo.git("ls-tree", "-r", "--name-only", head, "--", "policies").splitlines()[0]
+        == "policies/../../escaped.json"
+    )
     assert errors_at(repo, head) == [("path-unsafe", "policies/../../escaped.json")]
     code = main(["diff", "--project-dir", str(repo.root), "--base", base, "--head", head])
     err = capsys.readouterr().err
@@ -98,7 +103,10 @@ def test_a_submodule_entry_is_an_error(repo: GitProject) -> None:
 
 def test_an_executable_policy_file_is_still_a_regular_file(repo: GitProject) -> None:
     base = repo.commit("example")
-    entries = [(("100755" if mode == "100644" else mode), kind, sha, name) for mode, kind, sha, name in policies_entries(repo, base)]
+    entries = [
+        (("100755" if mode == "100644" else mode), kind, sha, name)
+        for mode, kind, sha, name in policies_entries(repo, base)
+    ]
     head = repo.crafted_commit(base, "policies", entries)
     assert revision_at(repo.root, head, "dev").state.policies == revision_at(repo.root, base, "dev").state.policies
 

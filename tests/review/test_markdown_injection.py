@@ -34,7 +34,26 @@ HOSTILE = [
     "",
     " ` ",
 ]
-ALLOWED_TAGS = {"h3", "h4", "p", "ul", "li", "strong", "code", "details", "summary", "pre", "table", "thead", "tbody", "tr", "th", "td", "a", "hr"}
+ALLOWED_TAGS = {
+    "h3",
+    "h4",
+    "p",
+    "ul",
+    "li",
+    "strong",
+    "code",
+    "details",
+    "summary",
+    "pre",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "a",
+    "hr",
+}
 
 
 def render(document: str) -> str:
@@ -87,8 +106,14 @@ def test_each_escape_shows_the_value_literally_and_nothing_else(value: str) -> N
     for document, tags in (
         (f"- before {md_text(value)} after", ["ul", "li"]),
         (f"- before {md_code(value)} after", ["ul", "li", "code"]),
-        (f"| a | b |\n|---|---|\n| {md_cell_code(value)} | {md_text(value)} |", ["table", "thead", "tr", "th", "th", "tbody", "tr", "td", "code", "td"]),
-        (f"<details><summary><code>{html_text(value)}</code> changed</summary>\n\n</details>", ["details", "summary", "code"]),
+        (
+            f"| a | b |\n|---|---|\n| {md_cell_code(value)} | {md_text(value)} |",
+            ["table", "thead", "tr", "th", "th", "tbody", "tr", "td", "code", "td"],
+        ),
+        (
+            f"<details><summary><code>{html_text(value)}</code> changed</summary>\n\n</details>",
+            ["details", "summary", "code"],
+        ),
     ):
         page = Page(render(document))
         assert [t for t in page.tags if t != "a"] == tags, document  # a URL may link to itself, nothing more
@@ -117,7 +142,18 @@ def repo(tmp_path: Path) -> GitProject:
 def hostile_change(repo: GitProject) -> tuple[str, str]:
     base = repo.commit("example")
     value = "192.0.2.9/32`</summary></details>\n\n# Approved @octocat <img src=x onerror=alert(1)> | **ok**"
-    document = {"Version": "2012-10-17", "Statement": [{"Sid": "Office", "Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"NotIpAddress": {"aws:SourceIp": [value, "```"]}}}]}
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Office",
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"NotIpAddress": {"aws:SourceIp": [value, "```"]}},
+            }
+        ],
+    }
     (repo.root / "policies/custom/OfficeOnly.json").write_text(json.dumps(document))
     repo.git("checkout", "-q", "-b", "x`</details>@octocat|<b>")
     return base, repo.commit("a hostile change")
@@ -133,7 +169,9 @@ def test_a_hostile_pull_request_cannot_restyle_the_comment(repo: GitProject) -> 
     assert page.headings == ["Access changes: stack dev", ":warning: Escalations (2)", "Policy documents"]
     assert page.tags.count("details") == 1 and page.tags.count("pre") == 1
     assert page.mentions() == []
-    assert "Approved @o" not in "".join(page.prose) and "Approved @\u2060octocat" in "".join(page.prose)  # no mention, no heading
+    assert "Approved @o" not in "".join(page.prose) and "Approved @\u2060octocat" in "".join(
+        page.prose
+    )  # no mention, no heading
     assert "x`</details>@octocat|<b>" in "".join(page.text)
     terminal = text(diff)
     assert "\x1b" not in terminal and all(not line.lstrip().startswith("::") for line in terminal.splitlines())
@@ -144,8 +182,14 @@ def test_comments_of_several_stacks_concatenate_into_well_formed_markdown(repo: 
     (repo.root / "Pulumi.prod.yaml").write_text((repo.root / "Pulumi.dev.yaml").read_text())
     repo.commit("prod")
     head = repo.git("rev-parse", "HEAD").strip()
-    diffs = [diff_revisions(revision_at(repo.root, base, stack, missing_stack_ok=True), revision_at(repo.root, head, stack)) for stack in ("dev", "prod")]
+    diffs = [
+        diff_revisions(revision_at(repo.root, base, stack, missing_stack_ok=True), revision_at(repo.root, head, stack))
+        for stack in ("dev", "prod")
+    ]
     page = Page(render("".join(markdown(d) for d in diffs)))  # as the workflow does: cat diff-*.md
-    assert [h for h in page.headings if h.startswith("Access changes")] == ["Access changes: stack dev", "Access changes: stack prod"]
+    assert [h for h in page.headings if h.startswith("Access changes")] == [
+        "Access changes: stack dev",
+        "Access changes: stack prod",
+    ]
     assert page.tags.count("details") == page.tags.count("summary") == sum(len(d.documents) for d in diffs) == 1 + 7
     assert set(page.tags) <= ALLOWED_TAGS

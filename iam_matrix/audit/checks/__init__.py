@@ -33,7 +33,9 @@ CHECKS: dict[str, Check] = {c.id: c for area in AREAS for c in area.checks} | {c
 __all__ = ["AREAS", "CHECKS", "AuditInput", "AuditOptions", "run_checks", "sort_findings"]
 
 
-def run_checks(desired: DesiredState, snapshot: Snapshot, options: AuditOptions | None = None, access_log: AccessLog | None = None) -> list[Finding]:
+def run_checks(
+    desired: DesiredState, snapshot: Snapshot, options: AuditOptions | None = None, access_log: AccessLog | None = None
+) -> list[Finding]:
     """Every finding for one account, worst first; with the window's CloudTrail events when
     ``access_log`` is given (the command always reads one), drift findings say who caused them."""
     if desired.account_id is None:
@@ -50,4 +52,6 @@ def run_checks(desired: DesiredState, snapshot: Snapshot, options: AuditOptions 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     """Worst first, then grouped by check (catalogue order) and resource, so reports are stable run to run."""
     order = {check_id: i for i, check_id in enumerate(CHECKS)}
-    return sorted(findings, key=lambda f: (severity_rank(f.severity or "info"), order[f.check], f.resource.lower(), f.message))
+    return sorted(
+        findings, key=lambda f: (severity_rank(f.severity or "info"), order[f.check], f.resource.lower(), f.message)
+    )

@@ -16,12 +16,30 @@ from .scope import scoped_users
 DOC = "docs/access-model.md"
 
 CHECKS = register(
-    Check("access-admin-unexpected", "access", "critical", "A user is admin-equivalent in the account (however the policies write it) but not through the matrix's adminRoles",
-          remediation="remove the access the matrix does not give, or give the user an adminRoles role in the matrix", doc=DOC),
-    Check("access-privilege-escalation", "access", "high", "A user's live policies together allow a known privilege-escalation path the matrix does not give them",
-          remediation="detach the policies that supply the path's actions", doc=DOC),
-    Check("access-guardrail-weakened", "access", "high", "A user's MFA or network guardrail denies less in the account than the matrix's documents do",
-          remediation="run pulumi up to restore the guardrail policy and its document", doc=DOC),
+    Check(
+        "access-admin-unexpected",
+        "access",
+        "critical",
+        "A user is admin-equivalent in the account (however the policies write it) but not through the matrix's adminRoles",
+        remediation="remove the access the matrix does not give, or give the user an adminRoles role in the matrix",
+        doc=DOC,
+    ),
+    Check(
+        "access-privilege-escalation",
+        "access",
+        "high",
+        "A user's live policies together allow a known privilege-escalation path the matrix does not give them",
+        remediation="detach the policies that supply the path's actions",
+        doc=DOC,
+    ),
+    Check(
+        "access-guardrail-weakened",
+        "access",
+        "high",
+        "A user's MFA or network guardrail denies less in the account than the matrix's documents do",
+        remediation="run pulumi up to restore the guardrail policy and its document",
+        doc=DOC,
+    ),
 )
 
 
@@ -38,24 +56,52 @@ def access_findings(desired: DesiredState, snapshot: Snapshot) -> list[Finding]:
         planned = want.user(name) if name in wanted_users else None
         resource = f"user/{name}"
         if access.admin_equivalent and not (planned and planned.admin_equivalent):
-            via = ", ".join(f"{g.policy} ({g.role})" for g in access.grants if g.access.broad.bit_count() * 2 > len(live.catalog))
-            out.append(Finding("access-admin-unexpected", resource, f"{name} is admin-equivalent in the account (through {via}) but the matrix does not make them an administrator",
-                               "remove the access that is not in the matrix (audit drift findings name it), or give the user an adminRoles role in the matrix", details={"via": via, **note}))
+            via = ", ".join(
+                f"{g.policy} ({g.role})" for g in access.grants if g.access.broad.bit_count() * 2 > len(live.catalog)
+            )
+            out.append(
+                Finding(
+                    "access-admin-unexpected",
+                    resource,
+                    f"{name} is admin-equivalent in the account (through {via}) but the matrix does not make them an administrator",
+                    "remove the access that is not in the matrix (audit drift findings name it), or give the user an adminRoles role in the matrix",
+                    details={"via": via, **note},
+                )
+            )
         planned_paths = {p.method for p in planned.escalation_paths} if planned else set()
         extra = [p for p in access.escalation_paths if p.method not in planned_paths]
         if extra and not access.admin_equivalent:
-            described = "; ".join(f"{p.method} (" + ", ".join(f"{a} via {'/'.join(dict.fromkeys(pol for _, pol in p.sources[a]))}" for a in p.actions) + ")" for p in extra[:3])
+            described = "; ".join(
+                f"{p.method} ("
+                + ", ".join(f"{a} via {'/'.join(dict.fromkeys(pol for _, pol in p.sources[a]))}" for a in p.actions)
+                + ")"
+                for p in extra[:3]
+            )
             more = f"; and {len(extra) - 3} more" if len(extra) > 3 else ""
-            out.append(Finding("access-privilege-escalation", resource, f"{name} can escalate privileges in the account beyond what the matrix gives: {described}{more}",
-                               "detach the policies that supply these actions (audit drift findings name those not in the matrix)", details={"paths": [p.method for p in extra], **note}))
+            out.append(
+                Finding(
+                    "access-privilege-escalation",
+                    resource,
+                    f"{name} can escalate privileges in the account beyond what the matrix gives: {described}{more}",
+                    "detach the policies that supply these actions (audit drift findings name those not in the matrix)",
+                    details={"paths": [p.method for p in extra], **note},
+                )
+            )
         if planned is None:
             continue
         for kind, label in (("mfa", "MFA"), ("network", "network")):
             should, has = planned.guardrails[kind], access.guardrails[kind]
             if should.present and (has.denied & should.denied) != should.denied:
                 missing = should.denied & ~has.denied
-                out.append(Finding("access-guardrail-weakened", resource, f"{name}'s {label} guardrail denies {missing.bit_count()} action(s) fewer in the account than the matrix's documents ({', '.join(has.policies) or 'no guardrail policy'} live, {', '.join(should.policies)} planned)",
-                                   "run pulumi up to restore the guardrail policy and its document", details={"kind": kind, "undenied": missing.bit_count(), **note}))
+                out.append(
+                    Finding(
+                        "access-guardrail-weakened",
+                        resource,
+                        f"{name}'s {label} guardrail denies {missing.bit_count()} action(s) fewer in the account than the matrix's documents ({', '.join(has.policies) or 'no guardrail policy'} live, {', '.join(should.policies)} planned)",
+                        "run pulumi up to restore the guardrail policy and its document",
+                        details={"kind": kind, "undenied": missing.bit_count(), **note},
+                    )
+                )
     return out
 
 

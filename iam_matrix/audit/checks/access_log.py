@@ -33,21 +33,65 @@ from .base import Area, AuditInput
 
 DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html"
 CHECKS = register(
-    Check("console-login-no-mfa", "access-log", "high", "A user signed in to the console without MFA", "1.10",
-          remediation="have the user enrol MFA; find out why the sign-in was allowed without it", doc=DOC),
-    Check("root-sign-in", "access-log", "critical", "The root user signed in to the console", "1.7",
-          remediation="find out who used root and why; rotate its password and check its MFA", doc=DOC),
-    Check("root-activity", "access-log", "high", "The root user made calls (other than signing in)", "1.7",
-          remediation="find out who used root and why; use IAM roles for the task", doc=DOC),
-    Check("console-login-failures", "access-log", "medium", "Repeated failed console sign-ins for one user name within an hour",
-          remediation="check whether someone is guessing the password; lock the user if so", doc=DOC),
-    Check("iam-change-out-of-band", "access-log", "high",
-          "IAM was changed by a principal other than the stack's deploy principals (iam-matrix:deployPrincipals)",
-          remediation="find out who made the change; make it through the matrix, or add the pipeline's principal to deployPrincipals", doc=DOC),
-    Check("iam-self-service", "access-log", "info", "A user changed their own password, MFA device or access key",
-          remediation="nothing to do unless the user did not expect it", doc=DOC),
-    Check("access-log-unreadable", "access-log", "medium", "A CloudTrail log file or record could not be read; its events were not checked",
-          remediation="check the log bucket's files and permissions, then audit again", doc=DOC),
+    Check(
+        "console-login-no-mfa",
+        "access-log",
+        "high",
+        "A user signed in to the console without MFA",
+        "1.10",
+        remediation="have the user enrol MFA; find out why the sign-in was allowed without it",
+        doc=DOC,
+    ),
+    Check(
+        "root-sign-in",
+        "access-log",
+        "critical",
+        "The root user signed in to the console",
+        "1.7",
+        remediation="find out who used root and why; rotate its password and check its MFA",
+        doc=DOC,
+    ),
+    Check(
+        "root-activity",
+        "access-log",
+        "high",
+        "The root user made calls (other than signing in)",
+        "1.7",
+        remediation="find out who used root and why; use IAM roles for the task",
+        doc=DOC,
+    ),
+    Check(
+        "console-login-failures",
+        "access-log",
+        "medium",
+        "Repeated failed console sign-ins for one user name within an hour",
+        remediation="check whether someone is guessing the password; lock the user if so",
+        doc=DOC,
+    ),
+    Check(
+        "iam-change-out-of-band",
+        "access-log",
+        "high",
+        "IAM was changed by a principal other than the stack's deploy principals (iam-matrix:deployPrincipals)",
+        remediation="find out who made the change; make it through the matrix, or add the pipeline's principal to deployPrincipals",
+        doc=DOC,
+    ),
+    Check(
+        "iam-self-service",
+        "access-log",
+        "info",
+        "A user changed their own password, MFA device or access key",
+        remediation="nothing to do unless the user did not expect it",
+        doc=DOC,
+    ),
+    Check(
+        "access-log-unreadable",
+        "access-log",
+        "medium",
+        "A CloudTrail log file or record could not be read; its events were not checked",
+        remediation="check the log bucket's files and permissions, then audit again",
+        doc=DOC,
+    ),
 )
 
 ACCESS_LOG_CHECKS = [
@@ -469,7 +513,9 @@ def _area_findings(given: AuditInput) -> list[Finding]:
     if given.access_log is None:
         return []
     options = given.options
-    return access_log_findings(given.desired, given.snapshot, given.access_log, options.deploy_principals, options.failed_sign_in_threshold)
+    return access_log_findings(
+        given.desired, given.snapshot, given.access_log, options.deploy_principals, options.failed_sign_in_threshold
+    )
 
 
 AREA = Area("access-log", CHECKS, _area_findings)

@@ -25,7 +25,12 @@ class AuditOptions:
         auditAccessKeyMaxAgeDays, deployPrincipals, auditFailedSignInThreshold), as compiled once
         with the rest of the desired state; the AuditBaseline's Config rules use the same two days."""
         baseline, log = desired.audit_baseline, desired.access_log
-        return cls(baseline.unused_credential_days, baseline.access_key_max_age_days, log.deploy_principals, log.failed_sign_in_threshold)
+        return cls(
+            baseline.unused_credential_days,
+            baseline.access_key_max_age_days,
+            log.deploy_principals,
+            log.failed_sign_in_threshold,
+        )
 
 
 @dataclass(frozen=True)

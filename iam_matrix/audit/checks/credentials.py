@@ -12,12 +12,33 @@ from .base import Area, AuditOptions
 DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"
 
 CHECKS = register(
-    Check("credential-unused", "credentials", "medium", "A password or access key has not been used for longer than auditUnusedCredentialDays", "1.12",
-          remediation="delete the login profile or deactivate and delete the key", doc="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_finding-unused.html"),
-    Check("access-key-old", "credentials", "medium", "An active access key is older than auditAccessKeyMaxAgeDays", "1.14",
-          remediation="rotate the key: create a new one, move the workload, delete the old one", doc=DOC),
-    Check("access-keys-two-active", "credentials", "low", "A user has two active access keys", "1.13",
-          remediation="keep one active key per user", doc=DOC),
+    Check(
+        "credential-unused",
+        "credentials",
+        "medium",
+        "A password or access key has not been used for longer than auditUnusedCredentialDays",
+        "1.12",
+        remediation="delete the login profile or deactivate and delete the key",
+        doc="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_finding-unused.html",
+    ),
+    Check(
+        "access-key-old",
+        "credentials",
+        "medium",
+        "An active access key is older than auditAccessKeyMaxAgeDays",
+        "1.14",
+        remediation="rotate the key: create a new one, move the workload, delete the old one",
+        doc=DOC,
+    ),
+    Check(
+        "access-keys-two-active",
+        "credentials",
+        "low",
+        "A user has two active access keys",
+        "1.13",
+        remediation="keep one active key per user",
+        doc=DOC,
+    ),
 )
 
 
@@ -39,9 +60,20 @@ def credential_findings(snapshot: Snapshot, options: AuditOptions) -> list[Findi
             last = parse_time(row.get("password_last_used"))
             since = last or parse_time(row.get("password_last_changed")) or created
             if since and _days(now, since) > unused:
-                what = f"last used {_days(now, since)} days ago" if last else f"never used, set {_days(now, since)} days ago"
-                out.append(Finding("credential-unused", f"user/{name}", f"console password of {name} {what} (limit {unused})",
-                                   "delete the login profile if the user no longer needs the console", details={"credential": "password"}))
+                what = (
+                    f"last used {_days(now, since)} days ago"
+                    if last
+                    else f"never used, set {_days(now, since)} days ago"
+                )
+                out.append(
+                    Finding(
+                        "credential-unused",
+                        f"user/{name}",
+                        f"console password of {name} {what} (limit {unused})",
+                        "delete the login profile if the user no longer needs the console",
+                        details={"credential": "password"},
+                    )
+                )
         active = []
         for n in ("1", "2"):
             if row.get(f"access_key_{n}_active") != "true":
@@ -51,14 +83,39 @@ def credential_findings(snapshot: Snapshot, options: AuditOptions) -> list[Findi
             last = parse_time(row.get(f"access_key_{n}_last_used_date"))
             since = last or rotated or created
             if since and _days(now, since) > unused:
-                what = f"last used {_days(now, since)} days ago" if last else f"never used, created {_days(now, since)} days ago"
-                out.append(Finding("credential-unused", f"user/{name}", f"access key {n} of {name} {what} (limit {unused})",
-                                   "deactivate, then delete the key", details={"credential": f"access_key_{n}"}))
+                what = (
+                    f"last used {_days(now, since)} days ago"
+                    if last
+                    else f"never used, created {_days(now, since)} days ago"
+                )
+                out.append(
+                    Finding(
+                        "credential-unused",
+                        f"user/{name}",
+                        f"access key {n} of {name} {what} (limit {unused})",
+                        "deactivate, then delete the key",
+                        details={"credential": f"access_key_{n}"},
+                    )
+                )
             if rotated and _days(now, rotated) > max_age:
-                out.append(Finding("access-key-old", f"user/{name}", f"access key {n} of {name} is {_days(now, rotated)} days old (limit {max_age})",
-                                   "create a new key, move the workload to it, deactivate and delete the old one", details={"credential": f"access_key_{n}"}))
+                out.append(
+                    Finding(
+                        "access-key-old",
+                        f"user/{name}",
+                        f"access key {n} of {name} is {_days(now, rotated)} days old (limit {max_age})",
+                        "create a new key, move the workload to it, deactivate and delete the old one",
+                        details={"credential": f"access_key_{n}"},
+                    )
+                )
         if len(active) == 2:
-            out.append(Finding("access-keys-two-active", f"user/{name}", f"{name} has two active access keys", "keep one active key per user; deactivate the other once rotation is done"))
+            out.append(
+                Finding(
+                    "access-keys-two-active",
+                    f"user/{name}",
+                    f"{name} has two active access keys",
+                    "keep one active key per user; deactivate the other once rotation is done",
+                )
+            )
     return out
 
 
