@@ -4,8 +4,8 @@ Not a test: run it by hand (``.venv/bin/python benchmarks/adopt_benchmark.py``; 
 of it building the accounts). For each size it builds a fresh account with boto3 calls on moto in
 this process (``emulator.MotoAccount``, which wraps ``moto.mock_aws``): 300 groups (one AWS managed
 and, for one group in three, one customer managed policy under one of three paths), users in one or
-two groups each (group 0, ``Admin``, has AdministratorAccess, so adminRoles is drafted from it), a virtual MFA device for one
-user in three. Then it runs what the command runs:
+two groups each (group 0, ``Admin``, has AdministratorAccess, so adminRoles is drafted from it), a
+virtual MFA device for one user in three. Then it runs what the command runs:
 ``audit.gather.gather(session, roles=True)`` and ``adopt.command.adopt`` (draft, write, compile,
 import plan from the program under Pulumi's mock runtime, residue report) into a temporary folder.
 
