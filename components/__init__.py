@@ -4,12 +4,29 @@ Type tokens are ``iam-matrix:index:<Name>``. The components interpret nothing in
 matrix: every decision (bundles, ARNs, members, paths) was made by the core; they only
 turn the DesiredState into resources, with logical names taken from IAM names so that
 reordering rows or columns in the sheet changes nothing in a preview.
+
+The components are loaded when first named (PEP 562), so ``components.layout`` (pure: what
+the program registers, which ``adopt`` reads) imports without loading the Pulumi SDK.
 """
 
-from .common import TYPE_PREFIX, resource_tags
-from .group_bundle import GroupBundle
-from .password_policy import PasswordPolicy
-from .policies import CustomPolicies
-from .users import Users
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_LAZY = {
+    "TYPE_PREFIX": ".common",
+    "resource_tags": ".common",
+    "CustomPolicies": ".policies",
+    "GroupBundle": ".group_bundle",
+    "PasswordPolicy": ".password_policy",
+    "Users": ".users",
+}
 
 __all__ = ["TYPE_PREFIX", "CustomPolicies", "GroupBundle", "PasswordPolicy", "Users", "resource_tags"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,7 +24,9 @@ from iam_matrix.audit_baseline import CONFIG_SERVICE_LINKED_ROLE, BaselineOption
 from iam_matrix.desired import DesiredState
 from iam_matrix.project import PROJECT
 
-TYPE_TOKEN = "iam-matrix:index:AuditBaseline"
+from .layout import AUDIT_BASELINE
+
+TYPE_TOKEN = AUDIT_BASELINE[0]
 PERIODIC_FREQUENCY = "TwentyFour_Hours"
 
 

@@ -10,7 +10,7 @@ import pulumi_aws as aws
 from iam_matrix.desired import Group, Role
 
 from .bundle_moves import bundle_moves_hook
-from .common import TYPE_PREFIX
+from .layout import GROUP_BUNDLE, attachments_name, inline_policies_name, membership_name
 
 
 class GroupBundle(pulumi.ComponentResource):
@@ -49,7 +49,7 @@ class GroupBundle(pulumi.ComponentResource):
         deletes it: the exclusive resources detach nothing when they are destroyed. With
         ``quota`` (policies per group), a ``before_update`` hook moves policies between the
         bundle's groups without going over it (components.bundle_moves)."""
-        super().__init__(f"{TYPE_PREFIX}GroupBundle", name, None, opts)
+        super().__init__(GROUP_BUNDLE, name, None, opts)
         policy_arns = policy_arns or {}
         user_names = user_names or {}
         child = pulumi.ResourceOptions(parent=self)
@@ -60,8 +60,8 @@ class GroupBundle(pulumi.ComponentResource):
             resource = aws.iam.Group(group.name, name=group.name, path=group.path, opts=child)
             self.groups[group.name] = resource
             self.memberships[group.name] = aws.iam.GroupMembership(
-                f"{group.name}-members",
-                name=f"{group.name}-members",
+                membership_name(group.name),
+                name=membership_name(group.name),
                 group=resource.name,
                 users=[user_names.get(member, member) for member in group.members],
                 opts=child,
@@ -82,7 +82,7 @@ class GroupBundle(pulumi.ComponentResource):
                 policy_arns[p.name] if p.kind == "custom" and p.name in policy_arns else p.arn for p in group.policies
             ]
             self.attachments[group.name] = aws.iam.GroupPolicyAttachmentsExclusive(
-                f"{group.name}-policies",
+                attachments_name(group.name),
                 group_name=resource.name,
                 policy_arns=arns,
                 opts=pulumi.ResourceOptions.merge(exclusive, pulumi.ResourceOptions(depends_on=ready)),
@@ -93,7 +93,7 @@ class GroupBundle(pulumi.ComponentResource):
                 else child
             )
             aws.iam.GroupPoliciesExclusive(
-                f"{group.name}-inline-policies", group_name=resource.name, policy_names=[], opts=inline
+                inline_policies_name(group.name), group_name=resource.name, policy_names=[], opts=inline
             )
         self.names = [g.name for g in groups]
         self.arns = [r.arn for r in self.groups.values()]

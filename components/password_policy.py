@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from iam_matrix.password_policy import PasswordPolicy as PasswordSettings
 
-from .common import TYPE_PREFIX
+from .layout import PASSWORD_POLICY
 
 
 class PasswordPolicy(pulumi.ComponentResource):
@@ -21,7 +21,7 @@ class PasswordPolicy(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, policy: PasswordSettings, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(f"{TYPE_PREFIX}PasswordPolicy", name, None, opts)
+        super().__init__(PASSWORD_POLICY[0], name, None, opts)
         self.policy = aws.iam.AccountPasswordPolicy(
             name,
             minimum_password_length=policy.minimum_password_length,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 import pulumi
@@ -11,6 +10,7 @@ import pulumi_aws as aws
 from iam_matrix.desired import CustomPolicy
 
 from .common import TYPE_PREFIX, resource_tags
+from .layout import POLICIES, POLICY_IGNORED, policy_document
 
 # The component's type until it was renamed: the alias keeps every deployed policy's URN
 # (children inherit their parent's aliases), so the rename replaces nothing.
@@ -42,7 +42,7 @@ class CustomPolicies(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         renamed = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=OLD_TYPE)])
-        super().__init__(f"{TYPE_PREFIX}CustomPolicies", name, None, pulumi.ResourceOptions.merge(renamed, opts))
+        super().__init__(POLICIES[0], name, None, pulumi.ResourceOptions.merge(renamed, opts))
         self.policies = {}
         for policy in policies:
             self.policies[policy.name] = aws.iam.Policy(
@@ -50,9 +50,9 @@ class CustomPolicies(pulumi.ComponentResource):
                 name=policy.name,
                 path=policy.path,
                 description=policy.description,
-                policy=json.dumps(policy.document, indent=2),
+                policy=policy_document(policy),
                 tags=resource_tags(stack, policy.source, tags),
-                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["description"]),
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=list(POLICY_IGNORED)),
             )
         self.arns = {name: resource.arn for name, resource in self.policies.items()}
         self.foundation_arns = {p.name: self.arns[p.name] for p in policies if p.path == "/foundation/"}

@@ -23,6 +23,7 @@ from .audit_baseline import AuditBaseline
 from .cleanup import empty_group_hook
 from .common import resource_tags
 from .group_bundle import GroupBundle
+from .layout import AUDIT_BASELINE, PASSWORD_POLICY, POLICIES, USERS
 from .password_policy import PasswordPolicy
 from .policies import CustomPolicies
 from .users import Users, login_password_length
@@ -97,13 +98,13 @@ def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
     """Instantiate the components for ``state``; ``options`` are the settings values
     (``consoleAccess``, ``pgpKey``, ``forceDestroyUsers``) that shape resources but not
     the desired state itself."""
-    policies = CustomPolicies("policies", state.policies, stack=state.stack, tags=dict(state.tags))
-    password = PasswordPolicy("password-policy", state.password_policy)
+    policies = CustomPolicies(POLICIES[1], state.policies, stack=state.stack, tags=dict(state.tags))
+    password = PasswordPolicy(PASSWORD_POLICY[1], state.password_policy)
     users = None
     user_names: dict[str, pulumi.Input[str]] = {}
     if state.manage_users:
         users = Users(
-            "users",
+            USERS[1],
             state.users,
             path=state.user_path,
             stack=state.stack,
@@ -144,7 +145,7 @@ def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
     if state.audit_baseline.enabled:
         # CloudTrail, Config IAM rules, Access Analyzer: only when the stack sets auditBaseline.
         baseline = AuditBaseline(
-            "audit",
+            AUDIT_BASELINE[1],
             state,
             state.audit_baseline,
             tags=resource_tags(state.stack, f"Pulumi.{state.stack}.yaml", state.tags),

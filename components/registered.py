@@ -1,7 +1,9 @@
-"""What the program registers for one stack, without deploying anything.
+"""What the program registers for one stack, without deploying anything: the reference.
 
-``adopt`` writes its import file from this list, so the types, logical names and parents in
-it are the ones the program really uses rather than a second, hand-kept copy. The program
+``components.layout`` lists the same resources from the desired state in milliseconds, and
+``adopt`` writes its import file from that list; the tests hold the layout equal to this
+recording (tests/program/test_layout.py, tests/adopt/test_hand_built.py), so the types, logical
+names, parents and inputs in the import file are the ones the program really uses. The program
 (``components.program.main``) runs under Pulumi's mock runtime with the stack's config;
 each ``RegisterResource`` call is recorded as the engine would receive it. The mocks return
 the inputs as outputs, plus the ARNs IAM would compute, so dependent resources see real

@@ -9,16 +9,10 @@ import pulumi_aws as aws
 
 from iam_matrix.desired import User
 
-from .common import TYPE_PREFIX, resource_tags
+from .common import resource_tags
+from .layout import DEFAULT_PASSWORD_LENGTH, LOGIN_IGNORED, USERS, login_password_length, login_profile_name
 
-DEFAULT_PASSWORD_LENGTH = 20  # the provider's default
-MAX_PASSWORD_LENGTH = 128  # the provider accepts 5 to 128
-
-
-def login_password_length(minimum_password_length: int) -> int:
-    """The provider's default length, or the account's minimum when that is longer (IAM refuses
-    a shorter password: PasswordPolicyViolation)."""
-    return min(max(DEFAULT_PASSWORD_LENGTH, minimum_password_length), MAX_PASSWORD_LENGTH)
+__all__ = ["Users", "login_password_length"]
 
 
 class Users(pulumi.ComponentResource):
@@ -55,7 +49,7 @@ class Users(pulumi.ComponentResource):
         """``password_length``: of the generated initial passwords (use ``login_password_length``
         of the account's minimum); ``after``: what login profiles wait for (the account password
         policy, which IAM checks the password against)."""
-        super().__init__(f"{TYPE_PREFIX}Users", name, None, opts)
+        super().__init__(USERS[0], name, None, opts)
         if console_access and not pgp_key:
             raise ValueError("console access needs a PGP key: initial passwords are only exported encrypted")
         child = pulumi.ResourceOptions(parent=self)
@@ -73,7 +67,7 @@ class Users(pulumi.ComponentResource):
             self.users[user.name] = resource
             if console_access:
                 profile = aws.iam.UserLoginProfile(
-                    f"{user.name}-login",
+                    login_profile_name(user.name),
                     user=resource.name,
                     password_reset_required=True,
                     pgp_key=pgp_key,
@@ -86,7 +80,7 @@ class Users(pulumi.ComponentResource):
                         # reads passwordResetRequired back (false once the user chose a password):
                         # without ignore_changes the next up would replace the profile, i.e. reset
                         # the user's password, and IAM refuses the create-first replacement anyway.
-                        ignore_changes=["pgpKey", "passwordResetRequired", "passwordLength"],
+                        ignore_changes=list(LOGIN_IGNORED),
                     ),
                 )
                 self.encrypted_passwords[user.name] = profile.encrypted_password

@@ -88,7 +88,8 @@ def adopt(
     folder = OutputFolder(output)
     draft = draft_from_snapshot(snapshot, stack, load_catalog())
     write_draft(draft, folder, workbook=workbook, project_yaml=project_dir / "Pulumi.yaml")
-    compiled = check(load_stack_settings(folder.root, stack))
+    settings = load_stack_settings(folder.root, stack)
+    compiled = check(settings)
     residue = list(draft.residue) + _compile_residue(compiled)
     plan = None
     if compiled.state is not None:
@@ -103,9 +104,11 @@ def adopt(
                     blocking=True,
                 )
             )
-        from components.registered import registered_resources
+        from components.layout import planned_resources
 
-        plan = import_plan(registered_resources(folder.root, stack, snapshot.account_id), snapshot)
+        layout = planned_resources(compiled.state.with_account(snapshot.account_id), settings.values)
+        plan = import_plan(layout.resources, snapshot)
+        plan.left_out += [{"type": "", "name": "", "reason": part} for part in layout.not_listed]
         write_json(folder, IMPORT_FILE, plan.document)
         residue += _change_residue(plan)
     summary = {

@@ -80,9 +80,13 @@ class Draft:
 
     def users_rows(self) -> list[list[str]]:
         roles = [r.name for r in self.roles]
+        column = {role: i for i, role in enumerate(roles, start=1)}
         rows = [["User", *roles, "MFA"]]
         for name, mfa, member_of in self.users:
-            rows.append([name, *("Y" if r in member_of else "" for r in roles), "Y" if mfa else ""])
+            row = [name, *([""] * len(roles)), "Y" if mfa else ""]
+            for role in member_of:  # a user has a few marks in hundreds of columns
+                row[column[role]] = "Y"
+            rows.append(row)
         return rows
 
     def policies_rows(self) -> list[list[str]]:
@@ -157,6 +161,7 @@ class _Drafter:
         self.catalog = catalog
         self.residue: list[Residue] = []
         self.account = snapshot.account_id
+        self.report = {row.get("user"): row for row in snapshot.credential_report}  # one look-up per user
 
     def run(self) -> Draft:
         snapshot = self.snapshot
@@ -387,7 +392,7 @@ class _Drafter:
                     {"arn": attached["PolicyArn"]},
                 )
             )
-        row = self.snapshot.report_row(name) or {}
+        row = self.report.get(name) or {}
         for n in ("1", "2"):
             if row.get(f"access_key_{n}_active") == "true":
                 rotated = row.get(f"access_key_{n}_last_rotated", "")

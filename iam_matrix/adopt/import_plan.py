@@ -1,7 +1,8 @@
 """The import file for ``pulumi import --file`` and what the first ``pulumi up`` will still change.
 
-Input: the resources the program registers for the drafted stack (``components.registered``)
-and the account snapshot. Pure: no Pulumi, no boto3.
+Input: the resources the program registers for the drafted stack (``components.layout``, which
+the tests hold equal to ``components.registered``'s mock-runtime run) and the account snapshot.
+Pure: no Pulumi, no boto3.
 
 The file follows the format ``pulumi import --file`` reads (pulumi/pulumi,
 pkg/cmd/pulumi/operations/import.go, ``importFile``/``importSpec``): ``nameTable`` (empty:
@@ -85,6 +86,7 @@ class _Live:
         self.users = {u["UserName"]: u for u in snapshot.users}
         self.groups = {g["GroupName"]: g for g in snapshot.groups}
         self.policies = {p["Arn"]: p for p in snapshot.policies}
+        self.report = {row.get("user"): row for row in snapshot.credential_report}
         self.members: dict[str, set[str]] = {}
         for user in snapshot.users:
             for group in user.get("GroupList", []):
@@ -166,7 +168,7 @@ def _id_and_diff(live: _Live, resource: Resource) -> tuple[str | None, list[tupl
                 )
         return PASSWORD_POLICY_ID, diffs
     if typ == "aws:iam/userLoginProfile:UserLoginProfile":
-        row = live.snapshot.report_row(str(inputs.get("user"))) or {}
+        row = live.report.get(str(inputs.get("user"))) or {}
         return (str(inputs["user"]), []) if row.get("password_enabled") == "true" else (None, [])
     if typ == "aws:iam/groupMembership:GroupMembership":
         extra = live.members.get(inputs["group"], set()) - set(inputs.get("users") or [])

@@ -245,3 +245,18 @@ def test_an_import_of_something_that_is_not_there_fails_like_pulumi_import(adopt
     }
     with pytest.raises(ApplyError, match="does not exist"):
         EmulatedStack(account, stack="prod").import_file(document)
+
+
+def test_the_import_file_comes_from_the_layout_the_program_registers(adopted: AdoptResult) -> None:
+    """For the adopted project too, components.layout (which the import file is made from) equals
+    what the program registers under Pulumi's mock runtime, inputs included."""
+    from tests.program.test_layout import as_registered
+
+    planned, registered = as_registered(adopted.output, "prod")
+    assert planned == registered
+    imported = {
+        spec["logicalName"] for spec in json.loads((adopted.output / "adopt" / "import.json").read_text())["resources"]
+    }
+    assert imported == {name for _, name, *_ in planned.values()} - {
+        name for t, name, *_ in planned.values() if t.endswith("GroupMembership")
+    }
