@@ -165,6 +165,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(json.dumps(result.state.to_dict(), indent=2, ensure_ascii=False, allow_nan=False))
     else:
         print(plan_text(result.state))
+        if not getattr(args, "ref", None):  # after adopt: what the first up changes (docs/adopt.md)
+            from .adopt.first_up import plan_section
+
+            section = plan_section(settings_from_args(args), result.state)
+            print(section or "", end="\n" if section else "")
     return EXIT_OK
 
 

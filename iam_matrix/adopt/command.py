@@ -15,7 +15,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..audit.checks.drift import drift_findings
 from ..audit.snapshot import Snapshot
 from ..catalog import load_catalog
 from ..cli import EXIT_AWS, EXIT_INVALID, EXIT_OK, exit_codes
@@ -26,7 +25,8 @@ from ..settings import find_project_dir, load_stack_settings
 from ..writers import OutputFolder, UnsafePath
 from .draft import Draft, draft_from_snapshot
 from .files import IMPORT_FILE, RESIDUE_JSON, RESIDUE_TEXT, write_draft, write_json
-from .import_plan import ImportPlan, import_plan
+from .first_up import ACCOUNT_FILE, account_json, first_up
+from .import_plan import ImportPlan
 from .residue import Residue, residue_json, residue_text, shown
 
 
@@ -58,28 +58,6 @@ def _compile_residue(compiled: CompileResult) -> list[Residue]:
     ]
 
 
-def _change_residue(plan: ImportPlan) -> list[Residue]:
-    """What the first up after the import still does, one entry per kind of change."""
-    grouped: dict[tuple[str, str, str], list[str]] = {}
-    for change in plan.changes:
-        grouped.setdefault((change.op, change.type, change.why), []).append(change.name)
-    out = []
-    for (op, typ, why), names in grouped.items():
-        shown_names = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
-        out.append(
-            Residue(
-                "first-up",
-                f"{len(names)} x {typ.rsplit(':', 1)[-1]}",
-                f"{why}: {shown_names}",
-                op.upper() + (" in place" if op == "update" else ""),
-                "nothing, if expected; otherwise change the matrix or the account before the first up",
-                {"op": op, "type": typ, "names": names},
-                blocking=op in ("replace", "delete"),
-            )
-        )
-    return out
-
-
 def adopt(
     snapshot: Snapshot, output: Path, *, stack: str = "dev", workbook: bool = False, project_dir: Path | None = None
 ) -> AdoptResult:
@@ -88,29 +66,15 @@ def adopt(
     folder = OutputFolder(output)
     draft = draft_from_snapshot(snapshot, stack, load_catalog())
     write_draft(draft, folder, workbook=workbook, project_yaml=project_dir / "Pulumi.yaml")
+    folder.write(ACCOUNT_FILE, account_json(snapshot))  # what plan compares the matrix with (first_up)
     settings = load_stack_settings(folder.root, stack)
     compiled = check(settings)
     residue = list(draft.residue) + _compile_residue(compiled)
     plan = None
     if compiled.state is not None:
-        for finding in drift_findings(compiled.state.with_account(snapshot.account_id), snapshot):
-            residue.append(
-                Residue(
-                    "first-up",
-                    finding.subject,
-                    f"the matrix and the account differ: {finding.message} ({finding.check})",
-                    "changed to what the matrix says",
-                    finding.fix,
-                    blocking=True,
-                )
-            )
-        from components.layout import planned_resources
-
-        layout = planned_resources(compiled.state.with_account(snapshot.account_id), settings.values)
-        plan = import_plan(layout.resources, snapshot)
-        plan.left_out += [{"type": "", "name": "", "reason": part} for part in layout.not_listed]
+        plan, changes = first_up(compiled.state, settings.values, snapshot)
         write_json(folder, IMPORT_FILE, plan.document)
-        residue += _change_residue(plan)
+        residue += changes
     summary = {
         "account_id": snapshot.account_id,
         "stack": stack,

@@ -65,6 +65,7 @@ class Change:
     type: str
     name: str
     why: str
+    removes: bool = False  # takes something away from the account (an inline policy, a member)
 
 
 @dataclass
@@ -97,14 +98,16 @@ def _tags(items: Sequence[Mapping[str, str]] | None) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in items or []}
 
 
-def _id_and_diff(live: _Live, resource: Resource) -> tuple[str | None, list[tuple[str, str]]]:
-    """The import id (None: nothing to import) and the (op, why) differences the up still makes."""
+def _id_and_diff(live: _Live, resource: Resource) -> tuple[str | None, list[tuple[str, str, bool]]]:
+    """The import id (None: nothing to import) and the (op, why, removes) differences the up still makes."""
     inputs, typ = resource.inputs, resource.type
-    diffs: list[tuple[str, str]] = []
+    diffs: list[tuple[str, str, bool]] = []
 
-    def differs(key: str, have: Any, want: Any, op: str = "update", what: str | None = None) -> None:
+    def differs(
+        key: str, have: Any, want: Any, op: str = "update", what: str | None = None, removes: bool = False
+    ) -> None:
         if key not in resource.ignore_changes and have != want:
-            diffs.append((op, what or f"{key}: {have!r} -> {want!r}"))
+            diffs.append((op, what or f"{key}: {have!r} -> {want!r}", removes))
 
     if typ == "aws:iam/group:Group":
         group = live.groups.get(inputs["name"])
@@ -135,7 +138,7 @@ def _id_and_diff(live: _Live, resource: Resource) -> tuple[str | None, list[tupl
         wanted = json.loads(inputs["policy"]) if isinstance(inputs.get("policy"), str) else inputs.get("policy")
         differs("policy", canonical(document), canonical(wanted), what="a new default version of the document")
         if "tags" not in resource.ignore_changes and inputs.get("tags"):  # the details call returns no policy tags
-            diffs.append(("update", "tags set to the stack's tags (unless it has exactly these already)"))
+            diffs.append(("update", "tags set to the stack's tags (unless it has exactly these already)", False))
         return arn, diffs
     if typ in (
         "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
@@ -146,7 +149,8 @@ def _id_and_diff(live: _Live, resource: Resource) -> tuple[str | None, list[tupl
             return None, []
         if typ.endswith("GroupPolicyAttachmentsExclusive"):
             have = sorted(p["PolicyArn"] for p in group.get("AttachedManagedPolicies", []))
-            differs("policyArns", have, sorted(inputs.get("policyArns") or []))
+            want = sorted(inputs.get("policyArns") or [])
+            differs("policyArns", have, want, removes=bool(set(have) - set(want)))
         else:
             have = sorted(p["PolicyName"] for p in group.get("GroupPolicyList", []))
             differs(
@@ -154,6 +158,7 @@ def _id_and_diff(live: _Live, resource: Resource) -> tuple[str | None, list[tupl
                 have,
                 sorted(inputs.get("policyNames") or []),
                 what=f"inline policies {', '.join(have)} deleted",
+                removes=True,
             )
         return group["GroupName"], diffs
     if typ == "aws:iam/accountPasswordPolicy:AccountPasswordPolicy":
@@ -173,7 +178,9 @@ def _id_and_diff(live: _Live, resource: Resource) -> tuple[str | None, list[tupl
     if typ == "aws:iam/groupMembership:GroupMembership":
         extra = live.members.get(inputs["group"], set()) - set(inputs.get("users") or [])
         if extra:
-            diffs.append(("update", f"the up after the first removes {', '.join(sorted(extra))} (not in the matrix)"))
+            diffs.append(
+                ("update", f"the up after the first removes {', '.join(sorted(extra))} (not in the matrix)", True)
+            )
         return None, diffs
     return None, []
 
@@ -223,6 +230,6 @@ def import_plan(
         else:
             entry["id"] = resource_id
             plan.document["resources"].append(entry)
-        for op, why in diffs:
-            plan.changes.append(Change(op, resource.type, resource.name, why))
+        for op, why, removes in diffs:
+            plan.changes.append(Change(op, resource.type, resource.name, why, removes))
     return plan
