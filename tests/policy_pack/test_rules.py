@@ -288,7 +288,8 @@ def test_no_customer_policy_allows_star_on_star() -> None:
         "Statement": [{"Sid": "Everything", "Effect": "Allow", "Action": ["*"], "Resource": "*"}],
     }
     assert rules.no_star_on_star_policy(rules.POLICY, {"name": "Oops", "policy": json.dumps(star)}) == [
-        "customer managed policy Oops allows every action on every resource (Everything); attach AdministratorAccess to an admin role instead"
+        "customer managed policy Oops allows every action on every resource "
+        "(Everything); attach AdministratorAccess to an admin role instead"
     ]
     statement = {"Effect": "Allow", "Action": "*", "Resource": ["*"]}
     assert len(rules.no_star_on_star_policy(rules.POLICY, {"name": "Oops", "policy": {"Statement": statement}})) == 1
@@ -362,7 +363,8 @@ def test_password_policy_at_cis_level() -> None:
 def test_a_stack_with_groups_manages_the_password_policy() -> None:
     assert rules.password_policy_present(GOOD) == [
         (
-            "the stack manages IAM groups but no aws:iam/AccountPasswordPolicy: the account's password policy is left unmanaged",
+            "the stack manages IAM groups but no aws:iam/AccountPasswordPolicy: "
+            "the account's password policy is left unmanaged",
             None,
         )
     ]
