@@ -250,10 +250,14 @@ def test_an_import_of_something_that_is_not_there_fails_like_pulumi_import(adopt
 def test_the_import_file_comes_from_the_layout_the_program_registers(adopted: AdoptResult) -> None:
     """For the adopted project too, components.layout (which the import file is made from) equals
     what the program registers under Pulumi's mock runtime, inputs included."""
+    import jsonschema
+
+    from tests.adopt.import_schema import SCHEMA
     from tests.program.test_layout import as_registered
 
     planned, registered = as_registered(adopted.output, "prod")
     assert planned == registered
+    jsonschema.validate(json.loads((adopted.output / "adopt" / "import.json").read_text()), SCHEMA)
     imported = {
         spec["logicalName"] for spec in json.loads((adopted.output / "adopt" / "import.json").read_text())["resources"]
     }
