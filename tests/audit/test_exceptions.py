@@ -107,7 +107,8 @@ def test_every_problem_of_every_entry_is_reported_at_once_with_its_json_path(pro
 """,
     ) == [
         "audit-exceptions.yaml $.exceptions[0].owner [exceptions-shape]: unknown field 'owner'",
-        "audit-exceptions.yaml $.exceptions[0].check [exception-check]: 'user-unexpectd' is not a check id of the audit",
+        "audit-exceptions.yaml $.exceptions[0].check [exception-check]: 'user-unexpectd' is not a check id of "
+        "the audit",
         "audit-exceptions.yaml $.exceptions[0].resource [exception-resource]: '*' matches every resource",
         "audit-exceptions.yaml $.exceptions[0].reason [exceptions-shape]: reason is '', not a non-empty text",
         "audit-exceptions.yaml $.exceptions[0].expires [exception-expiry]: 2030-01-01 is more than 365 days ahead "
@@ -119,7 +120,8 @@ def test_every_problem_of_every_entry_is_reported_at_once_with_its_json_path(pro
         "audit-exceptions.yaml $.exceptions[1].expires [exception-expiry]: '1 June' is not a date written YYYY-MM-DD",
         "audit-exceptions.yaml $.exceptions[2].check [exception-check]: exception-expired reports on the exceptions "
         "file itself and cannot be excepted",
-        "audit-exceptions.yaml $.exceptions[2].resource [exception-resource]: 'user/*' matches every resource of its kind",
+        "audit-exceptions.yaml $.exceptions[2].resource [exception-resource]: 'user/*' matches every resource "
+        "of its kind",
         "audit-exceptions.yaml $.exceptions[2].reason [exceptions-shape]: reason 'tab\\there' holds control or "
         "invisible characters",
         "audit-exceptions.yaml $.exceptions[2].expires [exception-expiry]: datetime.datetime(2026, 6, 1, 10, 0) is "
@@ -189,12 +191,10 @@ def test_a_symlink_or_a_path_outside_the_project_is_refused(project: Project, tm
 
 
 def test_the_horizon_is_counted_from_the_audits_day(project: Project) -> None:
-    text = f"exceptions:\n  - {{check: inline-policy, resource: user/a, reason: r, expires: {TODAY + timedelta(MAX_DAYS)}}}\n"
+    last = TODAY + timedelta(MAX_DAYS)
+    text = f"exceptions:\n  - {{check: inline-policy, resource: user/a, reason: r, expires: {last}}}\n"
     assert len(load(project, text).entries) == 1
-    assert (
-        len(problems(project, text.replace(str(TODAY + timedelta(MAX_DAYS)), str(TODAY + timedelta(MAX_DAYS + 1)))))
-        == 1
-    )
+    assert len(problems(project, text.replace(str(last), str(last + timedelta(1))))) == 1
 
 
 def test_the_command_exits_2_on_a_bad_file_before_reading_aws(
