@@ -18,12 +18,27 @@ _LAZY = {
     "TYPE_PREFIX": ".common",
     "resource_tags": ".common",
     "CustomPolicies": ".policies",
+    "CustomPoliciesArgs": ".policies",
     "GroupBundle": ".group_bundle",
+    "GroupBundleArgs": ".group_bundle",
     "PasswordPolicy": ".password_policy",
+    "PasswordPolicyArgs": ".password_policy",
     "Users": ".users",
+    "UsersArgs": ".users",
 }
 
-__all__ = ["TYPE_PREFIX", "CustomPolicies", "GroupBundle", "PasswordPolicy", "Users", "resource_tags"]
+__all__ = [
+    "TYPE_PREFIX",
+    "CustomPolicies",
+    "CustomPoliciesArgs",
+    "GroupBundle",
+    "GroupBundleArgs",
+    "PasswordPolicy",
+    "PasswordPolicyArgs",
+    "Users",
+    "UsersArgs",
+    "resource_tags",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -14,7 +14,6 @@ Not listed: the AuditBaseline's resources (``auditBaseline``), which adopt never
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,8 +97,8 @@ def urn(stack: str, parent_type: str, type_: str, name: str) -> str:
     return f"urn:pulumi:{stack}::{PROJECT}::{chain}::{name}"
 
 
-def planned_resources(state: DesiredState, options: Mapping[str, Any]) -> Layout:
-    """Every resource ``components.program.deploy(state, options)`` registers, components first
+def planned_resources(state: DesiredState) -> Layout:
+    """Every resource ``components.program.deploy(state)`` registers, components first
     and then their children, each in construction order. ``state`` must carry the account id
     (``with_account``): the ARNs in the inputs are the account's."""
     stack = state.stack
@@ -149,12 +148,12 @@ def planned_resources(state: DesiredState, options: Mapping[str, Any]) -> Layout
     )
     if state.manage_users:
         parent = component(*USERS)
-        console = bool(options.get("consoleAccess"))
+        console = state.deploy.console_access
         for user in state.users:
             inputs = {
                 "name": user.name,
                 "path": state.user_path,
-                "forceDestroy": bool(options.get("forceDestroyUsers")),
+                "forceDestroy": state.deploy.force_destroy_users,
                 "tags": resource_tags(stack, user.source, tags),
             }
             child(parent, USERS[0], USER, user.name, inputs)
@@ -162,19 +161,16 @@ def planned_resources(state: DesiredState, options: Mapping[str, Any]) -> Layout
                 inputs = {
                     "user": user.name,
                     "passwordResetRequired": True,
-                    "pgpKey": str(options.get("pgpKey") or ""),
+                    "pgpKey": state.deploy.pgp_key,
                     "passwordLength": login_password_length(pp.minimum_password_length),
                 }
                 child(parent, USERS[0], LOGIN_PROFILE, login_profile_name(user.name), inputs, LOGIN_IGNORED)
-    groups_by_role: dict[str, list] = {}
-    for group in state.groups:
-        groups_by_role.setdefault(group.role, []).append(group)
     for role in state.roles:
         parent = component(GROUP_BUNDLE, role.name)
-        mine = groups_by_role.get(role.name, [])
+        mine = [state.group(name) for name in role.groups]  # as GroupBundleArgs.of
         for group in mine:
             child(parent, GROUP_BUNDLE, GROUP, group.name, {"name": group.name, "path": group.path})
-            inputs = {"name": membership_name(group.name), "group": group.name, "users": list(group.members)}
+            inputs = {"name": membership_name(group.name), "group": group.name, "users": list(role.members)}
             child(parent, GROUP_BUNDLE, MEMBERSHIP, membership_name(group.name), inputs)
         for group in mine:
             policy_arns = [arns[p.name] if p.kind == "custom" and p.name in arns else p.arn for p in group.policies]

@@ -72,7 +72,7 @@ def adopt(
     residue = list(draft.residue) + _compile_residue(compiled)
     plan = None
     if compiled.state is not None:
-        plan, changes = first_up(compiled.state, settings.values, snapshot)
+        plan, changes = first_up(compiled.state, snapshot)
         write_json(folder, IMPORT_FILE, plan.document)
         residue += changes
     summary = {

@@ -12,10 +12,8 @@ was acted on), offline, without a second copy of any rule.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from ..audit.checks.drift import drift_findings
 from ..audit.snapshot import Snapshot, parse_time
@@ -71,10 +69,10 @@ def read_account(path: Path) -> Snapshot:
     )
 
 
-def _plan(state: DesiredState, options: Mapping[str, Any], snapshot: Snapshot) -> ImportPlan:
+def _plan(state: DesiredState, snapshot: Snapshot) -> ImportPlan:
     from components.layout import planned_resources  # no Pulumi: the list of what the program registers
 
-    layout = planned_resources(state, options)
+    layout = planned_resources(state)
     plan = import_plan(layout.resources, snapshot)
     plan.left_out += [{"type": "", "name": "", "reason": part} for part in layout.not_listed]
     return plan
@@ -102,7 +100,7 @@ def _change_residue(plan: ImportPlan) -> list[Residue]:
     return out
 
 
-def first_up(state: DesiredState, options: Mapping[str, Any], snapshot: Snapshot) -> tuple[ImportPlan, list[Residue]]:
+def first_up(state: DesiredState, snapshot: Snapshot) -> tuple[ImportPlan, list[Residue]]:
     """The import plan and what the first up changes: drift first (the matrix and the account
     differ on a managed fact), then the operations left after the import."""
     state = state.with_account(snapshot.account_id)
@@ -117,7 +115,7 @@ def first_up(state: DesiredState, options: Mapping[str, Any], snapshot: Snapshot
         )
         for finding in drift_findings(state, snapshot)
     ]
-    plan = _plan(state, options, snapshot)
+    plan = _plan(state, snapshot)
     return plan, entries + _change_residue(plan)
 
 
@@ -125,7 +123,7 @@ def plan_section(settings: Settings, state: DesiredState) -> str | None:
     """The text ``plan`` prints after the desired state when the project holds adopt's account
     file; None when it holds none."""
     path = settings.project_dir / ACCOUNT_FILE
-    allowed, options = [settings.account_id] if settings.account_id else [], settings.values
+    allowed = [settings.account_id] if settings.account_id else []
     if not path.exists() and not path.is_symlink():
         return None
     head = f"\nFirst up after adopt ({ACCOUNT_FILE})"
@@ -140,7 +138,7 @@ def plan_section(settings: Settings, state: DesiredState) -> str | None:
             f"{head}\n  not compared: it is account {shown(snapshot.account_id)}'s, this stack deploys to "
             f"{', '.join(map(shown, allowed))}"
         )
-    plan, entries = first_up(state, options, snapshot)
+    plan, entries = first_up(state, snapshot)
     review = [e for e in entries if e.blocking]
     lines = [
         f"{head}: account {shown(snapshot.account_id)} as adopt read it at {snapshot.taken_at:%Y-%m-%d %H:%M} UTC",

@@ -3,6 +3,7 @@ same URNs, types, names, parents, inputs and ignore_changes (adopt's import file
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ def as_registered(project_dir: Path, stack: str) -> tuple[dict, dict]:
     state = compile_state(settings).with_account(ACCOUNT)
     planned = {
         r.urn: (r.type, r.name, r.custom, r.parent, _plain(r.inputs), tuple(r.ignore_changes))
-        for r in planned_resources(state, settings.values).resources
+        for r in planned_resources(state).resources
     }
     registered = {
         _engine_urn(r.urn): (r.type, r.name, r.custom, _engine_urn(r.parent), _plain(r.inputs), r.ignore_changes)
@@ -79,14 +80,8 @@ def test_the_layout_follows_the_options_that_shape_resources(console_project: Pa
 def test_the_audit_baseline_is_named_as_not_listed() -> None:
     settings = load_stack_settings(REPO, "dev")
     state = compile_state(settings).with_account(ACCOUNT)
-    assert planned_resources(state, settings.values).not_listed == []
-    with_baseline = state.__class__(**{**state.__dict__, "audit_baseline": _enabled(state.audit_baseline)})
-    layout = planned_resources(with_baseline, settings.values)
+    assert planned_resources(state).not_listed == []
+    with_baseline = dataclasses.replace(state, audit_baseline=dataclasses.replace(state.audit_baseline, enabled=True))
+    layout = planned_resources(with_baseline)
     assert layout.not_listed and "AuditBaseline" in layout.not_listed[0]
     assert [r.name for r in layout.resources if r.type.endswith("AuditBaseline") and not r.custom] == ["audit"]
-
-
-def _enabled(options):
-    import dataclasses
-
-    return dataclasses.replace(options, enabled=True)
