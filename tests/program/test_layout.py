@@ -45,7 +45,7 @@ def as_registered(project_dir: Path, stack: str) -> tuple[dict, dict]:
         for r in planned_resources(state).resources
     }
     registered = {
-        _engine_urn(r.urn): (r.type, r.name, r.custom, _engine_urn(r.parent), _plain(r.inputs), r.ignore_changes)
+        _engine_urn(r.urn): (r.type, r.name, r.custom, _engine_urn(r.parent), _plain(r.inputs), tuple(r.ignore_changes))
         for r in registered_resources(project_dir, stack, ACCOUNT)
     }
     return planned, registered
