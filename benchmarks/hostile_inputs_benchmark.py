@@ -63,8 +63,8 @@ def far_cell(root: Path) -> tuple[Path, dict]:
 
 
 def cell_at_the_area_limit(root: Path) -> tuple[Path, dict]:
-    """One stray cell just inside the area limit (4,000 rows x 1,000 columns): read, not refused."""
-    body = rows_xml(USERS) + '<row r="4000"><c r="ALL4000" t="inlineStr"><is><t>x</t></is></c></row>'
+    """One stray cell at the area limit (2,000 rows x 1,000 columns = MAX_SHEET_AREA): read, not refused."""
+    body = rows_xml(USERS) + '<row r="2000"><c r="ALL2000" t="inlineStr"><is><t>x</t></is></c></row>'
     return matrix_xlsx(root / "matrix/m.xlsx", users_body=body), WORKBOOK
 
 
@@ -188,7 +188,7 @@ def xlsx_million_rows(root: Path) -> tuple[Path, dict]:
 
 SMALL: dict[str, Callable[[Path], tuple[Path, dict]]] = {
     "xlsx: one cell at XFD1048576": far_cell,
-    "xlsx: stray cell at ALL4000 (4M-cell grid)": cell_at_the_area_limit,
+    "xlsx: stray cell at ALL2000 (2M-cell grid)": cell_at_the_area_limit,
     "xlsx: zip bomb in the Users sheet": bomb_in_users,
     "xlsx: 3 GB sheet the program ignores": bomb_in_ignored_sheet,
     "xlsx: XML entity bomb": entity_bomb,

@@ -33,16 +33,16 @@ from xml.etree import ElementTree
 import numpy as np
 
 from .input_files import clip
-from .problems import column_letter
+from .problems import MAX_LISTED_PER_KIND, column_letter
 
 EXCEL_ROWS, EXCEL_COLS = 1_048_576, 16_384
-MAX_SHEET_AREA = 4_000_000  # rows x columns allowed regardless of how many cells are present
+MAX_SHEET_AREA = 2_000_000  # rows x columns allowed whatever the cells present (5,000 x 300 is 1.5M)
 AREA_PER_CELL = 4  # ... and beyond that, at most this many grid cells per cell present
 MAX_INFLATE_RATIO = 100  # uncompressed bytes read per byte of the file ...
 MIN_PARTS_BUDGET = 64 << 20  # ... but at least this much
 MAX_PARTS_BYTES = 2 << 30  # and never more (a 1,048,576-row sheet is ~300 MB of XML)
 MAX_SMALL_PART_BYTES = 16 << 20  # workbook.xml and its relationships
-MAX_REPORTED_CELLS = 50  # per kind per sheet; the rest are counted
+MAX_REPORTED_CELLS = MAX_LISTED_PER_KIND  # cells kept per kind per sheet; the rest are counted
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -323,6 +323,7 @@ class _Patterns:
         self.cell_tag_ref = b"<" + prefix + b'c r="'
         self.cell_opens = (b"<" + prefix + b"c ", b"<" + prefix + b"c>", b"<" + prefix + b"c/")
         self.row_tag = b"<" + prefix + b"row"
+        self.row_tag_ref = b"<" + prefix + b'row r="'
         self.cell_start = re.compile(rb"<" + p + rb"c[\s>/]")
         self.cell_ref = re.compile(rb"<" + p + rb'c\s[^>]*?\br="([A-Za-z]+)(\d+)"')
         self.row_start = re.compile(rb"<" + p + rb"row[\s>/]")
@@ -448,10 +449,14 @@ class _SheetScanner:
             self.unreferenced_cols = max(
                 self.unreferenced_cols, max(len(p.cell_start.findall(row)) for row in data.split(b"</row>"))
             )
-        row_refs = p.row_ref.findall(data)
-        if row_refs:
-            self.max_row = max(self.max_row, max(int(r[:9]) for r in set(row_refs)))
-        self.rows_without_ref += max(0, data.count(p.row_tag) - len(row_refs))  # <rowBreaks> counts once: harmless
+        row_tags = data.count(p.row_tag)
+        rows_found, max_row, _ = _leading_refs(data, p.row_tag_ref)  # <row r="N" as Excel writes it
+        if rows_found < row_tags:  # some row puts r= later or has none (or it is <rowBreaks>): the regex
+            row_refs = p.row_ref.findall(data)
+            rows_found = len(row_refs)
+            max_row = max((int(r[:9]) for r in set(row_refs)), default=0)
+        self.max_row = max(self.max_row, max_row)
+        self.rows_without_ref += max(0, row_tags - rows_found)  # <rowBreaks> counts once: harmless
         if b't="e"' in data:
             for match in p.error_cell.finditer(data):
                 value = p.value.search(match.group(1) or b"")

@@ -119,8 +119,8 @@ def test_many_bad_cells_are_listed_up_to_a_cap_then_counted(project, tmp_path):
     body = rows_xml(rows).replace('t="inlineStr"><is><t>Y</t></is>', 't="e"><v>#REF!</v>')
     result = check_workbook(project, matrix_xlsx(tmp_path / "many.xlsx", users_body=body))
     bad = [p for p in result.errors if p.code == "cell-error"]
-    assert len(bad) == 51 and [p.message for p in bad if p.location.cell is None] == [
-        "110 more cells like the ones above"
+    assert len(bad) == 101 and [p.message for p in bad if p.location.cell is None] == [
+        "60 more cell-error problems in this sheet are not listed (at most 100 of each kind are)"
     ]
 
 
@@ -169,3 +169,10 @@ def test_garbage_and_truncated_workbooks_are_one_cannot_read_line(project, tmp_p
         assert result.state is None and all(str(p.location).startswith(name) for p in result.errors), [
             str(p) for p in result.errors
         ]
+
+
+def test_a_stray_cell_just_past_the_area_limit_is_refused_and_named(project, tmp_path):
+    body = rows_xml(USERS) + '<row r="2001"><c r="ALL2001" t="inlineStr"><is><t>x</t></is></c></row>'
+    problem = find(check_workbook(project, matrix_xlsx(tmp_path / "stray.xlsx", users_body=body)), "sheet-too-large")
+    assert "A1:ALL2001 (2,001,000 cells)" in problem.message and "at most 2,000,000" in problem.message
+    assert "near ALL2001" in problem.fix
