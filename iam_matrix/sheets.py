@@ -257,7 +257,7 @@ def read_workbook(path: Path, problems: Problems, display: str | None = None) ->
 def _report_notes(table: Table, facts: SheetFacts, problems: Problems) -> None:
     """The cells ``workbook_guard`` found that calamine reads as blank or as a stale value."""
     for note in facts.notes:
-        where, detail = table.location(note.row, note.col), clip(note.detail, 80)
+        where, detail = table.location(note.row, note.col), clip(note.detail, 160)
         if note.kind == "error":
             problems.error(
                 where,
