@@ -342,8 +342,9 @@ def _check_error_values(table: Table, problems: Problems) -> None:
 
 def _grid(rows: list[list[object]]) -> np.ndarray:
     """Rows of cell values as a rectangular object array (short rows padded with blanks)."""
-    width = max((len(r) for r in rows), default=0)
-    if all(len(row) == width for row in rows):  # calamine's rows always are: one pass, no per-row slices
+    lengths = set(map(len, rows))
+    width = max(lengths, default=0)
+    if len(lengths) <= 1:  # calamine's rows always are: one pass, no per-row slices
         return np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * width).reshape(len(rows), width)
     grid = np.full((len(rows), width), "", dtype=object)
     for i, row in enumerate(rows):

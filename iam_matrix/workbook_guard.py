@@ -492,7 +492,7 @@ def _leading_refs(data: bytes, tag: bytes) -> tuple[int, int, int]:
     LibreOffice and openpyxl write every cell - found with numpy instead of one regex
     match per cell (a 5,000 x 300 sheet has 1.5 million). A reference too long for
     Excel's grid gives a row or column beyond it."""
-    arr = np.frombuffer(data, dtype=np.uint8)
+    arr = np.frombuffer(data + bytes(_WINDOW), dtype=np.uint8)  # padded: a tag at the very end is read too
     n = len(arr) - len(tag) - _WINDOW
     if n <= 0:
         return 0, 0, 0
