@@ -9,6 +9,8 @@ What the engine does and is modelled here (the rows of ``emulator/BEHAVIOUR.md``
   replaces the resource: create-before-delete, unless the registration asks for
   ``deleteBeforeReplace`` or the applier says the bridge implies it (an explicit ``name``);
   the replaced resource is deleted at the end of the run, with the resources no longer declared;
+* a registration takes over the old resource its ``aliases`` (or its parent's) name, as the
+  engine does (``emulator/aliases.py``): renamed in place, never created and deleted;
 * ``ignoreChanges`` keeps the state's value of the listed inputs; ``retainOnDelete`` drops a
   resource from the state without deleting it;
 * the program's own ``before_update`` / ``before_delete`` resource hooks run (through the
@@ -25,6 +27,7 @@ from typing import Any
 import pulumi
 
 from .account import MotoAccount
+from .aliases import alias_urns
 from .runtime import RecordingMonitor, Registration, call_hook
 
 
@@ -111,7 +114,7 @@ def invoke(token: str) -> Callable[[Callable], Callable]:
 
 @dataclass
 class Operation:
-    op: str  # refresh | create | update | same | replace | delete | hook
+    op: str  # refresh | create | update | same | replace | delete | hook | rename | import
     urn: str
     type: str
     detail: str = ""
@@ -134,12 +137,15 @@ class ApplyMocks(pulumi.runtime.Mocks):
     monitor: RecordingMonitor | None = None
     preview: bool = False
     pending_imports: dict[tuple[str, ...], Applied] = field(default_factory=dict)  # from ``pulumi import --file``
+    components: dict[str, str] = field(default_factory=dict)  # the state's component resources: URN -> type
     _seen: list[str] = field(default_factory=list)
+    _aliased: dict[str, str] = field(default_factory=dict)  # this run: new URN -> the old URN it took over
     _replaced: list[Applied] = field(default_factory=list)
 
     # --- the run --------------------------------------------------------------
     def begin_run(self, *, preview: bool = False) -> None:
         self._seen = []
+        self._aliased = {}
         self._replaced = []
         self.operations = []
         self.journal = []
@@ -165,6 +171,8 @@ class ApplyMocks(pulumi.runtime.Mocks):
         for urn in gone:
             self._delete(self.state[urn])
             del self.state[urn]
+        for urn in [urn for urn in self.components if urn not in seen]:  # a component's delete does nothing
+            self.journal.append(Operation("delete", urn, self.components.pop(urn), "component"))
         return gone
 
     # --- Mocks ----------------------------------------------------------------
@@ -174,13 +182,15 @@ class ApplyMocks(pulumi.runtime.Mocks):
             if self.monitor is not None and self.monitor.current_urn
             else f"{args.typ}::{args.name}"
         )
+        registration = self.monitor.registrations.get(urn) if self.monitor is not None else None
+        self._take_over(urn, args.typ, registration)
         self._seen.append(urn)
         if not args.custom:
+            self.components[urn] = args.typ
             return f"{args.name}-component", args.inputs
         implementation = APPLIERS.get(args.typ)
         if implementation is None:
             raise ApplyError(f"no applier registered for {args.typ} ({args.name}); add one with @applier({args.typ!r})")
-        registration = self.monitor.registrations.get(urn) if self.monitor is not None else None
         old = self.state.get(urn)
         if old is None and self.pending_imports:
             imported = self.pending_imports.pop(state_key(urn, args.name), None)
@@ -214,6 +224,35 @@ class ApplyMocks(pulumi.runtime.Mocks):
         self.state[urn] = self._applied(urn, args.typ, old.id, inputs, outputs, registration, None)
         self._record(Operation("update", urn, args.typ))
         return old.id, outputs
+
+    def _take_over(self, urn: str, typ: str, registration: Registration | None) -> None:
+        """The engine's old-resource lookup: the URN first, then each alias (``aliases.py``);
+        an old resource found under an alias is renamed to ``urn`` in the state."""
+        if urn in self.state or urn in self.components or registration is None or self.monitor is None:
+            return
+        candidates = alias_urns(
+            registration.aliases,
+            name=registration.name,
+            type_=typ,
+            parent=registration.parent,
+            root=self.monitor.root_urn,
+            matched=self._aliased,
+            make_urn=self.monitor.make_urn,
+        )
+        for old_urn in candidates:
+            if old_urn not in self.state and old_urn not in self.components:
+                continue
+            if old_urn in self._seen or old_urn in self._aliased.values():
+                raise ApplyError(f"{urn}: its alias {old_urn} is already taken by another resource of this run")
+            self._aliased[urn] = old_urn
+            if old_urn in self.components:
+                self.components[urn] = self.components.pop(old_urn)
+            else:
+                moved = self.state.pop(old_urn)
+                moved.urn = urn
+                self.state[urn] = moved
+            self._record(Operation("rename", urn, typ, old_urn))
+            return
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
         """A plain dict: the SDK's MockMonitor reads a tuple's second item as check failures

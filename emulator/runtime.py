@@ -66,6 +66,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.hooks: dict[str, Callable[[bytes], Any]] = {}  # hook name -> the program's callback
         self.lock = threading.Lock()
         self.current_urn: str | None = None
+        self.root_urn = ""  # the root stack's URN (what a resource without a parent hangs under)
         self.loop: asyncio.AbstractEventLoop | None = None
 
     def RegisterResourceHook(self, request):  # noqa: N802 - gRPC method name
@@ -82,7 +83,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         with self.lock:
             urn = self.make_urn(request.parent, request.type, request.name)
-            if request.type != "pulumi:pulumi:Stack":
+            if request.type == "pulumi:pulumi:Stack":
+                self.root_urn = urn
+            else:
                 pulumi_mocks._ensure_event_loop()
                 inputs = rpc.deserialize_properties(request.object)
                 self.registrations[urn] = Registration(

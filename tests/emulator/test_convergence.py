@@ -197,3 +197,37 @@ def test_console_access_exports_only_encrypted_passwords(project, account):
         account.iam.get_login_profile(UserName="admin@demoasacode.io")["LoginProfile"]["PasswordResetRequired"] is True
     )
     assert not any("password" in name.lower() and "encrypted" not in name.lower() for name in run.exports)
+
+
+def test_a_stack_deployed_before_the_component_rename_is_renamed_in_place(project, account, monkeypatch):
+    """FoundationPolicies -> CustomPolicies: the alias on the component (and its children's
+    inherited alias, emulator/aliases.py) keeps every deployed policy: no create, no delete."""
+    import copy
+
+    import pulumi
+
+    from components.policies import OLD_TYPE
+
+    new_type = OLD_TYPE.replace("FoundationPolicies", "CustomPolicies")
+    original = pulumi.ComponentResource.__init__
+
+    def as_before_the_rename(self, type_, name, props=None, opts=None, *args, **kwargs):
+        if type_ == new_type:  # the program as it was: the old type and no alias
+            type_, opts = OLD_TYPE, copy.copy(opts)
+            opts.aliases = None
+        original(self, type_, name, props, opts, *args, **kwargs)
+
+    small_matrix(project)
+    stack = EmulatedStack(account)
+    monkeypatch.setattr(pulumi.ComponentResource, "__init__", as_before_the_rename)
+    stack.up(project.root)
+    monkeypatch.undo()
+    policies = [urn for urn, applied in stack.state.items() if applied.type == "aws:iam/policy:Policy"]
+    assert policies and all(f"{OLD_TYPE}$aws:iam/policy:Policy::" in urn for urn in policies)
+
+    stack.up(project.root)
+    assert stack.ops("create", "replace", "delete") == []
+    renamed = {o.urn.rsplit("::", 1)[-1] for o in stack.ops("rename")}
+    assert renamed == {"policies"} | {urn.rsplit("::", 1)[-1] for urn in policies}
+    assert not [urn for urn in stack.state if OLD_TYPE in urn]
+    assert_converged(project, account)

@@ -300,3 +300,29 @@ def test_the_project_asks_for_a_cli_that_runs_resource_hooks_and_refreshes_befor
     wanted = SpecifierSet(project["requiredPulumiVersion"])
     assert "3.182.0" in wanted and "3.181.9" not in wanted
     assert project["options"]["refresh"] == "always"  # exclusivity relies on it
+
+
+# engine: aliases ---------------------------------------------------------------------------
+class Box(pulumi.ComponentResource):
+    """A component with one named child whose logical name starts with the component's."""
+
+    def __init__(self, type_: str, name: str, aliases: list[pulumi.Alias] | None = None) -> None:
+        super().__init__(type_, name, None, pulumi.ResourceOptions(aliases=aliases or []))
+        aws.iam.Group(f"{name}-group", name="boxed", opts=pulumi.ResourceOptions(parent=self))
+        self.register_outputs({})
+
+
+def test_aliases_take_over_the_old_resource_and_children_inherit_their_parents_alias(account):
+    """step_generator.go: the old state is looked up under the URN, then under each alias; a
+    child inherits its parent's matched alias (with the parent's old name as its name prefix)."""
+    stack = EmulatedStack(account)
+    stack.up(program=lambda: Box("test:index:Old", "old"))
+    stack.up(program=lambda: Box("test:index:New", "new", [pulumi.Alias(type_="test:index:Old", name="old")]))
+    assert stack.ops("create", "replace", "delete") == []
+    renamed = {o.urn.rsplit("::", 1)[-1]: o.detail.rsplit("::", 1)[-1] for o in stack.ops("rename")}
+    assert renamed == {"new": "old", "new-group": "old-group"}
+    assert [o.op for o in stack.operations if o.urn.endswith("::new-group")] == ["rename", "same"]
+    # Without an alias the engine sees a new resource: it creates before it deletes the old
+    # one, and IAM refuses the second group of the same name.
+    with pytest.raises(ApplyError, match="EntityAlreadyExists"):
+        stack.up(program=lambda: Box("test:index:Newer", "newer"))
