@@ -15,6 +15,7 @@ import pulumi
 
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import DesiredState
+from iam_matrix.live_names import live_name_problems
 from iam_matrix.problems import MatrixInvalid
 from iam_matrix.project import PROJECT
 from iam_matrix.settings import Settings, config_schema, settings_from_values
@@ -25,6 +26,7 @@ from .common import resource_tags
 from .group_bundle import GroupBundle
 from .password_policy import PasswordPolicy
 from .policies import CustomPolicies
+from .preflight import LiveAccount, live_account
 from .users import Users, login_password_length
 
 _GETTERS = {"string": "get", "boolean": "get_bool", "integer": "get_int", "array": "get_object"}
@@ -81,6 +83,22 @@ def compile_or_stop(project_dir: Path) -> tuple[Settings, DesiredState]:
     return settings, state
 
 
+def check_live_account(state: DesiredState, console_access: bool) -> LiveAccount | None:
+    """Read the account (``components/preflight.py``) and stop the program before any resource
+    when a matrix user or group exists there in another spelling: such an up would fail half-way."""
+    live = live_account([u.name for u in state.users] if state.manage_users else [], console_access=console_access)
+    if live is None:
+        return None
+    problems = live_name_problems(state, users=live.users, groups=live.groups)
+    for problem in problems:
+        pulumi.log.error(str(problem))
+    if problems:
+        raise pulumi.RunError(
+            f"{len(problems)} name(s) of the matrix exist in the account in another spelling; nothing was deployed"
+        )
+    return live
+
+
 @dataclass
 class Deployment:
     """The components of one stack, kept for exports and tests."""
@@ -93,10 +111,10 @@ class Deployment:
     exports: dict[str, Any] = field(default_factory=dict)
 
 
-def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
+def deploy(state: DesiredState, options: Mapping[str, Any], live: LiveAccount | None = None) -> Deployment:
     """Instantiate the components for ``state``; ``options`` are the settings values
     (``consoleAccess``, ``pgpKey``, ``forceDestroyUsers``) that shape resources but not
-    the desired state itself."""
+    the desired state itself; ``live``: what the pre-flight read (existing console passwords)."""
     policies = CustomPolicies("policies", state.policies, stack=state.stack, tags=dict(state.tags))
     password = PasswordPolicy("password-policy", state.password_policy)
     users = None
@@ -113,6 +131,7 @@ def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
             force_destroy=bool(options.get("forceDestroyUsers")),
             password_length=login_password_length(state.password_policy.minimum_password_length),
             after=[password.policy],
+            existing_login_profiles=live.login_profiles if live is not None else frozenset(),
         )
         user_names = dict(users.names)
     groups_by_role: dict[str, list] = {}
@@ -157,7 +176,8 @@ def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
 def main(project_dir: Path) -> Deployment:
     """The whole program: config -> desired state -> components -> stack outputs."""
     settings, state = compile_or_stop(project_dir)
-    deployment = deploy(state, settings.values)
+    live = check_live_account(state, bool(settings.values.get("consoleAccess")))
+    deployment = deploy(state, settings.values, live)
     for name, value in deployment.exports.items():
         pulumi.export(name, value)
     return deployment

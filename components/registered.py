@@ -95,6 +95,7 @@ def stack_config(project_dir: Path, stack: str) -> dict[str, str]:
 
 def registered_resources(project_dir: Path, stack: str, account_id: str) -> list[Registered]:
     """Every resource ``pulumi up`` of ``stack`` in ``project_dir`` would register, in order."""
+    from .preflight import LiveAccount, reading_with
     from .program import main
 
     pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]
@@ -109,8 +110,10 @@ def registered_resources(project_dir: Path, stack: str, account_id: str) -> list
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, logger=quiet, monitor=monitor)
     pulumi_settings.SETTINGS.rpc_manager.clear()
     try:
-        _sync_await(run_pulumi_func(lambda: main(project_dir)))
-        _sync_await(wait_for_rpcs())
+        # What the program registers, not what it finds: the pre-flight reads an empty account.
+        with reading_with(lambda *_args, **_kwargs: LiveAccount()):
+            _sync_await(run_pulumi_func(lambda: main(project_dir)))
+            _sync_await(wait_for_rpcs())
     finally:
         pulumi_settings.SETTINGS.rpc_manager.clear()
         pulumi_settings.SETTINGS.outputs.clear()

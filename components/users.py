@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -50,11 +50,14 @@ class Users(pulumi.ComponentResource):
         force_destroy: bool = False,
         password_length: int = DEFAULT_PASSWORD_LENGTH,
         after: Sequence[pulumi.Resource] = (),
+        existing_login_profiles: Collection[str] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``password_length``: of the generated initial passwords (use ``login_password_length``
         of the account's minimum); ``after``: what login profiles wait for (the account password
-        policy, which IAM checks the password against)."""
+        policy, which IAM checks the password against); ``existing_login_profiles``: users who already
+        have a console password (``components/preflight.py``): their profiles are imported, not created
+        (IAM allows one per user), so their password stays as it is."""
         super().__init__(f"{TYPE_PREFIX}Users", name, None, opts)
         if console_access and not pgp_key:
             raise ValueError("console access needs a PGP key: initial passwords are only exported encrypted")
@@ -87,6 +90,10 @@ class Users(pulumi.ComponentResource):
                         # without ignore_changes the next up would replace the profile, i.e. reset
                         # the user's password, and IAM refuses the create-first replacement anyway.
                         ignore_changes=["pgpKey", "passwordResetRequired", "passwordLength"],
+                        # The provider's importer takes the user name and cannot read the PGP key,
+                        # the length or the flag back: ignore_changes (above) is what the pulumi-aws
+                        # docs ask for, so the import matches and replaces nothing.
+                        import_=user.name if user.name in existing_login_profiles else None,
                     ),
                 )
                 self.encrypted_passwords[user.name] = profile.encrypted_password

@@ -12,7 +12,8 @@ Modules, in the order a run goes through them:
 * ``runtime``: ``run_program``/``run_main`` run a program under ``pulumi.runtime.set_mocks``
   with a recording monitor (parents, dependencies, hooks, registration order).
 * ``provider``: ``ApplyMocks``, the ``Mocks`` that apply each registered resource through the
-  *applier* of its type; the applier, invoke and hook registries.
+  *applier* of its type (``appliers``: the applier and invoke registries), with the engine's
+  alias matching (``aliases``) and ``import`` option (``reads``: the provider's importers).
 * ``iam``, ``audit_baseline``: the appliers (one class per resource type).
 * ``stack``: ``EmulatedStack``, the one entry point: ``EmulatedStack(account).up(project_dir)``
   is one ``pulumi up``; the state persists between runs like a stack's.
@@ -43,8 +44,9 @@ from __future__ import annotations
 
 from . import audit_baseline, iam  # noqa: F401 - the appliers register themselves on import
 from .account import DEFAULT_ACCOUNT, MotoAccount, MotoServer
+from .appliers import APPLIERS, INVOKES, Applied, Applier, ApplyError, applier, invoke
 from .offline import OfflineProvider
-from .provider import APPLIERS, INVOKES, Applied, Applier, ApplyError, ApplyMocks, Operation, applier, invoke
+from .provider import ApplyMocks, Operation
 from .readback import comparable, differences, expected_account, read_account
 from .runtime import ComponentRun, ProgramRun, Registration, run_component, run_main, run_program, stack_config
 from .stack import EmulatedStack

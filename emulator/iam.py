@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .account import MotoAccount
-from .provider import Applied, Applier, applier, invoke
+from .appliers import Applied, Applier, applier, invoke
 
 
 def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:

@@ -11,6 +11,8 @@ What the engine does and is modelled here (the rows of ``emulator/BEHAVIOUR.md``
   the replaced resource is deleted at the end of the run, with the resources no longer declared;
 * a registration takes over the old resource its ``aliases`` (or its parent's) name, as the
   engine does (``emulator/aliases.py``): renamed in place, never created and deleted;
+* the ``import`` option adopts an existing resource by id (read, ``ignoreChanges`` copied
+  from the read, no difference allowed); under the same id it is an ordinary resource;
 * ``ignoreChanges`` keeps the state's value of the listed inputs; ``retainOnDelete`` drops a
   resource from the state without deleting it;
 * the program's own ``before_update`` / ``before_delete`` resource hooks run (through the
@@ -28,88 +30,9 @@ import pulumi
 
 from .account import MotoAccount
 from .aliases import alias_urns
+from .appliers import APPLIERS, INVOKES, Applied, Applier, ApplyError
+from .reads import read_resource
 from .runtime import RecordingMonitor, Registration, call_hook
-
-
-class ApplyError(Exception):
-    """A call failed the way the provider would fail the ``up`` (e.g. DeleteConflict)."""
-
-
-@dataclass
-class Applied:
-    """One resource in the emulated stack's state: the inputs the program gave, the live
-    view of them from the last refresh, the outputs, and the options the engine acts on."""
-
-    urn: str
-    type: str
-    id: str
-    inputs: dict[str, Any]
-    outputs: dict[str, Any]
-    before_delete: list[str] = field(default_factory=list)
-    before_update: list[str] = field(default_factory=list)
-    retain_on_delete: bool = False
-    live: dict[str, Any] | None = None
-
-    @property
-    def name(self) -> str:
-        return self.urn.rsplit("::", 1)[-1]
-
-
-class Applier:
-    """How one resource type is created, updated, deleted and read back.
-
-    The defaults describe a resource that is replaced on any change and whose drift is
-    not detected; override what the provider really does.
-    """
-
-    type_token = ""
-    replace_keys: tuple[str, ...] = ()  # ForceNew inputs
-
-    def delete_before_replace(self, inputs: dict[str, Any]) -> bool:
-        """Whether the bridge deletes before it creates a replacement (explicit physical names)."""
-        return False
-
-    def create(self, ctx: MotoAccount, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        raise NotImplementedError
-
-    def update(self, ctx: MotoAccount, old: Applied, inputs: dict[str, Any]) -> dict[str, Any]:
-        self.delete(ctx, old)
-        return self.create(ctx, inputs)[1]
-
-    def delete(self, ctx: MotoAccount, old: Applied) -> None:
-        raise NotImplementedError
-
-    def refresh(self, ctx: MotoAccount, old: Applied) -> dict[str, Any] | None:
-        """The live inputs, as ``pulumi refresh`` would record them; None when gone."""
-        return old.inputs
-
-
-APPLIERS: dict[str, Applier] = {}
-INVOKES: dict[str, Callable[[MotoAccount, dict[str, Any]], dict[str, Any]]] = {}
-
-
-def applier(type_token: str) -> Callable[[type[Applier]], type[Applier]]:
-    """Class decorator: register an Applier subclass for a Pulumi type token."""
-
-    def register(cls: type[Applier]) -> type[Applier]:
-        if type_token in APPLIERS and type(APPLIERS[type_token]) is not cls:
-            raise ValueError(f"two appliers for {type_token}: {type(APPLIERS[type_token]).__name__} and {cls.__name__}")
-        instance = cls()
-        instance.type_token = type_token
-        APPLIERS[type_token] = instance
-        return cls
-
-    return register
-
-
-def invoke(token: str) -> Callable[[Callable], Callable]:
-    """Function decorator: answer an invoke (data source) such as getCallerIdentity."""
-
-    def register(fn: Callable) -> Callable:
-        INVOKES[token] = fn
-        return fn
-
-    return register
 
 
 @dataclass
@@ -197,6 +120,12 @@ class ApplyMocks(pulumi.runtime.Mocks):
             if imported is not None:  # in the state since the import, under the URN the program uses
                 old = self.state[urn] = Applied(urn, imported.type, imported.id, imported.inputs, imported.outputs)
         inputs = dict(args.inputs)
+        import_id = registration.import_id if registration is not None else ""
+        if import_id and (old is None or old.id != import_id):
+            if old is not None:  # another resource under this URN: deleted, replaced by the import
+                self._replaced.append(old)
+                del self.state[urn]
+            return self._import(urn, args.typ, import_id, inputs, registration)
         live = (old.live if old.live is not None else old.inputs) if old is not None else None
         if live is not None and registration is not None:
             for key in registration.ignore_changes:  # the engine keeps the (refreshed) state's value
@@ -309,6 +238,33 @@ class ApplyMocks(pulumi.runtime.Mocks):
         self.state[urn] = self._applied(urn, typ, resource_id, inputs, outputs, registration, None)
         self._record(Operation(op, urn, typ))
         return resource_id, outputs
+
+    def _import(
+        self, urn: str, typ: str, import_id: str, inputs: dict[str, Any], registration: Registration | None
+    ) -> tuple[str, dict]:
+        """The ``import`` resource option (pulumi/pulumi developer-docs/architecture/import.md):
+        read the resource by id (the provider's importer and Read, ``importer.read_resource``),
+        copy each ``ignoreChanges`` input from what was read, then require no difference: a
+        preview warns, an up fails ("inputs to import do not match the existing resource")."""
+        read = self._call("import", urn, lambda: read_resource(self.account, urn, typ, import_id))
+        for key in registration.ignore_changes if registration is not None else []:
+            if key in read.inputs:
+                inputs[key] = read.inputs[key]
+            else:
+                inputs.pop(key, None)
+        differ = sorted(
+            k for k, v in inputs.items() if not k.startswith("__") and _norm(read.inputs.get(k)) != _norm(v)
+        )
+        if differ:
+            message = f"inputs to import do not match the existing resource ({', '.join(differ)}): {urn}"
+            if not self.preview:
+                raise ApplyError(message)
+            self._record(Operation("import", urn, typ, f"warning: {message}"))
+            return import_id, {**read.outputs, **inputs}
+        if not self.preview:
+            self.state[urn] = self._applied(urn, typ, import_id, inputs, read.outputs, registration, None)
+        self._record(Operation("import", urn, typ, import_id))
+        return import_id, read.outputs
 
     def _replace(
         self,

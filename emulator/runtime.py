@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
+from components import preflight
 from iam_matrix.project import PROJECT
 
 REPO = Path(__file__).resolve().parents[1]
@@ -209,8 +210,12 @@ def run_program(
     pulumi_settings.SETTINGS.outputs.clear()
     error: BaseException | None = None
     monitor.loop = _ensure_event_loop()
+    # The program's own reads of the account (components/preflight.py) go to the emulated
+    # account through boto3; mocks with no account (OfflineProvider) answer them themselves.
+    reader = getattr(mocks, "live_account", None)
     try:
-        _sync_await(run_pulumi_func(program))
+        with preflight.reading_with(reader) if reader is not None else nullcontext():
+            _sync_await(run_pulumi_func(program))
     except BaseException as caught:  # noqa: BLE001 - reported in the result, re-raised on request
         error = caught
     root = pulumi_settings.get_root_resource()

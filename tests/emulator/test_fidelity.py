@@ -326,3 +326,33 @@ def test_aliases_take_over_the_old_resource_and_children_inherit_their_parents_a
     # one, and IAM refuses the second group of the same name.
     with pytest.raises(ApplyError, match="EntityAlreadyExists"):
         stack.up(program=lambda: Box("test:index:Newer", "newer"))
+
+
+# engine: the import option -----------------------------------------------------------------
+def imported_group(path: str = "/"):
+    def program() -> None:
+        aws.iam.Group("g", name="g", path=path, opts=pulumi.ResourceOptions(import_="g"))
+
+    return program
+
+
+def test_the_import_option_adopts_by_id_only_when_the_inputs_match_and_is_a_no_op_once_in_the_state(account):
+    """developer-docs/architecture/import.md: not in the state -> read and adopted (a difference
+    warns in preview, fails the up); in the state under the same id -> an ordinary resource."""
+    account.iam.create_group(GroupName="g", Path="/")
+    mismatch = EmulatedStack(account)
+    (warned,) = mismatch.preview(program=imported_group("/other/"))
+    assert warned.op == "import" and "do not match" in warned.detail
+    with pytest.raises(ApplyError, match="inputs to import do not match the existing resource"):
+        mismatch.up(program=imported_group("/other/"))
+    assert account.iam.get_group(GroupName="g")["Group"]["Path"] == "/"  # nothing changed
+
+    stack = EmulatedStack(account)
+    stack.up(program=imported_group())
+    assert [o.op for o in stack.operations] == ["import"] and stack.state
+    stack.up(program=imported_group())
+    assert [o.op for o in stack.operations] == ["same"]
+    with pytest.raises(ApplyError, match="does not exist"):
+        EmulatedStack(account).up(
+            program=lambda: aws.iam.Group("h", name="h", opts=pulumi.ResourceOptions(import_="h"))
+        )
