@@ -356,3 +356,27 @@ def test_the_import_option_adopts_by_id_only_when_the_inputs_match_and_is_a_no_o
         EmulatedStack(account).up(
             program=lambda: aws.iam.Group("h", name="h", opts=pulumi.ResourceOptions(import_="h"))
         )
+
+
+def test_every_row_of_the_behaviour_table_names_a_test_that_exists():
+    import re
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    table = (here.parents[1] / "emulator" / "BEHAVIOUR.md").read_text()
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| Resource")]
+    defined = set(re.findall(r"^def (test_\w+)\(", "".join(p.read_text() for p in here.glob("*.py")), re.M))
+    for row in rows:
+        if set(row) <= {"|", "-", " "}:
+            continue
+        named = re.findall(r"`(?:[\w/]+\.py::)?(test_\w+)`", row.rsplit("|", 2)[-2])
+        assert named and set(named) <= defined, row[:80]
+
+
+def test_a_group_path_changes_in_place(account):
+    """group.go: name and path are updated with UpdateGroup, never by a replacement."""
+    stack = EmulatedStack(account)
+    stack.up(program=lambda: aws.iam.Group("g", name="g", path="/"))
+    stack.up(program=lambda: aws.iam.Group("g", name="g", path="/teams/"))
+    assert [o.op for o in stack.operations] == ["update"]
+    assert account.iam.get_group(GroupName="g")["Group"]["Path"] == "/teams/"
