@@ -28,11 +28,12 @@ from typing import Any
 
 import pulumi
 
+from components.mock_runtime import RecordingMonitor, Registration, call_hook
+
 from .account import MotoAccount
 from .aliases import alias_urns
 from .appliers import APPLIERS, INVOKES, Applied, Applier, ApplyError
 from .reads import read_resource
-from .runtime import RecordingMonitor, Registration, call_hook
 
 
 @dataclass
