@@ -133,7 +133,7 @@ def _revision(settings: Settings, label: str) -> Revision:
         tuple(settings.value("allowedCidrs") or ()),
         settings.value("maxUserRemovalPercent"),
         settings.value("confirmUserRemoval"),
-        quota=int(settings.value("maxPoliciesPerGroup") or 10),
+        quota=result.state.deploy.max_policies_per_group,
     )
 
 
@@ -144,11 +144,10 @@ def empty_revision(stack: str, label: str) -> Revision:
         None,
         "/",
         True,
-        (),
-        (),
-        (),
-        (),
-        PasswordPolicy(
+        groups=(),
+        users=(),
+        policies=(),
+        password_policy=PasswordPolicy(
             minimum_password_length=0,
             require_uppercase_characters=False,
             require_lowercase_characters=False,
