@@ -102,7 +102,14 @@ class Sums(NamedTuple):
 class EscalationPath:
     method: str  # cloudsplaining's name, e.g. CreateEC2WithExistingIP
     actions: tuple[str, ...]
-    sources: Mapping[str, tuple[tuple[str, str], ...]]  # action -> ((role, policy), ...)
+    bits: tuple[int, ...]  # each action's bit
+    holder: Access = field(repr=False, compare=False)
+
+    @cached_property
+    def sources(self) -> Mapping[str, tuple[tuple[str, str], ...]]:
+        """Action -> ((role, policy), ...) that allow it on all resources; only computed when a
+        report names them (most principals' paths are only counted)."""
+        return {a: self.holder.sources(b, broad=True) for a, b in zip(self.actions, self.bits, strict=True)}
 
 
 @dataclass(frozen=True)
@@ -174,8 +181,7 @@ class Access:
         paths = []
         for method, actions, bits, combined in self.model.escalation_masks:
             if combined & self.broad == combined:
-                sources = {a: self.sources(b, broad=True) for a, b in zip(actions, bits, strict=True)}
-                paths.append(EscalationPath(method, actions, sources))
+                paths.append(EscalationPath(method, actions, tuple(bits), self))
         return tuple(paths)
 
     @cached_property
