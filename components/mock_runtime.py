@@ -1,4 +1,9 @@
-"""Run a Pulumi program under the mock runtime and record what it registers."""
+"""Run a Pulumi program under the mock runtime and record what it registers.
+
+The one runner: the emulator (``emulator.ApplyMocks``, applying to moto), the offline mocks
+(``components.offline``), ``components.registered`` (what ``adopt`` imports) and the tests all
+run the program through ``run_program``/``run_main``/``run_component``. Needs only the
+Pulumi SDK (no moto, no AWS), so product code may use it."""
 
 from __future__ import annotations
 
@@ -8,13 +13,12 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
@@ -23,6 +27,9 @@ from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from iam_matrix.project import PROJECT
+from iam_matrix.settings import read_stack_config
+
+from . import preflight
 
 REPO = Path(__file__).resolve().parents[1]
 MAIN = REPO / "__main__.py"
@@ -68,6 +75,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.hooks: dict[str, Callable[[bytes], Any]] = {}  # hook name -> the program's callback
         self.lock = threading.Lock()
         self.current_urn: str | None = None
+        self.root_urn = ""  # the root stack's URN (what a resource without a parent hangs under)
         self.loop: asyncio.AbstractEventLoop | None = None
 
     def RegisterResourceHook(self, request):  # noqa: N802 - gRPC method name
@@ -84,7 +92,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         with self.lock:
             urn = self.make_urn(request.parent, request.type, request.name)
-            if request.type != "pulumi:pulumi:Stack":
+            if request.type == "pulumi:pulumi:Stack":
+                self.root_urn = urn
+            else:
                 pulumi_mocks._ensure_event_loop()
                 inputs = rpc.deserialize_properties(request.object)
                 self.registrations[urn] = Registration(
@@ -172,9 +182,9 @@ class ComponentRun(ProgramRun):
 
 def stack_config(project_dir: Path, stack: str = "dev", overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
     """``Pulumi.<stack>.yaml`` as the engine hands config to a program: every value a
-    string, objects and lists as JSON."""
-    document = yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text()) or {}
-    config: dict[str, Any] = dict(document.get("config") or {})
+    string, objects and lists as JSON. Read by ``settings.read_stack_config``: a stack file that
+    is a symlink, not YAML or not a mapping raises ``MatrixInvalid`` as for validate."""
+    config: dict[str, Any] = dict(read_stack_config(project_dir, stack))  # the one strict reader
     for key, value in (overrides or {}).items():
         full = key if ":" in key else f"{PROJECT}:{key}"
         if value is None:
@@ -211,8 +221,12 @@ def run_program(
     pulumi_settings.SETTINGS.outputs.clear()
     error: BaseException | None = None
     monitor.loop = _ensure_event_loop()
+    # The program's own reads of the account (components/preflight.py) go to the emulated
+    # account through boto3; mocks with no account (OfflineProvider) answer them themselves.
+    reader = getattr(mocks, "live_account", None)
     try:
-        _sync_await(run_pulumi_func(program))
+        with preflight.reading_with(reader) if reader is not None else nullcontext():
+            _sync_await(run_pulumi_func(program))
     except BaseException as caught:  # noqa: BLE001 - reported in the result, re-raised on request
         error = caught
     root = pulumi_settings.get_root_resource()
