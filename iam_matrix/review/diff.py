@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .. import password_policy
 from ..access.changes import delta, gains, weakened
 from ..access.model import AccessModel, build_model
 from ..catalog import ADMIN_POLICY_NAME
@@ -401,18 +402,22 @@ def _setting_changes(base: Revision, head: Revision) -> list[SettingChange]:
     return changes
 
 
+_WEAKER_WORDS = {"minimum_password_length": "minimum length", "password_reuse_prevention": "reuse prevention"}
+
+
 def _password_weakenings(old: PasswordPolicy, new: PasswordPolicy) -> list[str]:
+    """What got weaker, in words: which way is weaker comes from ``password_policy.FIELDS``."""
     weaker: list[str] = []
-    if new.minimum_password_length < old.minimum_password_length:
-        weaker.append(f"minimum length {old.minimum_password_length} -> {new.minimum_password_length}")
-    for key in ("require_uppercase_characters", "require_lowercase_characters", "require_numbers", "require_symbols"):
-        if getattr(old, key) and not getattr(new, key):
-            weaker.append(f"{key.replace('_', ' ')} turned off")
-    old_age, new_age = old.max_password_age or 10**6, new.max_password_age or 10**6  # 0 = never expires
-    if new_age > old_age:
-        weaker.append(f"max age {old.max_password_age or 'never'} -> {new.max_password_age or 'never'} days")
-    if new.password_reuse_prevention < old.password_reuse_prevention:
-        weaker.append(f"reuse prevention {old.password_reuse_prevention} -> {new.password_reuse_prevention}")
+    for setting in password_policy.weakened(old, new):
+        before, after = getattr(old, setting.attribute), getattr(new, setting.attribute)
+        if setting.safer == "on":
+            weaker.append(f"{setting.attribute.replace('_', ' ')} turned off")
+        elif setting.safer == "shorter":
+            weaker.append(f"max age {before or 'never'} -> {after or 'never'} days")
+        else:
+            weaker.append(
+                f"{_WEAKER_WORDS.get(setting.attribute, setting.attribute.replace('_', ' '))} {before} -> {after}"
+            )
     return weaker
 
 
