@@ -37,7 +37,7 @@ def membership_grid(desired: DesiredState, snapshot: Snapshot) -> Grid:
     """Users x groups in scope, each cell expected (in both), missing (matrix only) or unexpected (account only)."""
     live_users = {u["UserName"]: set(u.get("GroupList", [])) for u in scoped_users(desired, snapshot)}
     live_groups = {g["GroupName"] for g in scoped_groups(desired, snapshot)}
-    want = {u.name: set(u.groups) for u in desired.users}
+    want = {u.name: set(desired.groups_of(u)) for u in desired.users}
     want_groups = [g.name for g in desired.groups]
     users = [(n, "ok" if n in live_users else "missing") for n in want] + [
         (n, "unexpected") for n in sorted(live_users, key=str.lower) if n not in want
