@@ -16,9 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
+from .cli_text import plan_text, problems_text, summary_line
 from .compiler import CompileResult, check
 from .problems import Location, MatrixInvalid, Problems
-from .render import plan_text, problems_text, summary_line
 from .settings import Settings, load_stack_settings, locate_project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_AWS = 0, 1, 2, 3
