@@ -63,17 +63,9 @@ def _snapshot(policy: PasswordPolicy) -> Snapshot:
 
 def test_the_audit_and_the_diff_agree_on_what_is_weaker(project) -> None:
     desired = project.state()
-    weakest = PasswordPolicy(
-        minimum_password_length=6,
-        require_uppercase_characters=False,
-        require_lowercase_characters=False,
-        require_numbers=False,
-        require_symbols=False,
-        max_password_age=0,
-        password_reuse_prevention=0,
-        allow_users_to_change_password=False,
-        hard_expiry=True,
-    )
+    # every field at its least safe value (0 = never expires; hard expiry: neither way is safer)
+    least_safe = {"higher": 0, "on": False, "shorter": 0, "": True}
+    weakest = PasswordPolicy(**{f.attribute: least_safe[f.safer] for f in FIELDS})
     desired = dataclasses.replace(desired, password_policy=STRONG)
     findings = password_findings(desired, _snapshot(weakest))
     # one finding per field, every field but hard expiry (neither way is safer) reported as weaker
