@@ -27,7 +27,11 @@ ACCOUNT_LEVEL = {
     "iam:GetAccountPasswordPolicy",
     "iam:DeleteAccountPasswordPolicy",
     "iam:ListVirtualMFADevices",
+    "iam:ListUsers",
+    "iam:ListGroups",
 }
+# Not a resource type: what the program reads itself before it registers anything.
+PREFLIGHT = "iam-matrix:preflight"
 AUDIT_ACCOUNT_LEVEL = {
     "kms:CreateKey",
     "kms:ListAliases",
@@ -78,7 +82,7 @@ def registered() -> tuple[set[str], set[str]]:
 
 @pytest.fixture(scope="module")
 def program_types(registered: tuple[set[str], set[str]]) -> set[str]:
-    return registered[0]
+    return registered[0] | {PREFLIGHT}
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +207,17 @@ def test_the_empty_group_hook_is_covered() -> None:
     used = set(boto_to_iam.values())
     policy = granted(json.loads((DEPLOY / "deployer-policy.json").read_text()))
     assert all(policy.get(action) == {RESOURCE_OF["group"]} for action in used)
+
+
+def test_the_preflight_reads_are_covered() -> None:
+    """components/preflight.py calls IAM itself (boto3) with the deploy role's credentials, in
+    preview too: exactly the actions of the table's iam-matrix:preflight entry."""
+    text = (ROOT / "components" / "preflight.py").read_text()
+    calls = set(re.findall(r"iam\.([a-z_]+)\(", text)) | set(re.findall(r'_names\(iam, "([a-z_]+)"', text))
+    boto_to_iam = {
+        "list_users": "iam:ListUsers",
+        "list_groups": "iam:ListGroups",
+        "get_login_profile": "iam:GetLoginProfile",
+    }
+    assert calls - {"get_paginator"} == set(boto_to_iam)
+    assert set(TABLE[PREFLIGHT]["actions"]) == set(boto_to_iam.values())
