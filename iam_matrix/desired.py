@@ -15,6 +15,7 @@ from .access_log_options import AccessLogOptions
 from .audit_baseline import BaselineOptions
 from .password_policy import PasswordPolicy
 from .problems import Problem
+from .role_trust_options import RoleTrustOptions
 
 ACCOUNT_PLACEHOLDER = "${AWS::AccountId}"
 
@@ -95,6 +96,7 @@ class DesiredState:
     warnings: tuple[Problem, ...] = ()
     audit_baseline: BaselineOptions = field(default_factory=BaselineOptions)
     access_log: AccessLogOptions = field(default_factory=AccessLogOptions)
+    role_trust: RoleTrustOptions = field(default_factory=RoleTrustOptions)
 
     def group(self, name: str) -> Group:
         return next(g for g in self.groups if g.name == name)
@@ -156,5 +158,6 @@ class DesiredState:
             "tags": dict(self.tags),
             "audit_baseline": self.audit_baseline.to_dict(),
             "access_log": self.access_log.to_dict(),
+            "role_trust": self.role_trust.to_dict(),
             "warnings": [w.to_dict() for w in self.warnings],
         }
