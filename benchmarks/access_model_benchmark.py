@@ -83,7 +83,8 @@ def main() -> None:
         state = result.state
         assert state is not None, [str(p) for p in result.errors][:5]
         print(
-            f"matrix: {args.users} users x {args.roles} roles; {len({p.name for r in state.roles for p in r.policies})} distinct policies"
+            f"matrix: {args.users} users x {args.roles} roles; "
+            f"{len({p.name for r in state.roles for p in r.policies})} distinct policies"
         )
         print(f"compile (validate incl. the model's rules): {compile_seconds:6.3f} s")
         seconds = min(build_all(state)[0] for _ in range(args.repeat))
@@ -92,7 +93,8 @@ def main() -> None:
         start = time.perf_counter()
         found = who_can(model, "iam:PassRole")
         print(
-            f"who-can iam:PassRole on the built model: {time.perf_counter() - start:6.3f} s -> {len(found.holders)} users"
+            "who-can iam:PassRole on the built model: "
+            f"{time.perf_counter() - start:6.3f} s -> {len(found.holders)} users"
         )
         seconds = timed(
             [python, "-m", "iam_matrix", "who-can", "s3:GetObject", "--project-dir", str(big), "--format", "json"],
@@ -126,7 +128,8 @@ def main() -> None:
             args.repeat,
         )
         print(
-            f"diff of the shipped example (AWSBatchServiceRole given to Viewer), end to end: {seconds:6.3f} s  (target 1.5 s)"
+            "diff of the shipped example (AWSBatchServiceRole given "
+            f"to Viewer), end to end: {seconds:6.3f} s  (target 1.5 s)"
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process (everything above in one process): {peak:6.0f} MB  (target 500 MB)")

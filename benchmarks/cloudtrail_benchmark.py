@@ -223,27 +223,32 @@ def main() -> int:
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"load average before parsing: {load} on {os.cpu_count()} cores")
         print(
-            f"wrote {args.events:,} events in {files:,} gzipped files ({size / 2**20:.0f} MB) in {time.perf_counter() - began:.1f} s"
+            f"wrote {args.events:,} events in {files:,} gzipped files "
+            f"({size / 2**20:.0f} MB) in {time.perf_counter() - began:.1f} s"
         )
         child = subprocess.run(
             [sys.executable, __file__, "--parse", str(folder)], capture_output=True, text=True, check=True
         )
         figures = json.loads(child.stdout.strip().splitlines()[-1])
         print(
-            f"parsed {figures['records']:,} records from {figures['files']:,} files in {figures['seconds']:.1f} s wall, "
-            f"{figures['cpu']:.1f} s CPU (target <= 20 s; wall = CPU on an idle core), peak RSS {figures['peak_mb']:.0f} MB (target <= 500 MB); kept {figures['kept']:,} "
+            f"parsed {figures['records']:,} records from "
+            f"{figures['files']:,} files in {figures['seconds']:.1f} s wall, "
+            f"{figures['cpu']:.1f} s CPU (target <= 20 s; wall = CPU on an idle core), peak "
+            f"RSS {figures['peak_mb']:.0f} MB (target <= 500 MB); kept {figures['kept']:,} "
             f"sign-in, root and IAM write events; {figures['problems']} problems"
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print("\nLookupEvents requests (50 events a page, one query each for IAM, sign-in and root events in us-east-1)")
     print(
-        f"{'users':>6}  {'IAM events':>10}  {'sign-ins':>8}  {'requests':>8}  {'(IAM + sign-ins) / 50':>21}  at 2 requests/s"
+        f"{'users':>6}  {'IAM events':>10}  {'sign-ins':>8}  "
+        f"{'requests':>8}  {'(IAM + sign-ins) / 50':>21}  at 2 requests/s"
     )
     for users, iam, sign_ins in ((100, 400, 150), (5000, 400, 150), (5000, 20_000, 3_000)):
         requests = lookup_requests(iam, sign_ins, users)
         print(
-            f"{users:>6}  {iam:>10,}  {sign_ins:>8,}  {requests:>8,}  {(iam + sign_ins) / 50:>21.1f}  {requests / 2:.1f} s"
+            f"{users:>6}  {iam:>10,}  {sign_ins:>8,}  {requests:>8,} "
+            f" {(iam + sign_ins) / 50:>21.1f}  {requests / 2:.1f} s"
         )
     return 0
 

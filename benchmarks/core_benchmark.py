@@ -101,13 +101,15 @@ def main() -> None:
         seconds, result = best_of(args.repeat, project, {})
         state = result.state
         print(
-            f"csv : {seconds:6.3f} s  (target 0.5 s)  -> {len(state.groups)} groups, {len(state.users)} users, {len(result.errors)} errors"
+            f"csv : {seconds:6.3f} s  (target 0.5 s)  -> {len(state.groups)} "
+            f"groups, {len(state.users)} users, {len(result.errors)} errors"
         )
         for fill, label in ((None, "blank cells"), ("N", "N in every unmarked cell")):
             workbook = to_workbook(project, fill)
             seconds, result = best_of(args.repeat, project, {"workbook": str(workbook)})
             print(
-                f"xlsx: {seconds:6.3f} s  (target 3 s)    -> {len(result.state.groups)} groups, {len(result.errors)} errors; {label}"
+                f"xlsx: {seconds:6.3f} s  (target 3 s)    -> {len(result.state.groups)} "
+                f"groups, {len(result.errors)} errors; {label}"
             )
 
 

@@ -43,7 +43,8 @@ try:
 except MatrixInvalid as invalid:
     errors = [str(p) for p in invalid.problems if p.severity == "error"]
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": time.perf_counter() - imported, "startup": imported - start, "peak_mb": peak, "errors": len(errors), "first": errors[0] if errors else ""}))
+figures = {"seconds": time.perf_counter() - imported, "startup": imported - start, "peak_mb": peak}
+print(json.dumps({**figures, "errors": len(errors), "first": errors[0] if errors else ""}))
 """
 
 WORKBOOK = {"usersFile": "", "policiesFile": "", "workbook": "matrix/m.xlsx", "adminRoles": ["Viewer"]}
@@ -138,9 +139,8 @@ def deep_json(root: Path) -> tuple[Path, dict]:
 
 def long_numbers(root: Path) -> tuple[Path, dict]:
     (root / "policies/custom/Num.json").write_text(
-        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": '
-        + "9" * 5000
-        + "}}}]}"
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": '
+        '"*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": ' + "9" * 5000 + "}}}]}"
     )
     path = root / "Pulumi.dev.yaml"
     path.write_text(path.read_text() + "  iam-matrix:passwordMaxAgeDays: " + "9" * 5000 + "\n")
@@ -175,7 +175,8 @@ def xlsx_million_rows(root: Path) -> tuple[Path, dict]:
         for start in range(2, 1_048_577, 10_000):
             sink.write(
                 "".join(
-                    f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>user{r:07d}@example.com</t></is></c><c r="B{r}" t="inlineStr"><is><t>Y</t></is></c>'
+                    f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>user{r:07d}@example.com</t></is></c><c '
+                    f'r="B{r}" t="inlineStr"><is><t>Y</t></is></c>'
                     f'<c r="C{r}" t="inlineStr"><is><t>Y</t></is></c></row>'
                     for r in range(start, min(start + 10_000, 1_048_577))
                 ).encode()
@@ -230,7 +231,8 @@ def run_case(name: str, make: Callable[[Path], tuple[Path, dict]], big: bool) ->
             "ok" if figures["seconds"] <= seconds_target and figures["peak_mb"] <= memory_target else "OVER TARGET"
         )
         print(
-            f"{name:38} {size:>13,} B {figures['seconds']:6.2f} s (+{figures['startup']:.1f} s start-up) {figures['peak_mb']:6.0f} MB peak"
+            f"{name:38} {size:>13,} B {figures['seconds']:6.2f} s "
+            f"(+{figures['startup']:.1f} s start-up) {figures['peak_mb']:6.0f} MB peak"
             f"  [target {seconds_target} s, {memory_target} MB: {verdict}]  {figures['errors']} error(s)"
         )
         print(f"{'':40}   {figures['first'][:150]}")

@@ -155,7 +155,8 @@ def main() -> int:
     print(f"wall time: {wall:.2f} s ({wall / max(timings['resources'], 1) * 1000:.2f} ms per resource)")
     print(f"load + validate + plan (iam_matrix): {timings['compile']:.2f} s")
     print(
-        f"component logic (components/, self time, profiled {profiled['wall']:.1f} s run scaled): {components_time:.2f} s"
+        "component logic (components/, self time, profiled "
+        f"{profiled['wall']:.1f} s run scaled): {components_time:.2f} s"
     )
     print(f"our code: {ours:.2f} s = {ours / wall * 100:.1f} % of the whole (target <= 10 %)")
     print(f"Pulumi SDK and mock runtime: {wall - ours:.2f} s")

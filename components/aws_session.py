@@ -157,7 +157,8 @@ def check_account(aws_session: Any, config: AwsConfig) -> str:
     ]
     if config.allowed_account_ids and account not in config.allowed_account_ids:
         raise WrongAccount(
-            f"the credentials reach account {account}, which is not in aws:allowedAccountIds ({', '.join(config.allowed_account_ids)}); nothing was changed"
+            f"the credentials reach account {account}, which is not in aws:allowedAccountIds "
+            f"({', '.join(config.allowed_account_ids)}); nothing was changed"
         )
     if account in config.forbidden_account_ids:
         raise WrongAccount(

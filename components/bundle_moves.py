@@ -67,8 +67,10 @@ def move_policies(iam: Any, role: str, wanted: Mapping[str, Sequence[str]], quot
     moves = plan_moves(live_placement(iam, role, wanted), wanted, quota)
     if not moves.possible:
         raise MovesImpossible(
-            f"the groups of role {role} cannot take {', '.join(moves.stuck)} without going over {quota} policies per group; "
-            "nothing over the quota was attached. Apply the change in smaller steps (python -m iam_matrix diff says which)"
+            f"the groups of role {role} cannot take {', '.join(moves.stuck)} "
+            f"without going over {quota} policies per group; "
+            "nothing over the quota was attached. Apply the change "
+            "in smaller steps (python -m iam_matrix diff says which)"
         )
     for step in moves.steps:
         apply_step(iam, step)

@@ -73,7 +73,8 @@ def compile_or_stop(project_dir: Path) -> tuple[Settings, DesiredState]:
         for problem in invalid.problems:
             (pulumi.log.error if problem.severity == "error" else pulumi.log.warn)(str(problem))
         raise pulumi.RunError(
-            f"{len(errors)} error(s) in the access matrix or stack config; nothing was deployed. Check with: python -m iam_matrix validate --stack {pulumi.get_stack()}"
+            f"{len(errors)} error(s) in the access matrix or stack config; nothing was "
+            f"deployed. Check with: python -m iam_matrix validate --stack {pulumi.get_stack()}"
         ) from None
     for warning in state.warnings:
         pulumi.log.warn(str(warning))

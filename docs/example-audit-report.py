@@ -49,7 +49,10 @@ def main() -> int:
 
     def with_root(self: IAMBackend) -> str:
         header, _, rows = original(self).partition("\n")
-        return f"{header}\n<root_account>,arn:aws:iam::{self.account_id}:root,2020-01-01T00:00:00+00:00,not_supported,{datetime.now(UTC):%Y-%m-%dT%H:%M:%S+00:00},not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n{rows}"
+        return (
+            f"{header}\n<root_account>,arn:aws:iam::{self.account_id}:root,2020-01-01T00:00:00+00:00,not_supported,{datetime.now(UTC):%Y-%m-%dT%H:%M:%S+00:00},"
+            f"not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n{rows}"
+        )
 
     IAMBackend.get_credential_report = with_root  # type: ignore[method-assign]
     server = MotoServer().start()

@@ -430,7 +430,8 @@ class Trail(Applier):
                 and allows(document, "cloudtrail.amazonaws.com", "kms:DescribeKey", "*", context)
             ):
                 raise ApplyError(
-                    f"InsufficientEncryptionPolicyException: insufficient permissions to access S3 bucket {bucket} or KMS key {inputs['kmsKeyId']}"
+                    "InsufficientEncryptionPolicyException: insufficient permissions "
+                    f"to access S3 bucket {bucket} or KMS key {inputs['kmsKeyId']}"
                 )
         if inputs.get("cloudWatchLogsGroupArn"):
             group_arn = inputs["cloudWatchLogsGroupArn"]
@@ -594,7 +595,8 @@ class DeliveryChannel(_ConfigPut):
             )
         ):
             raise ApplyError(
-                f"InsufficientDeliveryPolicyException: your Amazon S3 bucket policy does not allow Config to write to {bucket}"
+                "InsufficientDeliveryPolicyException: your Amazon S3 "
+                f"bucket policy does not allow Config to write to {bucket}"
             )
         channel: dict[str, Any] = {"name": inputs.get("name") or "default", "s3BucketName": bucket}
         if inputs.get("s3KmsKeyArn"):

@@ -87,7 +87,8 @@ def mfa_lockout(resolved: Resolved, catalog: Catalog) -> Iterator[Problem]:
             yield advice(
                 resolved.users.mfa_location(row),
                 "mfa-lockout",
-                f"{row.key} is not marked for MFA but {', '.join(hit)} gets an MFA-forcing policy: they can do nothing but enrol an MFA device until they do",
+                f"{row.key} is not marked for MFA but {', '.join(hit)} gets an MFA-forcing "
+                "policy: they can do nothing but enrol an MFA device until they do",
                 "put Y in the MFA column (and make sure they enrol), or accept it knowingly",
             )
 
@@ -133,8 +134,9 @@ def open_network_allow_list(resolved: Resolved, catalog: Catalog) -> Iterator[Pr
                 Location(resolved.config_file or policy.source, None, "iam-matrix:allowedCidrs"),
                 "cidr-allows-all",
                 f"{' and '.join(everything)} allows every {families} address, so {name} denies no {families} request: "
-                f"{'the guardrail is a no-op' if len(everything) == 2 else 'for those requests the guardrail is a no-op'}",
-                "list only your office and VPN networks; if no network restriction is wanted, take the policy off the roles instead",
+                f"{'' if len(everything) == 2 else 'for those requests '}the guardrail is a no-op",
+                "list only your office and VPN networks; if no network "
+                "restriction is wanted, take the policy off the roles instead",
             )
 
 

@@ -220,8 +220,10 @@ def managed_rules(
             membership = candidate
         elif warn is not None:
             warn(
-                f"IAM_USER_GROUP_MEMBERSHIP_CHECK: the {len(group_names)} group names exceed Config's {INPUT_PARAMETERS_MAX}-character "
-                "parameter limit; the rule checks membership in any group instead (the audit command still checks exact memberships)"
+                f"IAM_USER_GROUP_MEMBERSHIP_CHECK: the {len(group_names)} "
+                f"group names exceed Config's {INPUT_PARAMETERS_MAX}-character "
+                "parameter limit; the rule checks membership in any group "
+                "instead (the audit command still checks exact memberships)"
             )
     return [
         ManagedRule(

@@ -37,7 +37,8 @@ def add_project_option(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="PATH",
-        help="the project folder, holding Pulumi.yaml (default: the current folder or the nearest one above it that holds Pulumi.yaml)",
+        help="the project folder, holding Pulumi.yaml (default: the current "
+        "folder or the nearest one above it that holds Pulumi.yaml)",
     )
 
 
@@ -63,7 +64,8 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         "--workbook",
         type=Path,
         metavar="XLSX",
-        help="xlsx workbook with Users and Policies sheets, instead of the two CSV files (default: the stack's iam-matrix:workbook)",
+        help="xlsx workbook with Users and Policies sheets, instead of "
+        "the two CSV files (default: the stack's iam-matrix:workbook)",
     )
 
 
@@ -181,7 +183,8 @@ def _core_commands() -> list[Command]:
             "--format",
             choices=["text", "json"],
             default="text",
-            help="text: one line per problem on stdout, the summary on stderr; json: {valid, problems} on stdout (default: text)",
+            help="text: one line per problem on stdout, the summary on "
+            "stderr; json: {valid, problems} on stdout (default: text)",
         )
         parser.epilog = exit_codes("0  valid (warnings, if any, are printed)", INVALID_HELP)
 
@@ -191,7 +194,8 @@ def _core_commands() -> list[Command]:
             "--format",
             choices=["text", "json"],
             default="text",
-            help="text: readable tables; json: the desired state, as the Pulumi program deploys it (default: text); warnings go to stderr",
+            help="text: readable tables; json: the desired state, as the Pulumi "
+            "program deploys it (default: text); warnings go to stderr",
         )
         parser.epilog = exit_codes(
             "0  the desired state is printed (warnings, if any, on stderr)",
@@ -233,7 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="iam-matrix",
         description="Compile, check, audit and review an AWS IAM access matrix.",
-        epilog="Run `iam-matrix COMMAND --help` for a command's options, defaults and exit codes. `python -m iam_matrix` is the same command.",
+        epilog="Run `iam-matrix COMMAND --help` for a command's options, defaults "
+        "and exit codes. `python -m iam_matrix` is the same command.",
     )
     parser.add_argument(
         "--version", action="version", version=f"iam-matrix {__version__}", help="print the version and exit"

@@ -233,7 +233,8 @@ class YamlProblem(Exception):
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _LONG_NUMBER = re.compile(
-    rf"[-+]?([0-9_]{{{MAX_NUMBER_DIGITS + 1},}}(\.[0-9_]*)?([eE][-+]?[0-9]+)?|0x[0-9a-fA-F_]{{{MAX_NUMBER_DIGITS + 1},}}|0o?[0-7_]{{{MAX_NUMBER_DIGITS + 1},}}|0b[01_]{{{MAX_NUMBER_DIGITS + 1},}})"
+    rf"[-+]?([0-9_]{{{MAX_NUMBER_DIGITS + 1},}}(\.[0-9_]*)?([eE][-+]?[0-9]+)?|0x[0-9a-fA-F_]{{{MAX_NUMBER_DIGITS + 1},"
+    rf"}}|0o?[0-7_]{{{MAX_NUMBER_DIGITS + 1},}}|0b[01_]{{{MAX_NUMBER_DIGITS + 1},}})"
 )
 
 

@@ -82,7 +82,8 @@ def parse_matrix(table: Table, kind: str, problems: Problems) -> Matrix | None:
             table.location(),
             "matrix-empty",
             f"the {what} matrix is empty",
-            f"add a header row ({key_title}, one column per role{', MFA' if kind == 'user' else ''}) and one row per {what}",
+            f"add a header row ({key_title}, one column per "
+            f"role{', MFA' if kind == 'user' else ''}) and one row per {what}",
         )
         return None
     header_row = int(nonblank_rows[0])

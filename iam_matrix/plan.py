@@ -79,8 +79,10 @@ def plan_bundles(
             problems.error(
                 policies.role_location(role),
                 "quota-guardrails",
-                f"{role} gets {len(guardrails)} /foundation/ guardrail policies; they must share the role's first group, which holds {quota}",
-                "merge guardrail documents or raise iam-matrix:maxPoliciesPerGroup (IAM allows up to 20 after a quota increase)",
+                f"{role} gets {len(guardrails)} /foundation/ guardrail policies; "
+                f"they must share the role's first group, which holds {quota}",
+                "merge guardrail documents or raise iam-matrix:maxPoliciesPerGroup "
+                "(IAM allows up to 20 after a quota increase)",
             )
             continue
         for index, chunk in enumerate(split_policies(attached, quota), 1):
@@ -118,8 +120,10 @@ def plan_users(resolved: Resolved, role_groups: dict[str, list[str]], problems: 
             problems.error(
                 users.key_location(row),
                 "quota-groups-per-user",
-                f"{row.key} would be in {len(groups)} groups ({', '.join(groups)}); IAM allows {iam_rules.MAX_GROUPS_PER_USER}",
-                "give the user fewer roles, or raise iam-matrix:maxPoliciesPerGroup (after an IAM quota increase) so bundles need fewer groups",
+                f"{row.key} would be in {len(groups)} groups "
+                f"({', '.join(groups)}); IAM allows {iam_rules.MAX_GROUPS_PER_USER}",
+                "give the user fewer roles, or raise iam-matrix:maxPoliciesPerGroup "
+                "(after an IAM quota increase) so bundles need fewer groups",
             )
         out.append(User(row.key, row.mfa, tuple(sorted(row.roles, key=str.lower)), groups, source))
     return tuple(out)

@@ -74,7 +74,8 @@ def discover(policies_dir: Path, problems: Problems) -> dict[str, PolicyFile] | 
             problems.error(
                 where_dir,
                 "policy-tree-depth",
-                f"{policies_dir} has folders more than {MAX_TREE_DEPTH} levels deep ({clip((here / subfolders[0]).relative_to(policies_dir).as_posix())})",
+                f"{policies_dir} has folders more than {MAX_TREE_DEPTH} levels deep "
+                f"({clip((here / subfolders[0]).relative_to(policies_dir).as_posix())})",
                 "keep policy documents at most a few folders deep (the folders are the IAM path)",
             )
             return None
@@ -103,7 +104,8 @@ def discover(policies_dir: Path, problems: Problems) -> dict[str, PolicyFile] | 
             problems.error(
                 where,
                 "policy-file-duplicate",
-                f"a policy named {clip(name)} is already defined by {clash.display} (IAM policy names are unique per account, whatever the path)",
+                f"a policy named {clip(name)} is already defined by {clash.display} "
+                "(IAM policy names are unique per account, whatever the path)",
                 "rename one of the files",
             )
             continue
@@ -173,7 +175,8 @@ def fill_document(
         problems.error(
             Location(config_file, None, "iam-matrix:allowedCidrs"),
             "lockout-no-cidr",
-            f"{policy.name} denies every request from outside the allowed networks and no network is allowed: everyone in a group it is attached to would be locked out",
+            f"{policy.name} denies every request from outside the allowed networks and no "
+            "network is allowed: everyone in a group it is attached to would be locked out",
             'set iam-matrix:allowedCidrs to your office and VPN CIDRs (e.g. ["192.0.2.0/24"])',
         )
         return None
@@ -184,7 +187,8 @@ def fill_document(
         problems.error(
             where,
             "policy-size",
-            f"the document is {size} characters without whitespace; IAM allows {MAX_POLICY_DOCUMENT_CHARS} for a managed policy",
+            f"the document is {size} characters without whitespace; IAM "
+            f"allows {MAX_POLICY_DOCUMENT_CHARS} for a managed policy",
             "split it into two policies or use wildcards to shorten action lists",
         )
         return None
@@ -219,7 +223,8 @@ def _check_grammar(document: Any, where: Location, problems: Problems) -> bool:
     version = document.get("Version")
     if version == "2008-10-17":
         bad(
-            "Version is '2008-10-17': IAM does not substitute policy variables such as ${aws:username} in that version, so they would match literally",
+            "Version is '2008-10-17': IAM does not substitute policy variables "
+            "such as ${aws:username} in that version, so they would match literally",
             'use "Version": "2012-10-17"',
         )
     elif version != "2012-10-17":
@@ -277,7 +282,8 @@ def _check_grammar(document: Any, where: Location, problems: Problems) -> bool:
                 if not isinstance(resource, str) or not (resource == "*" or RESOURCE_ARN.fullmatch(resource)):
                     bad(
                         f"{label} has an invalid {key} {clip(resource)}",
-                        'use "*" or a whole ARN: arn:partition:service:region:account:resource (parts may be * or empty)',
+                        'use "*" or a whole ARN: arn:partition:service:region:account:resource '
+                        "(parts may be * or empty)",
                     )
         condition = statement.get("Condition", {})
         if not isinstance(condition, dict) or not all(isinstance(v, dict) for v in condition.values()):
@@ -315,7 +321,8 @@ def _check_condition_values(document: dict, where: Location, problems: Problems)
                     problems.error(
                         where,
                         "policy-grammar",
-                        f"statement {index}: condition {clip(operator, 60)} {clip(key, 60)} has no values (a parameter may be empty)",
+                        f"statement {index}: condition {clip(operator, 60)} "
+                        f"{clip(key, 60)} has no values (a parameter may be empty)",
                         "give it at least one value",
                     )
     return len(problems.errors) == before

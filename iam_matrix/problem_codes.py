@@ -42,7 +42,8 @@ _CODES = [
     _e(
         "stack-yaml",
         "config",
-        "The stack file or Pulumi.yaml is not valid YAML, or uses what a stack file must not (anchors and aliases, several documents, numbers of more than 30 digits, nesting deeper than 32).",
+        "The stack file or Pulumi.yaml is not valid YAML, or uses what a stack file must not (anchors "
+        "and aliases, several documents, numbers of more than 30 digits, nesting deeper than 32).",
     ),
     _e(
         "stack-file",
@@ -151,7 +152,8 @@ _CODES = [
     _e(
         "policy-json",
         "policy",
-        "A policy file is not valid JSON, or strict JSON refuses it (a key given twice, NaN/Infinity, numbers over 30 digits, nesting deeper than 32).",
+        "A policy file is not valid JSON, or strict JSON refuses it (a key given "
+        "twice, NaN/Infinity, numbers over 30 digits, nesting deeper than 32).",
     ),
     _e("policy-file", "policy", "A policy file cannot be read: not a regular file, over 1 MiB, or not UTF-8."),
     _e("policy-file-type", "policy", "A folder is named like a policy document (X.json)."),

@@ -19,7 +19,10 @@ from typing import Any
 from .problems import Location, Problems
 
 FOLDER_KEYS = ("policiesDir",)
-SYMLINK_FIX = "replace the symlink by the file itself (git add the real file): the review reads git, the deploy reads the working tree"
+SYMLINK_FIX = (
+    "replace the symlink by the file itself (git add the real "
+    "file): the review reads git, the deploy reads the working tree"
+)
 
 
 def symlink_problem(problems: Problems, display: str, where: Location | None = None) -> None:
@@ -75,7 +78,8 @@ def _check_path(project_dir: Path, value: str, key: str, where: Location, proble
             where,
             "path-outside",
             f"iam-matrix:{key} is {value!r}, outside the project folder {str(root)!r}",
-            "keep the matrix files and policies/ inside the project (the repository the review reads); use a path relative to Pulumi.yaml",
+            "keep the matrix files and policies/ inside the project (the "
+            "repository the review reads); use a path relative to Pulumi.yaml",
         )
         return None
     # Every component as written (before '..' is folded away), then as normalised.

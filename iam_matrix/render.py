@@ -86,6 +86,7 @@ def plan_text(state: DesiredState) -> str:
     parts.append(f"\nPassword policy\n  {password_text(state.password_policy)}")
     parts.append(f"\nAudit baseline\n  {state.audit_baseline.summary(state.stack)}")
     parts.append(
-        f"\n{len(state.users)} users, {len(state.roles)} roles in {len(state.groups)} groups, {len(state.policies)} custom policies"
+        f"\n{len(state.users)} users, {len(state.roles)} roles in "
+        f"{len(state.groups)} groups, {len(state.policies)} custom policies"
     )
     return "\n".join(parts)

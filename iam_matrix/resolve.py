@@ -135,7 +135,10 @@ def matched_roles(users: Matrix, policies: Matrix, problems: Problems) -> list[s
         for role in unmatched:
             close = difflib.get_close_matches(role, candidates, n=1, cutoff=0.6)
             if close:
-                hint = f"rename it to {close[0]!r} to match {there.table.location(there.header_row, there.role_cols[close[0]])}"
+                hint = (
+                    f"rename it to {close[0]!r} to match "
+                    f"{there.table.location(there.header_row, there.role_cols[close[0]])}"
+                )
             else:
                 hint = f"add a {role!r} column to {there.table.location()}"
             problems.error(
@@ -166,7 +169,8 @@ def unique_users(users: Matrix, problems: Problems) -> list[MatrixRow]:
             problems.error(
                 where,
                 "user-duplicate",
-                f"user {row.key!r} is already listed at {users.key_location(first).cell} (IAM user names are case-insensitive)",
+                f"user {row.key!r} is already listed at "
+                f"{users.key_location(first).cell} (IAM user names are case-insensitive)",
                 "keep one row per user and merge their marks",
             )
             continue
@@ -230,7 +234,8 @@ class PolicyResolver:
                 where,
                 "policy-shadowed",
                 f"{name!r} names both the AWS managed policy {managed.arn} and the custom policy {custom.source}",
-                f"rename {custom.source} (custom policy names must not be AWS managed policy names), or write the ARN {managed.arn} for the AWS one",
+                f"rename {custom.source} (custom policy names must not be AWS managed "
+                f"policy names), or write the ARN {managed.arn} for the AWS one",
             )
             return None
         if name in self.custom:
@@ -286,7 +291,8 @@ class PolicyResolver:
                     where,
                     "policy-foreign-arn",
                     f"{name!r} belongs to account {match.group(1)}, not this stack's account {account}",
-                    "a group can only be given policies of its own account: copy the document into policies/, or use the ARN in this account",
+                    "a group can only be given policies of its own account: copy "
+                    "the document into policies/, or use the ARN in this account",
                 )
                 return None
             return PolicyRef(match.group(3), name, "arn")

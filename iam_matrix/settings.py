@@ -514,7 +514,8 @@ def _account_id(allowed: Any, where: Location, problems: Problems) -> str | None
             problems.error(
                 where,
                 "config-account",
-                f"account id {item!r} is a number: YAML reads an unquoted id as an integer (011111111111 is the octal 1227133513)",
+                f"account id {item!r} is a number: YAML reads an unquoted "
+                "id as an integer (011111111111 is the octal 1227133513)",
                 f'quote it: - "{item:012d}" if that is the id, or the id as the AWS console shows it',
             )
         else:

@@ -64,7 +64,8 @@ def read_csv(path: Path, problems: Problems, display: str | None = None) -> Tabl
             where,
             "file-encoding",
             "this is an Excel workbook, not a CSV file",
-            "set iam-matrix:workbook (or pass --workbook) for a workbook with Users and Policies sheets, or save each sheet as CSV UTF-8",
+            "set iam-matrix:workbook (or pass --workbook) for a workbook "
+            "with Users and Policies sheets, or save each sheet as CSV UTF-8",
         )
         return None
     try:
@@ -106,14 +107,16 @@ def read_csv(path: Path, problems: Problems, display: str | None = None) -> Tabl
                 Location(display, None, f"row {line.group(1)}" if line else None),
                 "file-csv",
                 f"the CSV cannot be parsed ({clip(str(error))})",
-                "every row must have the same number of comma-separated fields as the header; quote values that contain commas",
+                "every row must have the same number of comma-separated "
+                "fields as the header; quote values that contain commas",
             )
         return None
     if frame.shape[0] > EXCEL_ROWS or frame.shape[1] > EXCEL_COLS:
         problems.error(
             where,
             "file-too-large",
-            f"{frame.shape[0]:,} rows x {frame.shape[1]:,} columns; at most {EXCEL_ROWS:,} x {EXCEL_COLS:,} (Excel's grid) are read",
+            f"{frame.shape[0]:,} rows x {frame.shape[1]:,} columns; at "
+            f"most {EXCEL_ROWS:,} x {EXCEL_COLS:,} (Excel's grid) are read",
             "split the matrix",
         )
         return None
@@ -137,7 +140,8 @@ def _read_wide_csv(text: str, display: str, problems: Problems) -> Table | None:
                     Location(display, None, f"row {number}"),
                     "file-csv",
                     f"row {number} has {len(row)} fields but the rows above have {len(rows[0])}",
-                    "every row must have as many comma-separated fields as the header; quote values that contain commas",
+                    "every row must have as many comma-separated fields "
+                    "as the header; quote values that contain commas",
                 )
                 return None
             rows.append(row)
@@ -264,7 +268,8 @@ def _report_notes(table: Table, facts: SheetFacts, problems: Problems) -> None:
             problems.error(
                 where,
                 "cell-external-link",
-                f"the value comes from another workbook through an external link ({detail}); it can change without this file changing",
+                "the value comes from another workbook through an external "
+                f"link ({detail}); it can change without this file changing",
                 "type the value instead of linking it",
             )
         else:

@@ -44,9 +44,11 @@ def check_account_sharing(own: StackScope, others: Iterable[StackScope], problem
             problems.error(
                 where,
                 "stack-same-account",
-                f"stack {other.stack} ({other.config_file}) is pinned to the same account {own.account_id}: two stacks in one "
+                f"stack {other.stack} ({other.config_file}) is pinned to "
+                f"the same account {own.account_id}: two stacks in one "
                 "account fight over the account-wide password policy and the same groups",
-                f"pin each stack to its own account; only stacks that manage disjoint parts of one account may share it, "
+                "pin each stack to its own account; only stacks that "
+                "manage disjoint parts of one account may share it, "
                 f"and then every one of them sets {PROJECT}:shareAccount: true, its own groupPath and userPath",
             )
             continue
@@ -59,19 +61,25 @@ def check_account_sharing(own: StackScope, others: Iterable[StackScope], problem
             if overlaps(mine, theirs)
         ]
         if clashes:
+            pairs = ", ".join(
+                f"{key} {getattr(own, _ATTR[key])!r} and {getattr(other, _ATTR[key])!r}" for key in clashes
+            )
             problems.error(
                 where,
                 "stack-shared-overlap",
-                f"stack {other.stack} shares account {own.account_id} but its {' and '.join(clashes)} overlap this stack's "
-                f"({', '.join(f'{key} {getattr(own, _ATTR[key])!r} and {getattr(other, _ATTR[key])!r}' for key in clashes)})",
-                f"give each stack sharing the account its own {PROJECT}:groupPath and {PROJECT}:userPath, neither inside the other "
-                "(e.g. /team-a/ and /team-b/); IAM group, user and policy names are account-wide, so keep them distinct too",
+                f"stack {other.stack} shares account {own.account_id} "
+                f"but its {' and '.join(clashes)} overlap this stack's ({pairs})",
+                f"give each stack sharing the account its own {PROJECT}:groupPath "
+                f"and {PROJECT}:userPath, neither inside the other "
+                "(e.g. /team-a/ and /team-b/); IAM group, user and "
+                "policy names are account-wide, so keep them distinct too",
             )
         if own.password_policy != other.password_policy:
             problems.error(
                 where,
                 "stack-shared-overlap",
-                f"stack {other.stack} shares account {own.account_id} with another password policy; the password policy is "
+                f"stack {other.stack} shares account {own.account_id} "
+                "with another password policy; the password policy is "
                 "account-wide, so each up would overwrite the other's",
                 f"set the same {PROJECT}:password* values in every stack that shares the account",
             )

@@ -254,7 +254,8 @@ def _stream(archive: zipfile.ZipFile, part: str, budget: _Budget, facts: SheetFa
                 window = tail + chunk
                 if b"<!" in window and _DTD.search(window):
                     raise WorkbookRefused(
-                        f"part {part} declares XML entities (<!DOCTYPE>/<!ENTITY>); Excel never writes them and they can expand without end",
+                        f"part {part} declares XML entities (<!DOCTYPE>/<!ENTITY>); "
+                        "Excel never writes them and they can expand without end",
                         "save the workbook again from Excel or LibreOffice",
                         "file-xlsx-entities",
                     )
@@ -495,7 +496,8 @@ def _check_extent(facts: SheetFacts) -> None:
     if area > allowed:
         far = f"{column_letter(facts.cols - 1)}{facts.rows}"
         raise WorkbookRefused(
-            f"sheet {name} spans A1:{far} ({area:,} cells) for {facts.cells:,} cells present; at most {allowed:,} are read",
+            f"sheet {name} spans A1:{far} ({area:,} cells) for "
+            f"{facts.cells:,} cells present; at most {allowed:,} are read",
             f"delete the stray cells far from the matrix (press Ctrl+End in Excel to find the last one, near {far})",
             "sheet-too-large",
             facts.name,

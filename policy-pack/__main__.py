@@ -125,7 +125,8 @@ PolicyPack(
         ),
         resource_policy(
             "password-policy-cis",
-            "The account password policy is at least CIS level (length 14, reuse 24, complexity, expiry within 90 days).",
+            "The account password policy is at least CIS level "
+            "(length 14, reuse 24, complexity, expiry within 90 days).",
             lambda resource_type, props, config: rules.password_policy_cis(resource_type, props),
         ),
     ],

@@ -107,11 +107,13 @@ def no_inline_or_user_policies(resource_type: str, props: Mapping[str, Any]) -> 
     """Access is given through groups only: no inline policies, nothing attached to users."""
     if resource_type in INLINE_POLICY_TYPES:
         return [
-            f"{INLINE_POLICY_TYPES[resource_type]} is not allowed: give access with a managed policy attached to a role group"
+            f"{INLINE_POLICY_TYPES[resource_type]} is not allowed: "
+            "give access with a managed policy attached to a role group"
         ]
     if resource_type in USER_ATTACHMENT_TYPES:
         return [
-            f"{USER_ATTACHMENT_TYPES[resource_type]} is not allowed: put the user in a role group that carries the policy"
+            f"{USER_ATTACHMENT_TYPES[resource_type]} is not allowed: "
+            "put the user in a role group that carries the policy"
         ]
     if resource_type in EXCLUSIVE_LIST_TYPES:
         key, what = EXCLUSIVE_LIST_TYPES[resource_type]
@@ -124,7 +126,8 @@ def no_inline_or_user_policies(resource_type: str, props: Mapping[str, Any]) -> 
             return ["a policy attachment to users is not allowed: attach policies to role groups"]
     if resource_type == USER_GROUP_MEMBERSHIP:
         return [
-            "aws:iam/UserGroupMembership is not allowed: members of a role group are set by that group's GroupMembership, from the user matrix"
+            "aws:iam/UserGroupMembership is not allowed: members of a role "
+            "group are set by that group's GroupMembership, from the user matrix"
         ]
     return []
 
@@ -184,7 +187,8 @@ def no_star_on_star_policy(resource_type: str, props: Mapping[str, Any]) -> list
     if is_unknown(document):
         return []
     return [
-        f"customer managed policy {props.get('name', '?')} allows every action on every resource ({sid}); attach AdministratorAccess to an admin role instead"
+        f"customer managed policy {props.get('name', '?')} allows every action on "
+        f"every resource ({sid}); attach AdministratorAccess to an admin role instead"
         for sid in statements_allowing_everything(document)
     ]
 
@@ -317,7 +321,8 @@ def admin_only_in_admin_roles(
         if any(arn.endswith(ADMIN_POLICY_ARN_SUFFIX) for arn in arns) and role not in allowed:
             violations.append(
                 (
-                    f"group {group} (role {role}) gets AdministratorAccess, but iam-matrix:adminRoles allows only {', '.join(sorted(allowed)) or 'no role'}",
+                    f"group {group} (role {role}) gets AdministratorAccess, but "
+                    f"iam-matrix:adminRoles allows only {', '.join(sorted(allowed)) or 'no role'}",
                     resource.urn or None,
                 )
             )
@@ -349,7 +354,8 @@ def guardrails_in_every_role(
         if missing:
             violations.append(
                 (
-                    f"role {role}: its first group {role} lacks {', '.join(missing)} (guardrails must sit in the first group of every role's bundle)",
+                    f"role {role}: its first group {role} lacks {', '.join(missing)} "
+                    "(guardrails must sit in the first group of every role's bundle)",
                     resource.urn or None,
                 )
             )
@@ -364,7 +370,8 @@ def password_policy_present(resources: Sequence[Resource]) -> list[Violation]:
         return []
     return [
         (
-            "the stack manages IAM groups but no aws:iam/AccountPasswordPolicy: the account's password policy is left unmanaged",
+            "the stack manages IAM groups but no aws:iam/AccountPasswordPolicy: "
+            "the account's password policy is left unmanaged",
             None,
         )
     ]

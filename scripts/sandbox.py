@@ -212,7 +212,8 @@ def report_results(problems: list[str], counts: dict[str, int], report: Path) ->
             print(f"  {line}", file=sys.stderr)
     else:
         print(
-            "Read-back: the account matches the matrix exactly (groups, paths, members, attached policies, custom policy documents, users, password policy)."
+            "Read-back: the account matches the matrix exactly (groups, paths, members, "
+            "attached policies, custom policy documents, users, password policy)."
         )
     print(
         "Audit: "
@@ -237,7 +238,8 @@ def emulated(project_dir: Path = ROOT, sandbox_dir: Path = SANDBOX) -> int:
     for line in NOT_PROVED:
         print(f"  - {line}")
     print(
-        f"For a real `pulumi up` against the same emulator: install the CLI ({INSTALL_URL}) or run scripts/run --install-cli."
+        "For a real `pulumi up` against the same emulator: install "
+        f"the CLI ({INSTALL_URL}) or run scripts/run --install-cli."
     )
     with MotoServer() as server:
         stack_file = write_stack_files(project_dir, server.url, sandbox_dir)
@@ -258,7 +260,8 @@ def emulated(project_dir: Path = ROOT, sandbox_dir: Path = SANDBOX) -> int:
         report = sandbox_dir / "audit-report.html"
         counts = audit_to(server.url, stack_file.parent, report)
     print(
-        f"\nDeployed {len(stack.state)} resources ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}) to the emulated account."
+        f"\nDeployed {len(stack.state)} resources "
+        f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}) to the emulated account."
     )
     report_results(problems, counts, report)
     print(f"Done in {time.monotonic() - started:.1f} s; the emulator is stopped.")

@@ -78,7 +78,8 @@ def gains(before: Access | None, after: Access) -> list[Gain]:
         found.append(
             Gain(
                 "admin",
-                f"becomes admin-equivalent ({share}{condition}) through {_supplying(after, after.broad & ~old_broad or after.broad)}",
+                f"becomes admin-equivalent ({share}{condition}) through "
+                f"{_supplying(after, after.broad & ~old_broad or after.broad)}",
             )
         )
         return found  # everything below is implied
@@ -87,7 +88,8 @@ def gains(before: Access | None, after: Access) -> list[Gain]:
         found.append(
             Gain(
                 "near-admin",
-                f"gets near-admin access ({share}{condition}; not: {_named(missing)}) through {_supplying(after, after.broad & ~old_broad or after.broad)}",
+                f"gets near-admin access ({share}{condition}; not: {_named(missing)}) "
+                f"through {_supplying(after, after.broad & ~old_broad or after.broad)}",
             )
         )
     old_paths = {p.method for p in before.escalation_paths} if before is not None else set()
@@ -112,7 +114,8 @@ def gains(before: Access | None, after: Access) -> list[Gain]:
             found.append(
                 Gain(
                     kind,
-                    f"gains {new.bit_count()} {what} action(s) on all resources ({_named(catalog.names_of(new))}) through {_supplying(after, new)}",
+                    f"gains {new.bit_count()} {what} action(s) on all resources "
+                    f"({_named(catalog.names_of(new))}) through {_supplying(after, new)}",
                 )
             )
     return found
@@ -131,4 +134,7 @@ def weakened(before: GuardrailState, after: GuardrailState, catalog: ActionCatal
     label = GUARDRAIL_LABELS[before.kind]
     if not after.present:
         return f"the {label} guardrail is gone (it was {', '.join(before.policies)})"
-    return f"the {label} guardrail denies {lost.bit_count()} action(s) fewer: {', '.join(after.policies)} no longer denies {_named(catalog.names_of(lost))}"
+    return (
+        f"the {label} guardrail denies {lost.bit_count()} action(s) fewer: "
+        f"{', '.join(after.policies)} no longer denies {_named(catalog.names_of(lost))}"
+    )

@@ -40,7 +40,8 @@ def configure_who_can(parser: argparse.ArgumentParser) -> None:
         "--format",
         choices=["text", "json"],
         default="text",
-        help='text: one line per user; json: {"action", "users": [{"name", "via": [{"role", "policy"}], "conditional"}]} (default: text)',
+        help='text: one line per user; json: {"action", "users": [{"name", '
+        '"via": [{"role", "policy"}], "conditional"}]} (default: text)',
     )
     parser.epilog = exit_codes("0  the users are listed (none is also an answer)", INVALID_HELP)
 
@@ -86,7 +87,8 @@ def run_access(args: argparse.Namespace) -> int:
         access = model.role(roles[name.lower()])
     else:
         print(
-            f"{name!r} is neither a user nor a role of stack {args.stack}; users and roles are the rows and columns of the user matrix",
+            f"{name!r} is neither a user nor a role of stack {args.stack}; "
+            "users and roles are the rows and columns of the user matrix",
             file=sys.stderr,
         )
         return EXIT_INVALID

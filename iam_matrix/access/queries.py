@@ -125,7 +125,8 @@ def access_text(data: dict[str, Any]) -> str:
     """``access USER_OR_ROLE`` as text, from ``Access.to_dict()``."""
     counts = data["actions"]
     lines = [
-        f"{data['kind']} {data['name']}: {counts['allowed']} of {counts['catalog']} IAM actions allowed ({counts['on_all_resources']} on all resources)"
+        f"{data['kind']} {data['name']}: {counts['allowed']} of {counts['catalog']} "
+        f"IAM actions allowed ({counts['on_all_resources']} on all resources)"
     ]
     levels = ", ".join(f"{level} {count}" for level, count in data["access_levels"].items())
     lines.append(f"access levels: {levels or 'none'}")

@@ -50,8 +50,10 @@ def check_access(
             problems.error(
                 where,
                 "role-admin-equivalent",
-                f"role {role.name}{members} is admin-equivalent (all actions on all resources, through {supplying}) but is not in iam-matrix:adminRoles ({', '.join(admin_roles) or 'empty'})",
-                f"add {role.name} to iam-matrix:adminRoles if it is meant to administer the account, or narrow {supplying}",
+                f"role {role.name}{members} is admin-equivalent (all actions on all resources, through "
+                f"{supplying}) but is not in iam-matrix:adminRoles ({', '.join(admin_roles) or 'empty'})",
+                f"add {role.name} to iam-matrix:adminRoles if it is "
+                f"meant to administer the account, or narrow {supplying}",
             )
         elif access.escalation_paths and not access.admin_equivalent and role.name not in admin_roles:
             paths = access.escalation_paths
@@ -69,8 +71,10 @@ def check_access(
                 advice(
                     where,
                     "role-privilege-escalation",
-                    f"role {role.name}{members} has {len(paths)} privilege-escalation path(s) (cloudsplaining's list): {described}{more}",
-                    "take the policies that supply these actions from people (they are meant for AWS services), scope the actions to resources, or accept it knowingly",
+                    f"role {role.name}{members} has {len(paths)} privilege-escalation "
+                    f"path(s) (cloudsplaining's list): {described}{more}",
+                    "take the policies that supply these actions from people (they are meant "
+                    "for AWS services), scope the actions to resources, or accept it knowingly",
                 )
             )
     for policy in sorted(custom.values(), key=lambda p: p.name.lower()):
@@ -123,7 +127,8 @@ def lint_document(source: str, document: Mapping[str, Any], catalog: ActionCatal
                     yield advice(
                         Location(source, None, f"{path}.{element}"),
                         "policy-allow-not",
-                        f"{label} allows with {element}: everything except what is listed, including every action or resource AWS adds later",
+                        f"{label} allows with {element}: everything except what is "
+                        "listed, including every action or resource AWS adds later",
                         f"list what is allowed with {element.removeprefix('Not')} instead",
                     )
         if "Action" in statement and "Resource" in statement:
@@ -155,13 +160,15 @@ def _never_matching(
             yield advice(
                 where,
                 "policy-action-resource-mismatch",
-                f"{label}: {action} can never match its resources ({', '.join(resources)}): they are ARNs of {', '.join(sorted(services))}, not {prefix}",
+                f"{label}: {action} can never match its resources ({', '.join(resources)}): "
+                f"they are ARNs of {', '.join(sorted(services))}, not {prefix}",
                 f'give {action} a statement with {prefix} ARNs (or "*"), or remove it',
             )
         elif not catalog.resource_types[index]:
             yield advice(
                 where,
                 "policy-action-resource-mismatch",
-                f'{label}: {action} acts on no resource type, so it only works with "Resource": "*"; with {", ".join(resources)} it is never allowed',
+                f"{label}: {action} acts on no resource type, so it only works with "
+                f'"Resource": "*"; with {", ".join(resources)} it is never allowed',
                 f'move {action} to a statement with "Resource": "*"',
             )

@@ -150,8 +150,10 @@ def handle(args: argparse.Namespace) -> int:
         return EXIT_AWS
     if desired.account_id and desired.account_id != snapshot.account_id:
         print(
-            f"audit: stack {settings.stack} is pinned to account {desired.account_id} (aws:allowedAccountIds in {settings.config_file}) "
-            f"but the credentials are for account {snapshot.account_id} ({snapshot.caller_arn}); use that account's profile or the right --stack",
+            f"audit: stack {settings.stack} is pinned to account "
+            f"{desired.account_id} (aws:allowedAccountIds in {settings.config_file}) "
+            f"but the credentials are for account {snapshot.account_id} "
+            f"({snapshot.caller_arn}); use that account's profile or the right --stack",
             file=sys.stderr,
         )
         return EXIT_INVALID
@@ -197,7 +199,8 @@ def read_access_log(session: Any, logs: str | None, *, since: int, end: datetime
 
 COMMAND = (
     "audit",
-    "compare the live AWS account with the matrix; report drift, MFA, password policy, credentials, logging and the access log",
+    "compare the live AWS account with the matrix; report drift, "
+    "MFA, password policy, credentials, logging and the access log",
     configure,
     handle,
 )

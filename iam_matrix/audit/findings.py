@@ -111,9 +111,11 @@ def could_not_check(part: str, reason: str, checks: list[str], remediation: str 
     worst: Severity = min((registered(c).severity for c in checks), key=severity_rank)
     if remediation is None:
         remediation = (
-            "grant the auditing principal the read-only permissions listed in docs/audit.md (the SecurityAudit managed policy covers them)"
+            "grant the auditing principal the read-only permissions listed "
+            "in docs/audit.md (the SecurityAudit managed policy covers them)"
             if "denied" in reason
-            else "check that the service is available in the audited region and answers, then audit again; until then treat the check as failed"
+            else "check that the service is available in the audited region and "
+            "answers, then audit again; until then treat the check as failed"
         )
     return Finding(
         "could-not-check",

@@ -66,7 +66,10 @@ def _reason(service: str, error: Exception) -> str:
         code = info.get("Code") or str(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?"))
         text = (info.get("Message") or "").strip().splitlines()[0:1]
         verb = "denied" if code in DENIED else "failed"
-        return f"{_action(service, error)} {verb} ({code}{': ' + text[0][:160] if text and code not in ('500', '501', '502', '503') else ''})"
+        return (
+            f"{_action(service, error)} {verb} "
+            f"({code}{': ' + text[0][:160] if text and code not in ('500', '501', '502', '503') else ''})"
+        )
     return f"{type(error).__name__}: {error}"
 
 

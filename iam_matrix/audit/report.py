@@ -101,7 +101,10 @@ class AuditResult:
 def _headline(result: AuditResult) -> str:
     s = result.summary()
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n) or "none"
-    return f"Audit of account {s['account_id']} against stack {s['stack']} ({s['region']}, {s['taken_at']}): {s['findings']} finding(s): {counts}"
+    return (
+        f"Audit of account {s['account_id']} against stack {s['stack']} "
+        f"({s['region']}, {s['taken_at']}): {s['findings']} finding(s): {counts}"
+    )
 
 
 def render_text(result: AuditResult) -> str:
@@ -121,7 +124,8 @@ def render_text(result: AuditResult) -> str:
     else:
         parts.append("No findings: the account matches the matrix and passes every check.")
     parts.append(
-        f"{result.snapshot.requests} AWS requests, {len(result.snapshot.users)} users, {len(result.snapshot.groups)} groups read."
+        f"{result.snapshot.requests} AWS requests, {len(result.snapshot.users)} "
+        f"users, {len(result.snapshot.groups)} groups read."
     )
     if result.access_log:
         parts.append(access_log_line(result.access_log))
@@ -143,7 +147,8 @@ def access_log_line(log: AccessLog) -> str:
         return f"Access log: {log.source} could not be read ({log.unavailable})."
     files = f", {log.files} log file(s)" if log.files else ""
     return (
-        f"Access log: {log.source}, {log.days} days since {log.start:%Y-%m-%d %H:%M} UTC: {len(log.events)} sign-in, root and IAM "
+        f"Access log: {log.source}, {log.days} days since "
+        f"{log.start:%Y-%m-%d %H:%M} UTC: {len(log.events)} sign-in, root and IAM "
         f"event(s) of {log.records} record(s){files}, {log.requests} AWS requests."
     )
 
@@ -153,7 +158,8 @@ def render_markdown(result: AuditResult) -> str:
     lines = [
         f"## IAM audit: account {md_code(s['account_id'])}, stack {md_code(s['stack'])}",
         "",
-        f"{md_text(s['taken_at'])} · {md_text(s['region'])} · {s['users']} users · {s['groups']} groups · {s['requests']} AWS requests",
+        f"{md_text(s['taken_at'])} · {md_text(s['region'])} · {s['users']} "
+        f"users · {s['groups']} groups · {s['requests']} AWS requests",
         "",
     ]
     lines.append("| " + " | ".join(SEVERITIES) + " |")
@@ -182,8 +188,9 @@ def render_markdown(result: AuditResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-_CSS = """
-body{font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2328;margin:0;background:#f6f8fa}
+_CSS = (
+    '\nbody{font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;'
+    """color:#1f2328;margin:0;background:#f6f8fa}
 main{max-width:1200px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}h3{font-size:15px;margin:18px 0 8px}
 .meta{color:#57606a;margin-bottom:16px}
@@ -209,6 +216,7 @@ th.group.col-missing{background:#fff1c2}th.group.col-unexpected{background:#ffd8
 code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 footer{color:#57606a;margin-top:24px;font-size:12px}
 """
+)
 
 _MARK = {"expected": "✓", "missing": "−", "unexpected": "+"}
 _MFA = {"active": "on", "missing": "off", "none": "off"}
@@ -226,12 +234,14 @@ def render_html(result: AuditResult) -> str:
     ]
     out.append(f"<h1>IAM audit of account {e(s['account_id'])} against stack <code>{e(s['stack'])}</code></h1>")
     out.append(
-        f'<div class="meta">{e(s["taken_at"])} · region {e(s["region"])} · read as {e(s["caller"] or "?")} · {s["users"]} users, {s["groups"]} groups · {s["requests"]} AWS requests</div>'
+        f'<div class="meta">{e(s["taken_at"])} · region {e(s["region"])} · read as {e(s["caller"] or "?")} '
+        f"· {s['users']} users, {s['groups']} groups · {s['requests']} AWS requests</div>"
     )
     out.append(
         '<div class="cards">'
         + "".join(
-            f'<div class="card{" sev-" + sev if s["by_severity"][sev] else ""}"><b>{s["by_severity"][sev]}</b>{sev}</div>'
+            f'<div class="card{" sev-" + sev if s["by_severity"][sev] else ""}">'
+            f"<b>{s['by_severity'][sev]}</b>{sev}</div>"
             for sev in SEVERITIES
         )
         + "</div>"
@@ -239,7 +249,10 @@ def render_html(result: AuditResult) -> str:
     grid = result.grid
     out.append("<h2>Users × groups</h2>")
     out.append(
-        '<p class="legend"><span class="expected">✓ expected</span><span class="missing">− missing (in the matrix, not in the account)</span><span class="unexpected">+ unexpected (in the account, not in the matrix)</span><span class="mfa-missing">MFA off for a user marked MFA or with a console password</span></p>'
+        '<p class="legend"><span class="expected">✓ expected</span><span class="missing">− '
+        'missing (in the matrix, not in the account)</span><span class="unexpected">+ '
+        'unexpected (in the account, not in the matrix)</span><span class="mfa-missing">MFA '
+        "off for a user marked MFA or with a console password</span></p>"
     )
     out.append('<div class="grid-wrap"><table class="grid"><thead><tr><th>user</th>')
     for group, state in grid.groups:
@@ -262,18 +275,23 @@ def render_html(result: AuditResult) -> str:
     out.append(f"<h2>Findings ({len(result.findings)})</h2>")
     if result.findings:
         out.append(
-            '<table class="findings"><thead><tr><th>severity</th><th>check</th><th>CIS</th><th>resource</th><th>finding</th><th>remediation</th></tr></thead><tbody>'
+            '<table class="findings"><thead><tr><th>severity</th><th>check</th><th>CIS</th>'
+            "<th>resource</th><th>finding</th><th>remediation</th></tr></thead><tbody>"
         )
         for f in result.findings:
             out.append(
-                f'<tr><td><span class="pill sev-{f.severity}">{e(f.severity or "")}</span></td><td><code>{e(f.check)}</code></td><td>{e(f.cis or "")}</td>'
-                f'<td><code>{e(f.resource)}</code></td><td class="msg">{e(f.message)}</td><td>{e(f.remediation)}</td></tr>'
+                '<tr><td><span class="pill '
+                f'sev-{f.severity}">{e(f.severity or "")}</span></td><td>'
+                f"<code>{e(f.check)}</code></td><td>{e(f.cis or '')}</td>"
+                f"<td><code>{e(f.resource)}</code></td><td "
+                f'class="msg">{e(f.message)}</td><td>{e(f.remediation)}</td></tr>'
             )
         out.append("</tbody></table>")
     else:
         out.append("<p>No findings: the account matches the matrix and passes every check.</p>")
     out.append(
-        "<h2>Checks</h2><table><thead><tr><th>check</th><th>severity</th><th>CIS</th><th>what it looks for</th></tr></thead><tbody>"
+        "<h2>Checks</h2><table><thead><tr><th>check</th><th>severity</th><th>CIS</th><th>what "
+        "it looks for</th></tr></thead><tbody>"
     )
     for check in CHECKS.values():
         out.append(
@@ -281,7 +299,8 @@ def render_html(result: AuditResult) -> str:
             f"<td>{e(check.cis or '')}</td><td>{e(check.title)}</td></tr>"
         )
     out.append(
-        f"</tbody></table><footer>Generated by <code>python -m iam_matrix audit</code>. CIS ids refer to the {e(CIS_VERSION)}.</footer></main></body></html>"
+        "</tbody></table><footer>Generated by <code>python -m iam_matrix audit</code>. "
+        f"CIS ids refer to the {e(CIS_VERSION)}.</footer></main></body></html>"
     )
     return "\n".join(out) + "\n"
 
@@ -332,7 +351,8 @@ def _html_access_log(result: AuditResult) -> list[str]:
             ev = f.details["event"]
             out.append(
                 f"<tr><td>{e(ev['time'])}</td><td><code>{e(ev['principal'])}</code></td><td><code>{e(ev['event'])}</code></td>"
-                f'<td><code>{e(f.resource)}</code></td><td>{e(ev["source_ip"])}</td><td class="msg">{e(ev["user_agent"])}</td></tr>'
+                f"<td><code>{e(f.resource)}</code></td><td>{e(ev['source_ip'])}</td><td "
+                f'class="msg">{e(ev["user_agent"])}</td></tr>'
             )
         out.append("</tbody></table>")
     else:
@@ -343,12 +363,14 @@ def _html_access_log(result: AuditResult) -> list[str]:
     if attributed:
         out.append("<h3>Who caused the drift</h3>")
         out.append(
-            '<table class="attribution"><thead><tr><th>check</th><th>resource</th><th>most likely caused by</th></tr></thead><tbody>'
+            '<table class="attribution"><thead><tr><th>check</th><th>resource</th><th>most '
+            "likely caused by</th></tr></thead><tbody>"
         )
         for f in attributed:
             a = f.details["attribution"]
             cause = (
-                f"<code>{e(a['event'])}</code> by <code>{e(a['principal'])}</code> at {e(a['time'])} from {e(a['source_ip'] or '?')}"
+                f"<code>{e(a['event'])}</code> by <code>{e(a['principal'])}</code> "
+                f"at {e(a['time'])} from {e(a['source_ip'] or '?')}"
                 if a.get("event")
                 else "no event in the window"
             )

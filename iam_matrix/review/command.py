@@ -50,7 +50,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.epilog = exit_codes(
         "0  the report is printed or written (also when nothing changed)",
-        f"{INVALID_HELP}, with the git ref it was found at; or the change cannot be applied as it is (see 'Applying it' in the report)",
+        f"{INVALID_HELP}, with the git ref it was found at; or the change "
+        "cannot be applied as it is (see 'Applying it' in the report)",
     )
 
 

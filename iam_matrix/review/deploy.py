@@ -48,8 +48,10 @@ def _bundle_notes(base: DesiredState, head: DesiredState, quota: int) -> list[De
                 DeployNote(
                     "bundle-overflow",
                     role,
-                    f"role {role}: its groups cannot take {', '.join(short[a] for a in moves.stuck)} without going over {quota} policies per group "
-                    "at some moment; one pulumi up cannot apply this. Split the change: add or remove fewer policies per pull request",
+                    f"role {role}: its groups cannot take {', '.join(short[a] for a in moves.stuck)} "
+                    f"without going over {quota} policies per group "
+                    "at some moment; one pulumi up cannot apply this. Split "
+                    "the change: add or remove fewer policies per pull request",
                     blocks=True,
                 )
             )
@@ -58,8 +60,10 @@ def _bundle_notes(base: DesiredState, head: DesiredState, quota: int) -> list[De
                 DeployNote(
                     "bundle-moves",
                     role,
-                    f"role {role}: {len(moves.moved)} polic{'y moves' if len(moves.moved) == 1 else 'ies move'} between its groups "
-                    f"({', '.join(short[a] for a in moves.moved)}); one pulumi up applies it: the bundle's hook attaches each in its new group "
+                    f"role {role}: {len(moves.moved)} "
+                    f"polic{'y moves' if len(moves.moved) == 1 else 'ies move'} between its groups "
+                    f"({', '.join(short[a] for a in moves.moved)}); one pulumi up "
+                    "applies it: the bundle's hook attaches each in its new group "
                     f"before detaching it from the old one, never over {quota} per group",
                 )
             )
@@ -76,9 +80,12 @@ def _path_notes(base: DesiredState, head: DesiredState) -> list[DeployNote]:
                 DeployNote(
                     "policy-path",
                     policy.name,
-                    f"custom policy {policy.name} moves from path {was.path} to {policy.path} ({was.source} -> {policy.source}): the provider replaces it "
-                    "delete-first and IAM refuses to delete an attached policy (DeleteConflict). Keep the file in its folder, or do it in two steps: "
-                    "remove the policy from every role (merge, pulumi up), then add it back from the new folder (merge, pulumi up)",
+                    f"custom policy {policy.name} moves from path {was.path} to {policy.path} "
+                    f"({was.source} -> {policy.source}): the provider replaces it "
+                    "delete-first and IAM refuses to delete an attached policy "
+                    "(DeleteConflict). Keep the file in its folder, or do it in two steps: "
+                    "remove the policy from every role (merge, pulumi up), "
+                    "then add it back from the new folder (merge, pulumi up)",
                     blocks=True,
                 )
             )
@@ -97,8 +104,10 @@ def _case_notes(kind: str, before: Iterable[str], after: Iterable[str]) -> list[
                 DeployNote(
                     "case-rename",
                     name,
-                    f"{kind} {was} becomes {name}, which differs only in case: IAM names are case-insensitive, so {name} cannot be created while "
-                    f"{was} exists (EntityAlreadyExists). Two steps: remove {was} (merge, pulumi up), then add {name} (merge, pulumi up)",
+                    f"{kind} {was} becomes {name}, which differs only in case: IAM "
+                    f"names are case-insensitive, so {name} cannot be created while "
+                    f"{was} exists (EntityAlreadyExists). Two steps: remove "
+                    f"{was} (merge, pulumi up), then add {name} (merge, pulumi up)",
                     blocks=True,
                 )
             )

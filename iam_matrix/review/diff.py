@@ -291,7 +291,8 @@ def diff_revisions(base: Revision, head: Revision) -> AccessDiff:
                 Escalation(
                     "admin-outside-admin-roles",
                     name,
-                    f"role {name} is admin-equivalent (through {supplying}) but is not in iam-matrix:adminRoles ({', '.join(head.admin_roles) or 'empty'}){who}",
+                    f"role {name} is admin-equivalent (through {supplying}) but is not in "
+                    f"iam-matrix:adminRoles ({', '.join(head.admin_roles) or 'empty'}){who}",
                 )
             )
         if status == "changed":

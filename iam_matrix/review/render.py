@@ -96,7 +96,8 @@ def markdown(diff: AccessDiff) -> str:
     ]
     if diff.empty:
         out.append(
-            "**No access change.** Users, roles, effective policies, policy documents and IAM settings are the same at both revisions."
+            "**No access change.** Users, roles, effective policies, policy "
+            "documents and IAM settings are the same at both revisions."
         )
         return "\n".join(out) + "\n\n"
     if diff.escalations:
@@ -105,7 +106,10 @@ def markdown(diff: AccessDiff) -> str:
         out.append("")
     else:
         out += [
-            "No escalation: judged by what the policy documents allow, nobody gains admin-equivalent or near-admin access, a privilege-escalation path, permissions-management or credentials-exposing actions, and no MFA or network guardrail denies less.",
+            "No escalation: judged by what the policy documents allow, "
+            "nobody gains admin-equivalent or near-admin access, a "
+            "privilege-escalation path, permissions-management or "
+            "credentials-exposing actions, and no MFA or network guardrail denies less.",
             "",
         ]
     if diff.users_added or diff.users_removed or diff.users_changed:
@@ -146,7 +150,9 @@ def markdown(diff: AccessDiff) -> str:
         out.append("#### Bundles (groups per role)")
         for bundle in diff.bundles:
             out.append(
-                f"- {code(bundle.role)} {bundle.kind}: {len(bundle.groups_before)} → {len(bundle.groups_after)} groups ({_list(bundle.groups_after, show)}); members are put in every group, access is unchanged by this alone"
+                f"- {code(bundle.role)} {bundle.kind}: {len(bundle.groups_before)} → {len(bundle.groups_after)} groups "
+                f"({_list(bundle.groups_after, show)}); members are "
+                "put in every group, access is unchanged by this alone"
             )
         out.append("")
     if diff.documents:
@@ -184,7 +190,8 @@ def text(diff: AccessDiff) -> str:
         out.append("\nUsers")
         for user in diff.users_added:
             out.append(
-                f"  + {user.name}: roles {_list(user.roles) or 'none'}; MFA {'required' if user.mfa_required else 'NOT required'}"
+                f"  + {user.name}: roles {_list(user.roles) or 'none'}; "
+                f"MFA {'required' if user.mfa_required else 'NOT required'}"
             )
             if user.policies:
                 out.append(f"      effective policies: {_list(user.policies)}")

@@ -234,7 +234,8 @@ def _at_commit(
             if relative is None:
                 raise RefError(
                     label,
-                    f"iam-matrix:{key} points outside the project ({settings.value(key)}); only files in the repository can be read at a ref",
+                    f"iam-matrix:{key} points outside the project ({settings.value(key)}); "
+                    "only files in the repository can be read at a ref",
                 )
             paths.append(relative)
         _materialise(project_dir, commit, paths, root, label)  # a missing file is reported by the compiler

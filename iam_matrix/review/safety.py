@@ -23,7 +23,9 @@ def mass_removal(base: Revision, head: Revision) -> list[Problem]:
         problems.error(
             where,
             "config-user-removal",
-            f"the change removes {len(removed)} of {len(before)} users ({share:.0f} %), more than maxUserRemovalPercent ({head.max_user_removal_percent} %)",
-            "check the users file is complete; if the removal is meant, set iam-matrix:confirmUserRemoval: true in this change",
+            f"the change removes {len(removed)} of {len(before)} users ({share:.0f} "
+            f"%), more than maxUserRemovalPercent ({head.max_user_removal_percent} %)",
+            "check the users file is complete; if the removal is meant, "
+            "set iam-matrix:confirmUserRemoval: true in this change",
         )
     return problems.items

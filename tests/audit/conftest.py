@@ -58,7 +58,10 @@ def desired(project: Path) -> DesiredState:
     return compile_state(load_stack_settings(project, "dev"))
 
 
-ROOT_ROW_TEMPLATE = "<root_account>,arn:aws:iam::{account}:root,2020-01-01T00:00:00+00:00,not_supported,{now},not_supported,not_supported,{mfa},false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"
+ROOT_ROW_TEMPLATE = (
+    "<root_account>,arn:aws:iam::{account}:root,2020-01-01T00:00:00+00:00,not_supported,{now},"
+    "not_supported,not_supported,{mfa},false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"
+)
 
 
 def desired_names(state: DesiredState) -> frozenset[str]:

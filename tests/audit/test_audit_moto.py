@@ -440,7 +440,10 @@ def test_command_reads_trail_logs_from_s3(seed_account: Account, project: Path, 
     s3.create_bucket(Bucket="org-trail")
     by_hand = [recent(r) for r in records() if r["eventName"] == "AddUserToGroup"]
     day = datetime.now(UTC)
-    key = f"AWSLogs/o-abc123/{ACCOUNT}/CloudTrail/us-east-1/{day:%Y/%m/%d}/{ACCOUNT}_CloudTrail_us-east-1_{day:%Y%m%dT%H%MZ}_x.json.gz"
+    key = (
+        f"AWSLogs/o-abc123/{ACCOUNT}/CloudTrail/us-east-1/{day:%Y/%m/%d}"
+        f"/{ACCOUNT}_CloudTrail_us-east-1_{day:%Y%m%dT%H%MZ}_x.json.gz"
+    )
     s3.put_object(Bucket="org-trail", Key=key, Body=gzip.compress(json.dumps({"Records": by_hand}).encode()))
     out = tmp_path / "report.json"
     main(

@@ -22,7 +22,8 @@ def test_validate_exits_0_and_prints_warnings(project, capsys):
     assert run(project, "validate") == 0
     out = capsys.readouterr()
     assert out.out.splitlines()[0].startswith(
-        "policies.csv C1: warning [role-privilege-escalation]: role Developer (4 members) has 14 privilege-escalation path(s)"
+        "policies.csv C1: warning [role-privilege-escalation]: role "
+        "Developer (4 members) has 14 privilege-escalation path(s)"
     )
     assert "valid: 0 error(s), 8 warning(s)" in out.err
 
@@ -34,8 +35,10 @@ def test_validate_exits_2_with_one_line_per_problem_starting_with_the_file(proje
     lines = capsys.readouterr().out.splitlines()
     errors = [line for line in lines if ": error [" in line]
     assert errors == [
-        "policies.csv A29: error [policy-unknown]: 'AmazonS3ReadOnlyAcess' is not an AWS managed policy, nor a custom policy in policies/. Fix: did you mean 'AmazonS3ReadOnlyAccess'?",
-        "users.csv C4: error [mark-invalid]: 'Q' is not a mark. Fix: use Y for a mark and leave the cell blank (or N) for none",
+        "policies.csv A29: error [policy-unknown]: 'AmazonS3ReadOnlyAcess' is not an AWS managed "
+        "policy, nor a custom policy in policies/. Fix: did you mean 'AmazonS3ReadOnlyAccess'?",
+        "users.csv C4: error [mark-invalid]: 'Q' is not a mark. Fix: "
+        "use Y for a mark and leave the cell blank (or N) for none",
     ]
 
 
@@ -164,8 +167,8 @@ def test_validate_from_another_folder_with_project_dir(project, tmp_path_factory
     assert main(["validate", "--project-dir", str(project.root)]) == 0
     assert main(["validate"]) == 2
     assert (
-        "no Pulumi.yaml in this folder or above it. Fix: run the command inside the project folder or pass --project-dir"
-        in capsys.readouterr().err
+        "no Pulumi.yaml in this folder or above it. Fix: run the "
+        "command inside the project folder or pass --project-dir" in capsys.readouterr().err
     )
 
 
@@ -199,7 +202,9 @@ def test_plan_text_says_the_password_policy_in_words(project, capsys):
     out = capsys.readouterr().out
     line = out.split("Password policy\n", 1)[1].splitlines()[0]
     assert line == (
-        "  minimum length 14; requires upper-case letters, lower-case letters and numbers; does not require symbols; never expires; "
-        "the last 24 passwords cannot be reused; users may change their own password; an expired password needs an administrator (hard expiry)"
+        "  minimum length 14; requires upper-case letters, lower-case "
+        "letters and numbers; does not require symbols; never expires; "
+        "the last 24 passwords cannot be reused; users may change their own "
+        "password; an expired password needs an administrator (hard expiry)"
     )
     assert "True" not in out and "False" not in out

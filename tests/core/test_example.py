@@ -11,7 +11,7 @@ from tests.core.project import FIXTURES, codes, find
 def test_shipped_csv_example_compiles_with_only_warnings(project):
     result = project.check()
     assert result.errors == []
-    # Developer, DBA and SysAdm really can escalate (AWSBatchServiceRole, AmazonDynamoDBFullAccess, ...): the model says so
+    # Developer, DBA and SysAdm really can escalate (AWSBatchServiceRole, ...): the model says so
     assert sorted(codes(result)) == [
         "policy-redundant",
         "policy-redundant",

@@ -71,7 +71,9 @@ def test_a_quoted_5000_digit_integer_is_a_type_error_at_its_key(project, capsys)
 
 def test_a_yaml_alias_bomb_is_refused_in_bounded_memory(project, capsys):
     bomb = "config:\n  a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
-        f"  {chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n"
+        f"  {chr(98 + i)}: &{chr(98 + i)} "
+        f"[*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
+        f"*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n"
         for i in range(9)
     )
     project.write("Pulumi.dev.yaml", bomb)
@@ -117,37 +119,43 @@ def policy(project, text: str, name: str = "custom/Broken.json") -> None:
         ("[]", "not a JSON object"),
         ('{"Version": "2012-10-17", "Statement": "Allow everything"}', "Statement is str"),
         (
-            '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": "*", "Resource": "*", "Condition": ["x"]}]}',
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", '
+            '"NotAction": "*", "Resource": "*", "Condition": ["x"]}]}',
             "malformed Condition",
         ),
         (
-            '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"NotIpAddress": "10.0.0.0/8"}}]}',
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": '
+            '"*", "Resource": "*", "Condition": {"NotIpAddress": "10.0.0.0/8"}}]}',
             "malformed Condition",
         ),
         (
-            '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": {"x": 1}}}}]}',
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", '
+            '"Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": {"x": 1}}}}]}',
             "holds an object",
         ),
         (
-            '{"Version": "2008-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}]}',
+            '{"Version": "2008-10-17", "Statement": [{"Effect": "Allow", "Action": '
+            '"s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}]}',
             "does not substitute policy variables",
         ),
         (
-            '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "Effect": "Allow"}]}',
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", '
+            '"Action": "*", "Resource": "*", "Effect": "Allow"}]}',
             "given twice",
         ),
         (
-            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": NaN}}}]}',
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", '
+            '"Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": NaN}}}]}',
             "NaN is not JSON",
         ),
         (
-            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": Infinity}}}]}',
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", '
+            '"Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": Infinity}}}]}',
             "Infinity is not JSON",
         ),
         (
-            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": '
-            + "9" * 5000
-            + "}}}]}",
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": '
+            '"*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": ' + "9" * 5000 + "}}}]}",
             "more than 30 digits",
         ),
         ("[" * 100_000 + "]" * 100_000, "nested 100,000 levels deep"),
@@ -197,7 +205,8 @@ def test_empty_allowed_cidrs_is_reported_once_at_the_config_key(project):
 def test_duplicate_key_error_names_the_json_path(project):
     policy(
         project,
-        '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Effect": "Allow", "Action": "*", "Resource": "*"}]}',
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", '
+        '"Effect": "Allow", "Action": "*", "Resource": "*"}]}',
     )
     problem = find(project.check(), "policy-json")
     assert str(problem.location) == "policies/custom/Broken.json $.Statement[0].Effect"

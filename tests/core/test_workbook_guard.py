@@ -91,7 +91,8 @@ def test_a_hidden_matrix_sheet_is_an_error(project, tmp_path, state):
 def test_excel_error_values_are_errors_at_their_cells_not_blanks(project, tmp_path):
     body = (
         rows_xml([["User", "Viewer", "MFA"]])
-        + '<row r="2"><c r="A2" t="inlineStr"><is><t>ann@example.com</t></is></c><c r="B2" t="e"><v>#N/A</v></c><c r="C2" t="e"><v>#DIV/0!</v></c></row>'
+        + '<row r="2"><c r="A2" t="inlineStr"><is><t>ann@example.com</t></is></c><c '
+        'r="B2" t="e"><v>#N/A</v></c><c r="C2" t="e"><v>#DIV/0!</v></c></row>'
     )
     result = check_workbook(project, matrix_xlsx(tmp_path / "err.xlsx", users_body=body))
     errors = sorted((str(p.location), p.message) for p in result.errors if p.code == "cell-error")
@@ -108,7 +109,8 @@ def test_error_literals_written_as_text_are_errors_too(project, tmp_path):
 def test_a_value_linked_from_another_workbook_is_an_error(project, tmp_path):
     body = (
         rows_xml([["User", "Viewer", "MFA"]])
-        + '<row r="2"><c r="A2" t="inlineStr"><is><t>ann@example.com</t></is></c><c r="B2" t="str"><f>[1]Sheet1!B2</f><v>Y</v></c><c r="C2" t="inlineStr"><is><t>Y</t></is></c></row>'
+        + '<row r="2"><c r="A2" t="inlineStr"><is><t>ann@example.com</t></is></c><c r="B2" '
+        't="str"><f>[1]Sheet1!B2</f><v>Y</v></c><c r="C2" t="inlineStr"><is><t>Y</t></is></c></row>'
     )
     problem = find(check_workbook(project, matrix_xlsx(tmp_path / "ext.xlsx", users_body=body)), "cell-external-link")
     assert str(problem.location) == "ext.xlsx [Users] B2" and "[1]Sheet1!B2" in problem.message

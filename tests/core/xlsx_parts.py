@@ -11,11 +11,13 @@ CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>'
 )
 ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>'
 )
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -38,7 +40,10 @@ def rows_xml(rows: list[list[object]]) -> str:
 
 
 def sheet_xml(body: str, prolog: str = "") -> str:
-    return f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<worksheet xmlns="{MAIN}"><sheetData>{body}</sheetData></worksheet>'
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<worksheet '
+        f'xmlns="{MAIN}"><sheetData>{body}</sheetData></worksheet>'
+    )
 
 
 def write_xlsx(
@@ -62,7 +67,8 @@ def write_xlsx(
         archive.writestr("_rels/.rels", ROOT_RELS)
         archive.writestr(
             "xl/workbook.xml",
-            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>{entries}</sheets></workbook>',
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" '
+            f'xmlns:r="{REL}"><sheets>{entries}</sheets></workbook>',
         )
         archive.writestr(
             "xl/_rels/workbook.xml.rels",

@@ -91,7 +91,8 @@ def audit_types(registered: tuple[set[str], set[str]]) -> set[str]:
 def test_every_registered_type_is_in_the_table(program_types: set[str], registered: tuple[set[str], set[str]]) -> None:
     missing = sorted((program_types | registered[1]) - set(TABLE))
     assert not missing, (
-        f"the program registers {missing}: add their IAM actions to deploy/resource-actions.json and grant them in deploy/deployer-policy.json"
+        f"the program registers {missing}: add their IAM actions to "
+        "deploy/resource-actions.json and grant them in deploy/deployer-policy.json"
     )
     assert "aws:iam/userLoginProfile:UserLoginProfile" in program_types  # the consoleAccess variant ran
 

@@ -21,7 +21,8 @@ UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 def pack_python() -> Path:
     if not PACK_PYTHON.exists():
         pytest.skip(
-            "policy-pack/venv not set up (python3 -m venv policy-pack/venv && policy-pack/venv/bin/pip install -r policy-pack/requirements.txt)"
+            "policy-pack/venv not set up (python3 -m venv policy-pack/venv && "
+            "policy-pack/venv/bin/pip install -r policy-pack/requirements.txt)"
         )
     if subprocess.run([str(PACK_PYTHON), "-c", "import pulumi_policy"], capture_output=True).returncode != 0:
         pytest.skip("pulumi_policy is not installed in policy-pack/venv")

@@ -57,7 +57,8 @@ def test_the_guardrails_see_the_program_bundles(resources: list) -> None:
         for r in resources
     ]
     assert [m for m, _ in rules.guardrails_in_every_role(edited)] == [
-        "role Viewer: its first group Viewer lacks MFAForcePolicy (guardrails must sit in the first group of every role's bundle)"
+        "role Viewer: its first group Viewer lacks MFAForcePolicy "
+        "(guardrails must sit in the first group of every role's bundle)"
     ]
 
 

@@ -88,18 +88,21 @@ def test_guardrails_must_sit_in_the_first_group_of_every_role() -> None:
     moved = stack(("Developer", [[READ], [MFA, IP, READ]]), ("Viewer", [[MFA, READ]]))
     assert rules.guardrails_in_every_role(moved) == [
         (
-            "role Developer: its first group Developer lacks MFAForcePolicy, DenyIPAddressPolicy (guardrails must sit in the first group of every role's bundle)",
+            "role Developer: its first group Developer lacks MFAForcePolicy, "
+            "DenyIPAddressPolicy (guardrails must sit in the first group of every role's bundle)",
             "urn:attach:Developer",
         ),
         (
-            "role Viewer: its first group Viewer lacks DenyIPAddressPolicy (guardrails must sit in the first group of every role's bundle)",
+            "role Viewer: its first group Viewer lacks DenyIPAddressPolicy "
+            "(guardrails must sit in the first group of every role's bundle)",
             "urn:attach:Viewer",
         ),
     ]
     bare = [group("Empty")]
     assert rules.guardrails_in_every_role(bare) == [
         (
-            "role Empty: its first group Empty has no policy attachments, so it lacks MFAForcePolicy, DenyIPAddressPolicy",
+            "role Empty: its first group Empty has no policy "
+            "attachments, so it lacks MFAForcePolicy, DenyIPAddressPolicy",
             "urn:group:Empty",
         )
     ]
@@ -131,7 +134,8 @@ def test_unknown_customer_policy_arns_are_recovered_from_their_policy_resources(
         ),
     ]
     assert [m for m, _ in rules.guardrails_in_every_role(whole_list_unknown)] == [
-        "role Viewer: its first group Viewer lacks DenyIPAddressPolicy (guardrails must sit in the first group of every role's bundle)"
+        "role Viewer: its first group Viewer lacks DenyIPAddressPolicy "
+        "(guardrails must sit in the first group of every role's bundle)"
     ]
 
 
@@ -207,7 +211,8 @@ def test_no_customer_policy_allows_star_on_star() -> None:
         "Statement": [{"Sid": "Everything", "Effect": "Allow", "Action": ["*"], "Resource": "*"}],
     }
     assert rules.no_star_on_star_policy(rules.POLICY, {"name": "Oops", "policy": json.dumps(star)}) == [
-        "customer managed policy Oops allows every action on every resource (Everything); attach AdministratorAccess to an admin role instead"
+        "customer managed policy Oops allows every action on every resource "
+        "(Everything); attach AdministratorAccess to an admin role instead"
     ]
     statement = {"Effect": "Allow", "Action": "*", "Resource": ["*"]}
     assert len(rules.no_star_on_star_policy(rules.POLICY, {"name": "Oops", "policy": {"Statement": statement}})) == 1
@@ -281,7 +286,8 @@ def test_password_policy_at_cis_level() -> None:
 def test_a_stack_with_groups_manages_the_password_policy() -> None:
     assert rules.password_policy_present(GOOD) == [
         (
-            "the stack manages IAM groups but no aws:iam/AccountPasswordPolicy: the account's password policy is left unmanaged",
+            "the stack manages IAM groups but no aws:iam/AccountPasswordPolicy: "
+            "the account's password policy is left unmanaged",
             None,
         )
     ]
@@ -311,7 +317,8 @@ def test_a_group_named_like_a_bundle_of_admin_is_not_admin() -> None:
     assert rules.admin_only_in_admin_roles(resources) == []  # guessing from names is fooled
     assert rules.admin_only_in_admin_roles(resources, ["Admin"], PLANNED) == [
         (
-            "group Admin-2 (role Admin-2 (not planned by the matrix)) gets AdministratorAccess, but iam-matrix:adminRoles allows only Admin",
+            "group Admin-2 (role Admin-2 (not planned by the matrix)) gets "
+            "AdministratorAccess, but iam-matrix:adminRoles allows only Admin",
             "urn:attach:Admin-2",
         ),
     ]

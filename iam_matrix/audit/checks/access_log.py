@@ -73,7 +73,8 @@ CHECKS = register(
         "access-log",
         "high",
         "IAM was changed by a principal other than the stack's deploy principals (iam-matrix:deployPrincipals)",
-        remediation="find out who made the change; make it through the matrix, or add the pipeline's principal to deployPrincipals",
+        remediation="find out who made the change; make it through the matrix, "
+        "or add the pipeline's principal to deployPrincipals",
         doc=DOC,
     ),
     Check(

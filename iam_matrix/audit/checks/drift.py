@@ -290,7 +290,8 @@ def _group_attachments(c: _Compared) -> list[Finding]:
                 Finding(
                     "group-policy-unexpected",
                     f"group/{name}",
-                    f"{attached[arn]} ({arn}) is attached to {name} but not marked for role {group.role} in the policy matrix",
+                    f"{attached[arn]} ({arn}) is attached to {name} but "
+                    f"not marked for role {group.role} in the policy matrix",
                     f"detach it from {name}, or mark it in the policy matrix",
                     severity="critical" if arn == ADMIN_POLICY_ARN else None,
                     details={"policy_arn": arn},

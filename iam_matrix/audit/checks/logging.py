@@ -97,7 +97,8 @@ def _cloudtrail(snapshot: Snapshot) -> list[Finding]:
             Finding(
                 "cloudtrail-missing",
                 "cloudtrail",
-                "no multi-region CloudTrail trail: API calls, sign-ins and password resets in most regions are not recorded",
+                "no multi-region CloudTrail trail: API calls, sign-ins "
+                "and password resets in most regions are not recorded",
                 "deploy the AuditBaseline component (multi-region trail with log file validation)",
             )
         ]
@@ -138,7 +139,8 @@ def _cloudtrail(snapshot: Snapshot) -> list[Finding]:
                 "cloudtrail-global-events",
                 "cloudtrail/" + ", ".join(t["Name"] for t in validated),
                 "the multi-region trail does not record global service events (IAM changes and console sign-ins)",
-                f"aws cloudtrail update-trail --name {shell_word(validated[0]['Name'])} --include-global-service-events",
+                "aws cloudtrail update-trail --name "
+                f"{shell_word(validated[0]['Name'])} --include-global-service-events",
             )
         ]
     return []
@@ -156,7 +158,8 @@ def _config(snapshot: Snapshot) -> list[Finding]:
             Finding(
                 "config-recorder-missing",
                 f"config/{snapshot.region}",
-                f"no AWS Config recorder in {snapshot.region}: IAM configuration changes are not recorded nor evaluated by Config rules",
+                f"no AWS Config recorder in {snapshot.region}: IAM configuration "
+                "changes are not recorded nor evaluated by Config rules",
                 "deploy the AuditBaseline component (Config recorder, delivery channel and IAM rules)",
             )
         ]
@@ -167,7 +170,8 @@ def _config(snapshot: Snapshot) -> list[Finding]:
                 "config-recorder-not-recording",
                 f"config/{names}",
                 f"AWS Config recorder {names} exists but is not recording",
-                f"aws configservice start-configuration-recorder --configuration-recorder-name {shell_word(snapshot.config_recorders[0].get('name'))}",
+                "aws configservice start-configuration-recorder --configuration-recorder-name "
+                f"{shell_word(snapshot.config_recorders[0].get('name'))}",
             )
         ]
     return []
