@@ -4,8 +4,8 @@ Not a test: run it by hand (``.venv/bin/python benchmarks/adopt_benchmark.py``; 
 of it building the accounts). For each size it builds a fresh account with boto3 calls on moto in
 this process (``emulator.MotoAccount``, which wraps ``moto.mock_aws``): 300 groups (one AWS managed
 and, for one group in three, one customer managed policy under one of three paths), users in one or
-two groups each (group 0 is ``Admin`` with AdministratorAccess), a virtual MFA device for one
-user in three. Then it runs what the command runs:
+two groups each (group 0, ``Admin``, has AdministratorAccess, so adminRoles is drafted from it), a
+virtual MFA device for one user in three. Then it runs what the command runs:
 ``audit.gather.gather(session, roles=True)`` and ``adopt.command.adopt`` (draft, write, compile,
 import plan from the program under Pulumi's mock runtime, residue report) into a temporary folder.
 
@@ -56,7 +56,7 @@ def build(users: int) -> None:
         )["Policy"]["Arn"]
         custom.append(arn)
     for i in range(GROUPS):
-        # Group 0 is Admin: the project's default adminRoles names it, and a draft without it fails validate.
+        # Group 0 gives administrator access: the draft's adminRoles must list it (the access model finds it).
         name = "Admin" if i == 0 else f"Team{i:03d}"
         iam.create_group(GroupName=name)
         managed = "AdministratorAccess" if i == 0 else AWS_MANAGED[i % 4]

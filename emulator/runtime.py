@@ -48,6 +48,8 @@ class Registration:
     retain_on_delete: bool = False
     delete_before_replace: bool = False
     import_id: str = ""
+    # input property -> the URNs its value came from (what CrossGuard hands a policy as propertyDependencies)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _hook_names(request: Any, kind: str) -> list[str]:
@@ -101,6 +103,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     retain_on_delete=bool(request.retainOnDelete),
                     delete_before_replace=bool(request.deleteBeforeReplace),
                     import_id=request.importId,
+                    property_dependencies={
+                        key: sorted(deps.urns) for key, deps in request.propertyDependencies.items() if deps.urns
+                    },
                 )
             self.current_urn = urn
             try:

@@ -1,7 +1,10 @@
 """The iam-matrix guardrail policy pack: thin CrossGuard wrappers around ``rules.py``.
 
 Run it with ``pulumi preview --policy-pack policy-pack --policy-pack-config policy-config.json``;
-``config_from_stack.py`` writes that config (adminRoles) from the stack's Pulumi.<stack>.yaml.
+``config_from_stack.py`` writes that config (adminRoles, the group -> role map) from the
+stack's Pulumi.<stack>.yaml. The rules judge documents with the project's access model
+(``iam_matrix.access``, standard library only), imported from the folder above the pack: run
+the pack from the repository, where it sits next to ``iam_matrix/``.
 """
 
 from __future__ import annotations
@@ -10,7 +13,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+PACK = Path(__file__).resolve().parent
+if not (PACK.parent / "iam_matrix" / "access" / "attached.py").is_file():
+    raise SystemExit(
+        f"the iam-matrix policy pack judges policies with the project's access model, but {PACK.parent} holds no"
+        " iam_matrix/access: run the pack from the iam-matrix repository (--policy-pack <repo>/policy-pack)"
+    )
+sys.path[:0] = [str(PACK), str(PACK.parent)]
 
 import rules  # noqa: E402
 from pulumi_policy import (  # noqa: E402
@@ -77,7 +86,7 @@ PolicyPack(
     policies=[
         stack_policy(
             "admin-access-only-in-admin-roles",
-            "AdministratorAccess is attached only to groups of roles listed in iam-matrix:adminRoles.",
+            "Only roles listed in iam-matrix:adminRoles are admin-equivalent (judged by what their policies grant).",
             lambda resources, config: rules.admin_only_in_admin_roles(
                 resources, config.get("adminRoles", rules.DEFAULT_ADMIN_ROLES), config.get("groupRoles")
             ),
@@ -94,17 +103,18 @@ PolicyPack(
         ),
         stack_policy(
             "guardrails-in-every-role",
-            "Every role's first group carries MFAForcePolicy and DenyIPAddressPolicy (covering its whole bundle).",
+            "Every role carries an MFA and a network guardrail that hold, judged by their documents.",
             lambda resources, config: rules.guardrails_in_every_role(
-                resources, config.get("guardrails", rules.DEFAULT_GUARDRAILS)
+                resources, config.get("guardrails", rules.DEFAULT_GUARDRAILS), config.get("groupRoles")
             ),
             PolicyConfigSchema(
                 properties={
                     "guardrails": {
                         "type": "array",
-                        "items": {"type": "string"},
+                        "items": {"type": "string", "enum": sorted(rules.GUARDRAIL_KINDS)},
                         "default": list(rules.DEFAULT_GUARDRAILS),
-                    }
+                    },
+                    "groupRoles": {"type": "object", "additionalProperties": {"type": "string"}},
                 }
             ),
         ),
@@ -120,7 +130,7 @@ PolicyPack(
         ),
         resource_policy(
             "no-star-on-star-customer-policy",
-            "No customer managed policy allows every action on every resource.",
+            "No customer managed policy is admin-equivalent (all actions on all resources, however written).",
             lambda resource_type, props, config: rules.no_star_on_star_policy(resource_type, props),
         ),
         resource_policy(

@@ -27,12 +27,14 @@ def policy_config(project_dir: Path, stack: str) -> dict[str, Any]:
 
     settings = load_stack_settings(project_dir, stack)
     state = compile_state(settings)  # roles come from the desired state, never from group names
+    group_roles = {g.name: g.role for g in state.groups}
     return {
         "all": "mandatory",
         "admin-access-only-in-admin-roles": {
             "adminRoles": list(settings.value("adminRoles") or []),
-            "groupRoles": {g.name: g.role for g in state.groups},
+            "groupRoles": group_roles,
         },
+        "guardrails-in-every-role": {"groupRoles": group_roles},
     }
 
 

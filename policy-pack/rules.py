@@ -9,6 +9,13 @@ input properties with camelCase names (``groupName``, ``policyArns``). During a 
 value that is not known yet (the ARN of a policy still to be created) is one of Pulumi's
 "unknown" sentinel strings; a rule that meets one judges by what is known - an unknown
 customer policy ARN is recovered from the ``aws:iam/policy:Policy`` resource it depends on.
+
+What a policy grants is judged by the project's access model (``iam_matrix.access``, the
+one the diff, ``validate`` and the audit use), never by a policy's name: a role is
+admin-equivalent however its documents write it, and a guardrail counts when its document
+denies what an MFA or network guardrail must deny. That part of the core is standard library
+only; ``__main__.py`` puts the project folder on ``sys.path`` so the pack's virtualenv
+imports it (CrossGuard runs the pack from its folder and has no option for a module path).
 """
 
 from __future__ import annotations
@@ -18,6 +25,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from iam_matrix.access.attached import AWS_MANAGED_ARN, Attached, managed_document, roles_model
+from iam_matrix.access.model import AccessModel, covers_admin
 
 # The sentinels Pulumi's engine uses for values not known during a preview.
 UNKNOWN_VALUES = frozenset(
@@ -43,7 +53,11 @@ USER_GROUP_MEMBERSHIP = "aws:iam/userGroupMembership:UserGroupMembership"
 
 ADMIN_POLICY_ARN_SUFFIX = ":iam::aws:policy/AdministratorAccess"
 DEFAULT_ADMIN_ROLES = ("Admin",)
-DEFAULT_GUARDRAILS = ("MFAForcePolicy", "DenyIPAddressPolicy")
+GUARDRAIL_KINDS = {
+    "mfa": "an MFA guardrail (a Deny of everything but MFA self-service while aws:MultiFactorAuthPresent is false)",
+    "network": "a network guardrail (a Deny of everything while aws:SourceIp is outside the allowed networks)",
+}
+DEFAULT_GUARDRAILS = ("mfa", "network")
 # CIS AWS Foundations Benchmark: 1.8/1.9 (v1.4+: length 14, reuse 24) and the v1.2 items
 # 1.5-1.7, 1.11 (upper, lower, symbols, numbers, expiry within 90 days) - the project's defaults.
 CIS_PASSWORD_MINIMUMS: Mapping[str, Any] = {
@@ -136,60 +150,41 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def statements_allowing_everything(document: Any) -> list[str]:
-    """Sids (or positions) of Allow statements granting every action on every resource."""
-    if isinstance(document, str):
+def document_of(value: Any) -> Mapping[str, Any] | None:
+    """A policy document input (JSON text or an object) as a mapping; None when it is not known."""
+    if value is None or is_unknown(value):
+        return None
+    if isinstance(value, str):
         try:
-            document = json.loads(document)
+            value = json.loads(value)
         except json.JSONDecodeError:
-            return []
-    if not isinstance(document, Mapping):
+            return None
+    return value if isinstance(value, Mapping) else None
+
+
+def statements_allowing_everything(document: Any) -> list[str]:
+    """Sids (or positions) of the Allow statements that make ``document`` admin-equivalent as
+    the access model judges it (all actions on all resources, however written; conditions do
+    not count as limits: an always-true condition is easy to write). Empty when it is not."""
+    found = document_of(document)
+    if found is None:
         return []
-    found = []
-    for index, statement in enumerate(_as_list(document.get("Statement", [])), 1):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
-            continue
-        if admin_equivalent(statement):
-            found.append(str(statement.get("Sid") or f"statement {index}"))
-    return found
-
-
-# Wildcards that stand for every resource as IAM reads them.
-_ANY_RESOURCE = re.compile(r"\*|arn:\*|arn:[^:]*:\*:\*:\*:\*|arn:\*:\*:\*:\*:\*")
-
-
-def admin_equivalent(statement: Mapping[str, Any]) -> bool:
-    """An Allow statement that grants (close to) everything however it is written: ``*`` or
-    ``iam:*`` (which can grant itself the rest), or ``NotAction`` (everything but a few), on
-    every resource (``*``, ``arn:*``, ``arn:aws:*:*:*:*`` or a ``NotResource``). Conditions do
-    not count as limits here: an always-true condition is easy to write.
-
-    The one place the pack judges this; the access model (iam_matrix/access) judges it
-    action by action and can replace this function."""
-    if statement.get("Effect") != "Allow":
-        return False
-    if "NotResource" in statement:
-        every_resource = True
-    else:
-        every_resource = any(
-            isinstance(r, str) and _ANY_RESOURCE.fullmatch(r) for r in _as_list(statement.get("Resource", []))
-        )
-    actions = [a for a in _as_list(statement.get("Action", [])) if isinstance(a, str)]
-    broad = "NotAction" in statement or any(a == "*" or a.lower() in ("iam:*", "*:*") for a in actions)
-    return every_resource and broad
+    model = roles_model({"policy": [Attached("policy", "policy", found)]})
+    if not model.role("policy").admin_equivalent:
+        return []
+    access = model.policy("policy")
+    wide = [s for s in access.statements if s.effect == "Allow" and covers_admin(model.catalog, s.broad)]
+    return [s.sid for s in wide or [s for s in access.statements if s.effect == "Allow" and s.broad]]
 
 
 def no_star_on_star_policy(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    """A customer managed policy must not allow ``*`` on ``*`` (use AdministratorAccess, visibly)."""
+    """A customer managed policy must not be admin-equivalent (use AdministratorAccess, visibly)."""
     if resource_type != POLICY:
-        return []
-    document = props.get("policy")
-    if is_unknown(document):
         return []
     return [
         f"customer managed policy {props.get('name', '?')} allows every action on "
         f"every resource ({sid}); attach AdministratorAccess to an admin role instead"
-        for sid in statements_allowing_everything(document)
+        for sid in statements_allowing_everything(props.get("policy"))
     ]
 
 
@@ -237,59 +232,77 @@ def role_of(group: str, groups: Iterable[str]) -> str:
 
 
 def _policy_arn(resource: Resource) -> str | None:
-    """The ARN-like tail ``policy<path><name>`` of a customer policy whose ARN is not known yet."""
+    """The ARN tail ``policy<path><name>`` of a customer policy resource of the stack."""
     name, path = resource.props.get("name"), resource.props.get("path") or "/"
-    if not isinstance(name, str) or is_unknown(name) or is_unknown(path):
+    if not isinstance(name, str) or is_unknown(name) or not isinstance(path, str) or is_unknown(path):
         return None
     return f"policy{path}{name}"
 
 
-def group_attachments(resources: Sequence[Resource]) -> dict[str, tuple[Resource, set[str], bool]]:
-    """Group name -> (the resource attaching policies, policy ARNs, whether some were unknown)."""
-    found: dict[str, tuple[Resource, set[str], bool]] = {}
+def _attached(arns: Iterable[str], sources: Sequence[Resource]) -> list[Attached]:
+    """The policies behind ``arns`` (known ARNs and tails recovered from ``sources``), each with
+    its document: an AWS managed one from the shipped snapshot, a customer one from the
+    stack's policy resource the attachment depends on. A customer ARN that no such resource
+    backs (another account's ``.../MFAForcePolicy``) has no known document."""
+    stack = {tail: s for s in sources if s.type == POLICY and (tail := _policy_arn(s))}
+    found = []
+    for arn in sorted(arns):
+        if AWS_MANAGED_ARN.fullmatch(arn):
+            found.append(Attached(arn, arn.rsplit("/", 1)[-1], managed_document(arn)))
+            continue
+        parts = arn.split(":", 5)
+        tail = parts[5] if len(parts) == 6 and parts[0] == "arn" else arn
+        source = stack.get(tail)
+        name = tail.rsplit("/", 1)[-1]
+        found.append(
+            Attached(tail, name, document_of(source.props.get("policy"))) if source else Attached(arn, name, None)
+        )
+    return found
+
+
+def group_attachments(resources: Sequence[Resource]) -> dict[str, tuple[Resource, list[Attached], bool]]:
+    """Group name -> (the resource attaching policies, the policies, whether some ARNs were unknown)."""
+    found: dict[str, tuple[Resource, list[Attached], bool]] = {}
     for resource in resources:
         if resource.type == GROUP_ATTACHMENTS_EXCLUSIVE:
-            group, arns = resource.props.get("groupName"), resource.props.get("policyArns")
+            groups, arns, key = [resource.props.get("groupName")], resource.props.get("policyArns"), "policyArns"
         elif resource.type == GROUP_ATTACHMENT:
-            group, arns = resource.props.get("group"), [resource.props.get("policyArn")]
+            groups, arns, key = [resource.props.get("group")], [resource.props.get("policyArn")], "policyArn"
         elif resource.type == POLICY_ATTACHMENT:  # attaches one policy to any number of groups
-            for name in _as_list(resource.props.get("groups") or []):
-                if isinstance(name, str) and not is_unknown(name):
-                    _add(
-                        found,
-                        name,
-                        resource,
-                        {resource.props.get("policyArn")} - {None},
-                        is_unknown(resource.props.get("policyArn")),
-                    )
-            continue
+            groups, arns, key = (
+                _as_list(resource.props.get("groups") or []),
+                [resource.props.get("policyArn")],
+                "policyArn",
+            )
         else:
-            continue
-        if not isinstance(group, str) or is_unknown(group):
             continue
         known = (
             {a for a in _as_list(arns) if isinstance(a, str) and not is_unknown(a)} if not is_unknown(arns) else set()
         )
         unknown = is_unknown(arns) or any(is_unknown(a) for a in _as_list(arns))
+        sources = [s for s in resource.property_dependencies.get(key, ()) if s.type == POLICY]
         if unknown:  # recover customer policies from the resources the ARNs come from
-            for source in resource.property_dependencies.get(
-                "policyArns" if resource.type == GROUP_ATTACHMENTS_EXCLUSIVE else "policyArn", ()
-            ):
-                if source.type == POLICY and (arn := _policy_arn(source)):
-                    known.add(arn)
-        _add(found, group, resource, known, unknown)
+            known |= {tail for s in sources if (tail := _policy_arn(s))}
+        policies = _attached(known, sources)
+        for group in groups:
+            if isinstance(group, str) and not is_unknown(group):
+                _add(found, group, resource, policies, unknown)
     return found
 
 
 def _add(
-    found: dict[str, tuple[Resource, set[str], bool]], group: str, resource: Resource, arns: set[str], unknown: bool
+    found: dict[str, tuple[Resource, list[Attached], bool]],
+    group: str,
+    resource: Resource,
+    policies: list[Attached],
+    unknown: bool,
 ) -> None:
     previous = found.get(group)
     if previous:
-        arns = arns | previous[1]
+        policies = previous[1] + [p for p in policies if p not in previous[1]]
         unknown = unknown or previous[2]
         resource = previous[0] if resource.type == POLICY_ATTACHMENT else resource
-    found[group] = (resource, arns, unknown)
+    found[group] = (resource, policies, unknown)
 
 
 def group_names(resources: Sequence[Resource]) -> set[str]:
@@ -299,66 +312,114 @@ def group_names(resources: Sequence[Resource]) -> set[str]:
     return {n for n in names if isinstance(n, str) and not is_unknown(n)}
 
 
+def role_groups(resources: Sequence[Resource], group_roles: Mapping[str, str] | None = None) -> dict[str, list[str]]:
+    """Role -> its groups in the stack. ``group_roles`` is the compiled desired state's
+    group -> role map (config_from_stack.py writes it): a group the matrix does not plan,
+    such as ``Admin-2`` next to ``Admin``, is a role of its own. Without it the role is
+    guessed from the group name."""
+    groups = group_names(resources)
+    found: dict[str, list[str]] = {}
+    for group in sorted(groups):
+        if group_roles is None:
+            role = role_of(group, groups)
+        else:
+            role = group_roles.get(group, f"{group} (not planned by the matrix)")
+        found.setdefault(role, []).append(group)
+    return found
+
+
+def stack_model(
+    resources: Sequence[Resource], group_roles: Mapping[str, str] | None = None
+) -> tuple[AccessModel, dict[str, list[str]], dict[str, tuple[Resource, list[Attached], bool]]]:
+    """(the access model of the stack's roles, role -> groups, group -> attachments)."""
+    roles = role_groups(resources, group_roles)
+    attachments = group_attachments(resources)
+    policies = {
+        role: [p for g in groups if g in attachments for p in attachments[g][1]] for role, groups in roles.items()
+    }
+    return roles_model(policies), roles, attachments
+
+
 def admin_only_in_admin_roles(
     resources: Sequence[Resource],
     admin_roles: Iterable[str] = DEFAULT_ADMIN_ROLES,
     group_roles: Mapping[str, str] | None = None,
 ) -> list[Violation]:
-    """AdministratorAccess may only be attached to the groups of roles in ``adminRoles``.
-
-    ``group_roles`` is the compiled desired state's group -> role map (config_from_stack.py
-    writes it): a group the matrix does not plan, such as ``Admin-2`` next to ``Admin``,
-    belongs to no admin role. Without it the role is guessed from the group name."""
+    """Only roles in ``adminRoles`` may be admin-equivalent: all actions on all resources
+    over the policies of all the role's groups, as the access model judges it (AdministratorAccess,
+    ``*`` on ``arn:*``, ``NotAction`` of one action, PowerUserAccess with IAMFullAccess...)."""
     allowed = set(admin_roles)
-    groups = group_names(resources)
+    model, roles, attachments = stack_model(resources, group_roles)
     violations: list[Violation] = []
-    for group, (resource, arns, _unknown) in sorted(group_attachments(resources).items()):
-        role = (
-            group_roles.get(group, f"{group} (not planned by the matrix)")
-            if group_roles is not None
-            else role_of(group, groups)
-        )
-        if any(arn.endswith(ADMIN_POLICY_ARN_SUFFIX) for arn in arns) and role not in allowed:
-            violations.append(
-                (
-                    f"group {group} (role {role}) gets AdministratorAccess, but "
-                    f"iam-matrix:adminRoles allows only {', '.join(sorted(allowed)) or 'no role'}",
-                    resource.urn or None,
-                )
+    for role, groups in roles.items():
+        access = model.role(role)
+        named = [
+            g
+            for g in groups
+            if g in attachments and any(p.arn.endswith(ADMIN_POLICY_ARN_SUFFIX) for p in attachments[g][1])
+        ]
+        if role in allowed or not (access.admin_equivalent or named):
+            continue
+        supplying = list(access.admin_sources())
+        group = (
+            named[0]
+            if named
+            else next(
+                (g for g in groups if g in attachments and any(p.name in supplying for p in attachments[g][1])),
+                groups[0],
             )
+        )
+        through = ", ".join(dict.fromkeys(supplying)) or "AdministratorAccess"
+        violations.append(
+            (
+                f"group {group} (role {role}) is admin-equivalent (all actions on all resources, through {through}),"
+                f" but iam-matrix:adminRoles allows only {', '.join(sorted(allowed)) or 'no role'}",
+                attachments[group][0].urn if group in attachments else None,
+            )
+        )
     return violations
 
 
 def guardrails_in_every_role(
-    resources: Sequence[Resource], guardrails: Iterable[str] = DEFAULT_GUARDRAILS
+    resources: Sequence[Resource],
+    guardrails: Iterable[str] = DEFAULT_GUARDRAILS,
+    group_roles: Mapping[str, str] | None = None,
 ) -> list[Violation]:
-    """Every role's first group carries the guardrail policies (they cover the whole bundle,
-    because every member of a role is in every group of its bundle)."""
-    required = list(guardrails)
-    groups = group_names(resources)
-    attachments = group_attachments(resources)
+    """Every role's groups carry guardrails that hold, judged by their documents: the MFA one
+    denies everything but MFA self-service without MFA, the network one everything from
+    outside the allowed networks. A policy called ``MFAForcePolicy`` whose document denies
+    nothing is no guardrail; one from another account, whose document the stack does not
+    hold, is not judged and so does not count."""
+    kinds = [k for k in guardrails if k in GUARDRAIL_KINDS]
+    model, roles, attachments = stack_model(resources, group_roles)
     violations: list[Violation] = []
-    for role in sorted({role_of(g, groups) for g in groups}):
-        entry = attachments.get(role)
-        if entry is None:
-            where = next((r.urn for r in resources if r.type == GROUP and r.props.get("name") == role), None)
-            violations.append(
-                (
-                    f"role {role}: its first group {role} has no policy attachments, so it lacks {', '.join(required)}",
-                    where or None,
+    for role, groups in roles.items():
+        first = next((g for g in groups if g in attachments), None)
+        where = (
+            attachments[first][0].urn
+            if first
+            else next((r.urn for r in resources if r.type == GROUP and r.props.get("name") in groups), "")
+        )
+        states = model.role(role).guardrails
+        for kind in kinds:
+            state = states[kind]
+            if not state.present:
+                violations.append(
+                    (
+                        f"role {role}: no policy of its groups ({', '.join(groups)}) is {GUARDRAIL_KINDS[kind]}",
+                        where or None,
+                    )
                 )
-            )
-            continue
-        resource, arns, _unknown = entry
-        missing = [name for name in required if not any(arn.endswith(f"/{name}") for arn in arns)]
-        if missing:
-            violations.append(
-                (
-                    f"role {role}: its first group {role} lacks {', '.join(missing)} "
-                    "(guardrails must sit in the first group of every role's bundle)",
-                    resource.urn or None,
+            elif state.gaps:
+                examples = ", ".join(model.catalog.names_of(state.gaps)[:3])
+                violations.append(
+                    (
+                        f"role {role}: its {'MFA' if kind == 'mfa' else kind} guardrail ({', '.join(state.policies)})"
+                        f" leaves {state.gaps.bit_count()} action(s) undenied (e.g. {examples}):"
+                        " a guardrail is judged by its document, not its name",
+                        where or None,
+                    )
                 )
-            )
     return violations
 
 

@@ -107,11 +107,23 @@ class Access:
     # --- risk classes ---------------------------------------------------------------
     @cached_property
     def admin_equivalent(self) -> bool:
-        catalog = self.model.catalog
-        missing = catalog.all & ~self.broad
-        return not missing & catalog.level_masks[
-            "Permissions management"
-        ] and self.broad.bit_count() >= ADMIN_COVERAGE * len(catalog)
+        return covers_admin(self.model.catalog, self.broad)
+
+    def admin_sources(self) -> tuple[str, ...]:
+        """The fewest policies (largest first) whose allows on all resources together make
+        the principal admin-equivalent: ``AdministratorAccess``, or ``PowerUserAccess`` with
+        ``IAMFullAccess``. Empty when it is not admin-equivalent."""
+        if not self.admin_equivalent:
+            return ()
+        chosen: list[str] = []
+        union = 0
+        for grant in sorted(self.grants, key=lambda g: -g.access.broad.bit_count()):
+            if grant.access.broad & ~union & ~self.hard_deny:
+                chosen.append(grant.policy)
+                union |= grant.access.broad
+                if covers_admin(self.model.catalog, union & ~self.hard_deny):
+                    break
+        return tuple(dict.fromkeys(chosen))
 
     @cached_property
     def near_admin(self) -> bool:
@@ -214,6 +226,14 @@ class Access:
             "unknown_actions": list(self.unknown),
             "unmodelled_policies": sorted(self.model.unmodelled_for(self)),
         }
+
+
+def covers_admin(catalog: ActionCatalog, broad: int) -> bool:
+    """Admin-equivalent: every permissions-management action and nearly all the catalog on all resources."""
+    missing = catalog.all & ~broad
+    return not missing & catalog.level_masks["Permissions management"] and broad.bit_count() >= ADMIN_COVERAGE * len(
+        catalog
+    )
 
 
 def _union(values: Iterable[int]) -> int:

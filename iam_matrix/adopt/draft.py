@@ -18,12 +18,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..access.model import model_of
 from ..audit.checks.drift import default_document
 from ..audit.checks.mfa import mfa_active
 from ..audit.snapshot import Snapshot
 from ..bundles import bundle_group_name, split_policies
 from ..catalog import Catalog
-from ..desired import PolicyRef
+from ..desired import CustomPolicy, PolicyRef, Role
 from ..iam_rules import check_group_name, check_path, check_policy_name, check_user_name
 from ..matrices import MFA_HEADER
 from ..password_policy import FIELDS, PasswordPolicy
@@ -75,6 +76,7 @@ class Draft:
     quota: int
     password_policy: PasswordPolicy | None  # None: the account has none (the stack's defaults get created)
     residue: list[Residue] = field(default_factory=list)
+    admin_roles: tuple[str, ...] = ()  # the roles whose groups give administrator access today
 
     def users_rows(self) -> list[list[str]]:
         roles = [r.name for r in self.roles]
@@ -107,6 +109,8 @@ class Draft:
                 "iam-matrix:groupPath": self.group_path,
                 "iam-matrix:maxPoliciesPerGroup": self.quota,
                 "iam-matrix:auditBaseline": False,
+                # always written: the schema's default (["Admin"]) names a role this account may not have
+                "iam-matrix:adminRoles": list(self.admin_roles),
             }
         )
         if self.password_policy is not None:
@@ -208,6 +212,7 @@ class _Drafter:
         user_path = most_common([u.get("Path", "/") for u in users])
         group_path = most_common([g.get("Path", "/") for g in groups])
         roles = self._roles(groups, members, keys, refs, quota)
+        admin_roles = self._admin_roles(roles, groups, refs, drafted)
         self._collision_residue(roles, {g["GroupName"] for g in groups})
         self._path_residue(users, "user", "UserName", user_path, "userPath")
         self._path_residue(groups, "group", "GroupName", group_path, "groupPath")
@@ -277,6 +282,7 @@ class _Drafter:
             quota,
             password,
             self.residue,
+            admin_roles,
         )
 
     # --- what is left out ------------------------------------------------------------
@@ -492,6 +498,58 @@ class _Drafter:
         )
 
     # --- roles and policies ----------------------------------------------------------
+    def _admin_roles(
+        self,
+        roles: list[DraftRole],
+        groups: list[Mapping[str, Any]],
+        refs: Mapping[str, PolicyRef],
+        drafted: Mapping[str, DraftPolicy],
+    ) -> tuple[str, ...]:
+        """The roles that are admin-equivalent today, by the access model validate uses
+        (``access.rules``): ``adminRoles`` must list exactly these, or validate refuses the draft
+        (an unlisted admin-equivalent role, or a listed role the matrix does not have)."""
+        by_name = {g["GroupName"]: g for g in groups}
+        modelled = [
+            Role(
+                r.name,
+                r.groups,
+                tuple(refs[p["PolicyArn"]] for g in r.groups for p in by_name[g].get("AttachedManagedPolicies", [])),
+                r.members,
+            )
+            for r in roles
+        ]
+        custom = [CustomPolicy(p.name, p.path, p.document, p.relative_file) for p in drafted.values()]
+        model = model_of(modelled, (), custom)
+        admins = tuple(r.name for r in roles if model.role(r.name).admin_equivalent)
+        if admins:
+            self.residue.append(
+                Residue(
+                    "admin-roles",
+                    "adminRoles",
+                    f"role(s) {', '.join(admins)} give administrator access (all actions on all resources, however "
+                    "their policies write it), so the stack's iam-matrix:adminRoles lists them",
+                    "nothing: adminRoles only tells validate, the guardrail policy pack and the access diff which "
+                    "roles may administer the account",
+                    "check that each of them should administer the account; narrow the policies of any that should "
+                    "not, and remove it from adminRoles",
+                    {"roles": list(admins)},
+                )
+            )
+        else:
+            self.residue.append(
+                Residue(
+                    "admin-roles",
+                    "adminRoles",
+                    "no group gives administrator access, so the stack's iam-matrix:adminRoles is empty (the "
+                    "project's default names a role Admin)",
+                    "nothing; validate refuses any role that becomes admin-equivalent while adminRoles does not "
+                    "list it",
+                    "when a role is meant to administer the account, add it to iam-matrix:adminRoles",
+                    {"roles": []},
+                )
+            )
+        return admins
+
     def _policy_key(
         self, arn: str, name: str, live: Mapping[str, Any] | None, drafted: dict[str, DraftPolicy]
     ) -> tuple[str, PolicyRef]:

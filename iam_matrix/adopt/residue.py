@@ -71,6 +71,7 @@ ORDER = (
     "access-key",
     "login-profile",
     "password-policy-missing",
+    "admin-roles",
     "tags",
     "policy-description",
     "role",

@@ -38,9 +38,13 @@ def run_program(overrides: Mapping[str, Any] | None = None) -> ProgramRun:
 
 
 def resources(run: ProgramRun) -> list[dict[str, Any]]:
-    """Type, logical name and input properties (as the engine names them), in registration order."""
+    """Type, URN, logical name, input properties (as the engine names them) and the URNs each
+    property came from, in registration order."""
     ordered = sorted(run.registrations.values(), key=lambda r: r.order)
-    return [{"type": r.type, "name": r.name, "props": r.inputs} for r in ordered]
+    return [
+        {"type": r.type, "urn": r.urn, "name": r.name, "props": r.inputs, "deps": r.property_dependencies}
+        for r in ordered
+    ]
 
 
 def main() -> None:

@@ -29,20 +29,48 @@ def pack_python() -> Path:
     return PACK_PYTHON
 
 
-def test_policies_report_through_the_sdk(tmp_path: Path) -> None:
-    python = pack_python()
-    resources = [
+def foundation(name: str) -> str:
+    return (ROOT / "policies" / "foundation" / f"{name}.json").read_text()
+
+
+def run_pack(python: Path, tmp_path: Path, resources: list, config: dict) -> list:
+    """The violations as (policy, message, urn), from the pack run by its own interpreter."""
+    (tmp_path / "resources.json").write_text(json.dumps(resources))
+    done = subprocess.run(
+        [
+            str(python),
+            str(Path(__file__).with_name("harness.py")),
+            str(ROOT / "policy-pack"),
+            str(tmp_path / "resources.json"),
+            json.dumps(config),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["pack"] == "iam-matrix-guardrails"
+    return report["violations"]
+
+
+def sdk_resources() -> list:
+    return [
         {
             "type": "aws:iam/policy:Policy",
             "urn": "u:mfa",
             "name": "MFAForcePolicy",
-            "props": {"name": "MFAForcePolicy", "path": "/foundation/", "policy": "{}"},
+            "props": {"name": "MFAForcePolicy", "path": "/foundation/", "policy": foundation("MFAForcePolicy")},
         },
         {
             "type": "aws:iam/policy:Policy",
             "urn": "u:ip",
             "name": "DenyIPAddressPolicy",
-            "props": {"name": "DenyIPAddressPolicy", "path": "/foundation/", "policy": "{}"},
+            "props": {
+                "name": "DenyIPAddressPolicy",
+                "path": "/foundation/",
+                "policy": foundation("DenyIPAddressPolicy"),
+            },
         },
         {"type": "aws:iam/group:Group", "urn": "u:g", "name": "Viewer", "props": {"name": "Viewer", "path": "/"}},
         # During a preview the foundation ARNs are unknown: the SDK's proxies hold sentinels.
@@ -72,25 +100,42 @@ def test_policies_report_through_the_sdk(tmp_path: Path) -> None:
             },
         },
     ]
-    (tmp_path / "resources.json").write_text(json.dumps(resources))
+
+
+def test_policies_report_through_the_sdk(tmp_path: Path) -> None:
+    python = pack_python()
     config = {"admin-access-only-in-admin-roles": {"adminRoles": ["Admin"]}}
-    done = subprocess.run(
-        [
-            str(python),
-            str(Path(__file__).with_name("harness.py")),
-            str(ROOT / "policy-pack"),
-            str(tmp_path / "resources.json"),
-            json.dumps(config),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
-    assert report["pack"] == "iam-matrix-guardrails"
-    assert [(name, urn) for name, _message, urn in report["violations"]] == [
+    violations = run_pack(python, tmp_path, sdk_resources(), config)
+    assert [(name, urn) for name, _message, urn in violations] == [
         ("admin-access-only-in-admin-roles", "u:a"),
         ("no-inline-or-user-policies", None),
         ("password-policy-cis", None),
     ]
+
+
+def test_a_neutered_guardrail_fails_the_pack_in_its_own_venv(tmp_path: Path) -> None:
+    """The pack's interpreter imports the access model from the project folder and judges
+    MFAForcePolicy by its document: NotAction "*" denies nothing."""
+    python = pack_python()
+    resources = sdk_resources()
+    document = json.loads(resources[0]["props"]["policy"])
+    for statement in document["Statement"]:
+        if statement["Effect"] == "Deny":
+            statement["NotAction"] = "*"
+    resources[0]["props"]["policy"] = json.dumps(document)
+    violations = run_pack(python, tmp_path, resources, {})
+    guardrails = [(message, urn) for name, message, urn in violations if name == "guardrails-in-every-role"]
+    assert [urn for _, urn in guardrails] == ["u:a"]
+    assert guardrails[0][0].startswith("role Viewer: its MFA guardrail (MFAForcePolicy) leaves")
+
+
+def test_the_access_model_imports_in_the_pack_venv_without_the_compiler() -> None:
+    python = pack_python()
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import iam_matrix.access.attached as a;"
+        " a.managed_document('arn:aws:iam::aws:policy/ReadOnlyAccess')['Statement'];"
+        " print(sorted(m for m in ('pandas', 'openpyxl', 'boto3', 'iam_matrix.compiler') if m in sys.modules))"
+    )
+    done = subprocess.run([str(python), "-c", code, str(ROOT)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -12,11 +12,20 @@ from tests.deploy.program_types import AUDIT_VARIANTS, VARIANTS, run_variants
 from tests.policy_pack.pack import rules
 
 
+def as_resources(registered: list) -> list:
+    """What CrossGuard hands a stack policy: each resource with the resources its inputs came from."""
+    found = {r["urn"]: rules.Resource(r["type"], r["name"], r["props"], urn=r["urn"]) for r in registered}
+    for r in registered:
+        found[r["urn"]].property_dependencies = {
+            key: [found[u] for u in urns if u in found] for key, urns in r["deps"].items()
+        }
+    return list(found.values())
+
+
 @pytest.fixture(scope="module")
 def resources() -> list:
     # The same run as the deployer policy test (cached per pytest process); its first variant is the dev stack.
-    registered = run_variants(json.dumps(VARIANTS + AUDIT_VARIANTS))[0]["resources"]
-    return [rules.Resource(r["type"], r["name"], r["props"], urn=f"urn:{r['type']}::{r['name']}") for r in registered]
+    return as_resources(run_variants(json.dumps(VARIANTS + AUDIT_VARIANTS))[0]["resources"])
 
 
 def test_the_example_stack_passes_every_guardrail(resources: list) -> None:
@@ -41,9 +50,7 @@ def test_the_guardrails_see_the_program_bundles(resources: list) -> None:
     assert {"Developer", "Developer-2", "Developer-3"} <= groups
     assert rules.role_of("Developer-3", groups) == "Developer"
     # Without Admin in adminRoles the Admin group is flagged - and only it.
-    assert [urn for _, urn in rules.admin_only_in_admin_roles(resources, [])] == [
-        "urn:aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive::Admin-policies"
-    ]
+    assert [urn.rsplit("::", 1)[1] for _, urn in rules.admin_only_in_admin_roles(resources, [])] == ["Admin-policies"]
     # Dropping MFAForcePolicy from Viewer's first group is caught.
     edited = [
         rules.Resource(
@@ -51,24 +58,43 @@ def test_the_guardrails_see_the_program_bundles(resources: list) -> None:
             r.name,
             {**r.props, "policyArns": [a for a in r.props["policyArns"] if not a.endswith("/MFAForcePolicy")]},
             r.urn,
+            r.property_dependencies,
         )
         if r.type == rules.GROUP_ATTACHMENTS_EXCLUSIVE and r.props["groupName"] == "Viewer"
         else r
         for r in resources
     ]
     assert [m for m, _ in rules.guardrails_in_every_role(edited)] == [
-        "role Viewer: its first group Viewer lacks MFAForcePolicy "
-        "(guardrails must sit in the first group of every role's bundle)"
+        "role Viewer: no policy of its groups (Viewer) is " + rules.GUARDRAIL_KINDS["mfa"]
     ]
+
+
+def test_a_neutered_mfa_policy_in_the_program_fails_every_role(resources: list) -> None:
+    """The program still attaches .../foundation/MFAForcePolicy to every role; its document
+    (the Policy resource's input) now denies nothing: every role is flagged."""
+    for resource in resources:
+        if resource.type == rules.POLICY and resource.props.get("name") == "MFAForcePolicy":
+            document = json.loads(resource.props["policy"])
+            for statement in document["Statement"]:
+                if statement["Effect"] == "Deny":
+                    statement["NotAction"] = "*"
+            original, resource.props = resource.props, {**resource.props, "policy": json.dumps(document)}
+    try:
+        messages = [m for m, _ in rules.guardrails_in_every_role(resources)]
+    finally:
+        for resource in resources:
+            if resource.type == rules.POLICY and resource.props.get("name") == "MFAForcePolicy":
+                resource.props = original
+    assert [m.split(":")[0] for m in messages] == [
+        f"role {r}" for r in ("Admin", "DBA", "Developer", "SysAdm", "Viewer")
+    ]
+    assert all("its MFA guardrail (MFAForcePolicy) leaves" in m for m in messages)
 
 
 def test_a_stack_with_the_audit_baseline_passes_too() -> None:
     """The AuditBaseline's CloudTrail delivery role has an inline policy: roles are out of
     the inline rule's scope (it is about people), and nothing else is flagged."""
-    resources = [
-        rules.Resource(r["type"], r["name"], r["props"])
-        for r in run_variants(json.dumps(VARIANTS + AUDIT_VARIANTS))[-1]["resources"]
-    ]
+    resources = as_resources(run_variants(json.dumps(VARIANTS + AUDIT_VARIANTS))[-1]["resources"])
     assert "aws:iam/rolePolicy:RolePolicy" in {r.type for r in resources}
     assert (
         rules.admin_only_in_admin_roles(resources) == []

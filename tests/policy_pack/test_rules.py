@@ -20,23 +20,40 @@ ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 READ = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 
 
+FOUNDATION = ROOT / "policies" / "foundation"
+
+
+def policy(name: str, document: dict | None = None) -> Resource:
+    """A customer policy of the stack, by default the shipped foundation document."""
+    text = json.dumps(document) if document is not None else (FOUNDATION / f"{name}.json").read_text()
+    return Resource(
+        rules.POLICY, name, {"name": name, "path": "/foundation/", "policy": text}, urn=f"urn:policy:{name}"
+    )
+
+
+MFA_POLICY, IP_POLICY = policy("MFAForcePolicy"), policy("DenyIPAddressPolicy")
+STACK_POLICIES = {MFA: MFA_POLICY, IP: IP_POLICY}
+
+
 def group(name: str) -> Resource:
     return Resource(rules.GROUP, name, {"name": name, "path": "/"}, urn=f"urn:group:{name}")
 
 
 def attach(name: str, *arns: str, deps: list[Resource] | None = None) -> Resource:
+    """The program's attachment: customer ARNs come from the stack's policy resources."""
+    sources = deps if deps is not None else [STACK_POLICIES[a] for a in arns if a in STACK_POLICIES]
     return Resource(
         rules.GROUP_ATTACHMENTS_EXCLUSIVE,
         name,
         {"groupName": name, "policyArns": list(arns)},
         urn=f"urn:attach:{name}",
-        property_dependencies={"policyArns": deps or []},
+        property_dependencies={"policyArns": sources},
     )
 
 
-def stack(*roles: tuple[str, list[list[str]]]) -> list[Resource]:
+def stack(*roles: tuple[str, list[list[str]]], policies: tuple[Resource, ...] = (MFA_POLICY, IP_POLICY)) -> list:
     """Roles as bundles: [("Developer", [[arns of group 1], [arns of group 2]])]."""
-    resources = []
+    resources: list[Resource] = list(policies)
     for role, bundle in roles:
         for index, arns in enumerate(bundle, 1):
             name = role if index == 1 else f"{role}-{index}"
@@ -59,70 +76,131 @@ def test_the_example_layout_passes_every_stack_rule() -> None:
     assert rules.guardrails_in_every_role(GOOD) == []
 
 
+def admin_message(group: str, role: str, through: str, allowed: str = "Admin") -> str:
+    return (
+        f"group {group} (role {role}) is admin-equivalent (all actions on all resources, through {through}),"
+        f" but iam-matrix:adminRoles allows only {allowed}"
+    )
+
+
 def test_administrator_access_outside_admin_roles() -> None:
     resources = stack(("Admin", [[MFA, IP, ADMIN]]), ("Developer", [[MFA, IP, READ], [READ, ADMIN]]))
     assert rules.admin_only_in_admin_roles(resources) == [
-        (
-            "group Developer-2 (role Developer) gets AdministratorAccess, but iam-matrix:adminRoles allows only Admin",
-            "urn:attach:Developer-2",
-        ),
+        (admin_message("Developer-2", "Developer", "AdministratorAccess"), "urn:attach:Developer-2"),
     ]
     assert rules.admin_only_in_admin_roles(resources, ["Admin", "Developer"]) == []
     assert [m for m, _ in rules.admin_only_in_admin_roles(resources, [])] == [
-        "group Admin (role Admin) gets AdministratorAccess, but iam-matrix:adminRoles allows only no role",
-        "group Developer-2 (role Developer) gets AdministratorAccess, but iam-matrix:adminRoles allows only no role",
+        admin_message("Admin", "Admin", "AdministratorAccess", "no role"),
+        admin_message("Developer-2", "Developer", "AdministratorAccess", "no role"),
     ]
 
 
 def test_single_attachments_count_too() -> None:
     single = Resource(rules.GROUP_ATTACHMENT, "x", {"group": "Viewer", "policyArn": ADMIN}, urn="urn:single")
     assert rules.admin_only_in_admin_roles([*GOOD, single]) == [
-        (
-            "group Viewer (role Viewer) gets AdministratorAccess, but iam-matrix:adminRoles allows only Admin",
-            "urn:single",
-        )
+        (admin_message("Viewer", "Viewer", "AdministratorAccess"), "urn:single")
     ]
 
 
-def test_guardrails_must_sit_in_the_first_group_of_every_role() -> None:
-    moved = stack(("Developer", [[READ], [MFA, IP, READ]]), ("Viewer", [[MFA, READ]]))
-    assert rules.guardrails_in_every_role(moved) == [
+POWER = "arn:aws:iam::aws:policy/PowerUserAccess"
+IAM_FULL = "arn:aws:iam::aws:policy/IAMFullAccess"
+
+
+def test_admin_is_judged_by_what_the_documents_grant() -> None:
+    """No AdministratorAccess anywhere: a customer policy allowing * on arn:*, or
+    PowerUserAccess in one group of a bundle and IAMFullAccess in another, is admin."""
+    tooling = policy(
+        "Tooling", {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "arn:*"}]}
+    )
+    tooling_arn = f"arn:aws:iam::{ACCOUNT}:policy/foundation/Tooling"
+    resources = [
+        *stack(("Admin", [[MFA, IP, ADMIN]]), ("Developer", [[MFA, IP, POWER], [IAM_FULL]])),
+        tooling,
+        group("Viewer"),
+        attach("Viewer", MFA, IP, tooling_arn, deps=[MFA_POLICY, IP_POLICY, tooling]),
+    ]
+    assert rules.admin_only_in_admin_roles(resources) == [
+        (admin_message("Developer", "Developer", "PowerUserAccess, IAMFullAccess"), "urn:attach:Developer"),
+        (admin_message("Viewer", "Viewer", "Tooling"), "urn:attach:Viewer"),
+    ]
+    # PowerUserAccess alone is near-admin, not admin-equivalent: the diff reports it, the pack lets it pass
+    assert rules.admin_only_in_admin_roles(stack(("Developer", [[MFA, IP, POWER]]))) == []
+
+
+def test_guardrails_must_cover_every_role() -> None:
+    moved = stack(("Developer", [[READ], [MFA, IP, READ]]), ("Viewer", [[MFA, IP, READ]]))
+    assert rules.guardrails_in_every_role(moved) == []  # a bundle's groups hold the same members
+    missing = stack(("Developer", [[READ], [READ]]), ("Viewer", [[MFA, READ]]))
+    assert rules.guardrails_in_every_role(missing) == [
         (
-            "role Developer: its first group Developer lacks MFAForcePolicy, "
-            "DenyIPAddressPolicy (guardrails must sit in the first group of every role's bundle)",
+            "role Developer: no policy of its groups (Developer, Developer-2) is " + rules.GUARDRAIL_KINDS["mfa"],
             "urn:attach:Developer",
         ),
         (
-            "role Viewer: its first group Viewer lacks DenyIPAddressPolicy "
-            "(guardrails must sit in the first group of every role's bundle)",
+            "role Developer: no policy of its groups (Developer, Developer-2) is " + rules.GUARDRAIL_KINDS["network"],
+            "urn:attach:Developer",
+        ),
+        (
+            "role Viewer: no policy of its groups (Viewer) is " + rules.GUARDRAIL_KINDS["network"],
             "urn:attach:Viewer",
         ),
     ]
     bare = [group("Empty")]
-    assert rules.guardrails_in_every_role(bare) == [
-        (
-            "role Empty: its first group Empty has no policy "
-            "attachments, so it lacks MFAForcePolicy, DenyIPAddressPolicy",
-            "urn:group:Empty",
-        )
+    assert [v for v in rules.guardrails_in_every_role(bare) if "MFA" in v[0]] == [
+        ("role Empty: no policy of its groups (Empty) is " + rules.GUARDRAIL_KINDS["mfa"], "urn:group:Empty")
     ]
-    assert rules.guardrails_in_every_role(moved, ["ReadOnlyAccess"]) == []
+    assert rules.guardrails_in_every_role(missing, ["mfa"]) == rules.guardrails_in_every_role(missing)[:1]
+
+
+def test_a_neutered_guardrail_is_judged_by_its_document() -> None:
+    """The issue-12 bypass: the ARN still ends in /MFAForcePolicy, the document denies nothing."""
+    mfa = json.loads((FOUNDATION / "MFAForcePolicy.json").read_text())
+    for statement in mfa["Statement"]:
+        if statement["Effect"] == "Deny":
+            statement.pop("NotAction", None)
+            statement["NotAction"] = "*"
+    neutered = policy("MFAForcePolicy", mfa)
+    resources = [neutered, IP_POLICY, group("Viewer"), attach("Viewer", MFA, IP, READ, deps=[neutered, IP_POLICY])]
+    violations = rules.guardrails_in_every_role(resources)
+    assert len(violations) == 1 and violations[0][1] == "urn:attach:Viewer"
+    assert violations[0][0].startswith("role Viewer: its MFA guardrail (MFAForcePolicy) leaves 20444 action(s)")
+    assert violations[0][0].endswith("a guardrail is judged by its document, not its name")
+    # the network guardrail narrowed to one dummy action
+    ip = {
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": "s3:DoesNotExist",
+                "Resource": "*",
+                "Condition": {"NotIpAddress": {"aws:SourceIp": ["192.0.2.0/24"]}},
+            }
+        ]
+    }
+    narrowed = policy("DenyIPAddressPolicy", ip)
+    resources = [MFA_POLICY, narrowed, group("Viewer"), attach("Viewer", MFA, IP, READ, deps=[MFA_POLICY, narrowed])]
+    assert [m.split(" leaves")[0] for m, _ in rules.guardrails_in_every_role(resources)] == [
+        "role Viewer: its network guardrail (DenyIPAddressPolicy)"
+    ]
+
+
+def test_a_guardrail_from_another_account_is_not_taken_on_its_name() -> None:
+    """An ARN ending in /foundation/MFAForcePolicy that no policy of the stack backs (another
+    account's copy, whose document the pack cannot see) does not count as a guardrail, even
+    though the stack has an MFAForcePolicy of its own."""
+    foreign = "arn:aws:iam::999999999999:policy/foundation/MFAForcePolicy"
+    resources = [*stack(("Admin", [[MFA, IP, ADMIN]])), group("Viewer"), attach("Viewer", foreign, IP, READ)]
+    assert rules.guardrails_in_every_role(resources) == [
+        ("role Viewer: no policy of its groups (Viewer) is " + rules.GUARDRAIL_KINDS["mfa"], "urn:attach:Viewer")
+    ]
 
 
 def test_unknown_customer_policy_arns_are_recovered_from_their_policy_resources() -> None:
-    mfa = Resource(
-        rules.POLICY,
-        "MFAForcePolicy",
-        {"name": "MFAForcePolicy", "path": "/foundation/", "policy": "{}"},
-        urn="urn:policy:mfa",
-    )
-    ip = Resource(
-        rules.POLICY,
-        "DenyIPAddressPolicy",
-        {"name": "DenyIPAddressPolicy", "path": "/foundation/", "policy": "{}"},
-        urn="urn:policy:ip",
-    )
-    preview = [group("Viewer"), attach("Viewer", UNKNOWN_STRING, UNKNOWN_STRING, READ, deps=[mfa, ip]), mfa, ip]
+    preview = [
+        group("Viewer"),
+        attach("Viewer", UNKNOWN_STRING, UNKNOWN_STRING, READ, deps=[MFA_POLICY, IP_POLICY]),
+        MFA_POLICY,
+        IP_POLICY,
+    ]
     assert rules.guardrails_in_every_role(preview) == []
     whole_list_unknown = [
         group("Viewer"),
@@ -130,12 +208,11 @@ def test_unknown_customer_policy_arns_are_recovered_from_their_policy_resources(
             rules.GROUP_ATTACHMENTS_EXCLUSIVE,
             "Viewer",
             {"groupName": "Viewer", "policyArns": UNKNOWN_ARRAY},
-            property_dependencies={"policyArns": [mfa]},
+            property_dependencies={"policyArns": [MFA_POLICY]},
         ),
     ]
     assert [m for m, _ in rules.guardrails_in_every_role(whole_list_unknown)] == [
-        "role Viewer: its first group Viewer lacks DenyIPAddressPolicy "
-        "(guardrails must sit in the first group of every role's bundle)"
+        "role Viewer: no policy of its groups (Viewer) is " + rules.GUARDRAIL_KINDS["network"]
     ]
 
 
@@ -317,8 +394,7 @@ def test_a_group_named_like_a_bundle_of_admin_is_not_admin() -> None:
     assert rules.admin_only_in_admin_roles(resources) == []  # guessing from names is fooled
     assert rules.admin_only_in_admin_roles(resources, ["Admin"], PLANNED) == [
         (
-            "group Admin-2 (role Admin-2 (not planned by the matrix)) gets "
-            "AdministratorAccess, but iam-matrix:adminRoles allows only Admin",
+            admin_message("Admin-2", "Admin-2 (not planned by the matrix)", "AdministratorAccess"),
             "urn:attach:Admin-2",
         ),
     ]
@@ -335,7 +411,7 @@ def test_a_policy_attachment_to_groups_is_seen() -> None:
         ),
     ]
     assert [v[0] for v in rules.admin_only_in_admin_roles(resources, ["Admin"], PLANNED)] == [
-        "group Viewer (role Viewer) gets AdministratorAccess, but iam-matrix:adminRoles allows only Admin"
+        admin_message("Viewer", "Viewer", "AdministratorAccess")
     ]
 
 
@@ -353,7 +429,6 @@ def test_user_group_memberships_and_user_attachments_are_refused() -> None:
         {"Effect": "Allow", "NotAction": "s3:DeleteBucket", "Resource": "*"},
         {"Effect": "Allow", "Action": "*", "Resource": "arn:*"},
         {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:*:*:*:*"},
-        {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
         {"Effect": "Allow", "Action": ["s3:GetObject", "*"], "NotResource": "arn:aws:s3:::x"},
         {
             "Effect": "Allow",
@@ -362,11 +437,21 @@ def test_user_group_memberships_and_user_attachments_are_refused() -> None:
             "Condition": {"Bool": {"aws:SecureTransport": ["true", "false"]}},
         },
     ],
-    ids=["notaction", "arn-star", "arn-aws-stars", "iam-star", "notresource", "always-true-condition"],
+    ids=["notaction", "arn-star", "arn-aws-stars", "notresource", "always-true-condition"],
 )
 def test_admin_equivalent_customer_policies_fail_the_pack(statement: dict) -> None:
     document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
     assert rules.no_star_on_star_policy(rules.POLICY, {"name": "Tooling", "policy": document})
+
+
+def test_iam_star_is_judged_as_the_model_judges_it() -> None:
+    """``iam:*`` on ``*`` can grant itself the rest, but it is not all actions on all resources:
+    the access model (and so validate and the diff) calls it permissions management with
+    privilege-escalation paths, a warning; the pack agrees with them rather than refusing it."""
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}
+    assert rules.no_star_on_star_policy(rules.POLICY, {"name": "Tooling", "policy": json.dumps(document)}) == []
+    access = rules.roles_model({"r": [rules.Attached("a", "Tooling", document)]}).role("r")
+    assert not access.admin_equivalent and access.escalation_paths and "permissions-management" in access.risks
 
 
 def test_a_scoped_policy_passes() -> None:
