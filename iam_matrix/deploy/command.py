@@ -18,7 +18,7 @@ from ..escape import printable
 from ..render import problems_text, summary_line
 from ..settings import find_project_dir
 from ..writers import OutputFolder, UnsafePath
-from .policies import deploy_policies, policy_text
+from .policies import AUDIT_BASELINE, DEPLOYER, deploy_policies, policy_text
 
 # IAM's limit for all inline policies of one role together, counted without whitespace.
 ROLE_INLINE_LIMIT = 10_240
@@ -53,10 +53,11 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     output: Path = args.output_dir or (args.project_dir or find_project_dir()) / "deploy"
     documents = {name: policy_text(doc) for name, doc in deploy_policies(result.state).items()}
-    size = sum(len(re.sub(r"\s", "", text)) for name, text in documents.items() if name.startswith("deployer-"))
+    attached = [DEPLOYER] + ([AUDIT_BASELINE] if result.state.audit_baseline.enabled else [])
+    size = sum(len(re.sub(r"\s", "", documents[name])) for name in attached)
     if size > ROLE_INLINE_LIMIT:
         print(
-            f"the deploy role's two inline policies are {size} characters, over IAM's {ROLE_INLINE_LIMIT} per role: "
+            f"the deploy role's inline policies are {size} characters, over IAM's {ROLE_INLINE_LIMIT} per role: "
             "attach them as customer managed policies instead (6,144 each), or split the matrix's AWS managed "
             "policies over fewer names",
             file=sys.stderr,

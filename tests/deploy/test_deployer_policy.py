@@ -109,6 +109,19 @@ def test_the_command_writes_and_checks_them(tmp_path: Path, capsys: pytest.Captu
     assert main(["deploy-policies", "--project-dir", str(ROOT), "--output-dir", str(link)]) == 2
 
 
+def test_policies_over_the_inline_limit_are_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """IAM refuses more than 10,240 characters of inline policy per role (the dev stack's
+    deployer policy is 4,111; with the AuditBaseline part 10,139): say so instead of writing."""
+    import iam_matrix.deploy.command as command
+
+    assert main(["deploy-policies", "--project-dir", str(ROOT), "--check", "--output-dir", str(DEPLOY)]) == 0
+    monkeypatch.setattr(command, "ROLE_INLINE_LIMIT", 4000)
+    assert main(["deploy-policies", "--project-dir", str(ROOT), "--check", "--output-dir", str(DEPLOY)]) == 2
+    assert "over IAM's 4000 per role" in capsys.readouterr().err
+
+
 def test_the_policies_grant_exactly_the_actions_of_the_registered_types(
     registered: tuple[set[str], set[str]],
 ) -> None:
