@@ -36,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="write nothing; exit 1 when a file in DIR differs from what the stack needs",
+        help="write nothing; exit 1 when a file in DIR differs from what the stack needs (default: write the files)",
     )
     parser.epilog = exit_codes(
         "0  the files were written (or, with --check, are up to date)",
