@@ -76,15 +76,13 @@ def build(users: int) -> DesiredState:
             iam.create_access_key(name)
         if i % 5 == 0:
             iam.create_login_profile(name, "Correct-Horse-9!")
-        wanted.append(User(name, True, tuple(sorted(set(groups))), tuple(sorted(set(groups))), "bench"))
-    members = {g: tuple(u.name for u in wanted if g in u.groups) for g in GROUPS}
+        wanted.append(User(name, True, tuple(sorted(set(groups))), "bench"))
     return DesiredState(
         "bench",
         ACCOUNT,
         "/",
         True,
-        (),
-        tuple(Group(g, g, 1, "/", (), members[g]) for g in GROUPS),
+        tuple(Group(g, g, 1, "/", ()) for g in GROUPS),
         tuple(wanted),
         (),
         PasswordPolicy(),

@@ -7,9 +7,20 @@ reordering rows or columns in the sheet changes nothing in a preview.
 """
 
 from .common import TYPE_PREFIX, resource_tags
-from .group_bundle import GroupBundle
-from .password_policy import PasswordPolicy
-from .policies import CustomPolicies
-from .users import Users
+from .group_bundle import GroupBundle, GroupBundleArgs
+from .password_policy import PasswordPolicy, PasswordPolicyArgs
+from .policies import CustomPolicies, CustomPoliciesArgs
+from .users import Users, UsersArgs
 
-__all__ = ["TYPE_PREFIX", "CustomPolicies", "GroupBundle", "PasswordPolicy", "Users", "resource_tags"]
+__all__ = [
+    "TYPE_PREFIX",
+    "CustomPolicies",
+    "CustomPoliciesArgs",
+    "GroupBundle",
+    "GroupBundleArgs",
+    "PasswordPolicy",
+    "PasswordPolicyArgs",
+    "Users",
+    "UsersArgs",
+    "resource_tags",
+]

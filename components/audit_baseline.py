@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -27,10 +28,36 @@ from iam_matrix.audit_baseline import (
     managed_rules,
 )
 from iam_matrix.desired import DesiredState
+from iam_matrix.password_policy import PasswordPolicy
 from iam_matrix.project import PROJECT
 
 TYPE_TOKEN = "iam-matrix:index:AuditBaseline"
 PERIODIC_FREQUENCY = "TwentyFour_Hours"
+
+
+@dataclass(frozen=True)
+class AuditBaselineArgs:
+    """What the baseline needs from the state: its options, the stack (names), the password policy
+    and the group names (both for the Config rules, ``managed_rules``), the tags of every part."""
+
+    options: BaselineOptions
+    stack: str
+    password_policy: PasswordPolicy
+    group_names: Sequence[str]
+    tags: Mapping[str, str]
+
+    @classmethod
+    def of(
+        cls, state: DesiredState, options: BaselineOptions | None = None, tags: Mapping[str, str] | None = None
+    ) -> AuditBaselineArgs:
+        """``options`` default to the state's ``audit_baseline``, ``tags`` to ``default_tags``."""
+        return cls(
+            options if options is not None else state.audit_baseline,
+            state.stack,
+            state.password_policy,
+            tuple(g.name for g in state.groups),
+            dict(tags) if tags is not None else default_tags(state),
+        )
 
 
 def default_tags(desired: DesiredState) -> dict[str, str]:
@@ -162,30 +189,23 @@ class AuditBaseline(pulumi.ComponentResource):
     ``config_rule_names``, ``analyzer_arn``.
     """
 
-    def __init__(
-        self,
-        name: str,
-        desired: DesiredState,
-        options: BaselineOptions,
-        tags: Mapping[str, str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, name: str, args: AuditBaselineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
-        self.options = options
+        options = self.options = args.options
+        stack, tags = args.stack, dict(args.tags)
         self.rules = managed_rules(
-            desired.password_policy,
-            [g.name for g in desired.groups],
+            args.password_policy,
+            list(args.group_names),
             options,
             warn=lambda message: pulumi.log.warn(message, resource=self),
         )
-        tags = dict(tags) if tags is not None else default_tags(desired)
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOptions(parent=self)
         identity = aws.get_caller_identity_output(opts=invoke)
         partition = aws.get_partition_output(opts=invoke).partition
         region = aws.get_region_output(opts=invoke).region
         account = identity.account_id
-        trail_name = options.resolved_trail_name(desired.stack)
+        trail_name = options.resolved_trail_name(stack)
         trail_arn: pulumi.Output[str] | None = (
             pulumi.Output.concat("arn:", partition, ":cloudtrail:", region, ":", account, ":trail/", trail_name)
             if options.trail
@@ -207,7 +227,7 @@ class AuditBaseline(pulumi.ComponentResource):
         if options.kms:
             self.kms_key = aws.kms.Key(
                 f"{name}-key",
-                description=f"{PROJECT} {desired.stack}: CloudTrail logs and AWS Config deliveries",
+                description=f"{PROJECT} {stack}: CloudTrail logs and AWS Config deliveries",
                 enable_key_rotation=True,
                 deletion_window_in_days=30,
                 policy=pulumi.Output.all(account, partition, trail_arn).apply(
@@ -218,7 +238,7 @@ class AuditBaseline(pulumi.ComponentResource):
             )
             aws.kms.Alias(
                 f"{name}-key-alias",
-                name=f"alias/{PROJECT}-{desired.stack}-audit",
+                name=f"alias/{PROJECT}-{stack}-audit",
                 target_key_id=self.kms_key.key_id,
                 opts=child,
             )
@@ -277,7 +297,7 @@ class AuditBaseline(pulumi.ComponentResource):
             if options.cloudwatch_logs:
                 self.log_group = aws.cloudwatch.LogGroup(
                     f"{name}-trail-logs",
-                    name=f"/{PROJECT}/{desired.stack}/cloudtrail",
+                    name=f"/{PROJECT}/{stack}/cloudtrail",
                     retention_in_days=options.cloudwatch_logs_retention_days,
                     tags=tags,
                     opts=child,
@@ -413,7 +433,7 @@ class AuditBaseline(pulumi.ComponentResource):
 
         if options.analyzer:
             self.analyzer = aws.accessanalyzer.Analyzer(
-                f"{name}-analyzer", analyzer_name=f"{PROJECT}-{desired.stack}", type="ACCOUNT", tags=tags, opts=child
+                f"{name}-analyzer", analyzer_name=f"{PROJECT}-{stack}", type="ACCOUNT", tags=tags, opts=child
             )
 
         self.bucket_name = self.bucket.id if self.bucket else None

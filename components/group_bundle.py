@@ -3,14 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
-from iam_matrix.desired import Group, Role
+from iam_matrix.desired import DesiredState, Group, Role
 
 from .bundle_moves import bundle_moves_hook
 from .common import TYPE_PREFIX
+
+
+@dataclass(frozen=True)
+class GroupBundleArgs:
+    """One role's groups; every group's members are the role's members (``Role.members``).
+
+    ``policy_arns`` maps a custom policy name to its Policy resource's ARN output and
+    ``user_names`` a user name to its User resource's name output: using the outputs makes the
+    engine create policies and users before attaching or adding them. ``empty_group_hook``
+    (components.cleanup) empties a group before the engine deletes it: the exclusive resources
+    detach nothing when they are destroyed. With ``quota`` (policies per group), a
+    ``before_update`` hook moves policies between the bundle's groups without going over it
+    (components.bundle_moves)."""
+
+    role: Role
+    groups: Sequence[Group]
+    policy_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    user_names: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    empty_group_hook: pulumi.ResourceHook | None = None
+    quota: int | None = None
+
+    @classmethod
+    def of(
+        cls,
+        state: DesiredState,
+        role: Role,
+        policy_arns: Mapping[str, pulumi.Input[str]],
+        user_names: Mapping[str, pulumi.Input[str]],
+        empty_group_hook: pulumi.ResourceHook | None,
+    ) -> GroupBundleArgs:
+        groups = [state.group(name) for name in role.groups]
+        return cls(role, groups, policy_arns, user_names, empty_group_hook, state.deploy.max_policies_per_group)
 
 
 class GroupBundle(pulumi.ComponentResource):
@@ -30,28 +63,10 @@ class GroupBundle(pulumi.ComponentResource):
 
     groups: dict[str, aws.iam.Group]
 
-    def __init__(
-        self,
-        name: str,
-        role: Role,
-        groups: Sequence[Group],
-        *,
-        policy_arns: Mapping[str, pulumi.Input[str]] | None = None,
-        user_names: Mapping[str, pulumi.Input[str]] | None = None,
-        empty_group_hook: pulumi.ResourceHook | None = None,
-        quota: int | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        """``policy_arns`` maps a custom policy name to its Policy resource's ARN output and
-        ``user_names`` a user name to its User resource's name output: using the outputs
-        makes the engine create policies and users before attaching or adding them.
-        ``empty_group_hook`` (components.cleanup) empties a group before the engine
-        deletes it: the exclusive resources detach nothing when they are destroyed. With
-        ``quota`` (policies per group), a ``before_update`` hook moves policies between the
-        bundle's groups without going over it (components.bundle_moves)."""
+    def __init__(self, name: str, args: GroupBundleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(f"{TYPE_PREFIX}GroupBundle", name, None, opts)
-        policy_arns = policy_arns or {}
-        user_names = user_names or {}
+        role, groups, policy_arns, user_names = args.role, args.groups, args.policy_arns, args.user_names
+        empty_group_hook, quota = args.empty_group_hook, args.quota
         child = pulumi.ResourceOptions(parent=self)
         self.groups = {}
         self.memberships: dict[str, aws.iam.GroupMembership] = {}
@@ -63,7 +78,7 @@ class GroupBundle(pulumi.ComponentResource):
                 f"{group.name}-members",
                 name=f"{group.name}-members",
                 group=resource.name,
-                users=[user_names.get(member, member) for member in group.members],
+                users=[user_names.get(member, member) for member in role.members],
                 opts=child,
             )
         # Every group of the bundle, with its members, exists before any attachment changes:

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_aws as aws
 
+from iam_matrix.desired import DesiredState
 from iam_matrix.password_policy import PasswordPolicy as PasswordSettings
 
 from .common import TYPE_PREFIX
+
+
+@dataclass(frozen=True)
+class PasswordPolicyArgs:
+    """The account password policy of the state (``iam_matrix.password_policy``)."""
+
+    policy: PasswordSettings
+
+    @classmethod
+    def of(cls, state: DesiredState) -> PasswordPolicyArgs:
+        return cls(state.password_policy)
 
 
 class PasswordPolicy(pulumi.ComponentResource):
@@ -20,8 +34,9 @@ class PasswordPolicy(pulumi.ComponentResource):
     UpdateAccountPasswordPolicy call as its update, so the first ``up`` adopts it.
     """
 
-    def __init__(self, name: str, policy: PasswordSettings, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: PasswordPolicyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(f"{TYPE_PREFIX}PasswordPolicy", name, None, opts)
+        policy = args.policy
         self.policy = aws.iam.AccountPasswordPolicy(
             name,
             minimum_password_length=policy.minimum_password_length,

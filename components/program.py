@@ -6,7 +6,6 @@ exports. Everything that interprets the matrix is in ``iam_matrix``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,13 +18,13 @@ from iam_matrix.problems import MatrixInvalid
 from iam_matrix.project import PROJECT
 from iam_matrix.settings import Settings, config_schema, settings_from_values
 
-from .audit_baseline import AuditBaseline
+from .audit_baseline import AuditBaseline, AuditBaselineArgs
 from .cleanup import empty_group_hook
 from .common import resource_tags
-from .group_bundle import GroupBundle
-from .password_policy import PasswordPolicy
-from .policies import CustomPolicies
-from .users import Users, login_password_length
+from .group_bundle import GroupBundle, GroupBundleArgs
+from .password_policy import PasswordPolicy, PasswordPolicyArgs
+from .policies import CustomPolicies, CustomPoliciesArgs
+from .users import Users, UsersArgs
 
 _GETTERS = {"string": "get", "boolean": "get_bool", "integer": "get_int", "array": "get_object"}
 
@@ -62,7 +61,7 @@ def load_settings(project_dir: Path) -> Settings:
     )
 
 
-def compile_or_stop(project_dir: Path) -> tuple[Settings, DesiredState]:
+def compile_or_stop(project_dir: Path) -> DesiredState:
     """The desired state, or every problem logged and the program stopped before any
     resource is registered (nothing can be half-deployed from an invalid matrix)."""
     try:
@@ -78,7 +77,7 @@ def compile_or_stop(project_dir: Path) -> tuple[Settings, DesiredState]:
         ) from None
     for warning in state.warnings:
         pulumi.log.warn(str(warning))
-    return settings, state
+    return state
 
 
 @dataclass
@@ -93,43 +92,20 @@ class Deployment:
     exports: dict[str, Any] = field(default_factory=dict)
 
 
-def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
-    """Instantiate the components for ``state``; ``options`` are the settings values
-    (``consoleAccess``, ``pgpKey``, ``forceDestroyUsers``) that shape resources but not
-    the desired state itself."""
-    policies = CustomPolicies("policies", state.policies, stack=state.stack, tags=dict(state.tags))
-    password = PasswordPolicy("password-policy", state.password_policy)
+def deploy(state: DesiredState) -> Deployment:
+    """Instantiate the components for ``state``: everything they take is in the compiled state
+    (``DesiredState.deploy`` holds the stack's console-access, PGP-key, force-destroy and quota
+    options), so nothing here reads the stack config."""
+    policies = CustomPolicies("policies", CustomPoliciesArgs.of(state))
+    password = PasswordPolicy("password-policy", PasswordPolicyArgs.of(state))
     users = None
     user_names: dict[str, pulumi.Input[str]] = {}
     if state.manage_users:
-        users = Users(
-            "users",
-            state.users,
-            path=state.user_path,
-            stack=state.stack,
-            tags=dict(state.tags),
-            console_access=bool(options.get("consoleAccess")),
-            pgp_key=str(options.get("pgpKey") or ""),
-            force_destroy=bool(options.get("forceDestroyUsers")),
-            password_length=login_password_length(state.password_policy.minimum_password_length),
-            after=[password.policy],
-        )
+        users = Users("users", UsersArgs.of(state, after=[password.policy]))
         user_names = dict(users.names)
-    groups_by_role: dict[str, list] = {}
-    for group in state.groups:
-        groups_by_role.setdefault(group.role, []).append(group)
     hook = empty_group_hook()
-    quota = int(options.get("maxPoliciesPerGroup") or 10)  # the schema default is IAM's
     bundles = {
-        role.name: GroupBundle(
-            role.name,
-            role,
-            groups_by_role.get(role.name, []),
-            policy_arns=policies.arns,
-            user_names=user_names,
-            empty_group_hook=hook,
-            quota=quota,
-        )
+        role.name: GroupBundle(role.name, GroupBundleArgs.of(state, role, policies.arns, user_names, hook))
         for role in state.roles
     }
     deployment = Deployment(policies, bundles, password, users)
@@ -143,12 +119,8 @@ def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
         deployment.exports["encryptedPasswords"] = users.encrypted_passwords
     if state.audit_baseline.enabled:
         # CloudTrail, Config IAM rules, Access Analyzer: only when the stack sets auditBaseline.
-        baseline = AuditBaseline(
-            "audit",
-            state,
-            state.audit_baseline,
-            tags=resource_tags(state.stack, f"Pulumi.{state.stack}.yaml", state.tags),
-        )
+        tags = resource_tags(state.stack, f"Pulumi.{state.stack}.yaml", state.tags)
+        baseline = AuditBaseline("audit", AuditBaselineArgs.of(state, tags=tags))
         deployment.audit_baseline = baseline
         deployment.exports["auditBaseline"] = baseline.outputs()
     return deployment
@@ -156,8 +128,8 @@ def deploy(state: DesiredState, options: Mapping[str, Any]) -> Deployment:
 
 def main(project_dir: Path) -> Deployment:
     """The whole program: config -> desired state -> components -> stack outputs."""
-    settings, state = compile_or_stop(project_dir)
-    deployment = deploy(state, settings.values)
+    state = compile_or_stop(project_dir)
+    deployment = deploy(state)
     for name, value in deployment.exports.items():
         pulumi.export(name, value)
     return deployment

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
-from iam_matrix.desired import User
+from iam_matrix.desired import DesiredState, User
 
 from .common import TYPE_PREFIX, resource_tags
 
@@ -19,6 +20,39 @@ def login_password_length(minimum_password_length: int) -> int:
     """The provider's default length, or the account's minimum when that is longer (IAM refuses
     a shorter password: PasswordPolicyViolation)."""
     return min(max(DEFAULT_PASSWORD_LENGTH, minimum_password_length), MAX_PASSWORD_LENGTH)
+
+
+@dataclass(frozen=True)
+class UsersArgs:
+    """The users and how they are deployed (``DesiredState.deploy``).
+
+    ``password_length``: of the generated initial passwords (``login_password_length`` of the
+    account's minimum); ``after``: what login profiles wait for (the account password policy,
+    which IAM checks the password against)."""
+
+    users: Sequence[User]
+    path: str
+    stack: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+    console_access: bool = False
+    pgp_key: str = field(default="", repr=False)
+    force_destroy: bool = False
+    password_length: int = DEFAULT_PASSWORD_LENGTH
+    after: Sequence[pulumi.Resource] = ()
+
+    @classmethod
+    def of(cls, state: DesiredState, after: Sequence[pulumi.Resource] = ()) -> UsersArgs:
+        return cls(
+            state.users,
+            path=state.user_path,
+            stack=state.stack,
+            tags=dict(state.tags),
+            console_access=state.deploy.console_access,
+            pgp_key=state.deploy.pgp_key,
+            force_destroy=state.deploy.force_destroy_users,
+            password_length=login_password_length(state.password_policy.minimum_password_length),
+            after=after,
+        )
 
 
 class Users(pulumi.ComponentResource):
@@ -37,50 +71,33 @@ class Users(pulumi.ComponentResource):
     users: dict[str, aws.iam.User]
     encrypted_passwords: dict[str, pulumi.Output[str]]
 
-    def __init__(
-        self,
-        name: str,
-        users: Sequence[User],
-        *,
-        path: str,
-        stack: str,
-        tags: dict[str, str] | None = None,
-        console_access: bool = False,
-        pgp_key: str = "",
-        force_destroy: bool = False,
-        password_length: int = DEFAULT_PASSWORD_LENGTH,
-        after: Sequence[pulumi.Resource] = (),
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        """``password_length``: of the generated initial passwords (use ``login_password_length``
-        of the account's minimum); ``after``: what login profiles wait for (the account password
-        policy, which IAM checks the password against)."""
+    def __init__(self, name: str, args: UsersArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(f"{TYPE_PREFIX}Users", name, None, opts)
-        if console_access and not pgp_key:
+        if args.console_access and not args.pgp_key:
             raise ValueError("console access needs a PGP key: initial passwords are only exported encrypted")
         child = pulumi.ResourceOptions(parent=self)
         self.users = {}
         self.encrypted_passwords = {}
-        for user in users:
+        for user in args.users:
             resource = aws.iam.User(
                 user.name,
                 name=user.name,
-                path=path,
-                force_destroy=force_destroy,
-                tags=resource_tags(stack, user.source, tags),
+                path=args.path,
+                force_destroy=args.force_destroy,
+                tags=resource_tags(args.stack, user.source, args.tags),
                 opts=child,
             )
             self.users[user.name] = resource
-            if console_access:
+            if args.console_access:
                 profile = aws.iam.UserLoginProfile(
                     f"{user.name}-login",
                     user=resource.name,
                     password_reset_required=True,
-                    pgp_key=pgp_key,
-                    password_length=password_length,
+                    pgp_key=args.pgp_key,
+                    password_length=args.password_length,
                     opts=pulumi.ResourceOptions(
                         parent=self,
-                        depends_on=list(after),
+                        depends_on=list(args.after),
                         additional_secret_outputs=["password"],
                         # Every input is ForceNew in the provider (user_login_profile.go) and refresh
                         # reads passwordResetRequired back (false once the user chose a password):

@@ -68,7 +68,7 @@ def expected_account(state: DesiredState, account_id: str) -> dict[str, Any]:
     groups = {
         g.name: {
             "path": g.path,
-            "members": sorted(g.members),
+            "members": sorted(state.members(g.role)),
             "policy_arns": sorted(g.policy_arns),
             "inline_policies": [],
         }

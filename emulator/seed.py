@@ -72,7 +72,7 @@ def build_account(session: boto3.Session, desired: DesiredState, extra_users: in
     moto); ``via="backend"`` makes the same changes on moto's in-process IAM backend, which keeps
     a test's setup under 0.2 s. Both must audit identically (a test checks)."""
     state = desired.with_account(ACCOUNT) if desired.account_id is None else desired
-    users = [(u.name, u.mfa_required, u.groups) for u in state.users]
+    users = [(u.name, u.mfa_required, state.groups_of(u)) for u in state.users]
     users += [(f"extra{i:04d}@example.com", True, (state.groups[0].name,)) for i in range(extra_users)]
     iam = _ApiIam(session.client("iam")) if via == "api" else _BackendIam()
     for policy in state.policies:

@@ -16,6 +16,7 @@ from .access_log_options import AccessLogOptions
 from .advisories import advise, suppressed_codes
 from .audit_baseline import BaselineOptions
 from .catalog import Catalog, load_catalog
+from .deploy_options import DeployOptions
 from .desired import DesiredState
 from .plan import Limits, Planned, plan
 from .problems import Location, MatrixInvalid, Problem, Problems, Severities
@@ -70,7 +71,8 @@ def check(settings: Settings, catalog: Catalog | None = None) -> CompileResult:
                 problems,
                 suppressed,
             )
-            state = assemble(settings, resolved, planned, options, problems)
+            if not problems.errors:  # an erroneous plan may hold facts a DesiredState refuses
+                state = assemble(settings, resolved, planned, options, problems)
     ordered = sorted(problems.items, key=lambda p: (p.severity != "error", _sort_key(p.location)))
     return CompileResult(None if problems.errors else state, ordered, dropped)
 
@@ -92,7 +94,6 @@ def assemble(
         account_id=settings.account_id,
         user_path=settings.value("userPath"),
         manage_users=settings.value("manageUsers"),
-        roles=planned.roles,
         groups=planned.groups,
         users=planned.users,
         policies=tuple(sorted(resolved.custom.values(), key=lambda p: p.name.lower())),
@@ -102,6 +103,7 @@ def assemble(
         audit_baseline=options.audit_baseline,
         access_log=options.access_log,
         role_trust=options.role_trust,
+        deploy=DeployOptions.read(settings),
     )
 
 

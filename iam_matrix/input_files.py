@@ -21,6 +21,7 @@ import yaml
 
 # Bytes read from one file of each kind; docs/input-limits.md explains each number.
 MAX_STACK_FILE_BYTES = 1 << 20  # Pulumi.<stack>.yaml and Pulumi.yaml: 1 MiB
+MAX_EXCEPTIONS_FILE_BYTES = 1 << 20  # the audit's exceptions file: 1 MiB
 MAX_POLICY_FILE_BYTES = 1 << 20  # one policy document (IAM allows 6,144 characters)
 MAX_CSV_BYTES = 256 << 20  # a matrix CSV: 1,048,576 rows of a wide matrix fit
 MAX_WORKBOOK_BYTES = 256 << 20  # an xlsx file (compressed)
@@ -238,10 +239,29 @@ _LONG_NUMBER = re.compile(
 )
 
 
-def load_yaml(text: str) -> Any:
+class _UniqueKeyLoader(_LOADER):  # type: ignore[misc, valid-type]
+    """The safe loader, refusing a mapping key given twice (PyYAML keeps the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise YamlProblem(
+                    key_node.start_mark.line + 1,
+                    f"the key {clip(key)} is given twice in one mapping (a parser keeps only the last)",
+                    "keep one of them",
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str, *, unique_keys: bool = False) -> Any:
     """One YAML document with PyYAML's safe loader, after a pass over its events that
     refuses what a stack file never needs and an attacker uses: anchors and aliases (the
     "billion laughs" expansion), several documents, and numbers too long to be config.
+    With ``unique_keys`` a key given twice in one mapping is refused too (the audit's
+    exceptions file: a second ``expires:`` must not silently win).
 
     Raises ``YamlProblem``. Mapping keys are not checked here (see ``check_string_keys``).
     """
@@ -276,7 +296,9 @@ def load_yaml(text: str) -> Any:
                     f"the number {clip(event.value, 40)} has more than {MAX_NUMBER_DIGITS} digits",
                     "use a number in range, or quote it if it is text",
                 )
-        return yaml.load(text, Loader=_LOADER)
+        return yaml.load(text, Loader=_UniqueKeyLoader if unique_keys else _LOADER)
+    except YamlProblem:
+        raise
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None

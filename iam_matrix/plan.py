@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from . import iam_rules
 from .bundles import bundle_group_name, split_policies
-from .desired import Group, Role, User
+from .desired import Group, Role, User, derive_roles
 from .problems import Location, Problems
 from .resolve import Resolved
 from .settings import Settings
@@ -41,31 +41,24 @@ class Limits:
 
 @dataclass(frozen=True)
 class Planned:
-    roles: tuple[Role, ...]
+    """The planned facts; ``roles`` is the same derived view the DesiredState gives."""
+
     groups: tuple[Group, ...]
     users: tuple[User, ...]
 
+    @property
+    def roles(self) -> tuple[Role, ...]:
+        return derive_roles(self.groups, self.users)
+
 
 def plan(resolved: Resolved, limits: Limits, problems: Problems) -> Planned:
-    members = resolved.role_members()
-    groups, role_groups = plan_bundles(resolved, members, limits, problems)
+    groups, role_groups = plan_bundles(resolved, limits, problems)
     users = plan_users(resolved, role_groups, problems)
     check_account_quotas(resolved, groups, limits, problems)
-    roles = tuple(
-        Role(
-            r,
-            tuple(role_groups.get(r, ())),
-            tuple(p for g in groups if g.role == r for p in g.policies),
-            tuple(members[r]),
-        )
-        for r in sorted(resolved.roles, key=str.lower)
-    )
-    return Planned(roles, tuple(groups), users)
+    return Planned(tuple(groups), users)
 
 
-def plan_bundles(
-    resolved: Resolved, members: dict[str, list[str]], limits: Limits, problems: Problems
-) -> tuple[list[Group], dict[str, list[str]]]:
+def plan_bundles(resolved: Resolved, limits: Limits, problems: Problems) -> tuple[list[Group], dict[str, list[str]]]:
     """Each role's bundle of groups; ``role_groups`` maps a role to its group names."""
     policies = resolved.policies
     quota = limits.max_policies_per_group
@@ -105,7 +98,7 @@ def plan_bundles(
                 )
                 continue
             names[name.lower()] = role
-            groups.append(Group(name, role, index, limits.group_path, chunk, tuple(members[role])))
+            groups.append(Group(name, role, index, limits.group_path, chunk))
             role_groups.setdefault(role, []).append(name)
     return groups, role_groups
 
@@ -125,7 +118,7 @@ def plan_users(resolved: Resolved, role_groups: dict[str, list[str]], problems: 
                 "give the user fewer roles, or raise iam-matrix:maxPoliciesPerGroup "
                 "(after an IAM quota increase) so bundles need fewer groups",
             )
-        out.append(User(row.key, row.mfa, tuple(sorted(row.roles, key=str.lower)), groups, source))
+        out.append(User(row.key, row.mfa, tuple(sorted(row.roles, key=str.lower)), source))
     return tuple(out)
 
 

@@ -20,7 +20,7 @@ class ProblemCode:
     code: str
     severity: Severity
     doc: str
-    area: str  # "config", "file", "matrix", "policy", "plan", "advice"
+    area: str  # "config", "file", "matrix", "policy", "plan", "advice", "audit"
 
 
 def _e(code: str, area: str, doc: str) -> ProblemCode:
@@ -193,6 +193,32 @@ _CODES = [
     _w("policy-redundant", "A policy adds nothing to a role that already has AdministratorAccess."),
     _w("mfa-lockout", "A user not marked for MFA gets an MFA-forcing policy."),
     _w("role-no-policy", "A role gets no policy."),
+    # the audit's exceptions file (iam_matrix/audit/exceptions.py; the audit exits 2 on these)
+    _e(
+        "exceptions-file",
+        "audit",
+        "The audit's exceptions file cannot be read: missing, not a regular file, over 1 MiB, not UTF-8, or not "
+        "valid strict YAML (anchors, several documents, a key given twice).",
+    ),
+    _e(
+        "exceptions-shape",
+        "audit",
+        "The exceptions file is not `exceptions:` with a list of entries, or an entry lacks check, resource, reason "
+        "or expires, has an unknown field, or a value of the wrong kind.",
+    ),
+    _e("exception-check", "audit", "An exception names an unknown check id, or one of the exceptions' own checks."),
+    _e(
+        "exception-resource",
+        "audit",
+        "An exception's resource is a glob that matches every resource (of its kind), e.g. * or user/*.",
+    ),
+    _e(
+        "exception-expiry",
+        "audit",
+        "An exception's expires is not a YYYY-MM-DD date, or is more than 365 days after the audit's day.",
+    ),
+    _e("exception-duplicate", "audit", "Two exceptions name the same check, resource and stacks."),
+    _e("exception-stack", "audit", "An exception's stacks names a stack without a Pulumi.<stack>.yaml."),
     # the access model (iam_matrix/access/rules.py)
     _w(
         "role-privilege-escalation",

@@ -58,6 +58,12 @@ def check_inputs(
     return len(problems.errors) == before
 
 
+def check_project_file(project_dir: Path, value: str, key: str, where: Location, problems: Problems) -> Path | None:
+    """One more file a command reads by config key (the audit's exceptions file): inside the
+    project and no symlink anywhere on its path. Its path, or None with the problem recorded."""
+    return _check_path(project_dir, value, key, where, problems)
+
+
 def check_regular_file(path: Path, display: str, problems: Problems) -> bool:
     """A single file the core opens by itself (the stack file): not a symlink."""
     if path.is_symlink():

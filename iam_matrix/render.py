@@ -63,7 +63,7 @@ def plan_text(state: DesiredState) -> str:
         "\nRoles and their groups\n"
         + table(
             ["group", "role", "path", "policies", "members"],
-            [[g.name, g.role, g.path, str(len(g.policies)), str(len(g.members))] for g in state.groups],
+            [[g.name, g.role, g.path, str(len(g.policies)), str(len(state.members(g.role)))] for g in state.groups],
         )
     )
     parts.append("\nPolicies per group")
@@ -74,7 +74,12 @@ def plan_text(state: DesiredState) -> str:
         + table(
             ["user", "MFA", "roles", "groups"],
             [
-                [u.name, "required" if u.mfa_required else "-", ", ".join(u.roles) or "-", ", ".join(u.groups) or "-"]
+                [
+                    u.name,
+                    "required" if u.mfa_required else "-",
+                    ", ".join(u.roles) or "-",
+                    ", ".join(state.groups_of(u)) or "-",
+                ]
                 for u in state.users
             ],
         )

@@ -38,15 +38,6 @@ class Resolved:
     def ref(self, row: MatrixRow) -> PolicyRef | None:
         return self.refs.get(row.row)
 
-    def role_members(self) -> dict[str, list[str]]:
-        """Role -> its users, case-insensitively sorted."""
-        members: dict[str, list[str]] = {role: [] for role in self.roles}
-        for row in self.user_rows:
-            for role in row.roles:
-                if role in members:
-                    members[role].append(row.key)
-        return {role: sorted(names, key=str.lower) for role, names in members.items()}
-
 
 def resolve(settings: Settings, catalog: Catalog, problems: Problems) -> Resolved | None:
     """The resolved matrices, or None when a matrix could not be read at all."""

@@ -67,5 +67,5 @@ def roles_model(
         )
         held = tuple(user for user, of in (members or {}).items() if role in of)
         model_roles.append(Role(role, (role,), refs, held))
-    users = tuple(User(user, False, tuple(of), tuple(of), "stack") for user, of in (members or {}).items())
+    users = tuple(User(user, False, tuple(of), "stack") for user, of in (members or {}).items())
     return AccessModel(tuple(model_roles), users, load_action_catalog(), load_risks(), documents)

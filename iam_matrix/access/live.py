@@ -63,22 +63,26 @@ def live_model(
             refs.append(PolicyRef(name, "", "inline"))
         return refs
 
-    roles: list[Role] = []
-    group_names = set()
+    grants: dict[str, tuple[tuple[str, ...], tuple[PolicyRef, ...]]] = {}  # role -> (groups, policies)
     for group in groups:
         name = group["GroupName"]
-        group_names.add(name)
         refs = managed(group.get("AttachedManagedPolicies", [])) + inline(
             f"group {name}", group.get("GroupPolicyList", [])
         )
-        roles.append(Role(name, (name,), tuple(refs), ()))
+        grants[name] = ((name,), tuple(refs))
+    group_names = set(grants)
     people: list[User] = []
     for user in users:
         name = user["UserName"]
         own = managed(user.get("AttachedManagedPolicies", [])) + inline(f"user {name}", user.get("UserPolicyList", []))
         member_of = tuple(g for g in user.get("GroupList", []) if g in group_names)
         if own:
-            roles.append(Role(f"user:{name}", (), tuple(own), (name,)))
+            grants[f"user:{name}"] = ((), tuple(own))
             member_of += (f"user:{name}",)
-        people.append(User(name, False, member_of, member_of, "account"))
-    return AccessModel(tuple(roles), tuple(people), load_action_catalog(), load_risks(), documents), from_snapshot
+        people.append(User(name, False, member_of, "account"))
+    members: dict[str, list[str]] = {}
+    for person in people:
+        for role in person.roles:
+            members.setdefault(role, []).append(person.name)
+    roles = tuple(Role(name, names, refs, tuple(members.get(name, ()))) for name, (names, refs) in grants.items())
+    return AccessModel(roles, tuple(people), load_action_catalog(), load_risks(), documents), from_snapshot

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,9 @@ from ..desired import DesiredState
 from ..problems import MatrixInvalid
 from ..render import problems_text, summary_line
 from ..settings import Settings, read_stack_config
-from .checks import AuditOptions, run_checks
+from .checks import AuditOptions, run_checks, sort_findings
 from .events import AccessLog
+from .exceptions import Exceptions, apply_exceptions, load_exceptions
 from .findings import SEVERITIES, severity_rank
 from .report import RENDERERS, AuditResult, membership_grid
 from .snapshot import Snapshot
@@ -73,6 +74,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="read the trail's log files (s3://bucket/AWSLogs/... or a local folder of .json/.json.gz files), "
         "for large accounts and organisation trails (default: CloudTrail LookupEvents, no set-up)",
     )
+    parser.add_argument(
+        "--ignore-exceptions",
+        action="store_true",
+        help="count every finding, as if the exceptions file (iam-matrix:auditExceptionsFile) were empty "
+        "(default: findings it accepts are reported as suppressed and not counted)",
+    )
     parser.epilog = exit_codes(
         "0  no finding at or above --fail-on",
         "1  findings at or above --fail-on",
@@ -92,13 +99,27 @@ def since_days(value: str) -> int:
 
 
 def audit(
-    desired: DesiredState, snapshot: Snapshot, options: AuditOptions | None = None, access_log: AccessLog | None = None
+    desired: DesiredState,
+    snapshot: Snapshot,
+    options: AuditOptions | None = None,
+    access_log: AccessLog | None = None,
+    exceptions: Exceptions | None = None,
 ) -> AuditResult:
-    """Checks and grid for one snapshot and the window's access log; what the command renders (also handy in tests)."""
+    """Checks and grid for one snapshot and the window's access log, with the exceptions file's
+    entries applied on the snapshot's day; what the command renders (also handy in tests)."""
     if desired.account_id is None:
         desired = desired.with_account(snapshot.account_id)
     findings = run_checks(desired, snapshot, options, access_log)
-    return AuditResult(desired, snapshot, findings, membership_grid(desired, snapshot), access_log)
+    applied = apply_exceptions(findings, exceptions, desired.stack, snapshot.taken_at.date())
+    return AuditResult(
+        desired,
+        snapshot,
+        sort_findings(applied.findings),
+        membership_grid(desired, snapshot),
+        access_log,
+        applied.suppressed,
+        exceptions.file if exceptions else "",
+    )
 
 
 def terminal_progress(message: str) -> None:
@@ -133,6 +154,12 @@ def handle(args: argparse.Namespace) -> int:
         print("invalid: " + summary_line(compiled.problems), file=sys.stderr)
         return EXIT_INVALID
     desired = compiled.state
+    try:  # before any AWS request: a bad exceptions file is bad input
+        exceptions = None if args.ignore_exceptions else load_exceptions(settings, datetime.now(UTC).date())
+    except MatrixInvalid as invalid:
+        print(problems_text(invalid.problems), file=sys.stderr)
+        print("invalid: " + summary_line(invalid.problems), file=sys.stderr)
+        return EXIT_INVALID
 
     from botocore.exceptions import BotoCoreError
 
@@ -160,12 +187,13 @@ def handle(args: argparse.Namespace) -> int:
     access_log = read_access_log(
         session, args.cloudtrail_logs, since=args.since, end=snapshot.taken_at, region=snapshot.region
     )
-    result = audit(desired, snapshot, AuditOptions.of(desired), access_log)
+    result = audit(desired, snapshot, AuditOptions.of(desired), access_log, exceptions)
     text = RENDERERS[args.format](result)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        print(f"wrote {args.output}: {len(result.findings)} finding(s)", file=sys.stderr)
+        suppressed = f", {len(result.suppressed)} suppressed" if result.suppressed else ""
+        print(f"wrote {args.output}: {len(result.findings)} finding(s){suppressed}", file=sys.stderr)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_FINDINGS if fails(result, args.fail_on) else EXIT_OK

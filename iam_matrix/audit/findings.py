@@ -64,6 +64,22 @@ AUDIT_CHECKS = register(
         remediation="grant the read-only permissions in docs/audit.md, or make the service answer, and audit again",
         doc="docs/audit.md#what-it-reads-opages-never-per-user",
     ),
+    Check(
+        "exception-expired",
+        "audit",
+        "low",
+        "An entry of the exceptions file is past its expiry: it suppresses nothing any more",
+        remediation="fix the finding and delete the entry, or review it again and set a new expiry",
+        doc="docs/audit.md#exceptions",
+    ),
+    Check(
+        "exception-unused",
+        "audit",
+        "info",
+        "An entry of the exceptions file matched no finding: the finding is fixed, or the entry has a typo",
+        remediation="delete the entry, so it cannot hide a new finding later",
+        doc="docs/audit.md#exceptions",
+    ),
 )
 
 

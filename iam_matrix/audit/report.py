@@ -17,6 +17,7 @@ from .checks.access_log import sign_in_rows
 from .checks.mfa import mfa_active
 from .checks.scope import scoped_groups, scoped_users
 from .events import AccessLog
+from .exceptions import Suppressed
 from .findings import CIS_VERSION, SEVERITIES, Check, Finding, severity_rank
 from .snapshot import Snapshot
 
@@ -37,7 +38,7 @@ def membership_grid(desired: DesiredState, snapshot: Snapshot) -> Grid:
     """Users x groups in scope, each cell expected (in both), missing (matrix only) or unexpected (account only)."""
     live_users = {u["UserName"]: set(u.get("GroupList", [])) for u in scoped_users(desired, snapshot)}
     live_groups = {g["GroupName"] for g in scoped_groups(desired, snapshot)}
-    want = {u.name: set(u.groups) for u in desired.users}
+    want = {u.name: set(desired.groups_of(u)) for u in desired.users}
     want_groups = [g.name for g in desired.groups]
     users = [(n, "ok" if n in live_users else "missing") for n in want] + [
         (n, "unexpected") for n in sorted(live_users, key=str.lower) if n not in want
@@ -75,6 +76,8 @@ class AuditResult:
     findings: list[Finding]
     grid: Grid
     access_log: AccessLog | None = None  # the window's CloudTrail events (None: not read)
+    suppressed: list[Suppressed] = field(default_factory=list)  # accepted by the exceptions file, not counted
+    exceptions_file: str = ""  # the file they were read from ("" when the stack has none)
 
     def summary(self) -> dict[str, Any]:
         counts = Counter(f.severity for f in self.findings)
@@ -91,6 +94,8 @@ class AuditResult:
             "groups": len(self.snapshot.groups),
             "requests": self.snapshot.requests,
             "findings": len(self.findings),
+            "suppressed": len(self.suppressed),
+            "exceptions_file": self.exceptions_file or None,
             "by_severity": {s: counts.get(s, 0) for s in SEVERITIES},
             "not_checked": sorted({f.resource for f in self.findings if f.check == "could-not-check"}),
             "cis_version": CIS_VERSION,
@@ -101,10 +106,40 @@ class AuditResult:
 def _headline(result: AuditResult) -> str:
     s = result.summary()
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n) or "none"
+    suppressed = f"; {s['suppressed']} suppressed by {result.exceptions_file}" if result.suppressed else ""
     return (
-        f"Audit of account {s['account_id']} against stack {s['stack']} "
-        f"({s['region']}, {s['taken_at']}): {s['findings']} finding(s): {counts}"
+        f"Audit of account {s['account_id']} against stack {s['stack']} ({s['region']}, {s['taken_at']}): "
+        f"{s['findings']} finding(s): {counts}{suppressed}"
     )
+
+
+def no_findings_line(result: AuditResult) -> str:
+    """What a report says when nothing counts; never "passes every check" while findings are suppressed."""
+    if result.suppressed:
+        return (
+            f"No findings apart from {len(result.suppressed)} suppressed by {result.exceptions_file} (listed below): "
+            "the account otherwise matches the matrix and passes every check."
+        )
+    return "No findings: the account matches the matrix and passes every check."
+
+
+def suppressed_rows(result: AuditResult) -> list[list[str]]:
+    """severity, check, resource, message, reason, expires, entry: one row per suppressed finding."""
+    return [
+        [
+            s.finding.severity or "",
+            s.finding.check,
+            s.finding.resource,
+            s.finding.message,
+            s.exception.reason,
+            s.exception.expires.isoformat(),
+            s.exception.where,
+        ]
+        for s in result.suppressed
+    ]
+
+
+SUPPRESSED_HEADERS = ["severity", "check", "resource", "message", "reason", "expires", "entry"]
 
 
 def render_text(result: AuditResult) -> str:
@@ -122,7 +157,13 @@ def render_text(result: AuditResult) -> str:
                 fixes.append(f"  {f.check}: {printable(f.remediation)}")
         parts.append("Remediation\n" + "\n".join(fixes))
     else:
-        parts.append("No findings: the account matches the matrix and passes every check.")
+        parts.append(no_findings_line(result))
+    if result.suppressed:
+        rows = [[printable(cell) for cell in row] for row in suppressed_rows(result)]
+        parts.append(
+            f"Suppressed by {printable(result.exceptions_file)} ({len(rows)}, not counted for --fail-on)\n"
+            + table(SUPPRESSED_HEADERS, rows)
+        )
     parts.append(
         f"{result.snapshot.requests} AWS requests, {len(result.snapshot.users)} "
         f"users, {len(result.snapshot.groups)} groups read."
@@ -134,7 +175,11 @@ def render_text(result: AuditResult) -> str:
 
 def render_json(result: AuditResult) -> str:
     return json.dumps(
-        {"findings": [f.to_dict() for f in result.findings], "summary": result.summary()},
+        {
+            "findings": [f.to_dict() for f in result.findings],
+            "suppressed": [s.to_dict() for s in result.suppressed],
+            "summary": result.summary(),
+        },
         indent=2,
         ensure_ascii=False,
         default=str,
@@ -167,7 +212,8 @@ def render_markdown(result: AuditResult) -> str:
     lines.append("| " + " | ".join(str(s["by_severity"][sev]) for sev in SEVERITIES) + " |")
     lines.append("")
     if not result.findings:
-        lines.append("No findings: the account matches the matrix and passes every check.")
+        lines.append(md_text(no_findings_line(result)))
+        lines += _markdown_suppressed(result)
         if result.access_log:
             lines += ["", md_text(access_log_line(result.access_log))]
         return "\n".join(lines) + "\n"
@@ -182,10 +228,28 @@ def render_markdown(result: AuditResult) -> str:
             md_text(f.remediation),
         ]
         lines.append("| " + " | ".join(cells) + " |")  # every cell escaped: an account's names cannot break the table
+    lines += _markdown_suppressed(result)
     if result.access_log:
         lines += ["", md_text(access_log_line(result.access_log))]
     lines += ["", f"CIS ids refer to the {CIS_VERSION}."]
     return "\n".join(lines) + "\n"
+
+
+def _markdown_suppressed(result: AuditResult) -> list[str]:
+    """The suppressed findings with the reason and expiry of the entry that accepts each."""
+    if not result.suppressed:
+        return []
+    lines = [
+        "",
+        f"### Suppressed by {md_code(result.exceptions_file)} ({len(result.suppressed)}, not counted)",
+        "",
+        "| Severity | Check | Resource | Finding | Reason | Expires | Entry |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for severity, check, resource, message, reason, expires, entry in suppressed_rows(result):
+        cells = [md_text(severity), md_code(check), md_cell_code(resource), md_text(message), md_text(reason)]
+        lines.append("| " + " | ".join([*cells, md_text(expires), md_cell_code(entry)]) + " |")
+    return lines
 
 
 _CSS = (
@@ -288,7 +352,23 @@ def render_html(result: AuditResult) -> str:
             )
         out.append("</tbody></table>")
     else:
-        out.append("<p>No findings: the account matches the matrix and passes every check.</p>")
+        out.append(f"<p>{e(no_findings_line(result))}</p>")
+    if result.suppressed:
+        out.append(
+            f"<h2>Suppressed by <code>{e(result.exceptions_file)}</code> ({len(result.suppressed)}, not counted)</h2>"
+        )
+        out.append(
+            '<table class="findings suppressed"><thead><tr><th>severity</th><th>check</th><th>resource</th>'
+            "<th>finding</th><th>reason</th><th>expires</th><th>entry</th></tr></thead><tbody>"
+        )
+        for severity, check, resource, message, reason, expires, entry in suppressed_rows(result):
+            out.append(
+                f'<tr><td><span class="pill sev-{e(severity)}">{e(severity)}</span></td>'
+                f"<td><code>{e(check)}</code></td>"
+                f'<td><code>{e(resource)}</code></td><td class="msg">{e(message)}</td><td>{e(reason)}</td>'
+                f"<td>{e(expires)}</td><td><code>{e(entry)}</code></td></tr>"
+            )
+        out.append("</tbody></table>")
     out.append(
         "<h2>Checks</h2><table><thead><tr><th>check</th><th>severity</th><th>CIS</th><th>what "
         "it looks for</th></tr></thead><tbody>"

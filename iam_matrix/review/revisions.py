@@ -144,11 +144,10 @@ def empty_revision(stack: str, label: str) -> Revision:
         None,
         "/",
         True,
-        (),
-        (),
-        (),
-        (),
-        PasswordPolicy(
+        groups=(),
+        users=(),
+        policies=(),
+        password_policy=PasswordPolicy(
             minimum_password_length=0,
             require_uppercase_characters=False,
             require_lowercase_characters=False,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from iam_matrix.catalog import load_catalog
-from iam_matrix.desired import CustomPolicy, DesiredState, Group, PolicyRef, Role, User
+from iam_matrix.desired import CustomPolicy, DesiredState, Group, PolicyRef, User
 from iam_matrix.password_policy import PasswordPolicy
 
 MFA_DOC = {
@@ -53,18 +53,14 @@ def state(
     roles: Mapping[str, tuple[str, ...]], users: Mapping[str, tuple[str, ...]], custom: Mapping[str, dict] | None = None
 ) -> DesiredState:
     custom = dict(custom or {})
-    members = {role: tuple(sorted(u for u, rs in users.items() if role in rs)) for role in roles}
     refs = {role: tuple(ref(n, custom) for n in names) for role, names in roles.items()}
     return DesiredState(
         stack="dev",
         account_id="111111111111",
         user_path="/",
         manage_users=True,
-        roles=tuple(Role(role, (role,), refs[role], members[role]) for role in sorted(roles)),
-        groups=tuple(Group(role, role, 1, "/", refs[role], members[role]) for role in sorted(roles)),
-        users=tuple(
-            User(u, True, tuple(sorted(rs)), tuple(sorted(rs)), "users.csv") for u, rs in sorted(users.items())
-        ),
+        groups=tuple(Group(role, role, 1, "/", refs[role]) for role in sorted(roles)),
+        users=tuple(User(u, True, tuple(sorted(rs)), "users.csv") for u, rs in sorted(users.items())),
         policies=tuple(CustomPolicy(n, "/custom/", d, f"policies/custom/{n}.json") for n, d in sorted(custom.items())),
         password_policy=PasswordPolicy(),
     )

@@ -290,6 +290,34 @@ def test_command_writes_each_format(seed_account: Account, project: Path, tmp_pa
     assert membership["details"]["attribution"]["source_ip"] == "203.0.113.45"
 
 
+def test_command_suppresses_what_the_exceptions_file_accepts(
+    seed_account: Account, project: Path, tmp_path: Path, quiet_logs: Path
+) -> None:
+    """moto has no Access Analyzer: an entry accepting that could-not-check makes the audit pass,
+    the report still lists it as suppressed, and --ignore-exceptions counts it again."""
+    import shutil
+
+    copy = Path(shutil.copytree(project, tmp_path / "project"))
+    expires = datetime.now(UTC).date().isoformat()  # the last day it applies: today
+    (copy / "audit-exceptions.yaml").write_text(
+        "exceptions:\n"
+        "  - check: could-not-check\n"
+        "    resource: access-analyzer\n"
+        "    reason: moto implements no IAM Access Analyzer (test account)\n"
+        f"    expires: {expires}\n"
+    )
+    out = tmp_path / "report.json"
+    command = ["audit", "--project-dir", str(copy), "--format", "json", "--output", str(out)]
+    assert main([*command, "--cloudtrail-logs", str(quiet_logs)]) == 0  # default --fail-on low
+    report = json.loads(out.read_text())
+    assert report["findings"] == [] and report["summary"]["suppressed"] == 1
+    [item] = report["suppressed"]
+    assert (item["check"], item["resource"], item["severity"]) == (*AA_NOT_CHECKED, "medium")
+    assert item["suppressed"]["expires"] == expires and item["suppressed"]["reason"].startswith("moto implements")
+    assert main([*command, "--cloudtrail-logs", str(quiet_logs), "--ignore-exceptions"]) == 1
+    assert [(f["check"], f["resource"]) for f in json.loads(out.read_text())["findings"]] == [AA_NOT_CHECKED]
+
+
 def test_command_refuses_another_account(
     seed_account: Account, project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

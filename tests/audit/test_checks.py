@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,9 +27,9 @@ def desired() -> DesiredState:
     policy = CustomPolicy("Guard", "/foundation/", GUARD, "policies/foundation/Guard.json")
     guard = PolicyRef("Guard", policy.arn, "custom", guardrail=True, grants=False)
     read = PolicyRef("ReadOnlyAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess", "aws")
-    groups = (Group("Viewer", "Viewer", 1, "/", (guard, read), ("ann",)),)
-    users = (User("ann", True, ("Viewer",), ("Viewer",), "users.csv"), User("bob", False, (), (), "users.csv"))
-    return DesiredState("dev", None, "/", True, (), groups, users, (policy,), PasswordPolicy()).with_account(ACCOUNT)
+    groups = (Group("Viewer", "Viewer", 1, "/", (guard, read)),)
+    users = (User("ann", True, ("Viewer",), "users.csv"), User("bob", False, (), "users.csv"))
+    return DesiredState("dev", None, "/", True, groups, users, (policy,), PasswordPolicy()).with_account(ACCOUNT)
 
 
 def report_row(user: str, **fields: str) -> dict[str, str]:
@@ -330,12 +331,7 @@ def test_groups_outside_the_group_path_are_not_compared_but_users_are() -> None:
         ("group-unexpected", "group/Billing")
     ]  # the stack's groupPath is "/": everything is in scope
     scoped = desired()
-    scoped = DesiredState(
-        **{
-            **scoped.__dict__,
-            "groups": tuple(Group(g.name, g.role, g.index, "/people/", g.policies, g.members) for g in scoped.groups),
-        }
-    )
+    scoped = dataclasses.replace(scoped, groups=tuple(dataclasses.replace(g, path="/people/") for g in scoped.groups))
     snapshot.groups[0]["Path"] = "/people/"
     assert [(f.check, f.resource) for f in run_checks(scoped, snapshot)] == []
 

@@ -18,7 +18,7 @@ import boto3
 import pytest
 
 import components.audit_baseline as audit_baseline
-from components.audit_baseline import AuditBaseline
+from components.audit_baseline import AuditBaseline, AuditBaselineArgs
 from emulator import ApplyError, EmulatedStack, MotoAccount, ProgramRun
 from iam_matrix.audit.checks.logging import logging_findings
 from iam_matrix.audit.gather import gather
@@ -56,7 +56,7 @@ def options(**overrides: object) -> BaselineOptions:
 
 def up(stack: EmulatedStack, desired: DesiredState, opts: BaselineOptions) -> ProgramRun:
     """One ``pulumi up`` of the component, applied to the moto account."""
-    return stack.up(program=lambda: AuditBaseline("audit", desired, opts))
+    return stack.up(program=lambda: AuditBaseline("audit", AuditBaselineArgs.of(desired, opts)))
 
 
 def audit_logging(account: MotoAccount) -> dict[str, list]:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from components.audit_baseline import TYPE_TOKEN, AuditBaseline
+from components.audit_baseline import TYPE_TOKEN, AuditBaseline, AuditBaselineArgs
 from emulator import ComponentRun, OfflineProvider, run_component
 from iam_matrix.audit_baseline import BaselineOptions
 from iam_matrix.compiler import compile_state
@@ -64,7 +64,9 @@ def options(**overrides: object) -> BaselineOptions:
 
 
 def deploy(desired: DesiredState, opts: BaselineOptions) -> ComponentRun:
-    return run_component(lambda: AuditBaseline("audit", desired, opts), OfflineProvider(ACCOUNT, REGION))
+    return run_component(
+        lambda: AuditBaseline("audit", AuditBaselineArgs.of(desired, opts)), OfflineProvider(ACCOUNT, REGION)
+    )
 
 
 def statements(document: str) -> dict[str, dict]:

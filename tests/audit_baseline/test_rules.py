@@ -83,7 +83,7 @@ def test_password_settings_that_turn_a_check_off_are_left_out(desired):
 
 
 def test_too_many_group_names_fall_back_to_any_group_with_a_warning(desired):
-    many = tuple(Group(f"Role{i:03d}-with-a-long-name", f"Role{i:03d}", 1, "/", (), ()) for i in range(60))
+    many = tuple(Group(f"Role{i:03d}-with-a-long-name", f"Role{i:03d}", 1, "/", ()) for i in range(60))
     warnings: list[str] = []
     rules = {
         r.identifier: r

@@ -131,7 +131,7 @@ def test_blank_rows_whitespace_and_bom_are_handled(project):
     project.write("matrix/users.csv", "\ufeff" + text.replace("\n", "\n,,,,,,\n\n", 2), encoding="utf-8")
     result = project.check()
     assert result.errors == []
-    assert result.state.user("admin@demoasacode.io").groups == ("Admin",)
+    assert result.state.groups_of(result.state.user("admin@demoasacode.io")) == ("Admin",)
 
 
 def test_accepted_marks(project):

@@ -134,7 +134,8 @@ def test_a_user_in_ten_groups_whose_bundle_grows_is_refused_before_deploying(pro
     project.edit(
         "matrix/users.csv", "car@demoasacode.io,,Y,Y,Y,,Y", "car@demoasacode.io,Y,Y,Y,Y,Y,Y"
     )  # every role: 1 + 3 + 2 + 1 + 3 groups
-    assert len(project.state().user("car@demoasacode.io").groups) == 10
+    state = project.state()
+    assert len(state.groups_of(state.user("car@demoasacode.io"))) == 10
     grown = (
         "AmazonSQSReadOnlyAccess",
         "AmazonSNSReadOnlyAccess",

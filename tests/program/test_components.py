@@ -6,7 +6,16 @@ import json
 
 import pytest
 
-from components import CustomPolicies, GroupBundle, PasswordPolicy, Users
+from components import (
+    CustomPolicies,
+    CustomPoliciesArgs,
+    GroupBundle,
+    GroupBundleArgs,
+    PasswordPolicy,
+    PasswordPolicyArgs,
+    Users,
+    UsersArgs,
+)
 from components.common import resource_tags, tag_value
 from emulator import run_program
 from iam_matrix.password_policy import PasswordPolicy as PasswordSettings
@@ -21,7 +30,9 @@ def children_of(run, component_type: str, name: str):
 
 def test_foundation_policies_are_customer_managed_policies_under_their_path(project, mocks):
     state = project.state()
-    run = run_program(lambda: CustomPolicies("policies", state.policies, stack="dev", tags={"Owner": "x"}), mocks)
+    run = run_program(
+        lambda: CustomPolicies("policies", CustomPoliciesArgs(state.policies, "dev", {"Owner": "x"})), mocks
+    )
     policies = run.of_type(POLICY)
     assert {r.name for r in policies} == {p.name for p in state.policies}
     mfa = run.named(POLICY, "MFAForcePolicy")
@@ -45,8 +56,8 @@ def test_group_bundle_has_exclusive_members_and_attachments_per_group(project, m
     groups = [state.group(n) for n in role.groups]
 
     def program():
-        policies = CustomPolicies("policies", state.policies, stack="dev")
-        GroupBundle("Developer", role, groups, policy_arns=policies.arns)
+        policies = CustomPolicies("policies", CustomPoliciesArgs(state.policies, "dev"))
+        GroupBundle("Developer", GroupBundleArgs(role, groups, policy_arns=policies.arns))
 
     run = run_program(program, mocks)
     children = children_of(run, "iam-matrix:index:GroupBundle", "Developer")
@@ -90,7 +101,9 @@ def test_password_policy_from_settings(mocks):
     run = run_program(
         lambda: PasswordPolicy(
             "password-policy",
-            PasswordSettings(minimum_password_length=20, max_password_age=0, password_reuse_prevention=5),
+            PasswordPolicyArgs(
+                PasswordSettings(minimum_password_length=20, max_password_age=0, password_reuse_prevention=5)
+            ),
         ),
         mocks,
     )
@@ -104,7 +117,9 @@ def test_password_policy_from_settings(mocks):
 
 def test_users_have_path_tags_from_their_file_and_no_login_without_console_access(project, mocks):
     state = project.state()
-    run = run_program(lambda: Users("users", state.users, path="/people/", stack="dev", tags={"Owner": "x"}), mocks)
+    run = run_program(
+        lambda: Users("users", UsersArgs(state.users, path="/people/", stack="dev", tags={"Owner": "x"})), mocks
+    )
     users = run.of_type("aws:iam/user:User")
     assert {u.name for u in users} == {u.name for u in state.users}
     car = run.named("aws:iam/user:User", "car@demoasacode.io")
@@ -119,7 +134,7 @@ def test_console_access_makes_login_profiles_that_must_be_reset(project, mocks):
 
     def program():
         holder["users"] = Users(
-            "users", state.users[:2], path="/", stack="dev", console_access=True, pgp_key="keybase:ops"
+            "users", UsersArgs(state.users[:2], path="/", stack="dev", console_access=True, pgp_key="keybase:ops")
         )
 
     run = run_program(program, mocks)
@@ -128,7 +143,7 @@ def test_console_access_makes_login_profiles_that_must_be_reset(project, mocks):
     assert {p.inputs["pgpKey"] for p in profiles} == {"keybase:ops"}
     assert all(p.parent == run.named("iam-matrix:index:Users", "users").urn for p in profiles)
     with pytest.raises(ValueError, match="PGP"):
-        Users.__init__(object.__new__(Users), "u", [], path="/", stack="dev", console_access=True)
+        Users.__init__(object.__new__(Users), "u", UsersArgs([], path="/", stack="dev", console_access=True))
 
 
 def test_tags_never_carry_characters_iam_refuses():

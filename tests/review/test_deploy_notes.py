@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from iam_matrix.desired import CustomPolicy, Group, PolicyRef, Role, User
+from iam_matrix.desired import CustomPolicy, Group, PolicyRef, User
 from iam_matrix.review.deploy import deploy_notes
 from iam_matrix.review.diff import Revision, diff_revisions
 from iam_matrix.review.render import markdown, text
@@ -15,13 +15,8 @@ REFS = [PolicyRef(f"P{i:02d}", f"arn:aws:iam::aws:policy/P{i:02d}", "aws") for i
 
 def bundle(a: list[PolicyRef], b: list[PolicyRef]):
     base = state({"Ops": tuple(a + b)}, {"ann": ("Ops",)})
-    groups = (Group("Ops", "Ops", 1, "/", tuple(a), ("ann",)), Group("Ops-2", "Ops", 2, "/", tuple(b), ("ann",)))
-    return dataclasses.replace(
-        base,
-        groups=groups,
-        roles=(Role("Ops", ("Ops", "Ops-2"), tuple(a + b), ("ann",)),),
-        users=(User("ann", True, ("Ops",), ("Ops", "Ops-2"), "users.csv"),),
-    )
+    groups = (Group("Ops", "Ops", 1, "/", tuple(a)), Group("Ops-2", "Ops", 2, "/", tuple(b)))
+    return dataclasses.replace(base, groups=groups, users=(User("ann", True, ("Ops",), "users.csv"),))
 
 
 def test_a_shift_is_reported_as_applicable_in_one_up_and_a_swap_of_full_groups_blocks():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from iam_matrix.audit_baseline import BaselineOptions
-from iam_matrix.desired import CustomPolicy, DesiredState, Group, PolicyRef, Role, User
+from iam_matrix.desired import CustomPolicy, DesiredState, Group, PolicyRef, User
 from iam_matrix.password_policy import PasswordPolicy
 from iam_matrix.review.diff import Revision, diff_revisions, diff_states
 from iam_matrix.review.render import markdown, text
@@ -63,16 +63,14 @@ def state(
     policies: tuple[CustomPolicy, ...] = CUSTOM,
     password: PasswordPolicy | None = None,
 ) -> DesiredState:
-    members = {role: tuple(sorted(u for u, rs in users.items() if role in rs)) for role in roles}
-    groups = tuple(Group(role, role, 1, "/", refs, members[role]) for role, refs in sorted(roles.items()))
+    groups = tuple(Group(role, role, 1, "/", refs) for role, refs in sorted(roles.items()))
     return DesiredState(
         stack="dev",
         account_id="111111111111",
         user_path="/",
         manage_users=True,
-        roles=tuple(Role(role, (role,), refs, members[role]) for role, refs in sorted(roles.items())),
         groups=groups,
-        users=tuple(User(u, mfa, tuple(sorted(rs)), tuple(sorted(rs)), "users.csv") for u, rs in sorted(users.items())),
+        users=tuple(User(u, mfa, tuple(sorted(rs)), "users.csv") for u, rs in sorted(users.items())),
         policies=policies,
         password_policy=password or PasswordPolicy(),
     )

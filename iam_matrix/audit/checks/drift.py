@@ -235,7 +235,8 @@ def _memberships(c: _Compared) -> list[Finding]:
         if live is None:
             continue
         have = set(live.get("GroupList", []))
-        for group in user.groups:
+        want = c.desired.groups_of(user)
+        for group in want:
             if group in c.live_groups and group not in have:
                 out.append(
                     Finding(
@@ -247,7 +248,7 @@ def _memberships(c: _Compared) -> list[Finding]:
                     )
                 )
         for group in sorted(have):
-            if group in c.want_groups and group not in user.groups:
+            if group in c.want_groups and group not in want:
                 planned = c.want_groups[group]
                 admin = _grants_admin(planned, c.live_groups[group])
                 message = f"{name} is in group {group} but the matrix does not give them role {planned.role}" + (
