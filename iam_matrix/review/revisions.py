@@ -133,7 +133,7 @@ def _revision(settings: Settings, label: str) -> Revision:
         tuple(settings.value("allowedCidrs") or ()),
         settings.value("maxUserRemovalPercent"),
         settings.value("confirmUserRemoval"),
-        quota=int(settings.value("maxPoliciesPerGroup") or 10),
+        quota=result.state.deploy.max_policies_per_group,
     )
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import pulumi
 import pytest
 
 from components.cleanup import EMPTY_GROUP_HOOK
-from emulator import run_main, stack_config
+from components.program import deploy
+from emulator import run_main, run_program, stack_config
+from iam_matrix.deploy_options import DeployOptions
 
 COMPONENTS = {
     "iam-matrix:index:CustomPolicies",
@@ -123,3 +126,22 @@ def test_console_access_exports_encrypted_passwords_only(project, mocks):
 def test_the_shipped_dev_stack_file_is_complete(stack, project):
     config = stack_config(project.root, stack)
     assert config["aws:allowedAccountIds"] == '["111111111111"]' and "aws:region" in config
+
+
+def test_the_components_take_every_deploy_option_from_the_compiled_state(project, mocks):
+    overrides = {"consoleAccess": True, "pgpKey": "keybase:ops", "forceDestroyUsers": True}
+    state = project.check(**overrides).state
+    assert state.deploy == DeployOptions(
+        console_access=True, pgp_key="keybase:ops", force_destroy_users=True, max_policies_per_group=10
+    )
+    assert "keybase:ops" not in repr(state.deploy)  # a secret config key stays out of reprs
+    # deploy() gets nothing but the state: no settings, no pulumi.Config.
+    run = run_program(lambda: deploy(state), mocks)
+    users = run.of_type("aws:iam/user:User")
+    assert users and all(u.inputs["forceDestroy"] is True for u in users)
+    profiles = run.of_type("aws:iam/userLoginProfile:UserLoginProfile")
+    assert len(profiles) == len(state.users) and {p.inputs["pgpKey"] for p in profiles} == {"keybase:ops"}
+    # The state without those options deploys the schema defaults.
+    plain = run_program(lambda: deploy(dataclasses.replace(state, deploy=DeployOptions())), mocks)
+    assert all(u.inputs["forceDestroy"] is False for u in plain.of_type("aws:iam/user:User"))
+    assert not plain.of_type("aws:iam/userLoginProfile:UserLoginProfile")
