@@ -9,15 +9,17 @@ docs/pulumi-program.md.
 Modules, in the order a run goes through them:
 
 * ``account``: the emulated account (moto in this process, or a moto server on 127.0.0.1).
-* ``runtime``: ``run_program``/``run_main`` run a program under ``pulumi.runtime.set_mocks``
-  with a recording monitor (parents, dependencies, hooks, registration order).
+* ``components.mock_runtime`` (re-exported here): ``run_program``/``run_main`` run a program
+  under ``pulumi.runtime.set_mocks`` with a recording monitor (parents, dependencies, hooks,
+  registration order); the one runner, also used by ``components.registered`` (adopt).
 * ``provider``: ``ApplyMocks``, the ``Mocks`` that apply each registered resource through the
   *applier* of its type; the applier, invoke and hook registries.
 * ``iam``, ``audit_baseline``: the appliers (one class per resource type).
 * ``stack``: ``EmulatedStack``, the one entry point: ``EmulatedStack(account).up(project_dir)``
   is one ``pulumi up``; the state persists between runs like a stack's.
 * ``readback``: the account read back in the shape of the desired state, to compare exactly.
-* ``offline``: ``OfflineProvider``, mocks with no account (outputs computed from inputs).
+* ``components.offline`` (re-exported here): ``OfflineProvider``, mocks with no account
+  (outputs computed from inputs), also what ``components.registered`` runs the program with.
 
 Adding an applier::
 
@@ -41,12 +43,21 @@ pretends to have deployed something.
 
 from __future__ import annotations
 
+from components.mock_runtime import (
+    ComponentRun,
+    ProgramRun,
+    Registration,
+    run_component,
+    run_main,
+    run_program,
+    stack_config,
+)
+from components.offline import OfflineProvider
+
 from . import audit_baseline, iam  # noqa: F401 - the appliers register themselves on import
 from .account import DEFAULT_ACCOUNT, MotoAccount, MotoServer
-from .offline import OfflineProvider
 from .provider import APPLIERS, INVOKES, Applied, Applier, ApplyError, ApplyMocks, Operation, applier, invoke
 from .readback import comparable, differences, expected_account, read_account
-from .runtime import ComponentRun, ProgramRun, Registration, run_component, run_main, run_program, stack_config
 from .stack import EmulatedStack
 
 __all__ = [

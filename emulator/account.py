@@ -17,11 +17,12 @@ os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")  # before moto i
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from components.offline import DEFAULT_ACCOUNT  # noqa: E402
+
 from .iam_rules import install  # noqa: E402
 
 install()  # what IAM enforces and moto does not, for every client of the emulated account
 
-DEFAULT_ACCOUNT = "123456789012"  # moto's default account id
 FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 

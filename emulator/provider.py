@@ -24,8 +24,9 @@ from typing import Any
 
 import pulumi
 
+from components.mock_runtime import RecordingMonitor, Registration, call_hook
+
 from .account import MotoAccount
-from .runtime import RecordingMonitor, Registration, call_hook
 
 
 class ApplyError(Exception):

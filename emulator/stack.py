@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from components.mock_runtime import ProgramRun, run_main, run_program
+
 from .account import MotoAccount
 from .provider import Applied, ApplyMocks, Operation
-from .runtime import ProgramRun, run_main, run_program
 
 
 @dataclass

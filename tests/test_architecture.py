@@ -127,3 +127,54 @@ def test_the_core_imports_neither_pulumi_nor_aws_sdks() -> None:
         if hits:
             offenders[name] = sorted(hits)
     assert offenders == {}
+
+
+# The test tooling's one home (docs/architecture.md): the mock runner and the offline mocks in
+# components/ (product code may use them: they need only the Pulumi SDK), the emulated account
+# in emulator/ (moto is started nowhere else).
+TOOLING_HOMES = {
+    "set_mocks": {"components/mock_runtime.py"},
+    "mock_aws": {"emulator/account.py"},
+    "ThreadedMotoServer": {"emulator/account.py"},
+    "Mocks": {"components/offline.py", "emulator/provider.py"},  # classes that subclass pulumi.runtime.Mocks
+}
+SKIPPED = {".venv", "venv", ".sandbox", ".git", "node_modules", "__pycache__"}
+
+
+def tooling_uses(path: Path) -> set[str]:
+    """Which of ``TOOLING_HOMES`` a file calls (``set_mocks(...)``, ``mock_aws(...)``, ...) or subclasses."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in TOOLING_HOMES and name != "Mocks":
+                found.add(name)
+        elif isinstance(node, ast.ClassDef):
+            for base in node.bases:
+                name = base.attr if isinstance(base, ast.Attribute) else base.id if isinstance(base, ast.Name) else ""
+                if name == "Mocks":
+                    found.add("Mocks")
+    return found
+
+
+def test_the_finder_sees_tooling(tmp_path: Path) -> None:
+    sample = tmp_path / "x.py"
+    sample.write_text(
+        "import moto, pulumi\nclass M(pulumi.runtime.Mocks): ...\n"
+        "with moto.mock_aws():\n    pulumi.runtime.set_mocks(M())\n"
+    )
+    assert tooling_uses(sample) == {"Mocks", "mock_aws", "set_mocks"}
+
+
+def test_mock_runner_mocks_and_moto_have_one_home() -> None:
+    """Tests, benchmarks, docs scripts and the sandbox run the program and start moto through
+    ``components.mock_runtime`` / ``emulator``, never with a runner or a moto of their own."""
+    found: dict[str, set[str]] = {}
+    for path in ROOT.rglob("*.py"):
+        relative = path.relative_to(ROOT)
+        if SKIPPED & set(relative.parts[:-1]) or relative.parts[0] == "policy-pack" and "venv" in relative.parts:
+            continue
+        for name in tooling_uses(path):
+            found.setdefault(name, set()).add(relative.as_posix())
+    assert found == {name: homes for name, homes in TOOLING_HOMES.items()}

@@ -53,7 +53,7 @@ class Resource(Protocol):
     custom: bool
     parent: str
     inputs: dict[str, Any]
-    ignore_changes: tuple[str, ...]
+    ignore_changes: Sequence[str]
 
 
 @dataclass(frozen=True)

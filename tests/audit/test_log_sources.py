@@ -14,8 +14,8 @@ import boto3
 import botocore.session
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 
+from emulator import MotoAccount
 from iam_matrix.audit.log_files import read_folder, wanted
 from iam_matrix.audit.log_sources import lookup_events, lookup_queries, read_s3_logs
 from tests.audit.test_events import END, FIXTURE, START, records
@@ -158,7 +158,7 @@ def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def bucket(fake_credentials: None) -> Any:
-    with mock_aws():
+    with MotoAccount():  # the emulated account, in this process
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="audit-logs")
         s3.put_object(Bucket="audit-logs", Key=KEY_DIR + FIXTURE.name + ".gz", Body=gzip.compress(FIXTURE.read_bytes()))
@@ -232,7 +232,7 @@ def test_the_window_bounds_a_folder(tmp_path: Path) -> None:
 
 def test_lookup_events_on_in_process_moto_is_unavailable_not_a_crash(fake_credentials: None) -> None:
     """moto's in-process mock raises NotImplementedError for LookupEvents: could not check, never a traceback."""
-    with mock_aws():
+    with MotoAccount():  # the emulated account, in this process
         log = lookup_events(
             lambda region: boto3.client("cloudtrail", region_name=region),
             start=START,

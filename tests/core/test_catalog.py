@@ -5,8 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 
-import pytest
-
 from iam_matrix.catalog import CATALOG_FILE, load_catalog
 from tests.project import REPO
 
@@ -40,13 +38,13 @@ def test_shipped_catalog_is_what_the_script_generates_from_moto(tmp_path):
 
 
 def test_refresh_from_an_account_lists_aws_policies_with_paths(tmp_path, monkeypatch):
-    moto = pytest.importorskip("moto")
-    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    from emulator import MotoAccount  # the emulated account: AWS managed policies loaded
+
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     output = tmp_path / "catalog.json"
-    with moto.mock_aws():
+    with MotoAccount():
         _refresh_script().main(["--from-account", "--output", str(output)])
     policies = {p["name"]: p for p in json.loads(output.read_text())["policies"]}
     assert len(policies) > 1000

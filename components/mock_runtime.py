@@ -1,4 +1,9 @@
-"""Run a Pulumi program under the mock runtime and record what it registers."""
+"""Run a Pulumi program under the mock runtime and record what it registers.
+
+The one runner: the emulator (``emulator.ApplyMocks``, applying to moto), the offline mocks
+(``components.offline``), ``components.registered`` (what ``adopt`` imports) and the tests all
+run the program through ``run_program``/``run_main``/``run_component``. Needs only the
+Pulumi SDK (no moto, no AWS), so product code may use it."""
 
 from __future__ import annotations
 
@@ -14,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
@@ -23,6 +27,7 @@ from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from iam_matrix.project import PROJECT
+from iam_matrix.settings import read_stack_config
 
 REPO = Path(__file__).resolve().parents[1]
 MAIN = REPO / "__main__.py"
@@ -172,9 +177,9 @@ class ComponentRun(ProgramRun):
 
 def stack_config(project_dir: Path, stack: str = "dev", overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
     """``Pulumi.<stack>.yaml`` as the engine hands config to a program: every value a
-    string, objects and lists as JSON."""
-    document = yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text()) or {}
-    config: dict[str, Any] = dict(document.get("config") or {})
+    string, objects and lists as JSON. Read by ``settings.read_stack_config``: a stack file that
+    is a symlink, not YAML or not a mapping raises ``MatrixInvalid`` as for validate."""
+    config: dict[str, Any] = dict(read_stack_config(project_dir, stack))  # the one strict reader
     for key, value in (overrides or {}).items():
         full = key if ":" in key else f"{PROJECT}:{key}"
         if value is None:

@@ -1,6 +1,7 @@
 """The program under mocks with no account at all: outputs computed from the inputs the
 way the provider computes them (ids, ARNs), for tests that only look at what the program
-registers, and for the benchmark. Nothing is applied anywhere."""
+registers, for the benchmark, and for ``components.registered`` (what ``adopt`` imports).
+Nothing is applied anywhere; needs only the Pulumi SDK."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from typing import Any
 
 import pulumi
 
-from .account import DEFAULT_ACCOUNT
-
+DEFAULT_ACCOUNT = "123456789012"  # moto's default account id, which the emulated account uses too
 DEFAULT_REGION = "ap-northeast-2"
 _IAM_KINDS = {
     "aws:iam/policy:Policy": "policy",
