@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.core.xlsx_parts import POLICIES, USERS, matrix_xlsx, rows_xml, sheet_xml, write_xlsx  # noqa: E402
+from tests.core.xlsx_parts import MAIN, POLICIES, USERS, matrix_xlsx, rows_xml, sheet_xml, write_xlsx  # noqa: E402
 
 CHILD = r"""
 import json, resource, sys, time
@@ -64,8 +64,8 @@ def far_cell(root: Path) -> tuple[Path, dict]:
 
 
 def cell_at_the_area_limit(root: Path) -> tuple[Path, dict]:
-    """One stray cell just inside the area limit (4,000 rows x 1,000 columns): read, not refused."""
-    body = rows_xml(USERS) + '<row r="4000"><c r="ALL4000" t="inlineStr"><is><t>x</t></is></c></row>'
+    """One stray cell at the area limit (2,000 rows x 1,000 columns = MAX_SHEET_AREA): read, not refused."""
+    body = rows_xml(USERS) + '<row r="2000"><c r="ALL2000" t="inlineStr"><is><t>x</t></is></c></row>'
     return matrix_xlsx(root / "matrix/m.xlsx", users_body=body), WORKBOOK
 
 
@@ -106,6 +106,26 @@ def _replace_part(path: Path, name: str, write: Callable) -> None:
         with out.open(name, "w", force_zip64=True) as sink:
             write(sink)
     temporary.replace(path)
+
+
+def many_shared_strings(root: Path) -> tuple[Path, dict]:
+    """1,500,000 one-letter shared strings (25 MB of XML, within the inflate budget): calamine
+    would hold every one; refused by their count."""
+    path = matrix_xlsx(root / "matrix/m.xlsx")
+
+    def write(sink) -> None:
+        sink.write(f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}">'.encode())
+        for _ in range(1_500):
+            sink.write(b"<si><t>a</t></si>" * 1_000)
+        sink.write(b"</sst>")
+
+    _add_part(path, "xl/sharedStrings.xml", write)
+    return path, WORKBOOK
+
+
+def _add_part(path: Path, name: str, write: Callable) -> None:
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as out, out.open(name, "w", force_zip64=True) as sink:
+        write(sink)
 
 
 def entity_bomb(root: Path) -> tuple[Path, dict]:
@@ -189,9 +209,10 @@ def xlsx_million_rows(root: Path) -> tuple[Path, dict]:
 
 SMALL: dict[str, Callable[[Path], tuple[Path, dict]]] = {
     "xlsx: one cell at XFD1048576": far_cell,
-    "xlsx: stray cell at ALL4000 (4M-cell grid)": cell_at_the_area_limit,
+    "xlsx: stray cell at ALL2000 (2M-cell grid)": cell_at_the_area_limit,
     "xlsx: zip bomb in the Users sheet": bomb_in_users,
     "xlsx: 3 GB sheet the program ignores": bomb_in_ignored_sheet,
+    "xlsx: 1,500,000 shared strings": many_shared_strings,
     "xlsx: XML entity bomb": entity_bomb,
     "yaml: alias bomb in the stack file": yaml_alias_bomb,
     "json: 100,000 levels deep": deep_json,

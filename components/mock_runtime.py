@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,8 @@ from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from iam_matrix.project import PROJECT
 from iam_matrix.settings import read_stack_config
+
+from . import preflight
 
 REPO = Path(__file__).resolve().parents[1]
 MAIN = REPO / "__main__.py"
@@ -73,6 +75,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.hooks: dict[str, Callable[[bytes], Any]] = {}  # hook name -> the program's callback
         self.lock = threading.Lock()
         self.current_urn: str | None = None
+        self.root_urn = ""  # the root stack's URN (what a resource without a parent hangs under)
         self.loop: asyncio.AbstractEventLoop | None = None
 
     def RegisterResourceHook(self, request):  # noqa: N802 - gRPC method name
@@ -89,7 +92,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         with self.lock:
             urn = self.make_urn(request.parent, request.type, request.name)
-            if request.type != "pulumi:pulumi:Stack":
+            if request.type == "pulumi:pulumi:Stack":
+                self.root_urn = urn
+            else:
                 pulumi_mocks._ensure_event_loop()
                 inputs = rpc.deserialize_properties(request.object)
                 self.registrations[urn] = Registration(
@@ -216,8 +221,12 @@ def run_program(
     pulumi_settings.SETTINGS.outputs.clear()
     error: BaseException | None = None
     monitor.loop = _ensure_event_loop()
+    # The program's own reads of the account (components/preflight.py) go to the emulated
+    # account through boto3; mocks with no account (OfflineProvider) answer them themselves.
+    reader = getattr(mocks, "live_account", None)
     try:
-        _sync_await(run_pulumi_func(program))
+        with preflight.reading_with(reader) if reader is not None else nullcontext():
+            _sync_await(run_pulumi_func(program))
     except BaseException as caught:  # noqa: BLE001 - reported in the result, re-raised on request
         error = caught
     root = pulumi_settings.get_root_resource()

@@ -5,9 +5,12 @@ Nothing is applied anywhere; needs only the Pulumi SDK."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pulumi
+
+from .preflight import LiveAccount
 
 DEFAULT_ACCOUNT = "123456789012"  # moto's default account id, which the emulated account uses too
 DEFAULT_REGION = "ap-northeast-2"
@@ -59,6 +62,11 @@ class OfflineProvider(pulumi.runtime.Mocks):
         elif typ == "aws:cfg/rule:Rule":
             outputs["arn"] = f"arn:aws:config:{region}:{account}:config-rule/{physical}"
         return physical, outputs
+
+    def live_account(self, user_names: Iterable[str], *, console_access: bool) -> LiveAccount:
+        """What the program's pre-flight (``components/preflight.py``) finds here: nothing, as
+        in an empty account; the run never reaches AWS."""
+        return LiveAccount()
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         """A plain dict (the SDK's MockMonitor reads a tuple's second item as check failures)."""

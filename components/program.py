@@ -14,6 +14,7 @@ import pulumi
 
 from iam_matrix.compiler import compile_state
 from iam_matrix.desired import DesiredState
+from iam_matrix.live_names import live_name_problems
 from iam_matrix.problems import MatrixInvalid
 from iam_matrix.project import PROJECT
 from iam_matrix.settings import Settings, config_schema, settings_from_values
@@ -24,6 +25,7 @@ from .common import resource_tags
 from .group_bundle import GroupBundle, GroupBundleArgs
 from .password_policy import PasswordPolicy, PasswordPolicyArgs
 from .policies import CustomPolicies, CustomPoliciesArgs
+from .preflight import LiveAccount, live_account
 from .users import Users, UsersArgs
 
 _GETTERS = {"string": "get", "boolean": "get_bool", "integer": "get_int", "array": "get_object"}
@@ -80,6 +82,23 @@ def compile_or_stop(project_dir: Path) -> DesiredState:
     return state
 
 
+def check_live_account(state: DesiredState) -> LiveAccount | None:
+    """Read the account (``components/preflight.py``) and stop the program before any resource
+    when a matrix user or group exists there in another spelling: such an up would fail half-way."""
+    console_access = state.manage_users and state.deploy.console_access
+    live = live_account([u.name for u in state.users] if state.manage_users else [], console_access=console_access)
+    if live is None:
+        return None
+    problems = live_name_problems(state, users=live.users, groups=live.groups)
+    for problem in problems:
+        pulumi.log.error(str(problem))
+    if problems:
+        raise pulumi.RunError(
+            f"{len(problems)} name(s) of the matrix exist in the account in another spelling; nothing was deployed"
+        )
+    return live
+
+
 @dataclass
 class Deployment:
     """The components of one stack, kept for exports and tests."""
@@ -92,16 +111,18 @@ class Deployment:
     exports: dict[str, Any] = field(default_factory=dict)
 
 
-def deploy(state: DesiredState) -> Deployment:
+def deploy(state: DesiredState, live: LiveAccount | None = None) -> Deployment:
     """Instantiate the components for ``state``: everything they take is in the compiled state
     (``DesiredState.deploy`` holds the stack's console-access, PGP-key, force-destroy and quota
-    options), so nothing here reads the stack config."""
+    options), so nothing here reads the stack config; ``live``: what the pre-flight read (the
+    users who already have a console password)."""
     policies = CustomPolicies("policies", CustomPoliciesArgs.of(state))
     password = PasswordPolicy("password-policy", PasswordPolicyArgs.of(state))
     users = None
     user_names: dict[str, pulumi.Input[str]] = {}
     if state.manage_users:
-        users = Users("users", UsersArgs.of(state, after=[password.policy]))
+        existing = live.login_profiles if live is not None else frozenset()
+        users = Users("users", UsersArgs.of(state, after=[password.policy], existing_login_profiles=existing))
         user_names = dict(users.names)
     hook = empty_group_hook()
     bundles = {
@@ -129,7 +150,7 @@ def deploy(state: DesiredState) -> Deployment:
 def main(project_dir: Path) -> Deployment:
     """The whole program: config -> desired state -> components -> stack outputs."""
     state = compile_or_stop(project_dir)
-    deployment = deploy(state)
+    deployment = deploy(state, check_live_account(state))
     for name, value in deployment.exports.items():
         pulumi.export(name, value)
     return deployment

@@ -28,7 +28,9 @@ class UsersArgs:
 
     ``password_length``: of the generated initial passwords (``login_password_length`` of the
     account's minimum); ``after``: what login profiles wait for (the account password policy,
-    which IAM checks the password against)."""
+    which IAM checks the password against); ``existing_login_profiles``: users who already have a
+    console password (``components/preflight.py``): their profiles are imported, not created (IAM
+    allows one per user), so their password stays as it is."""
 
     users: Sequence[User]
     path: str
@@ -39,9 +41,15 @@ class UsersArgs:
     force_destroy: bool = False
     password_length: int = DEFAULT_PASSWORD_LENGTH
     after: Sequence[pulumi.Resource] = ()
+    existing_login_profiles: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, state: DesiredState, after: Sequence[pulumi.Resource] = ()) -> UsersArgs:
+    def of(
+        cls,
+        state: DesiredState,
+        after: Sequence[pulumi.Resource] = (),
+        existing_login_profiles: frozenset[str] = frozenset(),
+    ) -> UsersArgs:
         return cls(
             state.users,
             path=state.user_path,
@@ -52,6 +60,7 @@ class UsersArgs:
             force_destroy=state.deploy.force_destroy_users,
             password_length=login_password_length(state.password_policy.minimum_password_length),
             after=after,
+            existing_login_profiles=existing_login_profiles,
         )
 
 
@@ -104,6 +113,10 @@ class Users(pulumi.ComponentResource):
                         # without ignore_changes the next up would replace the profile, i.e. reset
                         # the user's password, and IAM refuses the create-first replacement anyway.
                         ignore_changes=["pgpKey", "passwordResetRequired", "passwordLength"],
+                        # The provider's importer takes the user name and cannot read the PGP key,
+                        # the length or the flag back: ignore_changes (above) is what the pulumi-aws
+                        # docs ask for, so the import matches and replaces nothing.
+                        import_=user.name if user.name in args.existing_login_profiles else None,
                     ),
                 )
                 self.encrypted_passwords[user.name] = profile.encrypted_password

@@ -13,7 +13,8 @@ Modules, in the order a run goes through them:
   under ``pulumi.runtime.set_mocks`` with a recording monitor (parents, dependencies, hooks,
   registration order); the one runner, also used by ``components.registered`` (adopt).
 * ``provider``: ``ApplyMocks``, the ``Mocks`` that apply each registered resource through the
-  *applier* of its type; the applier, invoke and hook registries.
+  *applier* of its type (``appliers``: the applier and invoke registries), with the engine's
+  alias matching (``aliases``) and ``import`` option (``reads``: the provider's importers).
 * ``iam``, ``audit_baseline``: the appliers (one class per resource type).
 * ``stack``: ``EmulatedStack``, the one entry point: ``EmulatedStack(account).up(project_dir)``
   is one ``pulumi up``; the state persists between runs like a stack's.
@@ -56,7 +57,8 @@ from components.offline import OfflineProvider
 
 from . import audit_baseline, iam  # noqa: F401 - the appliers register themselves on import
 from .account import DEFAULT_ACCOUNT, MotoAccount, MotoServer
-from .provider import APPLIERS, INVOKES, Applied, Applier, ApplyError, ApplyMocks, Operation, applier, invoke
+from .appliers import APPLIERS, INVOKES, Applied, Applier, ApplyError, applier, invoke
+from .provider import ApplyMocks, Operation
 from .readback import comparable, differences, expected_account, read_account
 from .stack import EmulatedStack
 

@@ -35,7 +35,7 @@ from urllib.parse import unquote
 from botocore.exceptions import ClientError
 
 from .account import MotoAccount
-from .provider import APPLIERS, Applied, Applier, ApplyError, applier
+from .appliers import APPLIERS, Applied, Applier, ApplyError, applier
 
 TLS = {"aws:SecureTransport": "true"}
 

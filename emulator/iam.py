@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import string
+import uuid
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from .account import MotoAccount
-from .provider import Applied, Applier, applier, invoke
+from .appliers import Applied, Applier, applier, invoke
 
 
 def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
@@ -41,7 +42,16 @@ class Group(Applier):
         return group["GroupName"], {**inputs, "arn": group["Arn"], "uniqueId": group["GroupId"], "path": group["Path"]}
 
     def update(self, ctx: MotoAccount, old: Applied, inputs: dict[str, Any]) -> dict[str, Any]:
-        ctx.iam.update_group(GroupName=old.id, NewGroupName=inputs["name"], NewPath=inputs.get("path") or "/")
+        path = inputs.get("path") or "/"
+        if inputs["name"] == old.id:
+            # group.go sends NewGroupName even when only the path changes, which IAM accepts; moto
+            # refuses a NewGroupName equal to the old one and sets a path only with a new name, so
+            # the path goes through a temporary name here (members and policies move with it).
+            temporary = f"iam-matrix-emulator-{uuid.uuid4().hex[:12]}"
+            ctx.iam.update_group(GroupName=old.id, NewGroupName=temporary, NewPath=path)
+            ctx.iam.update_group(GroupName=temporary, NewGroupName=old.id)
+        else:
+            ctx.iam.update_group(GroupName=old.id, NewGroupName=inputs["name"], NewPath=path)
         group = ctx.iam.get_group(GroupName=inputs["name"])["Group"]
         return {**inputs, "arn": group["Arn"], "uniqueId": group["GroupId"]}
 

@@ -9,6 +9,10 @@ What the engine does and is modelled here (the rows of ``emulator/BEHAVIOUR.md``
   replaces the resource: create-before-delete, unless the registration asks for
   ``deleteBeforeReplace`` or the applier says the bridge implies it (an explicit ``name``);
   the replaced resource is deleted at the end of the run, with the resources no longer declared;
+* a registration takes over the old resource its ``aliases`` (or its parent's) name, as the
+  engine does (``emulator/aliases.py``): renamed in place, never created and deleted;
+* the ``import`` option adopts an existing resource by id (read, ``ignoreChanges`` copied
+  from the read, no difference allowed); under the same id it is an ordinary resource;
 * ``ignoreChanges`` keeps the state's value of the listed inputs; ``retainOnDelete`` drops a
   resource from the state without deleting it;
 * the program's own ``before_update`` / ``before_delete`` resource hooks run (through the
@@ -27,92 +31,14 @@ import pulumi
 from components.mock_runtime import RecordingMonitor, Registration, call_hook
 
 from .account import MotoAccount
-
-
-class ApplyError(Exception):
-    """A call failed the way the provider would fail the ``up`` (e.g. DeleteConflict)."""
-
-
-@dataclass
-class Applied:
-    """One resource in the emulated stack's state: the inputs the program gave, the live
-    view of them from the last refresh, the outputs, and the options the engine acts on."""
-
-    urn: str
-    type: str
-    id: str
-    inputs: dict[str, Any]
-    outputs: dict[str, Any]
-    before_delete: list[str] = field(default_factory=list)
-    before_update: list[str] = field(default_factory=list)
-    retain_on_delete: bool = False
-    live: dict[str, Any] | None = None
-
-    @property
-    def name(self) -> str:
-        return self.urn.rsplit("::", 1)[-1]
-
-
-class Applier:
-    """How one resource type is created, updated, deleted and read back.
-
-    The defaults describe a resource that is replaced on any change and whose drift is
-    not detected; override what the provider really does.
-    """
-
-    type_token = ""
-    replace_keys: tuple[str, ...] = ()  # ForceNew inputs
-
-    def delete_before_replace(self, inputs: dict[str, Any]) -> bool:
-        """Whether the bridge deletes before it creates a replacement (explicit physical names)."""
-        return False
-
-    def create(self, ctx: MotoAccount, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        raise NotImplementedError
-
-    def update(self, ctx: MotoAccount, old: Applied, inputs: dict[str, Any]) -> dict[str, Any]:
-        self.delete(ctx, old)
-        return self.create(ctx, inputs)[1]
-
-    def delete(self, ctx: MotoAccount, old: Applied) -> None:
-        raise NotImplementedError
-
-    def refresh(self, ctx: MotoAccount, old: Applied) -> dict[str, Any] | None:
-        """The live inputs, as ``pulumi refresh`` would record them; None when gone."""
-        return old.inputs
-
-
-APPLIERS: dict[str, Applier] = {}
-INVOKES: dict[str, Callable[[MotoAccount, dict[str, Any]], dict[str, Any]]] = {}
-
-
-def applier(type_token: str) -> Callable[[type[Applier]], type[Applier]]:
-    """Class decorator: register an Applier subclass for a Pulumi type token."""
-
-    def register(cls: type[Applier]) -> type[Applier]:
-        if type_token in APPLIERS and type(APPLIERS[type_token]) is not cls:
-            raise ValueError(f"two appliers for {type_token}: {type(APPLIERS[type_token]).__name__} and {cls.__name__}")
-        instance = cls()
-        instance.type_token = type_token
-        APPLIERS[type_token] = instance
-        return cls
-
-    return register
-
-
-def invoke(token: str) -> Callable[[Callable], Callable]:
-    """Function decorator: answer an invoke (data source) such as getCallerIdentity."""
-
-    def register(fn: Callable) -> Callable:
-        INVOKES[token] = fn
-        return fn
-
-    return register
+from .aliases import alias_urns
+from .appliers import APPLIERS, INVOKES, Applied, Applier, ApplyError
+from .reads import read_resource
 
 
 @dataclass
 class Operation:
-    op: str  # refresh | create | update | same | replace | delete | hook
+    op: str  # refresh | create | update | same | replace | delete | hook | rename | import
     urn: str
     type: str
     detail: str = ""
@@ -135,12 +61,15 @@ class ApplyMocks(pulumi.runtime.Mocks):
     monitor: RecordingMonitor | None = None
     preview: bool = False
     pending_imports: dict[tuple[str, ...], Applied] = field(default_factory=dict)  # from ``pulumi import --file``
+    components: dict[str, str] = field(default_factory=dict)  # the state's component resources: URN -> type
     _seen: list[str] = field(default_factory=list)
+    _aliased: dict[str, str] = field(default_factory=dict)  # this run: new URN -> the old URN it took over
     _replaced: list[Applied] = field(default_factory=list)
 
     # --- the run --------------------------------------------------------------
     def begin_run(self, *, preview: bool = False) -> None:
         self._seen = []
+        self._aliased = {}
         self._replaced = []
         self.operations = []
         self.journal = []
@@ -166,6 +95,8 @@ class ApplyMocks(pulumi.runtime.Mocks):
         for urn in gone:
             self._delete(self.state[urn])
             del self.state[urn]
+        for urn in [urn for urn in self.components if urn not in seen]:  # a component's delete does nothing
+            self.journal.append(Operation("delete", urn, self.components.pop(urn), "component"))
         return gone
 
     # --- Mocks ----------------------------------------------------------------
@@ -175,19 +106,27 @@ class ApplyMocks(pulumi.runtime.Mocks):
             if self.monitor is not None and self.monitor.current_urn
             else f"{args.typ}::{args.name}"
         )
+        registration = self.monitor.registrations.get(urn) if self.monitor is not None else None
+        self._take_over(urn, args.typ, registration)
         self._seen.append(urn)
         if not args.custom:
+            self.components[urn] = args.typ
             return f"{args.name}-component", args.inputs
         implementation = APPLIERS.get(args.typ)
         if implementation is None:
             raise ApplyError(f"no applier registered for {args.typ} ({args.name}); add one with @applier({args.typ!r})")
-        registration = self.monitor.registrations.get(urn) if self.monitor is not None else None
         old = self.state.get(urn)
         if old is None and self.pending_imports:
             imported = self.pending_imports.pop(state_key(urn, args.name), None)
             if imported is not None:  # in the state since the import, under the URN the program uses
                 old = self.state[urn] = Applied(urn, imported.type, imported.id, imported.inputs, imported.outputs)
         inputs = dict(args.inputs)
+        import_id = registration.import_id if registration is not None else ""
+        if import_id and (old is None or old.id != import_id):
+            if old is not None:  # another resource under this URN: deleted, replaced by the import
+                self._replaced.append(old)
+                del self.state[urn]
+            return self._import(urn, args.typ, import_id, inputs, registration)
         live = (old.live if old.live is not None else old.inputs) if old is not None else None
         if live is not None and registration is not None:
             for key in registration.ignore_changes:  # the engine keeps the (refreshed) state's value
@@ -215,6 +154,35 @@ class ApplyMocks(pulumi.runtime.Mocks):
         self.state[urn] = self._applied(urn, args.typ, old.id, inputs, outputs, registration, None)
         self._record(Operation("update", urn, args.typ))
         return old.id, outputs
+
+    def _take_over(self, urn: str, typ: str, registration: Registration | None) -> None:
+        """The engine's old-resource lookup: the URN first, then each alias (``aliases.py``);
+        an old resource found under an alias is renamed to ``urn`` in the state."""
+        if urn in self.state or urn in self.components or registration is None or self.monitor is None:
+            return
+        candidates = alias_urns(
+            registration.aliases,
+            name=registration.name,
+            type_=typ,
+            parent=registration.parent,
+            root=self.monitor.root_urn,
+            matched=self._aliased,
+            make_urn=self.monitor.make_urn,
+        )
+        for old_urn in candidates:
+            if old_urn not in self.state and old_urn not in self.components:
+                continue
+            if old_urn in self._seen or old_urn in self._aliased.values():
+                raise ApplyError(f"{urn}: its alias {old_urn} is already taken by another resource of this run")
+            self._aliased[urn] = old_urn
+            if old_urn in self.components:
+                self.components[urn] = self.components.pop(old_urn)
+            else:
+                moved = self.state.pop(old_urn)
+                moved.urn = urn
+                self.state[urn] = moved
+            self._record(Operation("rename", urn, typ, old_urn))
+            return
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
         """A plain dict: the SDK's MockMonitor reads a tuple's second item as check failures
@@ -271,6 +239,33 @@ class ApplyMocks(pulumi.runtime.Mocks):
         self.state[urn] = self._applied(urn, typ, resource_id, inputs, outputs, registration, None)
         self._record(Operation(op, urn, typ))
         return resource_id, outputs
+
+    def _import(
+        self, urn: str, typ: str, import_id: str, inputs: dict[str, Any], registration: Registration | None
+    ) -> tuple[str, dict]:
+        """The ``import`` resource option (pulumi/pulumi developer-docs/architecture/import.md):
+        read the resource by id (the provider's importer and Read, ``importer.read_resource``),
+        copy each ``ignoreChanges`` input from what was read, then require no difference: a
+        preview warns, an up fails ("inputs to import do not match the existing resource")."""
+        read = self._call("import", urn, lambda: read_resource(self.account, urn, typ, import_id))
+        for key in registration.ignore_changes if registration is not None else []:
+            if key in read.inputs:
+                inputs[key] = read.inputs[key]
+            else:
+                inputs.pop(key, None)
+        differ = sorted(
+            k for k, v in inputs.items() if not k.startswith("__") and _norm(read.inputs.get(k)) != _norm(v)
+        )
+        if differ:
+            message = f"inputs to import do not match the existing resource ({', '.join(differ)}): {urn}"
+            if not self.preview:
+                raise ApplyError(message)
+            self._record(Operation("import", urn, typ, f"warning: {message}"))
+            return import_id, {**read.outputs, **inputs}
+        if not self.preview:
+            self.state[urn] = self._applied(urn, typ, import_id, inputs, read.outputs, registration, None)
+        self._record(Operation("import", urn, typ, import_id))
+        return import_id, read.outputs
 
     def _replace(
         self,

@@ -74,6 +74,7 @@ class EmulatedStack:
     ) -> list[Operation]:
         """One ``pulumi preview``: what ``up`` would do, with nothing applied and no hook run."""
         saved = {urn: copy.deepcopy(applied) for urn, applied in self.provider.state.items()}
+        components = dict(self.provider.components)
         self.provider.begin_run(preview=True)
         try:
             self.provider.refresh_all()
@@ -82,6 +83,7 @@ class EmulatedStack:
             return list(self.provider.operations)
         finally:
             self.provider.state = saved
+            self.provider.components = components
             self.provider.preview = False
 
     def _run(

@@ -55,6 +55,7 @@ class Matrix:
     role_cols: dict[str, int]
     mfa_col: int | None
     rows: list[MatrixRow] = field(default_factory=list)
+    over_quota_row: int | None = None  # sheet row of key ``max_keys`` + 1; then ``rows`` are left unread
 
     def key_location(self, row: MatrixRow) -> Location:
         return self.table.location(row.row, self.key_col)
@@ -69,8 +70,17 @@ class Matrix:
         return self.table.location(self.header_row, self.role_cols[role])
 
 
-def parse_matrix(table: Table, kind: str, problems: Problems) -> Matrix | None:
+def parse_matrix(table: Table, kind: str, problems: Problems, max_keys: int | None = None) -> Matrix | None:
+    """The matrix of ``table``, or None when it has no header to read. When the sheet names
+    more than ``max_keys`` different keys (IAM's users quota), nothing else is read: the
+    matrix comes back with ``over_quota_row`` set and no rows, so a 1,048,576-row sheet costs
+    a walk down its key column to the first key over the quota, not a check of every row."""
     cells = table.cells
+    if max_keys is not None and cells.shape[0] > max_keys + 1:
+        over = _first_key_over(cells, USER_KEYS if kind == "user" else POLICY_KEYS, max_keys)
+        if over is not None:
+            header_row, key_col, row = over
+            return Matrix(table, kind, header_row, key_col, {}, None, over_quota_row=row)
     kinds = _mark_kinds(cells)
     filled = kinds != BLANK
     nonblank_rows = np.flatnonzero(filled.any(axis=1))
@@ -141,16 +151,53 @@ def parse_matrix(table: Table, kind: str, problems: Problems) -> Matrix | None:
     return matrix
 
 
+HEADER_SEARCH_ROWS = 1_000  # the quota walk looks for the header this far down; past it, the ordinary path
+
+
+def _first_key_over(cells: np.ndarray, key_names: set[str], max_keys: int) -> tuple[int, int, int] | None:
+    """(header row, key column, row of the first key beyond ``max_keys`` different ones,
+    trimmed and case-insensitive as the rows are kept), or None when there is no such key."""
+    header_row = next(
+        (r for r in range(min(HEADER_SEARCH_ROWS, cells.shape[0])) if not all(map(is_blank, cells[r].tolist()))), None
+    )
+    if header_row is None:
+        return None
+    names = [str(value).strip().lower() if not is_blank(value) else "" for value in cells[header_row].tolist()]
+    key_col = next((col for col, name in enumerate(names) if name in key_names), None)
+    if key_col is None:
+        return None
+    seen: set[str] = set()
+    step = 4 * max_keys
+    for start in range(header_row + 1, cells.shape[0], step):
+        for offset, key in enumerate(cells[start : start + step, key_col].tolist()):
+            if not is_blank(key):
+                seen.add((key if isinstance(key, str) else _plain(key)).strip().lower())
+                if len(seen) > max_keys:
+                    return header_row, key_col, start + offset
+    return None
+
+
 BLANK, NO_MARK, MARK, INVALID = 0, 1, 2, 3
 
 
 def _mark_kinds(cells: np.ndarray) -> np.ndarray:
     """Classify every cell as BLANK, NO_MARK, MARK or INVALID with one factorize of the
-    grid: each distinct value is classified once."""
+    grid: each distinct value is classified once, the text values by pandas' string methods
+    (a column of a million distinct user names must not cost a million Python calls)."""
     if cells.size == 0:
         return np.zeros(cells.shape, dtype=np.int8)
     codes, uniques = pd.factorize(cells.ravel(), use_na_sentinel=True)
-    table = np.fromiter((_kind(u) for u in uniques), dtype=np.int8, count=len(uniques))
+    uniques = np.asarray(uniques, dtype=object)
+    table = np.full(len(uniques), INVALID, dtype=np.int8)
+    is_text = np.fromiter((isinstance(u, str) for u in uniques), dtype=bool, count=len(uniques))
+    text = pd.Series(uniques[is_text], dtype=object).str.strip().str.lower()
+    table[is_text] = np.select(
+        [(text == "").to_numpy(), text.isin(MARKS).to_numpy(), text.isin(NO_MARKS).to_numpy()],
+        [BLANK, MARK, NO_MARK],
+        INVALID,
+    )
+    for index in np.flatnonzero(~is_text).tolist():  # numbers, booleans, dates: few distinct values
+        table[index] = _kind(uniques[index])
     # code -1 (NaN, an empty cell) indexes the BLANK appended at the end
     return np.append(table, BLANK)[codes].reshape(cells.shape)
 

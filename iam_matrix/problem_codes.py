@@ -182,6 +182,17 @@ _CODES = [
     _e("quota-groups-per-user", "plan", "A user would be in more groups than IAM allows."),
     _e("quota-groups", "plan", "The matrix needs more groups than the account allows."),
     _e("quota-policies", "plan", "More custom policies than the account allows."),
+    # the live account, read by the program before it registers anything (iam_matrix/live_names.py)
+    _e(
+        "user-case-conflict",
+        "plan",
+        "The account has the user in another spelling (IAM names are case-insensitive): the up would fail.",
+    ),
+    _e(
+        "group-case-conflict",
+        "plan",
+        "The account has the group in another spelling (IAM names are case-insensitive): the up would fail.",
+    ),
     # advice (iam_matrix/advisories.py): warnings, each may be suppressed by name
     _w("user-no-role", "A user has no role: they can sign in but may do nothing."),
     _w("policy-unused", "A custom policy is created but no role gets it."),

@@ -85,17 +85,62 @@ class Severities:
         return [p for p in self.items if p.severity == "warning"]
 
 
+MAX_LISTED_PER_KIND = 100  # located problems of one code in one file (and sheet); the rest are counted
+
+
 @dataclass
 class Problems(Severities):
+    """Every problem found. Of one code in one file and sheet, the first
+    ``MAX_LISTED_PER_KIND`` are listed and the rest counted in one line at the file or sheet,
+    so a crafted 16,000-column header costs a hundred messages, not sixteen thousand."""
+
     items: list[Problem] = field(default_factory=list)
+    listed: dict[tuple, int] = field(default_factory=dict, repr=False)  # (severity, code, file, sheet) -> count
+    hidden: dict[tuple, int] = field(default_factory=dict, repr=False)  # the same key -> problems not listed
+    summaries: dict[tuple, int] = field(default_factory=dict, repr=False)  # the same key -> its line in items
 
     def error(self, location: Location, code: str, message: str, fix: str) -> None:
         catalogued(code, "error")
-        self.items.append(Problem(location, code, message, fix, "error"))
+        self._add(Problem(location, code, message, fix, "error"))
 
     def warning(self, location: Location, code: str, message: str, fix: str) -> None:
         catalogued(code, "warning")
-        self.items.append(Problem(location, code, message, fix, "warning"))
+        self._add(Problem(location, code, message, fix, "warning"))
+
+    def more(self, location: Location, code: str, count: int, fix: str, severity: Severity = "error") -> None:
+        """``count`` further problems like the ones listed, found but not located one by one
+        (a reader that stopped collecting cells)."""
+        catalogued(code, severity)
+        key = (severity, code, location.file, location.sheet)
+        self.listed[key] = max(self.listed.get(key, 0), MAX_LISTED_PER_KIND)
+        self._count(key, count, fix)
+
+    def _add(self, problem: Problem) -> None:
+        key = (problem.severity, problem.code, problem.location.file, problem.location.sheet)
+        listed = self.listed.get(key, 0) + 1
+        self.listed[key] = listed
+        if listed <= MAX_LISTED_PER_KIND:
+            self.items.append(problem)
+        else:
+            self._count(key, 1, problem.fix)
+
+    def _count(self, key: tuple, count: int, fix: str) -> None:
+        severity, code, file, sheet = key
+        total = self.hidden[key] = self.hidden.get(key, 0) + count
+        index = self.summaries.get(key)
+        summary = Problem(
+            Location(file, sheet),
+            code,
+            f"{total:,} more {code} problems in this {'sheet' if sheet else 'file'} are not listed "
+            f"(at most {MAX_LISTED_PER_KIND} of each kind are)",
+            fix,
+            severity,
+        )
+        if index is None:
+            self.summaries[key] = len(self.items)
+            self.items.append(summary)
+        else:
+            self.items[index] = summary
 
 
 class MatrixInvalid(Exception):

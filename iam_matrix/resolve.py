@@ -44,8 +44,18 @@ def resolve(settings: Settings, catalog: Catalog, problems: Problems) -> Resolve
     users_table, policies_table = load_tables(settings, problems)
     custom, unusable = custom_policies(settings, problems)
     check_paths(settings, problems)
-    users = parse_matrix(users_table, "user", problems) if users_table is not None else None
+    quota = iam_rules.MAX_USERS_PER_ACCOUNT
+    users = parse_matrix(users_table, "user", problems, quota) if users_table is not None else None
     policies = parse_matrix(policies_table, "policy", problems) if policies_table is not None else None
+    if users is not None and users.over_quota_row is not None:  # over the quota: its rows were not read
+        problems.error(
+            users.table.location(users.over_quota_row, users.key_col),
+            "quota-users",
+            f"the matrix names more than {quota:,} users (user {quota + 1:,} is here; the sheet has "
+            f"{users.table.cells.shape[0]:,} rows); IAM allows {quota:,} per account, so the rest is not checked",
+            QUOTA_USERS_FIX,
+        )
+        return None
     if users is None or policies is None:
         return None
     roles = matched_roles(users, policies, problems)
@@ -124,7 +134,7 @@ def matched_roles(users: Matrix, policies: Matrix, problems: Problems) -> list[s
         unmatched = [role for role in here.role_cols if role not in there.role_cols]
         candidates = list(there.role_cols) if len(unmatched) * len(there.role_cols) <= MAX_SUGGESTION_PAIRS else []
         for role in unmatched:
-            close = difflib.get_close_matches(role, candidates, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(role, candidates, n=1, cutoff=0.6) if candidates else []
             if close:
                 hint = (
                     f"rename it to {close[0]!r} to match "
@@ -171,10 +181,13 @@ def unique_users(users: Matrix, problems: Problems) -> list[MatrixRow]:
         problems.error(
             users.table.location(),
             "quota-users",
-            f"{len(kept)} users; IAM allows {iam_rules.MAX_USERS_PER_ACCOUNT} per account",
-            "move people to IAM Identity Center or split them over accounts",
+            f"{len(kept):,} users; IAM allows {iam_rules.MAX_USERS_PER_ACCOUNT:,} per account",
+            QUOTA_USERS_FIX,
         )
     return kept
+
+
+QUOTA_USERS_FIX = "move people to IAM Identity Center or split them over accounts"
 
 
 class PolicyResolver:

@@ -15,6 +15,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -256,7 +257,7 @@ def read_workbook(path: Path, problems: Problems, display: str | None = None) ->
 def _report_notes(table: Table, facts: SheetFacts, problems: Problems) -> None:
     """The cells ``workbook_guard`` found that calamine reads as blank or as a stale value."""
     for note in facts.notes:
-        where, detail = table.location(note.row, note.col), clip(note.detail, 80)
+        where, detail = table.location(note.row, note.col), clip(note.detail, 160)
         if note.kind == "error":
             problems.error(
                 where,
@@ -279,20 +280,16 @@ def _report_notes(table: Table, facts: SheetFacts, problems: Problems) -> None:
                 "formula with no saved result (the file was written by a program that does not calculate)",
                 "open the workbook in Excel or LibreOffice and save it, or type the value",
             )
+    codes = {"error": "cell-error", "external": "cell-external-link", "uncalculated": "formula-uncalculated"}
+    fixes = {
+        "error": "fix the formulas or type the values",
+        "external": "type the values instead of linking them",
+        "uncalculated": "open the workbook in Excel or LibreOffice and save it",
+    }
     for kind, count in facts.counts.items():
-        if count > MAX_REPORTED_CELLS:
-            more = f"{count - MAX_REPORTED_CELLS:,} more cells like the ones above"
-            if kind == "error":
-                problems.error(table.location(), "cell-error", more, "fix the formulas or type the values")
-            elif kind == "external":
-                problems.error(table.location(), "cell-external-link", more, "type the values instead of linking them")
-            else:
-                problems.error(
-                    table.location(),
-                    "formula-uncalculated",
-                    more,
-                    "open the workbook in Excel or LibreOffice and save it",
-                )
+        listed = sum(1 for note in facts.notes if note.kind == kind)
+        if count > listed:
+            problems.more(table.location(), codes[kind], count - listed, fixes[kind])
 
 
 EXCEL_ERRORS = frozenset(
@@ -338,17 +335,17 @@ def _check_error_values(table: Table, problems: Problems) -> None:
             "fix the formula in the spreadsheet, or type the value, and export again",
         )
     if len(positions) > MAX_REPORTED_CELLS:
-        problems.error(
-            table.location(),
-            "cell-error",
-            f"{len(positions) - MAX_REPORTED_CELLS:,} more cells hold Excel error values",
-            "fix the formulas and export again",
+        problems.more(
+            table.location(), "cell-error", len(positions) - MAX_REPORTED_CELLS, "fix the formulas and export again"
         )
 
 
 def _grid(rows: list[list[object]]) -> np.ndarray:
     """Rows of cell values as a rectangular object array (short rows padded with blanks)."""
-    width = max((len(r) for r in rows), default=0)
+    lengths = set(map(len, rows))
+    width = max(lengths, default=0)
+    if len(lengths) <= 1:  # calamine's rows always are: one pass, no per-row slices
+        return np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * width).reshape(len(rows), width)
     grid = np.full((len(rows), width), "", dtype=object)
     for i, row in enumerate(rows):
         grid[i, : len(row)] = row

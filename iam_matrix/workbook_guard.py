@@ -8,7 +8,8 @@ can expand without end. This module reads the zip directory and streams only the
 the matrix needs - the workbook part, its relationships, shared strings, styles and the
 Users and Policies sheets - checking:
 
-- the format (an .xls, .xlsb or .ods file is refused by name),
+- the format (an .xls, .xlsb or .ods file is refused by name), and no two entries a reader
+  could confuse (parts are looked up ignoring case and slashes, as calamine does),
 - every part's declared and actual uncompressed size, against a budget that grows with
   the file (``MAX_INFLATE_RATIO``) but never past ``MAX_PARTS_BYTES``,
 - no DTD or entity declaration (Excel never writes one),
@@ -16,9 +17,12 @@ Users and Policies sheets - checking:
   that they are visible (what Excel shows must be what deploys),
 - the extent of the cells actually present in each sheet (``MAX_SHEET_AREA`` or four
   times the cells present, whichever is more; never past Excel's own grid),
+- the shared strings (calamine loads them all): their count and size, against the cells
+  of the matrix sheets,
 
 and collects the facts calamine does not report: error values (``#N/A`` reads as blank),
-formulas with no saved result, and formulas whose value comes from another workbook.
+formulas with no saved result, and formulas whose value comes from another workbook -
+directly, through defined names, or through a shared formula.
 """
 
 from __future__ import annotations
@@ -33,16 +37,21 @@ from xml.etree import ElementTree
 import numpy as np
 
 from .input_files import clip
-from .problems import column_letter
+from .problems import MAX_LISTED_PER_KIND, column_letter
 
 EXCEL_ROWS, EXCEL_COLS = 1_048_576, 16_384
-MAX_SHEET_AREA = 4_000_000  # rows x columns allowed regardless of how many cells are present
+MAX_SHEET_AREA = 2_000_000  # rows x columns allowed whatever the cells present (5,000 x 300 is 1.5M)
 AREA_PER_CELL = 4  # ... and beyond that, at most this many grid cells per cell present
 MAX_INFLATE_RATIO = 100  # uncompressed bytes read per byte of the file ...
 MIN_PARTS_BUDGET = 64 << 20  # ... but at least this much
 MAX_PARTS_BYTES = 2 << 30  # and never more (a 1,048,576-row sheet is ~300 MB of XML)
 MAX_SMALL_PART_BYTES = 16 << 20  # workbook.xml and its relationships
-MAX_REPORTED_CELLS = 50  # per kind per sheet; the rest are counted
+# xl/sharedStrings.xml: entries beyond the cells of the matrix sheets (other sheets' text), and its size
+SHARED_STRINGS_SLACK = 200_000  # a 5,000 x 300 matrix needs ~5,300 in all
+SHARED_STRINGS_SLACK_BYTES = 32 << 20
+SHARED_STRING_BYTES_PER_CELL = 128  # a user name of 64 characters and its tags
+SHARED_STRINGS_FIX = "save the matrix alone as a new workbook (the text of the other sheets is loaded too)"
+MAX_REPORTED_CELLS = MAX_LISTED_PER_KIND  # cells kept per kind per sheet; the rest are counted
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -109,24 +118,15 @@ def inspect_workbook(data: bytes, wanted: tuple[str, ...]) -> Inspection:
             f"not a readable Excel workbook ({clip(str(error))})", "save it as .xlsx from Excel or LibreOffice"
         ) from None
     with archive:
-        names = set(archive.namelist())
+        names = _Parts(archive.namelist())
         _check_format(archive, names)
         budget = _Budget(min(MAX_PARTS_BYTES, max(MIN_PARTS_BUDGET, size * MAX_INFLATE_RATIO)))
-        workbook_xml = _read_small(archive, "xl/workbook.xml", budget)
-        rels_xml = (
-            _read_small(archive, "xl/_rels/workbook.xml.rels", budget) if "xl/_rels/workbook.xml.rels" in names else b""
-        )
-        sheets = _sheet_list(workbook_xml, rels_xml)
-        hashes: list[bool] = []
-        for part in ("xl/sharedStrings.xml", "xl/styles.xml"):  # calamine reads these when it opens the file
-            if part in names:
-                _stream(
-                    archive,
-                    part,
-                    budget,
-                    None,
-                    (lambda chunk: hashes.append(b"#" in chunk)) if part == "xl/sharedStrings.xml" else None,
-                )
+        workbook_xml = _read_small(archive, names["xl/workbook.xml"], budget)
+        rels = "xl/_rels/workbook.xml.rels"
+        rels_xml = _read_small(archive, names[rels], budget) if rels in names else b""
+        workbook = _parse(workbook_xml, "xl/workbook.xml")
+        sheets = _sheet_list(workbook, rels_xml)
+        links = ExternalLinks.of(workbook, names.keys)
         inspection = Inspection({}, [], [name for name, _, _ in sheets])
         for want in wanted:
             matches = [
@@ -168,14 +168,33 @@ def inspect_workbook(data: bytes, wanted: tuple[str, ...]) -> Inspection:
                     )
                 )
                 continue
-            facts = SheetFacts(name, part, has_hash=any(hashes))
-            _stream(archive, part, budget, facts)
+            facts = SheetFacts(name, names[part])
+            _stream(archive, names[part], budget, facts, links=links)
             _check_extent(facts)
             inspection.sheets[want] = facts
+        # calamine loads the shared strings and the styles when it opens the file: every entry,
+        # for all sheets. Each cell of the matrix sheets can use one; few more are allowed.
+        cells = sum(facts.cells for facts in inspection.sheets.values())
+        shared = _SharedStrings(SHARED_STRINGS_SLACK + cells)
+        if "xl/sharedStrings.xml" in names:
+            part = names["xl/sharedStrings.xml"]
+            allowed = SHARED_STRINGS_SLACK_BYTES + SHARED_STRING_BYTES_PER_CELL * cells
+            if _info(archive, part).file_size > allowed:
+                raise WorkbookRefused(
+                    f"part {part} (the text of every sheet) is {_info(archive, part).file_size:,} bytes uncompressed;"
+                    f" for {cells:,} cells in the matrix sheets at most {allowed:,} are read",
+                    SHARED_STRINGS_FIX,
+                    "file-too-large",
+                )
+            _stream(archive, part, budget, None, shared.feed)
+        if "xl/styles.xml" in names:
+            _stream(archive, names["xl/styles.xml"], budget, None)
+        for facts in inspection.sheets.values():
+            facts.has_hash = facts.has_hash or shared.has_hash
         return inspection
 
 
-def _check_format(archive: zipfile.ZipFile, names: set[str]) -> None:
+def _check_format(archive: zipfile.ZipFile, names: _Parts) -> None:
     if "mimetype" in names and "content.xml" in names:
         raise WorkbookRefused(
             "this is an OpenDocument spreadsheet (.ods); only .xlsx is read",
@@ -193,6 +212,69 @@ def _check_format(archive: zipfile.ZipFile, names: set[str]) -> None:
             "this zip file is not an Excel workbook (it has no xl/workbook.xml)",
             "save the matrix as .xlsx from Excel or LibreOffice",
         )
+
+
+def _part_key(name: str) -> str:
+    """A part name as readers match it: calamine finds ``xl/SharedStrings.xml`` or
+    ``xl\\sharedStrings.xml`` for ``xl/sharedStrings.xml``."""
+    return name.replace("\\", "/").lstrip("/").lower()
+
+
+class _Parts:
+    """The entries of the zip by the name readers match them by. Two entries that match the
+    same name (the same name twice, or names differing only in case or slashes) are refused:
+    this module would check one and a parser could read the other."""
+
+    def __init__(self, names: list[str]):
+        self.by_key: dict[str, str] = {}
+        for name in names:
+            key = _part_key(name)
+            if key in self.by_key:
+                raise WorkbookRefused(
+                    f"the zip holds two entries named {clip(self.by_key[key])} and {clip(name)}"
+                    " (the same name, or differing only in case or slashes); a reader could pick either",
+                    "the file is damaged or crafted; save the workbook again from Excel or LibreOffice",
+                )
+            self.by_key[key] = name
+
+    @property
+    def keys(self) -> set[str]:
+        return set(self.by_key)
+
+    def __contains__(self, part: str) -> bool:
+        return _part_key(part) in self.by_key
+
+    def __getitem__(self, part: str) -> str:
+        return self.by_key[_part_key(part)]
+
+
+class _SharedStrings:
+    """Counts the entries of the shared strings part as it streams past (calamine keeps every
+    one in memory, for all sheets) and notes a ``#`` (error literals are possible)."""
+
+    def __init__(self, allowed: int) -> None:
+        self.allowed = allowed
+        self.count = 0
+        self.has_hash = False
+        self.tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        window = self.tail + chunk  # the tail is shorter than a start tag: nothing is counted twice
+        self.count += len(_SHARED_STRING.findall(window))
+        self.tail = window[-(_SHARED_TAG_MAX - 1) :]
+        self.has_hash = self.has_hash or b"#" in chunk
+        if self.count > self.allowed:
+            raise WorkbookRefused(
+                f"the shared strings (the text of every sheet) hold more than {self.allowed:,} entries:"
+                f" the matrix sheets have {self.allowed - SHARED_STRINGS_SLACK:,} cells and"
+                f" {SHARED_STRINGS_SLACK:,} more are allowed",
+                SHARED_STRINGS_FIX,
+                "file-too-large",
+            )
+
+
+_SHARED_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,15}:)?si[\s>/]")  # <si> or <x:si ...>
+_SHARED_TAG_MAX = 21  # the longest start tag the pattern matches
 
 
 class _Budget:
@@ -238,13 +320,20 @@ def _read_small(archive: zipfile.ZipFile, part: str, budget: _Budget) -> bytes:
     return b"".join(chunks)
 
 
-def _stream(archive: zipfile.ZipFile, part: str, budget: _Budget, facts: SheetFacts | None, keep=None) -> None:
+def _stream(
+    archive: zipfile.ZipFile,
+    part: str,
+    budget: _Budget,
+    facts: SheetFacts | None,
+    keep=None,
+    links: ExternalLinks | None = None,
+) -> None:
     """Inflate ``part`` in 1 MiB steps: its declared size counts against the budget, and
     the inflated bytes must end exactly there (a deflate stream longer than declared is a
     file some other reader would keep inflating)."""
     info = _info(archive, part)
     budget.take(part, info.file_size)
-    scanner = _SheetScanner(facts) if facts is not None else None
+    scanner = _SheetScanner(facts, links or ExternalLinks()) if facts is not None else None
     tail = b""
     read = 0
     try:
@@ -296,7 +385,7 @@ def _parse(xml: bytes, part: str) -> ElementTree.Element:
         ) from None
 
 
-def _sheet_list(workbook_xml: bytes, rels_xml: bytes) -> list[tuple[str, str, str | None]]:
+def _sheet_list(workbook: ElementTree.Element, rels_xml: bytes) -> list[tuple[str, str, str | None]]:
     """(name, state, part) of every sheet, in workbook order; part None for a non-worksheet."""
     targets: dict[str, str] = {}
     if rels_xml:
@@ -307,7 +396,7 @@ def _sheet_list(workbook_xml: bytes, rels_xml: bytes) -> list[tuple[str, str, st
                     target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
                 )
     sheets = []
-    for sheet in _parse(workbook_xml, "xl/workbook.xml").iter(f"{NS_MAIN}sheet"):
+    for sheet in workbook.iter(f"{NS_MAIN}sheet"):
         sheets.append((sheet.get("name", ""), sheet.get("state", "visible"), targets.get(sheet.get(f"{NS_REL}id", ""))))
     return sheets
 
@@ -324,6 +413,7 @@ class _Patterns:
         self.cell_tag_ref = b"<" + prefix + b'c r="'
         self.cell_opens = (b"<" + prefix + b"c ", b"<" + prefix + b"c>", b"<" + prefix + b"c/")
         self.row_tag = b"<" + prefix + b"row"
+        self.row_tag_ref = b"<" + prefix + b'row r="'
         self.cell_start = re.compile(rb"<" + p + rb"c[\s>/]")
         self.cell_ref = re.compile(rb"<" + p + rb'c\s[^>]*?\br="([A-Za-z]+)(\d+)"')
         self.row_start = re.compile(rb"<" + p + rb"row[\s>/]")
@@ -332,10 +422,65 @@ class _Patterns:
         self.formula = re.compile(rb"<" + p + rb"f[\s>/]")
         self.value = re.compile(rb"<" + p + rb"v>([^<]*)</" + p + rb"v>")
         self.formula_text = re.compile(rb"<" + p + rb"f\b[^>]*>([^<]*)</" + p + rb"f>")
+        self.shared_index = re.compile(rb'\bsi="(\d+)"')
         self.cell_end = b"</" + prefix + b"c>"
 
 
-_EXTERNAL = re.compile(rb"\[\d+\]")
+# A reference into another workbook: [1]Sheet1!A1 as Excel saves it, or by file name ([rates.xlsx]Sheet1!A1)
+_EXTERNAL = re.compile(rb"\[\d+\]|\[[^\[\]]*\.xl\w*\]", re.IGNORECASE)
+_NAME_TOKEN = re.compile(rb"[A-Za-z_\\][\w.\\]*")
+_INDIRECT = re.compile(rb"\bINDIRECT\s*\(", re.IGNORECASE)
+MAX_NAME_ROUNDS = 32  # defined names that refer to names that refer to ... an external one
+
+
+@dataclass
+class ExternalLinks:
+    """What in a workbook reaches another workbook: its external link parts
+    (``xl/externalLinks/``) and the defined names whose formula does, directly or through
+    other names. A formula that uses such a name takes its value from elsewhere although
+    its own text shows no ``[1]``."""
+
+    parts: tuple[str, ...] = ()
+    names: dict[bytes, str] = field(default_factory=dict)  # lower-cased name -> its formula
+    linked: bool = False  # external link parts, or <externalReferences> in workbook.xml
+
+    @classmethod
+    def of(cls, workbook: ElementTree.Element, keys: set[str]) -> ExternalLinks:
+        parts = tuple(sorted(key for key in keys if key.startswith("xl/externallinks/") and key.endswith(".xml")))
+        linked = bool(parts) or workbook.find(f"{NS_MAIN}externalReferences") is not None
+        defined: dict[bytes, bytes] = {}
+        for name in workbook.iter(f"{NS_MAIN}definedName"):
+            defined[name.get("name", "").lower().encode()] = (name.text or "").encode()
+        external = {
+            key: text.decode()
+            for key, text in defined.items()
+            if _EXTERNAL.search(text) or (linked and _INDIRECT.search(text))
+        }
+        tokens = {key: {t.lower() for t in _NAME_TOKEN.findall(text)} for key, text in defined.items()}
+        for _ in range(MAX_NAME_ROUNDS):
+            more = {key for key, used in tokens.items() if key not in external and used & external.keys()}
+            if not more:
+                break
+            for key in more:
+                through = sorted(tokens[key] & external.keys())[0]
+                external[key] = f"{defined[key].decode()}, where {through.decode()} = {external[through]}"
+        return cls(parts, external, linked)
+
+    def reached_by(self, formula: bytes) -> str | None:
+        """How ``formula`` reaches another workbook, or None."""
+        if _EXTERNAL.search(formula):
+            return formula.decode("utf-8", "replace")
+        if self.names:
+            for token in _NAME_TOKEN.findall(formula):
+                through = self.names.get(token.lower())
+                if through is not None:
+                    return f"{formula.decode('utf-8', 'replace')}, where {token.decode()} = {through}"
+        if self.linked and _INDIRECT.search(formula):
+            linked = self.parts[0] if self.parts else "other workbooks"
+            return f"{formula.decode('utf-8', 'replace')}: INDIRECT in a workbook that links {linked}"
+        return None
+
+
 _REF_IN_TAG = re.compile(rb'\br="([A-Za-z]+)(\d+)"')
 
 
@@ -347,7 +492,7 @@ def _leading_refs(data: bytes, tag: bytes) -> tuple[int, int, int]:
     LibreOffice and openpyxl write every cell - found with numpy instead of one regex
     match per cell (a 5,000 x 300 sheet has 1.5 million). A reference too long for
     Excel's grid gives a row or column beyond it."""
-    arr = np.frombuffer(data, dtype=np.uint8)
+    arr = np.frombuffer(data + bytes(_WINDOW), dtype=np.uint8)  # padded: a tag at the very end is read too
     n = len(arr) - len(tag) - _WINDOW
     if n <= 0:
         return 0, 0, 0
@@ -389,8 +534,10 @@ class _SheetScanner:
     cells calamine misreads. Chunks are cut before the last cell or row start tag, so no
     cell is split between two scans."""
 
-    def __init__(self, facts: SheetFacts):
+    def __init__(self, facts: SheetFacts, links: ExternalLinks):
         self.facts = facts
+        self.links = links
+        self.shared_external: dict[bytes, str] = {}  # si of a shared formula whose master reaches outside
         self.patterns: _Patterns | None = None
         self.pending = b""
         self.max_row = self.max_col = 0
@@ -449,10 +596,14 @@ class _SheetScanner:
             self.unreferenced_cols = max(
                 self.unreferenced_cols, max(len(p.cell_start.findall(row)) for row in data.split(b"</row>"))
             )
-        row_refs = p.row_ref.findall(data)
-        if row_refs:
-            self.max_row = max(self.max_row, max(int(r[:9]) for r in set(row_refs)))
-        self.rows_without_ref += max(0, data.count(p.row_tag) - len(row_refs))  # <rowBreaks> counts once: harmless
+        row_tags = data.count(p.row_tag)
+        rows_found, max_row, _ = _leading_refs(data, p.row_tag_ref)  # <row r="N" as Excel writes it
+        if rows_found < row_tags:  # some row puts r= later or has none (or it is <rowBreaks>): the regex
+            row_refs = p.row_ref.findall(data)
+            rows_found = len(row_refs)
+            max_row = max((int(r[:9]) for r in set(row_refs)), default=0)
+        self.max_row = max(self.max_row, max_row)
+        self.rows_without_ref += max(0, row_tags - rows_found)  # <rowBreaks> counts once: harmless
         if b't="e"' in data:
             for match in p.error_cell.finditer(data):
                 value = p.value.search(match.group(1) or b"")
@@ -464,8 +615,15 @@ class _SheetScanner:
                 cell = data[max(start, 0) : end if end >= 0 else len(data)]
                 formula = p.formula_text.search(cell)
                 text = formula.group(1) if formula else b""
-                if _EXTERNAL.search(text):
-                    self._note("external", cell, text.decode("utf-8", "replace"))
+                shared = p.shared_index.search(data, match.start(), data.find(b">", match.start()) + 1)
+                reached = self.links.reached_by(text) if text else None
+                if shared is not None:  # the cells of a shared formula carry its text only in the first
+                    if reached is not None:
+                        self.shared_external[shared.group(1)] = reached
+                    elif not text:
+                        reached = self.shared_external.get(shared.group(1))
+                if reached is not None:
+                    self._note("external", cell, reached)
                 value = p.value.search(cell)
                 if value is None or not value.group(1).strip():
                     self._note("uncalculated", cell, text.decode("utf-8", "replace"))

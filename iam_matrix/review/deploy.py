@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from ..bundle_moves import plan_moves
 from ..desired import DesiredState
+from ..live_names import case_conflicts
 
 
 @dataclass(frozen=True)
@@ -93,24 +94,20 @@ def _path_notes(base: DesiredState, head: DesiredState) -> list[DeployNote]:
 
 
 def _case_notes(kind: str, before: Iterable[str], after: Iterable[str]) -> list[DeployNote]:
-    old = set(before)
-    new = set(after)
-    lowered = {name.lower(): name for name in old}
+    old, new = set(before), set(after)
     notes = []
-    for name in sorted(new - old, key=str.lower):
-        was = lowered.get(name.lower())
-        if was is not None and was not in new:
-            notes.append(
-                DeployNote(
-                    "case-rename",
-                    name,
-                    f"{kind} {was} becomes {name}, which differs only in case: IAM "
-                    f"names are case-insensitive, so {name} cannot be created while "
-                    f"{was} exists (EntityAlreadyExists). Two steps: remove "
-                    f"{was} (merge, pulumi up), then add {name} (merge, pulumi up)",
-                    blocks=True,
-                )
+    for name, was in case_conflicts(new - old, old - new):
+        notes.append(
+            DeployNote(
+                "case-rename",
+                name,
+                f"{kind} {was} becomes {name}, which differs only in case: IAM "
+                f"names are case-insensitive, so {name} cannot be created while "
+                f"{was} exists (EntityAlreadyExists). Two steps: remove "
+                f"{was} (merge, pulumi up), then add {name} (merge, pulumi up)",
+                blocks=True,
             )
+        )
     return notes
 
 

@@ -109,3 +109,20 @@ def test_validate_says_how_many_warnings_were_suppressed(project, capsys) -> Non
 
 def test_the_doc_is_what_the_catalogue_generates() -> None:
     assert markdown_table() in (REPO / "docs" / "problem-codes.md").read_text()
+
+
+def test_problems_of_one_kind_are_listed_up_to_a_cap_then_counted() -> None:
+    problems = Problems()
+    for col in range(250):
+        problems.error(Location("users.csv", None, f"A{col + 1}"), "mark-invalid", "bad", "use Y")
+    problems.error(Location("users.csv", None, "B1"), "header-blank", "blank", "name it")  # another kind: listed
+    problems.error(Location("other.csv", None, "A1"), "mark-invalid", "bad", "use Y")  # another file: listed
+    problems.more(Location("users.csv"), "mark-invalid", 1000, "use Y")  # counted by a reader
+    located = [p for p in problems.items if p.code == "mark-invalid" and p.location.cell]
+    assert len(located) == 101 and located[-1].location.file == "other.csv"
+    [summary] = [p for p in problems.items if p.location.cell is None]
+    assert str(summary) == (
+        "users.csv: error [mark-invalid]: 1,150 more mark-invalid problems in this file are not listed"
+        " (at most 100 of each kind are). Fix: use Y"
+    )
+    assert len(problems.errors) == 103

@@ -22,7 +22,7 @@ from iam_matrix.compiler import check
 from iam_matrix.input_files import JsonProblem, YamlProblem, load_json, load_yaml
 from iam_matrix.problems import MatrixInvalid, column_letter
 from iam_matrix.settings import load_stack_settings
-from tests.core.xlsx_parts import POLICIES, rows_xml, sheet_xml, write_xlsx
+from tests.core.xlsx_parts import MAIN, POLICIES, rows_xml, sheet_xml, write_xlsx
 from tests.project import Project
 
 FUZZ = settings(
@@ -87,7 +87,8 @@ CELL = st.one_of(
     st.tuples(st.just("n"), st.integers(-(10**6), 10**6).map(str)),
     st.tuples(st.just("b"), st.sampled_from(["0", "1"])),
     st.tuples(st.just("e"), st.sampled_from(["#N/A", "#REF!", "#DIV/0!", "#VALUE!"])),
-    st.tuples(st.just("f"), st.sampled_from(["SUM(A1)", "[1]Sheet1!A1", ""])),
+    st.tuples(st.just("f"), st.sampled_from(["SUM(A1)", "[1]Sheet1!A1", "", "Rate", "chain*2", "INDIRECT(A1)"])),
+    st.tuples(st.just("ss"), st.integers(0, 4).map(str)),  # a shared string, or an index past the table
     st.tuples(st.just("d"), st.just("45000")),  # a number (dates are numbers with a style)
 )
 
@@ -101,6 +102,8 @@ def cell(ref: str, kind: str, value: str) -> str:
         return f'<c r="{ref}" t="e"><v>{value}</v></c>'
     if kind == "f":
         return f'<c r="{ref}"><f>{escape(value)}</f></c>'
+    if kind == "ss":
+        return f'<c r="{ref}" t="s"><v>{value}</v></c>'
     return f'<c r="{ref}"><v>{value}</v></c>'
 
 
@@ -110,8 +113,16 @@ def cell(ref: str, kind: str, value: str) -> str:
     far=st.one_of(st.none(), st.tuples(st.integers(1, 1_048_576), st.integers(0, 16_383))),
     state=st.sampled_from(["visible", "hidden", "veryHidden"]),
     twin=st.booleans(),
+    names=st.dictionaries(
+        st.sampled_from(["Rate", "Chain", "Local"]),
+        st.sampled_from(["[1]Sheet1!$A$1", "Users!$A$1", "Rate", "CHAIN", 'INDIRECT("x")']),
+        max_size=3,
+    ),
+    linked=st.booleans(),
 )
-def test_workbooks_from_random_cells(tmp_path_factory, cells, far, state, twin):
+def test_workbooks_from_random_cells(tmp_path_factory, cells, far, state, twin, names, linked):
+    """Cells of every kind, a far one, hidden and twin sheets, defined names (external, chained,
+    circular), external link parts, shared strings and indexes past their table."""
     project = fresh(tmp_path_factory)
     placed = dict(cells)
     placed[(1, 0)] = ("s", "User")
@@ -122,9 +133,16 @@ def test_workbooks_from_random_cells(tmp_path_factory, cells, far, state, twin):
         rows.setdefault(row, []).append(cell(f"{column_letter(col)}{row}", kind, value))
     body = "".join(f'<row r="{row}">{"".join(parts)}</row>' for row, parts in sorted(rows.items()))
     more = [("users ", "veryHidden", sheet_xml(body))] if twin else []
+    defined = "".join(f'<definedName name="{name}">{escape(text)}</definedName>' for name, text in names.items())
+    strings = f'<sst xmlns="{MAIN}"><si><t>Y</t></si><si><t>ann@example.com</t></si><si><t>#N/A</t></si></sst>'
+    extra = {"xl/sharedStrings.xml": strings}
+    if linked:
+        extra["xl/externalLinks/externalLink1.xml"] = f'<externalLink xmlns="{MAIN}"/>'
     write_xlsx(
         project.root / "matrix/m.xlsx",
         [("Users", state, sheet_xml(body)), ("Policies", "visible", sheet_xml(rows_xml(POLICIES))), *more],
+        extra=extra,
+        workbook_extra=f"<definedNames>{defined}</definedNames>" if defined else "",
     )
     outcome(project.root, workbook="matrix/m.xlsx", usersFile="", policiesFile="")
 

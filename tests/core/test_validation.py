@@ -303,7 +303,26 @@ def test_groups_per_user_after_bundling(project):
 def test_users_per_account(project):
     rows = "".join(f"user{i}@x.io,,,,Y,,Y\n" for i in range(5001))
     project.write("matrix/users.csv", USERS_HEADER + rows)
-    assert where(project.check(), "quota-users") == "users.csv"
+    problem = find(project.check(), "quota-users")
+    assert str(problem.location) == "users.csv A5002"  # user 5,001: the walk stops there
+    assert "more than 5,000 users" in problem.message and "5,002 rows" in problem.message
+
+
+def test_users_per_account_counts_each_user_once(project):
+    # 5,001 rows, but two are the same user (case-insensitively) and one has no name: 4,999 users
+    rows = [f"user{i}@x.io,,,,Y,,Y\n" for i in range(4999)] + ["USER7@x.io,,,,Y,,Y\n", ",,,,,,\n", ""]
+    project.write("matrix/users.csv", USERS_HEADER + "".join(rows))
+    result = project.check()
+    assert "quota-users" not in codes(result)
+    assert where(result, "user-duplicate") == "users.csv A5001"
+
+
+def test_users_over_the_quota_far_down_the_sheet(project):
+    # blank and repeated rows do not count; the first user past the quota is named
+    rows = ["same@x.io,,,,Y,,Y\n"] * 3000 + [",,,,,,\n"] * 10 + [f"u{i}@x.io,,,,Y,,Y\n" for i in range(5000)]
+    project.write("matrix/users.csv", USERS_HEADER + "".join(rows))
+    problem = find(project.check(), "quota-users")
+    assert str(problem.location) == f"users.csv A{1 + 3000 + 10 + 5000}"
 
 
 def test_groups_per_account(project):

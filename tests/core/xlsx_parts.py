@@ -51,8 +51,12 @@ def write_xlsx(
     sheets: list[tuple[str, str, str]],
     extra: dict[str, bytes | str] | None = None,
     content_types: bool = True,
+    workbook_extra: str = "",
+    rels_extra: str = "",
 ) -> Path:
-    """``sheets``: (name, state, worksheet XML). ``extra``: more parts, by name."""
+    """``sheets``: (name, state, worksheet XML). ``extra``: more parts, by name;
+    ``workbook_extra`` goes after ``<sheets>`` in workbook.xml (definedNames, externalReferences),
+    ``rels_extra`` into its relationships."""
     entries = "".join(
         f'<sheet name="{escape(name)}" sheetId="{i}" state="{state}" r:id="rId{i}"/>'
         for i, (name, state, _) in enumerate(sheets, 1)
@@ -68,11 +72,11 @@ def write_xlsx(
         archive.writestr(
             "xl/workbook.xml",
             f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" '
-            f'xmlns:r="{REL}"><sheets>{entries}</sheets></workbook>',
+            f'xmlns:r="{REL}"><sheets>{entries}</sheets>{workbook_extra}</workbook>',
         )
         archive.writestr(
             "xl/_rels/workbook.xml.rels",
-            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>',
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}{rels_extra}</Relationships>',
         )
         for i, (_, _, xml) in enumerate(sheets, 1):
             archive.writestr(f"xl/worksheets/sheet{i}.xml", xml)

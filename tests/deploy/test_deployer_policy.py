@@ -44,6 +44,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 TABLE = resource_actions()
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+# Not a resource type: what the program reads itself (components/preflight.py) before it registers anything.
+PREFLIGHT = "iam-matrix:preflight"
 
 
 def load(name: str) -> dict:
@@ -67,7 +69,7 @@ def runs() -> list[dict]:
 def registered(runs: list[dict]) -> tuple[set[str], set[str]]:
     """(types every stack may register, types only auditBaseline adds)."""
     per_variant = [{t for t in run["types"] if not t.startswith(("iam-matrix:", "pulumi:"))} for run in runs]
-    core_types = set().union(*per_variant[: len(VARIANTS)])
+    core_types = set().union(*per_variant[: len(VARIANTS)]) | {PREFLIGHT}
     return core_types, set().union(*per_variant[len(VARIANTS) :]) - core_types
 
 
@@ -143,6 +145,14 @@ def test_every_request_the_provider_makes_is_allowed(runs: list[dict]) -> None:
                 denied.append(request)
     assert checked > 500
     assert denied == [], "\n".join(f"{r.action} on {r.resource} {r.context} ({r.why})" for r in denied[:20])
+
+
+def test_the_preflight_reads_are_allowed() -> None:
+    """The program lists users and groups (names in another spelling) and reads the login
+    profiles of the matrix's users before it registers anything."""
+    for name in (DEPLOYER, PREVIEW):
+        assert allowed(load(name), "iam:ListUsers", "*") and allowed(load(name), "iam:ListGroups", "*")
+        assert allowed(load(name), "iam:GetLoginProfile", f"{IAM}user/admin@demoasacode.io")
 
 
 def test_the_preview_policy_allows_every_read(runs: list[dict]) -> None:

@@ -197,3 +197,68 @@ def test_console_access_exports_only_encrypted_passwords(project, account):
         account.iam.get_login_profile(UserName="admin@demoasacode.io")["LoginProfile"]["PasswordResetRequired"] is True
     )
     assert not any("password" in name.lower() and "encrypted" not in name.lower() for name in run.exports)
+
+
+def test_a_stack_deployed_before_the_component_rename_is_renamed_in_place(project, account, monkeypatch):
+    """FoundationPolicies -> CustomPolicies: the alias on the component (and its children's
+    inherited alias, emulator/aliases.py) keeps every deployed policy: no create, no delete."""
+    import copy
+
+    import pulumi
+
+    from components.policies import OLD_TYPE
+
+    new_type = OLD_TYPE.replace("FoundationPolicies", "CustomPolicies")
+    original = pulumi.ComponentResource.__init__
+
+    def as_before_the_rename(self, type_, name, props=None, opts=None, *args, **kwargs):
+        if type_ == new_type:  # the program as it was: the old type and no alias
+            type_, opts = OLD_TYPE, copy.copy(opts)
+            opts.aliases = None
+        original(self, type_, name, props, opts, *args, **kwargs)
+
+    small_matrix(project)
+    stack = EmulatedStack(account)
+    monkeypatch.setattr(pulumi.ComponentResource, "__init__", as_before_the_rename)
+    stack.up(project.root)
+    monkeypatch.undo()
+    policies = [urn for urn, applied in stack.state.items() if applied.type == "aws:iam/policy:Policy"]
+    assert policies and all(f"{OLD_TYPE}$aws:iam/policy:Policy::" in urn for urn in policies)
+
+    stack.up(project.root)
+    assert stack.ops("create", "replace", "delete") == []
+    renamed = {o.urn.rsplit("::", 1)[-1] for o in stack.ops("rename")}
+    assert renamed == {"policies"} | {urn.rsplit("::", 1)[-1] for urn in policies}
+    assert not [urn for urn in stack.state if OLD_TYPE in urn]
+    assert_converged(project, account)
+
+
+def test_console_access_adopts_a_console_password_made_outside_the_stack(project, account):
+    """user_login_profile.go creates with CreateLoginProfile, which IAM refuses for a user who
+    has a profile; the pre-flight finds it and the profile is imported (its password kept)."""
+    from components import preflight
+
+    small_matrix(project)
+    stack = EmulatedStack(account)
+    stack.up(project.root)
+    scott = "scott@demoasacode.io"
+    account.iam.create_login_profile(UserName=scott, Password="Chosen-by-Scott-2026!", PasswordResetRequired=False)
+    project.set_config(consoleAccess=True, pgpKey="keybase:platform_team")
+
+    with preflight.reading_with(lambda *_a, **_k: preflight.LiveAccount()), pytest.raises(ApplyError) as failed:
+        stack.up(project.root)  # what the provider alone does: create, refused
+    assert "EntityAlreadyExists" in str(failed.value) and scott in str(failed.value)
+
+    run = stack.up(project.root)
+    assert [o.urn.rsplit("::", 1)[-1] for o in stack.ops("import")] == [f"{scott}-login"]
+    assert not [o for o in stack.ops("create", "replace") if scott in o.urn]
+    profiles = {a.id for a in stack.state.values() if a.type == "aws:iam/userLoginProfile:UserLoginProfile"}
+    assert profiles == {u.name for u in project.state().users}  # the others were created (by the failed up)
+    assert run.exports["encryptedPasswords"][scott] == ""  # the importer cannot know the password
+    assert run.exports["encryptedPasswords"]["admin@demoasacode.io"].startswith("emulator-pgp:")
+    profile = account.iam.get_login_profile(UserName=scott)["LoginProfile"]
+    assert profile["PasswordResetRequired"] is False  # not replaced: the chosen password stays
+    assert_converged(project, account)
+
+    stack.up(project.root)  # the import option stays in the program; the profile is in the state now
+    assert stack.ops("create", "update", "delete", "replace", "import") == []

@@ -300,3 +300,83 @@ def test_the_project_asks_for_a_cli_that_runs_resource_hooks_and_refreshes_befor
     wanted = SpecifierSet(project["requiredPulumiVersion"])
     assert "3.182.0" in wanted and "3.181.9" not in wanted
     assert project["options"]["refresh"] == "always"  # exclusivity relies on it
+
+
+# engine: aliases ---------------------------------------------------------------------------
+class Box(pulumi.ComponentResource):
+    """A component with one named child whose logical name starts with the component's."""
+
+    def __init__(self, type_: str, name: str, aliases: list[pulumi.Alias] | None = None) -> None:
+        super().__init__(type_, name, None, pulumi.ResourceOptions(aliases=aliases or []))
+        aws.iam.Group(f"{name}-group", name="boxed", opts=pulumi.ResourceOptions(parent=self))
+        self.register_outputs({})
+
+
+def test_aliases_take_over_the_old_resource_and_children_inherit_their_parents_alias(account):
+    """step_generator.go: the old state is looked up under the URN, then under each alias; a
+    child inherits its parent's matched alias (with the parent's old name as its name prefix)."""
+    stack = EmulatedStack(account)
+    stack.up(program=lambda: Box("test:index:Old", "old"))
+    stack.up(program=lambda: Box("test:index:New", "new", [pulumi.Alias(type_="test:index:Old", name="old")]))
+    assert stack.ops("create", "replace", "delete") == []
+    renamed = {o.urn.rsplit("::", 1)[-1]: o.detail.rsplit("::", 1)[-1] for o in stack.ops("rename")}
+    assert renamed == {"new": "old", "new-group": "old-group"}
+    assert [o.op for o in stack.operations if o.urn.endswith("::new-group")] == ["rename", "same"]
+    # Without an alias the engine sees a new resource: it creates before it deletes the old
+    # one, and IAM refuses the second group of the same name.
+    with pytest.raises(ApplyError, match="EntityAlreadyExists"):
+        stack.up(program=lambda: Box("test:index:Newer", "newer"))
+
+
+# engine: the import option -----------------------------------------------------------------
+def imported_group(path: str = "/"):
+    def program() -> None:
+        aws.iam.Group("g", name="g", path=path, opts=pulumi.ResourceOptions(import_="g"))
+
+    return program
+
+
+def test_the_import_option_adopts_by_id_only_when_the_inputs_match_and_is_a_no_op_once_in_the_state(account):
+    """developer-docs/architecture/import.md: not in the state -> read and adopted (a difference
+    warns in preview, fails the up); in the state under the same id -> an ordinary resource."""
+    account.iam.create_group(GroupName="g", Path="/")
+    mismatch = EmulatedStack(account)
+    (warned,) = mismatch.preview(program=imported_group("/other/"))
+    assert warned.op == "import" and "do not match" in warned.detail
+    with pytest.raises(ApplyError, match="inputs to import do not match the existing resource"):
+        mismatch.up(program=imported_group("/other/"))
+    assert account.iam.get_group(GroupName="g")["Group"]["Path"] == "/"  # nothing changed
+
+    stack = EmulatedStack(account)
+    stack.up(program=imported_group())
+    assert [o.op for o in stack.operations] == ["import"] and stack.state
+    stack.up(program=imported_group())
+    assert [o.op for o in stack.operations] == ["same"]
+    with pytest.raises(ApplyError, match="does not exist"):
+        EmulatedStack(account).up(
+            program=lambda: aws.iam.Group("h", name="h", opts=pulumi.ResourceOptions(import_="h"))
+        )
+
+
+def test_every_row_of_the_behaviour_table_names_a_test_that_exists():
+    import re
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    table = (here.parents[1] / "emulator" / "BEHAVIOUR.md").read_text()
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| Resource")]
+    defined = set(re.findall(r"^def (test_\w+)\(", "".join(p.read_text() for p in here.glob("*.py")), re.M))
+    for row in rows:
+        if set(row) <= {"|", "-", " "}:
+            continue
+        named = re.findall(r"`(?:[\w/]+\.py::)?(test_\w+)`", row.rsplit("|", 2)[-2])
+        assert named and set(named) <= defined, row[:80]
+
+
+def test_a_group_path_changes_in_place(account):
+    """group.go: name and path are updated with UpdateGroup, never by a replacement."""
+    stack = EmulatedStack(account)
+    stack.up(program=lambda: aws.iam.Group("g", name="g", path="/"))
+    stack.up(program=lambda: aws.iam.Group("g", name="g", path="/teams/"))
+    assert [o.op for o in stack.operations] == ["update"]
+    assert account.iam.get_group(GroupName="g")["Group"]["Path"] == "/teams/"

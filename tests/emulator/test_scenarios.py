@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from components import preflight
 from emulator import ApplyError, EmulatedStack, comparable, expected_account, read_account
 from iam_matrix.bundle_moves import plan_moves
 from iam_matrix.problems import MatrixInvalid
@@ -120,14 +121,37 @@ def test_password_max_age_back_to_zero_clears_it_in_the_account(project, account
 
 
 def test_a_case_only_user_rename_is_refused_with_the_two_step_fix(project, account):
+    """diff sees it between two revisions; one revision sees it against the live account: the
+    program's pre-flight stops before it registers anything, so nothing is half-applied."""
     stack = EmulatedStack(account)
     stack.up(project.root)
     before = project.state()
     project.edit("matrix/users.csv", "scott@demoasacode.io", "Scott@demoasacode.io")
     (note,) = [n for n in deploy_notes(before, project.state(), 10) if n.kind == "case-rename"]
     assert note.blocks and "Two steps" in note.message and "Scott@demoasacode.io" in note.message
-    with pytest.raises(ApplyError, match="EntityAlreadyExists"):
+
+    run = stack.up(project.root, raise_errors=False)
+    assert run.error is not None and run.registrations == {}
+    assert stack.ops("create", "update", "delete", "replace") == []
+    (error,) = [e for e in run.errors() if "[user-case-conflict]" in e]
+    assert "users.csv" in error and "scott@demoasacode.io" in error and "two steps" in error
+    # Without the pre-flight the provider would create first and IAM refuse it half-way.
+    with (
+        preflight.reading_with(lambda *_a, **_k: preflight.LiveAccount()),
+        pytest.raises(ApplyError, match="EntityAlreadyExists"),
+    ):
         stack.up(project.root)
+
+
+def test_a_case_only_role_rename_is_refused_before_anything_is_registered(project, account):
+    stack = EmulatedStack(account)
+    stack.up(project.root)
+    project.edit("matrix/users.csv", "Viewer", "viewer")
+    project.edit("matrix/policies.csv", "Viewer", "viewer")
+    run = stack.up(project.root, raise_errors=False)
+    assert run.error is not None and run.registrations == {}
+    (error,) = [e for e in run.errors() if "[group-case-conflict]" in e]
+    assert "group viewer (role viewer)" in error and "group Viewer" in error
 
 
 def test_a_user_in_ten_groups_whose_bundle_grows_is_refused_before_deploying(project):
