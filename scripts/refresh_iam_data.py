@@ -12,7 +12,12 @@
   in lower case; they are written here with the catalog's spelling, and any action the
   catalog does not know is kept in lower case and reported on stderr.
 
-Both outputs are deterministic (sorted keys, gzip mtime 0), so a test can regenerate them
+* ``iam_matrix/data/aws_managed_policy_access.json.gz``: the shipped AWS managed policy
+  documents compiled against the catalog (``iam_matrix/access/precompiled.py``), written
+  after the catalog, or alone with ``--access-only`` (after a refresh of the documents by
+  ``scripts/refresh_managed_policy_catalog.py``; needs neither package).
+
+The outputs are deterministic (sorted keys, gzip mtime 0), so a test can regenerate them
 and compare with the shipped files. Pin both packages (constraints.txt) before a refresh.
 """
 
@@ -28,6 +33,8 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parents[1] / "iam_matrix" / "data"
 ACTIONS = DATA / "iam_actions.json.gz"
 RISKS = DATA / "iam_risks.json"
+ACCESS = DATA / "aws_managed_policy_access.json.gz"
+DOCUMENTS = DATA / "aws_managed_policy_documents.json.gz"
 
 
 def action_table() -> dict:
@@ -96,7 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--actions-output", type=Path, default=ACTIONS)
     parser.add_argument("--risks-output", type=Path, default=RISKS)
+    parser.add_argument("--access-output", type=Path, default=ACCESS)
+    parser.add_argument("--access-only", action="store_true", help="only recompile the managed documents")
     args = parser.parse_args(argv)
+    if args.access_only:
+        write_access(ACTIONS, args.access_output)
+        return 0
     actions = action_table()
     risks, unknown = risk_table(actions)
     args.actions_output.write_bytes(actions_bytes(actions))
@@ -111,7 +123,19 @@ def main(argv: list[str] | None = None) -> int:
             f"cloudsplaining names {len(unknown)} action(s) the catalog does not know: {', '.join(unknown)}",
             file=sys.stderr,
         )
+    write_access(args.actions_output, args.access_output)
     return 0
+
+
+def write_access(actions: Path, output: Path) -> None:
+    """The shipped managed documents compiled against the catalog at ``actions``."""
+    sys.path.insert(0, str(DATA.parents[1]))
+    from iam_matrix.access.catalog import ActionCatalog
+    from iam_matrix.access.precompiled import build
+
+    catalog = ActionCatalog(json.loads(gzip.decompress(actions.read_bytes())))
+    output.write_bytes(build(catalog, actions, DOCUMENTS))
+    print(f"wrote the compiled managed policy documents to {output}", file=sys.stderr)
 
 
 if __name__ == "__main__":

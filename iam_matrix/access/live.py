@@ -4,9 +4,10 @@ customer managed policies), so the audit judges the account with the same model 
 diff and validate.
 
 Every group becomes a "role" of the model; what is attached to a user directly (or inline)
-becomes the user's own pseudo-role ``user:<name>``. AWS managed policies are read from the
-account's documents when it returned them, else from the project's shipped snapshot: AWS
-managed documents are AWS's, the same in every account (the finding says which was used).
+becomes the user's own pseudo-role ``user:<name>``. AWS managed policies are judged by the
+account's live documents (``live_managed``: the audit reads the default version of each attached
+one), else by the project's shipped snapshot, with a note: AWS managed documents are AWS's, the
+same in every account, but the snapshot can lag a new version (the finding says which was used).
 """
 
 from __future__ import annotations
@@ -33,9 +34,13 @@ def _default_document(policy: Mapping[str, Any]) -> Any:
 
 
 def live_model(
-    users: Iterable[Mapping[str, Any]], groups: Iterable[Mapping[str, Any]], policies: Iterable[Mapping[str, Any]]
+    users: Iterable[Mapping[str, Any]],
+    groups: Iterable[Mapping[str, Any]],
+    policies: Iterable[Mapping[str, Any]],
+    live_managed: Mapping[str, Any] | None = None,
 ) -> tuple[AccessModel, set[str]]:
-    """(the model, names of AWS managed policies judged by the shipped snapshot)."""
+    """(the model, names of AWS managed policies judged by the shipped snapshot). ``live_managed``
+    maps AWS managed policy ARNs to the live document of their default version."""
     by_arn = {p["Arn"]: p for p in policies if "Arn" in p}
     shipped = load_managed_documents()
     documents: dict[str, Any] = {}
@@ -47,6 +52,8 @@ def live_model(
             arn, name = item.get("PolicyArn", ""), item.get("PolicyName", "")
             live = by_arn.get(arn)
             document = _default_document(live) if live is not None else None
+            if document is None and live_managed and arn in live_managed:
+                document = _document(live_managed[arn])
             if document is None and ":iam::aws:policy/" in arn and name in shipped:
                 document = shipped[name]
                 from_snapshot.add(name)

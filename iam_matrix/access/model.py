@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..desired import CustomPolicy, DesiredState, PolicyRef, Role, User
 from .catalog import ActionCatalog, RiskData, load_action_catalog, load_managed_documents, load_risks
 from .policies import PolicyAccess, compile_policy
+from .precompiled import load_shipped_access
 
 ADMIN_COVERAGE = 0.99  # share of the catalog allowed on every resource, with every permissions-management action
 NEAR_ADMIN_COVERAGE = 0.90  # PowerUserAccess: every service but IAM, Organizations and Account
@@ -58,11 +59,57 @@ class Grant:
     access: PolicyAccess
 
 
+class Sums(NamedTuple):
+    """The unions over a principal's grants, before its denies apply: computed once per role
+    and combined per user (a user's union is the union of their roles' unions)."""
+
+    allow: int
+    broad: int
+    unconditional: int
+    deny: int
+    limits: int
+    unknown: tuple[str, ...]
+
+    @classmethod
+    def of(cls, grants: Iterable[Grant]) -> Sums:
+        allow = broad = unconditional = deny = limits = 0
+        unknown: set[str] = set()
+        for grant in grants:
+            access = grant.access
+            allow |= access.allow
+            broad |= access.broad
+            unconditional |= access.unconditional
+            deny |= access.deny
+            limits |= access.limits
+            unknown.update(access.unknown)
+        return cls(allow, broad, unconditional, deny, limits, tuple(sorted(unknown)))
+
+    @classmethod
+    def combined(cls, parts: Iterable[Sums]) -> Sums:
+        allow = broad = unconditional = deny = limits = 0
+        unknown: set[str] = set()
+        for part in parts:
+            allow |= part.allow
+            broad |= part.broad
+            unconditional |= part.unconditional
+            deny |= part.deny
+            limits |= part.limits
+            unknown.update(part.unknown)
+        return cls(allow, broad, unconditional, deny, limits, tuple(sorted(unknown)))
+
+
 @dataclass(frozen=True)
 class EscalationPath:
     method: str  # cloudsplaining's name, e.g. CreateEC2WithExistingIP
     actions: tuple[str, ...]
-    sources: Mapping[str, tuple[tuple[str, str], ...]]  # action -> ((role, policy), ...)
+    bits: tuple[int, ...]  # each action's bit
+    holder: Access = field(repr=False, compare=False)
+
+    @cached_property
+    def sources(self) -> Mapping[str, tuple[tuple[str, str], ...]]:
+        """Action -> ((role, policy), ...) that allow it on all resources; only computed when a
+        report names them (most principals' paths are only counted)."""
+        return {a: self.holder.sources(b, broad=True) for a, b in zip(self.actions, self.bits, strict=True)}
 
 
 @dataclass(frozen=True)
@@ -81,19 +128,19 @@ class GuardrailState:
 class Access:
     """The effective access of one principal (a role, or a user over all their roles)."""
 
-    def __init__(self, name: str, kind: str, grants: tuple[Grant, ...], model: AccessModel):
+    def __init__(self, name: str, kind: str, grants: tuple[Grant, ...], model: AccessModel, sums: Sums | None = None):
         self.name = name
         self.kind = kind  # "role" or "user"
         self.grants = grants
         self.model = model
-        catalog = model.catalog
-        self.hard_deny = _union(g.access.deny for g in grants)
-        self.allowed = _union(g.access.allow for g in grants) & ~self.hard_deny
-        self.broad = _union(g.access.broad for g in grants) & ~self.hard_deny
-        self.unconditional = _union(g.access.unconditional for g in grants) & ~self.hard_deny
-        self.limited = _union(g.access.limits for g in grants)
-        self.unknown = tuple(sorted({a for g in grants for a in g.access.unknown}))
-        self._all = catalog.all
+        allow, broad, unconditional, deny, limits, unknown = sums or Sums.of(grants)
+        self.hard_deny = deny
+        self.allowed = allow & ~deny
+        self.broad = broad & ~deny
+        self.unconditional = unconditional & ~deny
+        self.limited = limits
+        self.unknown = unknown
+        self._all = model.catalog.all
 
     # --- who gives what ---------------------------------------------------------
     def sources(self, bits: int, *, broad: bool = False) -> tuple[tuple[str, str], ...]:
@@ -134,8 +181,7 @@ class Access:
         paths = []
         for method, actions, bits, combined in self.model.escalation_masks:
             if combined & self.broad == combined:
-                sources = {a: self.sources(b, broad=True) for a, b in zip(actions, bits, strict=True)}
-                paths.append(EscalationPath(method, actions, sources))
+                paths.append(EscalationPath(method, actions, tuple(bits), self))
         return tuple(paths)
 
     @cached_property
@@ -266,24 +312,37 @@ class AccessModel:
                 self.escalation_masks.append((method, actions, bits, _union(bits)))
         self._roles: dict[str, Access] = {}
         self._users: dict[str, Access] = {}
+        self._role_sums: dict[str, Sums] = {}
         self._role_grants = {role.name: tuple(self._grants(role.name, role.policies)) for role in self.roles}
         self._user_roles = {user.name: user.roles for user in self.users}
 
     def _grants(self, role: str, refs: Iterable[PolicyRef]) -> Iterable[Grant]:
         for ref in refs:
-            access = self.policy(ref.name)
+            access = self.policy(ref.name, ref.kind)
             if access is not None:
                 yield Grant(role, ref.name, access)
 
-    def policy(self, name: str) -> PolicyAccess | None:
+    def policy(self, name: str, kind: str = "custom") -> PolicyAccess | None:
+        """The compiled access of one policy: its document's, or for an AWS managed policy
+        without a document given, the shipped snapshot's precompiled one."""
         access = self.policies.get(name)
         if access is None:
             document = self.documents.get(name)
-            if document is None:
+            if document is not None:
+                access = _compiled(name, document, self.catalog)
+            elif kind == "aws":
+                access = shipped_access(name, self.catalog)
+            if access is None:
                 self.unmodelled.add(name)
                 return None
-            access = self.policies[name] = _compiled(name, document, self.catalog)
+            self.policies[name] = access
         return access
+
+    def _sums(self, role: str) -> Sums:
+        found = self._role_sums.get(role)
+        if found is None:
+            found = self._role_sums[role] = Sums.of(self._role_grants.get(role, ()))
+        return found
 
     def unmodelled_for(self, access: Access) -> set[str]:
         roles = {access.name} if access.kind == "role" else set(self._user_roles.get(access.name, ()))
@@ -292,15 +351,20 @@ class AccessModel:
     def role(self, name: str) -> Access:
         found = self._roles.get(name)
         if found is None:
-            found = self._roles[name] = Access(name, "role", self._role_grants[name], self)
+            found = self._roles[name] = Access(name, "role", self._role_grants[name], self, self._sums(name))
         return found
 
     def user(self, name: str) -> Access:
         found = self._users.get(name)
         if found is None:
-            grants = tuple(g for role in self._user_roles[name] for g in self._role_grants.get(role, ()))
-            found = self._users[name] = Access(name, "user", grants, self)
+            roles = self._user_roles[name]
+            grants = tuple(g for role in roles for g in self._role_grants.get(role, ()))
+            sums = self._sums(roles[0]) if len(roles) == 1 else Sums.combined(self._sums(r) for r in roles)
+            found = self._users[name] = Access(name, "user", grants, self, sums)
         return found
+
+    def roles_of(self, user: str) -> tuple[str, ...]:
+        return tuple(self._user_roles[user])
 
     @property
     def role_names(self) -> list[str]:
@@ -331,17 +395,28 @@ def documents_of(
     roles: Iterable[Role], policies: Iterable[CustomPolicy], managed: Mapping[str, Mapping[str, Any]] | None = None
 ) -> dict[str, Mapping[str, Any]]:
     """Policy name -> document for every policy the roles get: custom ones from
-    ``policies/``, AWS managed ones from the shipped snapshot (or ``managed``)."""
-    managed = load_managed_documents() if managed is None else managed
+    ``policies/``, AWS managed ones from ``managed`` when given (else the model takes the
+    shipped snapshot's, precompiled: ``shipped_access``)."""
     found: dict[str, Mapping[str, Any]] = {}
     custom = {p.name: p.document for p in policies}
     for role in roles:
         for ref in role.policies:
             if ref.kind == "custom" and ref.name in custom:
                 found[ref.name] = custom[ref.name]
-            elif ref.kind == "aws" and ref.name in managed:
+            elif ref.kind == "aws" and managed is not None and ref.name in managed:
                 found[ref.name] = managed[ref.name]
     return found
+
+
+def shipped_access(name: str, catalog: ActionCatalog) -> PolicyAccess | None:
+    """An AWS managed policy as the shipped snapshot writes it: precompiled when the shipped
+    data matches (``precompiled``), else compiled from the snapshot's document."""
+    if catalog is load_action_catalog():
+        found = load_shipped_access().get(name)
+        if found is not None:
+            return found
+    document = load_managed_documents().get(name)
+    return None if document is None else _compiled(name, document, catalog)
 
 
 def build_model(state: DesiredState, documents: Mapping[str, Mapping[str, Any]] | None = None) -> AccessModel:
@@ -355,11 +430,19 @@ def model_of(
     policies: Iterable[CustomPolicy],
     documents: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> AccessModel:
-    roles, policies = tuple(roles), tuple(policies)
-    return AccessModel(
-        roles,
-        tuple(users),
-        load_action_catalog(),
-        load_risks(),
-        documents_of(roles, policies) if documents is None else documents,
-    )
+    roles, users, policies = tuple(roles), tuple(users), tuple(policies)
+    if documents is not None:
+        return AccessModel(roles, users, load_action_catalog(), load_risks(), documents)
+    # validate builds the model of the planned roles; a command then asks for the model of the
+    # state made of those same objects: build it once (the key holds the objects, so ids stay theirs)
+    key = (tuple(map(id, roles)), tuple(map(id, users)), frozenset(map(id, policies)))
+    for held, model in _BUILT:
+        if held[0] == key:
+            return model
+    model = AccessModel(roles, users, load_action_catalog(), load_risks(), documents_of(roles, policies))
+    _BUILT.insert(0, ((key, roles, users, policies), model))
+    del _BUILT[2:]  # both sides of a diff
+    return model
+
+
+_BUILT: list[tuple[tuple[Any, ...], AccessModel]] = []

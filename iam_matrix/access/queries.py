@@ -79,11 +79,25 @@ def who_can(model: AccessModel, action: str, resource: str | None = None) -> Who
     catalog = model.catalog
     bits = catalog.expand(action)
     holders = []
+    per_policy: dict[int, tuple[int, int, int, int, bool]] = {}  # one look at each policy, not each user's copy
+    per_roles: dict[tuple[str, ...], Holder | None] = {}  # users with the same roles hold it the same way
     for name in model.user_names if bits else ():
+        roles = model.roles_of(name)
+        if roles in per_roles:
+            found = per_roles[roles]
+            if found is not None:
+                holders.append(Holder(name, found.via, found.conditional, found.actions, found.limited_by))
+            continue
         access = model.user(name)
+        per_roles[roles] = None
         if not access.allowed & bits:
             continue
-        parts = [(grant, *_grant_bits(grant, bits, resource)) for grant in access.grants]
+        parts = []
+        for grant in access.grants:
+            key = id(grant.access)
+            if key not in per_policy:
+                per_policy[key] = _grant_bits(grant, bits, resource)
+            parts.append((grant, *per_policy[key]))
         denied = allowed = unconditional = limited = 0
         for _, _, _, grant_denied, _, _ in parts:
             denied |= grant_denied
@@ -100,7 +114,9 @@ def who_can(model: AccessModel, action: str, resource: str | None = None) -> Who
         allowed &= ~denied
         if allowed:
             free = allowed & unconditional & ~limited
-            holders.append(Holder(name, tuple(via), not free, tuple(catalog.names_of(allowed)), tuple(limiting)))
+            holder = Holder(name, tuple(via), not free, tuple(catalog.names_of(allowed)), tuple(limiting))
+            per_roles[roles] = holder
+            holders.append(holder)
     return WhoCan(
         action, resource, tuple(catalog.names_of(bits)), tuple(holders), None if bits else catalog.suggest(action)
     )

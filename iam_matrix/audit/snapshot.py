@@ -29,6 +29,10 @@ class Snapshot:
     groups: list[dict[str, Any]] = field(default_factory=list)  # ... GroupDetailList
     policies: list[dict[str, Any]] = field(default_factory=list)  # ... Policies (customer managed only)
     roles: list[dict[str, Any]] = field(default_factory=list)  # ... RoleDetailList (only when gathered with roles=True)
+    # AWS managed policies attached to the users and groups: ARN -> default version's document (GetPolicyVersion),
+    # and ARN -> why it could not be read (the access checks then fall back to the shipped snapshot)
+    managed_documents: dict[str, Any] = field(default_factory=dict)
+    managed_unreadable: dict[str, str] = field(default_factory=dict)
     password_policy: dict[str, Any] | None = None  # None: the account has none
     virtual_mfa_devices: list[dict[str, Any]] = field(default_factory=list)
     trails: list[dict[str, Any]] = field(default_factory=list)  # DescribeTrails trailList (with shadow trails)

@@ -69,3 +69,32 @@ def test_managed_documents_include_the_policies_the_example_uses():
     documents = load_managed_documents()
     assert documents["PowerUserAccess"]["Statement"][0]["NotAction"] == ["iam:*", "organizations:*", "account:*"]
     assert len(documents) > 1500
+
+
+def test_shipped_precompiled_managed_access_is_what_the_script_makes(tmp_path):
+    from iam_matrix.access import precompiled
+
+    output = tmp_path / "access.json.gz"
+    _script("refresh_iam_data").main(["--access-only", "--access-output", str(output)])
+    assert output.read_bytes() == precompiled.ACCESS_FILE.read_bytes()
+
+
+def test_precompiled_access_is_the_compiled_document():
+    from iam_matrix.access.policies import compile_policy
+    from iam_matrix.access.precompiled import load_shipped_access
+
+    shipped, documents, catalog = load_shipped_access(), load_managed_documents(), load_action_catalog()
+    for name in ("AdministratorAccess", "ReadOnlyAccess", "AWSBatchServiceRole", "PowerUserAccess", "IAMFullAccess"):
+        assert shipped.get(name) == compile_policy(name, documents[name], catalog), name
+    assert shipped.get("NoSuchPolicy") is None
+
+
+def test_precompiled_access_made_from_other_data_is_ignored(tmp_path):
+    from iam_matrix.access import precompiled
+
+    table = json.loads(gzip.decompress(precompiled.ACCESS_FILE.read_bytes()))
+    table["catalog_sha256"] = "0" * 64  # compiled against another catalog
+    stale = tmp_path / "stale.json.gz"
+    stale.write_bytes(gzip.compress(json.dumps(table).encode()))
+    assert precompiled.load_shipped_access.__wrapped__(stale).get("ReadOnlyAccess") is None
+    assert precompiled.load_shipped_access.__wrapped__(tmp_path / "missing.json.gz").get("ReadOnlyAccess") is None

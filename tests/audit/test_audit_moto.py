@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -493,3 +494,53 @@ def test_command_reads_trail_logs_from_s3(seed_account: Account, project: Path, 
     assert report["summary"]["access_log"]["files"] == 1 and report["summary"]["access_log"]["requests"] == 2
     membership = next(f for f in report["findings"] if f["check"] == "membership-unexpected")
     assert membership["details"]["attribution"]["principal"] == "arn:aws:iam::123456789012:user/mallory@demoasacode.io"
+
+
+# --- the live documents of AWS managed policies ---------------------------------------------
+
+
+def _attached_aws_arns(desired: DesiredState) -> set[str]:
+    return {p.arn for g in desired.groups for p in g.policies if p.kind == "aws"}
+
+
+def test_gather_reads_the_live_documents_of_the_attached_aws_managed_policies(seed_account: Account) -> None:
+    snapshot = gather(seed_account.session)
+    assert set(snapshot.managed_documents) == _attached_aws_arns(seed_account.desired)
+    assert not snapshot.managed_unreadable
+    version = seed_account.iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")["Policy"]
+    live = seed_account.iam.get_policy_version(
+        PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess", VersionId=version["DefaultVersionId"]
+    )["PolicyVersion"]["Document"]
+    assert snapshot.managed_documents["arn:aws:iam::aws:policy/ReadOnlyAccess"] == live
+
+
+def test_the_access_checks_judge_the_live_aws_managed_document(seed_account: Account) -> None:
+    """The account's ReadOnlyAccess answers with a document allowing * on *: the four Viewer
+    members are admin-equivalent, although the shipped snapshot's ReadOnlyAccess is read only."""
+
+    def everything(params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
+        if params.get("body", {}).get("PolicyArn") != "arn:aws:iam::aws:policy/ReadOnlyAccess":
+            return None
+        document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        quoted = urllib.parse.quote(json.dumps(document))  # as IAM answers it; botocore decodes it
+        return _Ok(), {"PolicyVersion": {"Document": quoted, "VersionId": "v9", "IsDefaultVersion": True}}
+
+    seed_account.session.events.register("before-call.iam.GetPolicyVersion", everything)
+    found = audit(seed_account.desired, gather(seed_account.session), AuditOptions()).findings
+    assert {(f.check, f.resource) for f in found if f.area == "access"} == {
+        ("access-admin-unexpected", f"user/{u}@demoasacode.io") for u in ("banana", "bicycle", "car", "melon")
+    }
+
+
+def test_an_unreadable_aws_managed_document_falls_back_to_the_shipped_snapshot(seed_account: Account) -> None:
+    deny(seed_account.session, "iam.GetPolicyVersion")
+    snapshot = gather(seed_account.session)
+    assert set(snapshot.managed_unreadable) == _attached_aws_arns(seed_account.desired)
+    assert all("iam:GetPolicyVersion denied" in r for r in snapshot.managed_unreadable.values())
+    found = audit(seed_account.desired, snapshot, AuditOptions()).findings
+    assert {(f.check, f.resource) for f in found} == {AA_NOT_CHECKED}  # judged by the snapshot: still clean
+    _admin_on_viewer(seed_account)
+    found = audit(seed_account.desired, gather(seed_account.session), AuditOptions()).findings
+    admin = next(f for f in found if f.check == "access-admin-unexpected")
+    assert "AdministratorAccess" in admin.details["aws_managed_documents_from_shipped_snapshot"]
+    assert "iam:GetPolicyVersion denied" in admin.details["why"]["AdministratorAccess"]

@@ -48,8 +48,10 @@ def access_findings(desired: DesiredState, snapshot: Snapshot) -> list[Finding]:
     """The access model over the live documents, against the model of the matrix: who is
     admin-equivalent, who can escalate, whose guardrails deny less than the matrix's."""
     want = build_model(desired)
-    live, from_snapshot = live_model(scoped_users(desired, snapshot), snapshot.groups, snapshot.policies)
-    note = {"aws_managed_documents_from_shipped_snapshot": sorted(from_snapshot)} if from_snapshot else {}
+    live, from_snapshot = live_model(
+        scoped_users(desired, snapshot), snapshot.groups, snapshot.policies, snapshot.managed_documents
+    )
+    note = _snapshot_note(from_snapshot, snapshot)
     out: list[Finding] = []
     wanted_users = set(want.user_names)
     for name in live.user_names:
@@ -109,6 +111,18 @@ def access_findings(desired: DesiredState, snapshot: Snapshot) -> list[Finding]:
                     )
                 )
     return out
+
+
+def _snapshot_note(names: set[str], snapshot: Snapshot) -> dict[str, object]:
+    """Which AWS managed policies were judged by the shipped snapshot instead of the account's
+    live documents, and why (not read by this audit, or the read failed)."""
+    if not names:
+        return {}
+    unreadable = {arn.rsplit("/", 1)[-1]: reason for arn, reason in snapshot.managed_unreadable.items()}
+    return {
+        "aws_managed_documents_from_shipped_snapshot": sorted(names),
+        "why": {name: unreadable.get(name, "not read from the account") for name in sorted(names)},
+    }
 
 
 AREA = Area("access", CHECKS, lambda given: access_findings(given.desired, given.snapshot))
