@@ -21,7 +21,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from iam_matrix.audit_baseline import CONFIG_SERVICE_LINKED_ROLE, BaselineOptions, managed_rules
+from iam_matrix.audit_baseline import (
+    CONFIG_SERVICE_LINKED_ROLE,
+    DELIVERY_ROLE_BOUNDARY,
+    BaselineOptions,
+    managed_rules,
+)
 from iam_matrix.desired import DesiredState
 from iam_matrix.password_policy import PasswordPolicy
 from iam_matrix.project import PROJECT
@@ -352,6 +357,11 @@ class AuditBaseline(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-trail-logs-role",
             description="CloudTrail delivers the trail to its CloudWatch Logs group",
+            # The deploy role may create and change this role only with this boundary
+            # (deploy/deployer-policy-audit-baseline.json): it can never do more than write logs.
+            permissions_boundary=pulumi.Output.concat(
+                "arn:", self._partition, ":iam::", self._account, f":policy/{DELIVERY_ROLE_BOUNDARY}"
+            ),
             assume_role_policy=_policy(
                 [
                     {

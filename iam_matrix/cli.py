@@ -223,6 +223,7 @@ def _extra_commands() -> list[Command]:
         "iam_matrix.review.command",
         "iam_matrix.convert.command",
         "iam_matrix.adopt.command",
+        "iam_matrix.deploy.command",
     ):
         try:
             module = __import__(module_name, fromlist=["COMMAND"])

@@ -91,11 +91,12 @@ def gather(
     *,
     default_region: str = "us-east-1",
     sleep: Callable[[float], None] = time.sleep,
-    roles: bool = False,
+    roles: bool = True,
 ) -> Snapshot:
     """One Snapshot of the account. Raises AwsAuditError when IAM itself cannot be read;
     CloudTrail, Config, Access Analyzer and the password policy land in ``unavailable`` instead.
-    ``roles`` also reads the roles (``adopt`` lists them in its residue report) in the same pages."""
+    The roles come in the same pages (``checks/roles.py`` judges their trust policies, ``adopt``
+    lists them in its residue report); ``roles=False`` leaves them out."""
     session = session or make_session()
     reader = _Reader(session, session.region_name or os.environ.get("AWS_REGION") or default_region)
     identity = reader.core("sts", lambda: reader.client("sts").get_caller_identity())
