@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from iam_matrix.desired import DesiredState
+from iam_matrix.password_policy import FIELDS
 from iam_matrix.password_policy import PasswordPolicy as PasswordSettings
 
 from .layout import PASSWORD_POLICY
@@ -39,18 +40,10 @@ class PasswordPolicy(pulumi.ComponentResource):
         policy = args.policy
         self.policy = aws.iam.AccountPasswordPolicy(
             name,
-            minimum_password_length=policy.minimum_password_length,
-            require_uppercase_characters=policy.require_uppercase_characters,
-            require_lowercase_characters=policy.require_lowercase_characters,
-            require_numbers=policy.require_numbers,
-            require_symbols=policy.require_symbols,
-            # 0 is sent, not left out: a field left out keeps its stored value in the provider
+            # Every field is sent, 0 included: a field left out keeps its stored value in the provider
             # (Optional + Computed), while 0 is not passed on to IAM (d.GetOk), which clears it
             # (account_password_policy.go). So going back to 0 really removes the expiry.
-            max_password_age=policy.max_password_age,
-            password_reuse_prevention=policy.password_reuse_prevention,
-            allow_users_to_change_password=policy.allow_users_to_change_password,
-            hard_expiry=policy.hard_expiry,
+            **{field.attribute: getattr(policy, field.attribute) for field in FIELDS},
             # Destroying the stack must not leave the account without a password policy.
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
         )

@@ -13,9 +13,9 @@ the top of the page down to "Findings", i.e. the summary, the users x groups gri
     page=file://$PWD/docs/example-audit-report.html
     flags="--headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --disable-background-networking"
     chromium $flags --user-data-dir=$(mktemp -d) --window-size=1280,6442 --screenshot=/tmp/full.png "$page"
-    convert /tmp/full.png -crop 1280x2580+0+0 +repage -strip -colors 64 PNG8:docs/example-audit-report.png
+    convert /tmp/full.png -crop 1280x2575+0+0 +repage -strip -colors 64 PNG8:docs/example-audit-report.png
 
-Adjust 2580 to just above the "Findings" heading when the report changes; keep the PNG under ~400 KB.
+Adjust 2575 to just above the "Findings" heading when the report changes; keep the PNG under ~400 KB.
 """
 
 from __future__ import annotations
@@ -127,6 +127,17 @@ def inject(account: Account) -> None:
     iam.add_user_to_group(GroupName="Developer", UserName="contractor@demoasacode.io")
     iam.remove_user_from_group(GroupName="DBA-2", UserName="scott@demoasacode.io")
     account.client("cloudtrail").stop_logging(Name="audit")
+    # Doors back in that no group shows: a role another account may assume, and one anyone may.
+    for role, principal, policy in (
+        ("vendor-support", {"AWS": "arn:aws:iam::999988887777:root"}, "ReadOnlyAccess"),
+        ("ops-recovery", {"AWS": "*"}, "AdministratorAccess"),
+    ):
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}],
+        }
+        iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
+        iam.attach_role_policy(RoleName=role, PolicyArn=f"arn:aws:iam::aws:policy/{policy}")
 
 
 def trail_logs(folder: Path) -> Path:

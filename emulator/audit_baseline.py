@@ -345,6 +345,7 @@ class Role(Applier):
             AssumeRolePolicyDocument=inputs["assumeRolePolicy"],
             Description=inputs.get("description", ""),
             Tags=_tag_list(inputs.get("tags")),
+            **({"PermissionsBoundary": inputs["permissionsBoundary"]} if inputs.get("permissionsBoundary") else {}),
         )["Role"]
         return name, {**inputs, "name": name, "arn": role["Arn"], "uniqueId": role["RoleId"]}
 

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from iam_matrix.desired import DesiredState
+from iam_matrix.password_policy import FIELDS
 
 
 def read_account(iam: Any) -> dict[str, Any]:
@@ -48,19 +49,6 @@ def read_account(iam: Any) -> dict[str, Any]:
     return {"groups": groups, "users": users, "policies": policies, "password_policy": password}
 
 
-_PASSWORD_API = {
-    "minimum_password_length": "MinimumPasswordLength",
-    "require_symbols": "RequireSymbols",
-    "require_numbers": "RequireNumbers",
-    "require_uppercase_characters": "RequireUppercaseCharacters",
-    "require_lowercase_characters": "RequireLowercaseCharacters",
-    "allow_users_to_change_password": "AllowUsersToChangePassword",
-    "max_password_age": "MaxPasswordAge",
-    "password_reuse_prevention": "PasswordReusePrevention",
-    "hard_expiry": "HardExpiry",
-}
-
-
 def expected_account(state: DesiredState, account_id: str) -> dict[str, Any]:
     """What ``read_account`` must return after the state is deployed to ``account_id``
     (users only when the stack manages them; ``users`` then holds their paths)."""
@@ -79,7 +67,7 @@ def expected_account(state: DesiredState, account_id: str) -> dict[str, Any]:
         state.policy_arn(p): {"name": p.name, "path": p.path, "document": json.loads(json.dumps(p.document))}
         for p in state.policies
     }
-    password = {api: getattr(state.password_policy, key) for key, api in _PASSWORD_API.items()}
+    password = state.password_policy.to_api()
     return {"groups": groups, "users": users, "policies": policies, "password_policy": password}
 
 
@@ -92,7 +80,7 @@ def comparable(live: dict[str, Any]) -> dict[str, Any]:
         # IAM leaves MaxPasswordAge and PasswordReusePrevention out when they are not set: 0 in the state.
         unset = {"MaxPasswordAge": 0, "PasswordReusePrevention": 0}
         out["password_policy"] = {
-            api: live["password_policy"].get(api, unset.get(api)) for api in _PASSWORD_API.values()
+            field.api_name: live["password_policy"].get(field.api_name, unset.get(field.api_name)) for field in FIELDS
         }
     return out
 

@@ -88,17 +88,7 @@ def build_account(session: boto3.Session, desired: DesiredState, extra_users: in
         if mfa:
             iam.enable_virtual_mfa(name)
     pp = state.password_policy
-    session.client("iam").update_account_password_policy(
-        MinimumPasswordLength=pp.minimum_password_length,
-        RequireSymbols=pp.require_symbols,
-        RequireNumbers=pp.require_numbers,
-        RequireUppercaseCharacters=pp.require_uppercase_characters,
-        RequireLowercaseCharacters=pp.require_lowercase_characters,
-        AllowUsersToChangePassword=pp.allow_users_to_change_password,
-        MaxPasswordAge=pp.max_password_age,
-        PasswordReusePrevention=pp.password_reuse_prevention,
-        HardExpiry=pp.hard_expiry,
-    )
+    session.client("iam").update_account_password_policy(**pp.to_api())
     s3 = session.client("s3")
     where = (
         {}

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .password_policy import PasswordPolicy
+from .password_policy import FIELDS, PasswordPolicy
 from .problems import Problems
 from .project import PROJECT
 
@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 CONFIG_MODES = ("recorder", "rules", "off")
 IAM_RESOURCE_TYPES = ("AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role", "AWS::IAM::Policy")
 CONFIG_SERVICE_LINKED_ROLE = "AWSServiceRoleForConfig"
+# Permissions boundary (IAM path and name) of the trail's CloudWatch Logs delivery role. Made once
+# with the deploy role (deploy/cloudtrail-logs-delivery-boundary.json), outside every path the
+# deploy role may write; the deploy role may create and change that role only with it attached.
+DELIVERY_ROLE_BOUNDARY = f"{PROJECT}-boundary/CloudTrailLogsDelivery"
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (
     1,
@@ -201,17 +205,12 @@ def managed_rules(
     range (password max age or reuse prevention 0 = "off") is left out, so the rule then
     checks with AWS's own default only where the account policy sets one.
     """
-    password: dict[str, str] = {
-        "RequireUppercaseCharacters": _flag(policy.require_uppercase_characters),
-        "RequireLowercaseCharacters": _flag(policy.require_lowercase_characters),
-        "RequireSymbols": _flag(policy.require_symbols),
-        "RequireNumbers": _flag(policy.require_numbers),
-        "MinimumPasswordLength": str(policy.minimum_password_length),
-    }
-    if policy.password_reuse_prevention > 0:
-        password["PasswordReusePrevention"] = str(policy.password_reuse_prevention)
-    if policy.max_password_age > 0:
-        password["MaxPasswordAge"] = str(policy.max_password_age)
+    password: dict[str, str] = {}
+    for setting in FIELDS:
+        value = getattr(policy, setting.attribute)
+        if not setting.config_rule or (type(value) is int and value <= 0):
+            continue
+        password[setting.api_name] = _flag(value) if type(value) is bool else str(value)
     membership: dict[str, str] = {}
     joined = ",".join(sorted(group_names))
     if joined:

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
+from .cli_text import plan_text, problems_text, summary_line
 from .compiler import CompileResult, check
 from .problems import Location, MatrixInvalid, Problems
-from .render import plan_text, problems_text, summary_line
 from .settings import Settings, load_stack_settings, locate_project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_AWS = 0, 1, 2, 3
@@ -102,6 +102,14 @@ class UsageError(Exception):
     pass
 
 
+class CommandFailed(Exception):
+    """A command stops with exit ``code``; ``main`` prints the message on standard error."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def compile_from_args(args: argparse.Namespace) -> CompileResult:
     if getattr(args, "ref", None):
         return _check_at_ref(args)
@@ -155,10 +163,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     result = compile_from_args(args)
-    if result.state is None:  # every problem it counts, warnings too
-        print(problems_text(result.problems), file=sys.stderr)
-        print("invalid: " + summary_line(result.problems), file=sys.stderr)
-        return EXIT_INVALID
+    if result.state is None:
+        raise MatrixInvalid(result.problems)
     if result.warnings:
         print(problems_text(result.warnings), file=sys.stderr)
     if args.format == "json":
@@ -222,6 +228,7 @@ def _extra_commands() -> list[Command]:
         "iam_matrix.review.command",
         "iam_matrix.convert.command",
         "iam_matrix.adopt.command",
+        "iam_matrix.deploy.command",
     ):
         try:
             module = __import__(module_name, fromlist=["COMMAND"])
@@ -270,10 +277,13 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
-    except MatrixInvalid as invalid:
+    except MatrixInvalid as invalid:  # the one place invalid input is reported: every problem, warnings too
         print(problems_text(invalid.problems), file=sys.stderr)
         print("invalid: " + summary_line(invalid.problems), file=sys.stderr)
         return EXIT_INVALID
+    except CommandFailed as failed:
+        print(failed, file=sys.stderr)
+        return failed.code
     except UsageError as error:
         parser.error(str(error))
         return EXIT_INVALID

@@ -22,6 +22,7 @@ from .plan import Limits, Planned, plan
 from .problems import Location, MatrixInvalid, Problem, Problems, Severities
 from .project_files import check_inputs
 from .resolve import Resolved, resolve
+from .role_trust_options import RoleTrustOptions
 from .settings import Settings
 
 
@@ -49,7 +50,11 @@ def check(settings: Settings, catalog: Catalog | None = None) -> CompileResult:
     state = None
     dropped = 0
     suppressed = suppressed_codes(settings, problems)
-    options = StackOptions(BaselineOptions.read(settings, problems), AccessLogOptions.read(settings, problems))
+    options = StackOptions(
+        BaselineOptions.read(settings, problems),
+        AccessLogOptions.read(settings, problems),
+        RoleTrustOptions.read(settings, problems),
+    )
     # Nothing is opened through a symlink or outside the project.
     if check_inputs(settings.project_dir, settings.values, settings.location, problems):
         resolved = resolve(settings, catalog, problems)
@@ -78,6 +83,7 @@ class StackOptions:
 
     audit_baseline: BaselineOptions
     access_log: AccessLogOptions
+    role_trust: RoleTrustOptions
 
 
 def assemble(
@@ -96,6 +102,7 @@ def assemble(
         warnings=tuple(problems.warnings),
         audit_baseline=options.audit_baseline,
         access_log=options.access_log,
+        role_trust=options.role_trust,
         deploy=DeployOptions.read(settings),
     )
 

@@ -17,6 +17,7 @@ from .audit_baseline import BaselineOptions
 from .deploy_options import DeployOptions
 from .password_policy import PasswordPolicy
 from .problems import Problem
+from .role_trust_options import RoleTrustOptions
 
 ACCOUNT_PLACEHOLDER = "${AWS::AccountId}"
 
@@ -177,6 +178,7 @@ class DesiredState:
     warnings: tuple[Problem, ...] = ()
     audit_baseline: BaselineOptions = field(default_factory=BaselineOptions)
     access_log: AccessLogOptions = field(default_factory=AccessLogOptions)
+    role_trust: RoleTrustOptions = field(default_factory=RoleTrustOptions)
     deploy: DeployOptions = field(default_factory=DeployOptions)
 
     def __post_init__(self) -> None:
@@ -269,5 +271,6 @@ class DesiredState:
             "tags": dict(self.tags),
             "audit_baseline": self.audit_baseline.to_dict(),
             "access_log": self.access_log.to_dict(),
+            "role_trust": self.role_trust.to_dict(),
             "warnings": [w.to_dict() for w in self.warnings],
         }

@@ -65,7 +65,11 @@ _CODES = [
         "config-suppress", "config", "suppressWarnings names an unknown code or an error (errors cannot be suppressed)."
     ),
     _e("config-admin-role", "config", "An adminRoles entry is not a role of the matrix."),
-    _e("config-account", "config", "aws:allowedAccountIds is not a list of quoted 12-digit account ids."),
+    _e(
+        "config-account",
+        "config",
+        "aws:allowedAccountIds or auditTrustedAccounts is not a list of quoted 12-digit account ids.",
+    ),
     _e(
         "config-user-removal",
         "config",

@@ -217,6 +217,16 @@ def read_stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
     return config
 
 
+def stack_region(project_dir: Path, stack: str) -> str | None:
+    """``aws:region`` of the stack file (the region ``pulumi up`` deploys to); None when the
+    stack file is missing, unreadable or does not set it (the caller falls back to AWS's chain)."""
+    try:
+        value: Any = read_stack_config(project_dir, stack).get("aws:region")
+    except MatrixInvalid:
+        return None
+    return value if isinstance(value, str) and value else None
+
+
 def load_stack_settings(
     project_dir: Path | None = None,
     stack: str = "dev",

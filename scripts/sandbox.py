@@ -68,14 +68,15 @@ def sandbox_config(project_dir: Path, endpoint: str, base_stack: str = "dev") ->
     """The sandbox stack's config: ``base_stack``'s ``iam-matrix:`` settings (matrix paths
     relative to the project, as the core requires) and an aws provider that talks only to
     ``endpoint``."""
-    document = yaml.safe_load((project_dir / f"Pulumi.{base_stack}.yaml").read_text()) or {}
-    schema = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()).get("config") or {}
+    from iam_matrix.settings import config_schema, read_stack_config
+
+    schema = config_schema(project_dir)
     config: dict[str, Any] = {}
     for name in PATH_KEYS:  # write_stack_files copies these files into .sandbox/project
         default = (schema.get(name) or {}).get("default")
         if default:
             config[f"iam-matrix:{name}"] = default
-    for key, value in (document.get("config") or {}).items():
+    for key, value in read_stack_config(project_dir, base_stack).items():
         if key.startswith("iam-matrix:"):
             config[key] = value
     config.update(
@@ -231,6 +232,7 @@ def emulated(project_dir: Path = ROOT, sandbox_dir: Path = SANDBOX) -> int:
     server, read back and audited; a one-screen summary."""
     from emulator import EmulatedStack, MotoAccount, MotoServer
     from emulator.provider import ApplyError
+    from iam_matrix.settings import read_stack_config
 
     started = time.monotonic()
     print("Path: EMULATED (no Pulumi CLI). The real program runs under Pulumi's mock runtime and is applied to a local")
@@ -245,7 +247,7 @@ def emulated(project_dir: Path = ROOT, sandbox_dir: Path = SANDBOX) -> int:
         stack_file = write_stack_files(project_dir, server.url, sandbox_dir)
         config = {
             k: v if isinstance(v, str) else json.dumps(v)
-            for k, v in yaml.safe_load(stack_file.read_text())["config"].items()
+            for k, v in read_stack_config(stack_file.parent, STACK).items()
         }
         stack = EmulatedStack(MotoAccount(endpoint_url=server.url, region=REGION).start(), stack=STACK)
         try:

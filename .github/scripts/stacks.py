@@ -4,6 +4,10 @@ Every ``Pulumi.<stack>.yaml`` beside ``Pulumi.yaml`` is a stack; its ``aws:allow
 (exactly one account) and ``aws:region`` say where it deploys. The workflows derive the
 OIDC role ARNs from the account, so a stack can never be deployed with another account's role.
 
+A stack file is read by ``iam_matrix.settings.read_stack_config``, the reader every command uses
+(strict YAML, symlinks refused), from the checkout this script is in: in the pull-request workflow
+that is the trusted base branch, never the pull request. It needs only PyYAML.
+
     python .github/scripts/stacks.py            # JSON for strategy.matrix.include
     python .github/scripts/stacks.py --names    # one stack name a line
 """
@@ -17,9 +21,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from iam_matrix.problems import MatrixInvalid  # noqa: E402 - from ROOT, the checkout this script is in
+from iam_matrix.settings import read_stack_config  # noqa: E402
+
 STACK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 ACCOUNT_ID = re.compile(r"\d{12}")
 
@@ -31,7 +38,10 @@ def stacks(project_dir: Path = ROOT) -> list[dict[str, Any]]:
         name = path.name[len("Pulumi.") : -len(".yaml")]
         if not STACK_NAME.fullmatch(name):  # names go into job names, shell loops and the PR comment
             raise SystemExit(f"{path.name!r}: a stack name may hold only letters, digits, '-', '_' and '.'")
-        config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+        try:
+            config = read_stack_config(project_dir, name)
+        except MatrixInvalid as invalid:
+            raise SystemExit("\n".join(str(p) for p in invalid.problems)) from None
         accounts = config.get("aws:allowedAccountIds") or []
         if not isinstance(accounts, list) or len(accounts) != 1:
             raise SystemExit(

@@ -11,17 +11,15 @@ import json
 import sys
 
 from ..cli import EXIT_INVALID, EXIT_OK, INVALID_HELP, add_input_options, compile_from_args, exit_codes
-from ..render import problems_text, summary_line
+from ..problems import MatrixInvalid
 from .model import AccessModel, build_model
 from .queries import access_text, who_can, who_can_text
 
 
-def _model(args: argparse.Namespace) -> AccessModel | None:
+def _model(args: argparse.Namespace) -> AccessModel:
     result = compile_from_args(args)
     if result.state is None:
-        print(problems_text(result.errors), file=sys.stderr)
-        print("invalid: " + summary_line(result.problems), file=sys.stderr)
-        return None
+        raise MatrixInvalid(result.problems)  # cli.main prints them and exits 2
     return build_model(result.state)
 
 
@@ -48,8 +46,6 @@ def configure_who_can(parser: argparse.ArgumentParser) -> None:
 
 def run_who_can(args: argparse.Namespace) -> int:
     model = _model(args)
-    if model is None:
-        return EXIT_INVALID
     result = who_can(model, args.action, args.resource)
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -76,8 +72,6 @@ def configure_access(parser: argparse.ArgumentParser) -> None:
 
 def run_access(args: argparse.Namespace) -> int:
     model = _model(args)
-    if model is None:
-        return EXIT_INVALID
     name = args.principal
     users = {u.lower(): u for u in model.user_names}
     roles = {r.lower(): r for r in model.role_names}

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from ..audit.snapshot import Snapshot
 from ..catalog import load_catalog
-from ..cli import EXIT_AWS, EXIT_INVALID, EXIT_OK, exit_codes
+from ..cli import EXIT_INVALID, EXIT_OK, exit_codes
 from ..compiler import CompileResult, check
 from ..desired import DesiredState
 from ..problems import MatrixInvalid
-from ..settings import find_project_dir, load_stack_settings
+from ..settings import find_project_dir, load_stack_settings, locate_project, stack_region
 from ..writers import OutputFolder, UnsafePath
 from .draft import Draft, draft_from_snapshot
 from .files import IMPORT_FILE, RESIDUE_JSON, RESIDUE_TEXT, write_draft, write_json
@@ -102,7 +102,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--stack", default="dev", metavar="NAME", help="stack name for the drafted Pulumi.<stack>.yaml (default: dev)"
     )
     parser.add_argument("--profile", help="AWS profile (default: the standard chain, e.g. AWS_PROFILE)")
-    parser.add_argument("--region", help="the stack's aws:region (default: AWS_REGION, the profile, then us-east-1)")
+    parser.add_argument(
+        "--region",
+        help="the stack's aws:region (default: aws:region of Pulumi.<stack>.yaml in the current project, "
+        "AWS_REGION, the profile, then us-east-1)",
+    )
     parser.add_argument(
         "--output",
         type=Path,
@@ -128,24 +132,23 @@ def _usable(output: Path) -> str | None:
     return None
 
 
+def _stack_region(stack: str) -> str | None:
+    """``aws:region`` of the stack file when adopt runs in a project that has one, as the audit reads it."""
+    try:
+        return stack_region(locate_project(None), stack)
+    except MatrixInvalid:  # not inside a project: AWS's own chain decides
+        return None
+
+
 def handle(args: argparse.Namespace) -> int:
     problem = _usable(args.output)
     if problem:
         print(f"adopt: {shown(problem)}", file=sys.stderr)
         return EXIT_INVALID
-    from botocore.exceptions import BotoCoreError
+    from ..audit.command import read_live_account
 
-    from ..audit.gather import AwsAuditError, gather, make_session
-
-    try:
-        snapshot = gather(make_session(args.profile, args.region), roles=True)
-    except BotoCoreError as error:
-        print(f"adopt: AWS configuration: {error}", file=sys.stderr)
-        return EXIT_INVALID
-    except AwsAuditError as error:
-        action = f" (denied or failed action: {error.action})" if error.action else ""
-        print(f"adopt: could not read the account: {error}{action}", file=sys.stderr)
-        return EXIT_AWS
+    region = args.region or _stack_region(args.stack)
+    _, snapshot = read_live_account("adopt", args.profile, region, roles=True)
     try:
         result = adopt(snapshot, args.output, stack=args.stack, workbook=args.format == "xlsx", project_dir=None)
     except (UnsafePath, MatrixInvalid) as error:

@@ -19,6 +19,7 @@ from ..cli import (
     EXIT_INVALID,
     EXIT_OK,
     INVALID_HELP,
+    CommandFailed,
     add_input_options,
     check_output,
     exit_codes,
@@ -27,8 +28,7 @@ from ..cli import (
 from ..compiler import check
 from ..desired import DesiredState
 from ..problems import MatrixInvalid
-from ..render import problems_text, summary_line
-from ..settings import Settings, read_stack_config
+from ..settings import stack_region
 from .checks import AuditOptions, run_checks, sort_findings
 from .events import AccessLog
 from .exceptions import Exceptions, apply_exceptions, load_exceptions
@@ -129,14 +129,21 @@ def terminal_progress(message: str) -> None:
         sys.stderr.flush()
 
 
-def stack_region(settings: Settings) -> str | None:
-    """``aws:region`` of the stack file, the region ``pulumi up`` deploys the account settings to."""
+def read_live_account(command: str, profile: str | None, region: str | None, **options: Any) -> tuple[Any, Snapshot]:
+    """A boto3 session and one ``gather`` of the account, for ``audit`` and ``adopt``; a local AWS
+    configuration problem stops the command with exit 2, an unreachable or refusing AWS with exit 3."""
+    from botocore.exceptions import BotoCoreError
+
+    from .gather import AwsAuditError, gather, make_session
+
     try:
-        config = read_stack_config(settings.project_dir, settings.stack)
-    except MatrixInvalid:
-        return None
-    value: Any = config.get("aws:region")
-    return value if isinstance(value, str) and value else None
+        session = make_session(profile, region)
+        return session, gather(session, **options)
+    except BotoCoreError as error:  # e.g. ProfileNotFound: the local AWS configuration is wrong
+        raise CommandFailed(f"{command}: AWS configuration: {error}", EXIT_INVALID) from error
+    except AwsAuditError as error:
+        action = f" (denied or failed action: {error.action})" if error.action else ""
+        raise CommandFailed(f"{command}: could not read the account: {error}{action}", EXIT_AWS) from error
 
 
 def fails(result: AuditResult, fail_on: str) -> bool:
@@ -150,31 +157,13 @@ def handle(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     compiled = check(settings)
     if compiled.state is None:
-        print(problems_text(compiled.errors), file=sys.stderr)
-        print("invalid: " + summary_line(compiled.problems), file=sys.stderr)
-        return EXIT_INVALID
+        raise MatrixInvalid(compiled.problems)  # cli.main prints them and exits 2
     desired = compiled.state
-    try:  # before any AWS request: a bad exceptions file is bad input
-        exceptions = None if args.ignore_exceptions else load_exceptions(settings, datetime.now(UTC).date())
-    except MatrixInvalid as invalid:
-        print(problems_text(invalid.problems), file=sys.stderr)
-        print("invalid: " + summary_line(invalid.problems), file=sys.stderr)
-        return EXIT_INVALID
+    # before any AWS request: a bad exceptions file is bad input (MatrixInvalid: cli.main prints it, exit 2)
+    exceptions = None if args.ignore_exceptions else load_exceptions(settings, datetime.now(UTC).date())
 
-    from botocore.exceptions import BotoCoreError
-
-    from .gather import AwsAuditError, gather, make_session
-
-    try:
-        session = make_session(args.profile, args.region or stack_region(settings))
-        snapshot = gather(session, default_region="us-east-1")
-    except BotoCoreError as error:  # e.g. ProfileNotFound: the local AWS configuration is wrong
-        print(f"audit: AWS configuration: {error}", file=sys.stderr)
-        return EXIT_INVALID
-    except AwsAuditError as error:
-        action = f" (denied or failed action: {error.action})" if error.action else ""
-        print(f"audit: could not read the account: {error}{action}", file=sys.stderr)
-        return EXIT_AWS
+    region = args.region or stack_region(settings.project_dir, settings.stack)
+    session, snapshot = read_live_account("audit", args.profile, region, default_region="us-east-1")
     if desired.account_id and desired.account_id != snapshot.account_id:
         print(
             f"audit: stack {settings.stack} is pinned to account "

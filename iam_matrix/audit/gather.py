@@ -91,27 +91,52 @@ def gather(
     *,
     default_region: str = "us-east-1",
     sleep: Callable[[float], None] = time.sleep,
-    roles: bool = False,
+    roles: bool = True,
 ) -> Snapshot:
     """One Snapshot of the account. Raises AwsAuditError when IAM itself cannot be read;
     CloudTrail, Config, Access Analyzer and the password policy land in ``unavailable`` instead.
-    ``roles`` also reads the roles (``adopt`` lists them in its residue report) in the same pages."""
+    The roles come in the same pages (``checks/roles.py`` judges their trust policies, ``adopt``
+    lists them in its residue report); ``roles=False`` leaves them out."""
     session = session or make_session()
-    region = session.region_name or os.environ.get("AWS_REGION") or default_region
-    counter = {"n": 0}
+    reader = _Reader(session, session.region_name or os.environ.get("AWS_REGION") or default_region)
+    identity = reader.core("sts", lambda: reader.client("sts").get_caller_identity())
+    snapshot = Snapshot(
+        account_id=identity["Account"],
+        caller_arn=identity.get("Arn", ""),
+        region=reader.region,
+        taken_at=datetime.now(UTC),
+    )
+    content, generated = reader.core("iam", lambda: _credential_report(reader.client("iam"), sleep))
+    snapshot.credential_report = parse_credential_report(content)
+    snapshot.credential_report_generated = generated
+    reader.core("iam", lambda: _read_details(reader.client("iam"), snapshot, roles))
+    managed_documents(reader.client("iam"), snapshot)
+    for part, service, read in _OPTIONAL_PARTS:
+        reader.optional(snapshot, part, service, read)
+    snapshot.requests = reader.requests
+    return snapshot
 
-    def count(**_: Any) -> None:
-        counter["n"] += 1
 
-    clients: dict[str, Any] = {}
+class _Reader:
+    """The clients of one gathering (one per service, in the audited region), the count of the
+    HTTP requests they send, and the two ways a read can fail."""
 
-    def client(service: str) -> Any:
-        if service not in clients:
-            clients[service] = session.client(service, region_name=region, config=RETRY_CONFIG)
-            clients[service].meta.events.register("before-send", count)
-        return clients[service]
+    def __init__(self, session: boto3.Session, region: str) -> None:
+        self.session, self.region = session, region
+        self.clients: dict[str, Any] = {}
+        self.requests = 0
 
-    def core(service: str, call: Callable[[], Any]) -> Any:
+    def _count(self, **_: Any) -> None:
+        self.requests += 1
+
+    def client(self, service: str) -> Any:
+        if service not in self.clients:
+            self.clients[service] = self.session.client(service, region_name=self.region, config=RETRY_CONFIG)
+            self.clients[service].meta.events.register("before-send", self._count)
+        return self.clients[service]
+
+    def core(self, service: str, call: Callable[[], Any]) -> Any:
+        """A read the audit cannot do without: any failure is an AwsAuditError that names the action."""
         try:
             return call()
         except NoCredentialsError as error:
@@ -123,31 +148,10 @@ def gather(
         except BotoCoreError as error:
             raise AwsAuditError(f"AWS could not be reached: {error}") from None
 
-    identity = core("sts", lambda: client("sts").get_caller_identity())
-    snapshot = Snapshot(
-        account_id=identity["Account"], caller_arn=identity.get("Arn", ""), region=region, taken_at=datetime.now(UTC)
-    )
-
-    content, generated = core("iam", lambda: _credential_report(client("iam"), sleep))
-    snapshot.credential_report = parse_credential_report(content)
-    snapshot.credential_report_generated = generated
-
-    def details() -> None:
-        paginator = client("iam").get_paginator("get_account_authorization_details")
-        parts = ["User", "Group", "LocalManagedPolicy"] + (["Role"] if roles else [])
-        for page in paginator.paginate(Filter=parts, PaginationConfig={"PageSize": PAGE_SIZE}):
-            snapshot.users += page.get("UserDetailList", [])
-            snapshot.roles += page.get("RoleDetailList", [])
-            snapshot.groups += page.get("GroupDetailList", [])
-            snapshot.policies += page.get("Policies", [])
-
-    core("iam", details)
-    managed_documents(client("iam"), snapshot)
-
-    def optional(part: str, service: str, call: Callable[[], None]) -> None:
-        """Read a part the audit can do without: any failure becomes "could not check", never a crash."""
+    def optional(self, snapshot: Snapshot, part: str, service: str, read: Callable[[Any, Snapshot], None]) -> None:
+        """A part the audit can do without: any failure becomes "could not check", never a crash."""
         try:
-            call()
+            read(self.client(service), snapshot)
         except (ClientError, BotoCoreError) as error:
             snapshot.unavailable[part] = _reason(service, error)
         except Exception as error:  # noqa: BLE001 - an unexpected answer must not hide the rest of the report
@@ -155,59 +159,72 @@ def gather(
                 f"unexpected answer from {ACTION_PREFIX.get(service, service)} ({type(error).__name__}: {error})"
             )
 
-    def password_policy() -> None:
+
+def _read_details(iam: Any, snapshot: Snapshot, roles: bool) -> None:
+    """Users, groups, customer managed policies (and roles) in GetAccountAuthorizationDetails pages."""
+    paginator = iam.get_paginator("get_account_authorization_details")
+    parts = ["User", "Group", "LocalManagedPolicy"] + (["Role"] if roles else [])
+    for page in paginator.paginate(Filter=parts, PaginationConfig={"PageSize": PAGE_SIZE}):
+        snapshot.users += page.get("UserDetailList", [])
+        snapshot.roles += page.get("RoleDetailList", [])
+        snapshot.groups += page.get("GroupDetailList", [])
+        snapshot.policies += page.get("Policies", [])
+
+
+def _read_password_policy(iam: Any, snapshot: Snapshot) -> None:
+    try:
+        snapshot.password_policy = iam.get_account_password_policy()["PasswordPolicy"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "NoSuchEntity":
+            raise
+        snapshot.password_policy = None
+
+
+def _read_virtual_mfa(iam: Any, snapshot: Snapshot) -> None:
+    """Every virtual MFA device, without its seed and QR code (secrets the audit never needs)."""
+    paginator = iam.get_paginator("list_virtual_mfa_devices")
+    for page in paginator.paginate(AssignmentStatus="Any", PaginationConfig={"PageSize": PAGE_SIZE}):
+        snapshot.virtual_mfa_devices += [
+            {k: v for k, v in d.items() if k not in ("Base32StringSeed", "QRCodePNG")}
+            for d in page.get("VirtualMFADevices", [])
+        ]
+
+
+def _read_cloudtrail(cloudtrail: Any, snapshot: Snapshot) -> None:
+    trails = cloudtrail.describe_trails(includeShadowTrails=True).get("trailList", [])
+    snapshot.trails = trails
+    for trail in {t["TrailARN"]: t for t in trails}.values():  # per trail, never per user
         try:
-            snapshot.password_policy = client("iam").get_account_password_policy()["PasswordPolicy"]
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "NoSuchEntity":
-                raise
-            snapshot.password_policy = None
+            status = cloudtrail.get_trail_status(Name=trail["TrailARN"])
+            status.pop("ResponseMetadata", None)
+            snapshot.trail_status[trail["TrailARN"]] = status
+        except (ClientError, BotoCoreError) as error:
+            snapshot.trail_status[trail["TrailARN"]] = {"error": _reason("cloudtrail", error)}
 
-    optional("password-policy", "iam", password_policy)
 
-    def virtual_mfa() -> None:
-        paginator = client("iam").get_paginator("list_virtual_mfa_devices")
-        for page in paginator.paginate(AssignmentStatus="Any", PaginationConfig={"PageSize": PAGE_SIZE}):
-            snapshot.virtual_mfa_devices += [
-                {k: v for k, v in d.items() if k not in ("Base32StringSeed", "QRCodePNG")}
-                for d in page.get("VirtualMFADevices", [])
-            ]
+def _read_config(config: Any, snapshot: Snapshot) -> None:
+    recorders = config.describe_configuration_recorders().get("ConfigurationRecorders", [])
+    status = (
+        config.describe_configuration_recorder_status().get("ConfigurationRecordersStatus", []) if recorders else []
+    )
+    snapshot.config_recorders, snapshot.config_recorder_status = recorders, status
 
-    optional("virtual-mfa-devices", "iam", virtual_mfa)
 
-    def cloudtrail() -> None:
-        trails = client("cloudtrail").describe_trails(includeShadowTrails=True).get("trailList", [])
-        snapshot.trails = trails
-        for trail in {t["TrailARN"]: t for t in trails}.values():  # per trail, never per user
-            try:
-                status = client("cloudtrail").get_trail_status(Name=trail["TrailARN"])
-                status.pop("ResponseMetadata", None)
-                snapshot.trail_status[trail["TrailARN"]] = status
-            except (ClientError, BotoCoreError) as error:
-                snapshot.trail_status[trail["TrailARN"]] = {"error": _reason("cloudtrail", error)}
+def _read_analyzers(accessanalyzer: Any, snapshot: Snapshot) -> None:
+    found: list[dict[str, Any]] = []
+    for page in accessanalyzer.get_paginator("list_analyzers").paginate():
+        found += page.get("analyzers", [])
+    snapshot.analyzers = found
 
-    optional("cloudtrail", "cloudtrail", cloudtrail)
 
-    def config() -> None:
-        recorders = client("config").describe_configuration_recorders().get("ConfigurationRecorders", [])
-        status = (
-            client("config").describe_configuration_recorder_status().get("ConfigurationRecordersStatus", [])
-            if recorders
-            else []
-        )
-        snapshot.config_recorders, snapshot.config_recorder_status = recorders, status
-
-    optional("config", "config", config)
-
-    def analyzers() -> None:
-        found: list[dict[str, Any]] = []
-        for page in client("accessanalyzer").get_paginator("list_analyzers").paginate():
-            found += page.get("analyzers", [])
-        snapshot.analyzers = found
-
-    optional("access-analyzer", "accessanalyzer", analyzers)
-    snapshot.requests = counter["n"]
-    return snapshot
+# The parts the audit can do without, in reading order: (Snapshot.unavailable key, service, reader).
+_OPTIONAL_PARTS: tuple[tuple[str, str, Callable[[Any, Snapshot], None]], ...] = (
+    ("password-policy", "iam", _read_password_policy),
+    ("virtual-mfa-devices", "iam", _read_virtual_mfa),
+    ("cloudtrail", "cloudtrail", _read_cloudtrail),
+    ("config", "config", _read_config),
+    ("access-analyzer", "accessanalyzer", _read_analyzers),
+)
 
 
 def managed_documents(iam: Any, snapshot: Snapshot) -> None:

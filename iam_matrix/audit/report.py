@@ -9,9 +9,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..cli_text import table
 from ..desired import DesiredState
 from ..escape import md_cell_code, md_code, md_text, printable
-from ..render import table
 from .checks import CHECKS
 from .checks.access_log import sign_in_rows
 from .checks.mfa import mfa_active

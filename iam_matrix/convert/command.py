@@ -12,10 +12,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli import EXIT_INVALID, EXIT_OK, INVALID_HELP, add_input_options, exit_codes, settings_from_args
+from ..cli import EXIT_OK, INVALID_HELP, add_input_options, exit_codes, settings_from_args
 from ..problems import Location, MatrixInvalid, Problems
 from ..project_files import check_inputs
-from ..render import problems_text, summary_line
 from ..resolve import load_tables
 from ..sheets import Table
 from ..writers import OutputFolder, UnsafePath, csv_text, text_rows, workbook_bytes
@@ -67,9 +66,7 @@ def run(args: argparse.Namespace) -> int:
     readable = check_inputs(settings.project_dir, settings.values, settings.location, problems)
     users, policies = load_tables(settings, problems) if readable else (None, None)
     if problems.errors or users is None or policies is None:
-        print(problems_text(problems.errors), file=sys.stderr)
-        print("invalid: " + summary_line(problems.items), file=sys.stderr)
-        return EXIT_INVALID
+        raise MatrixInvalid(problems.items)  # cli.main prints them and exits 2
     output: Path = args.output
     to_workbook = settings.workbook is None
     if to_workbook and output.suffix.lower() != ".xlsx":

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from ..cli import EXIT_INVALID, EXIT_OK, INVALID_HELP, UsageError, add_input_options, check_output, exit_codes
+from ..cli_text import problems_text
 from ..escape import log_line
-from ..render import problems_text
 from ..settings import locate_project
 from .diff import diff_revisions
-from .render import RENDERERS, summary
+from .report import RENDERERS, summary
 from .revisions import RefError, revision_at
 from .safety import mass_removal
 

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .. import password_policy
 from ..access.changes import delta, gains, weakened
 from ..access.model import AccessModel, build_model
 from ..catalog import ADMIN_POLICY_NAME
@@ -212,56 +213,89 @@ def diff_revisions(base: Revision, head: Revision) -> AccessDiff:
     """Everything that changes who may do what between ``base`` and ``head``."""
     old, new = _Facts(base), _Facts(head)
     escalations: list[Escalation] = []
-    changed_documents = _roles_with_changed_documents(old, new)
+    users_added, users_removed, users_changed = _user_changes(old, new, escalations)
+    roles, bundles = _role_changes(base, head, old, new, escalations)
+    escalations += _config_escalations(base, head, old, new)
+    escalations.sort(key=lambda e: (ESCALATION_ORDER.index(e.kind), e.subject.lower()))
+    return AccessDiff(
+        stack=head.state.stack,
+        base_ref=base.ref,
+        head_ref=head.ref,
+        escalations=tuple(escalations),
+        users_added=tuple(users_added),
+        users_removed=tuple(users_removed),
+        users_changed=tuple(users_changed),
+        roles=tuple(roles),
+        bundles=tuple(bundles),
+        documents=tuple(_document_changes(old.custom, new.custom)),
+        settings=tuple(_setting_changes(base, head)),
+        deploy=tuple(deploy_notes(base.state, head.state, head.quota)),
+    )
 
-    # Users ------------------------------------------------------------------
+
+def _user_changes(
+    old: _Facts, new: _Facts, escalations: list[Escalation]
+) -> tuple[list[UserSummary], list[UserSummary], list[UserChange]]:
+    """Users added, removed and changed; their escalations go to ``escalations``."""
+    changed_documents = _roles_with_changed_documents(old, new)
     users_added, users_removed, users_changed = [], [], []
     for name in sorted(set(new.users) | set(old.users), key=str.lower):
         if name not in old.users:
             user = new.users[name]
-            effective = new.effective(name)
-            users_added.append(UserSummary(name, user.roles, _sorted(effective), user.mfa_required))
+            users_added.append(UserSummary(name, user.roles, _sorted(new.effective(name)), user.mfa_required))
             _user_escalations(escalations, name, old, new, new_user=True)
             if not user.mfa_required:
                 escalations.append(Escalation("mfa-not-required", name, f"new user {name} is not required to use MFA"))
-            continue
-        if name not in new.users:
+        elif name not in new.users:
             user = old.users[name]
             users_removed.append(UserSummary(name, user.roles, _sorted(old.effective(name)), user.mfa_required))
-            continue
-        before, after = old.users[name], new.users[name]
-        eff_before, eff_after = old.effective(name), new.effective(name)
-        counts = _action_counts(old, new, name)
-        change = UserChange(
-            name,
-            roles_gained=_sorted(set(after.roles) - set(before.roles)),
-            roles_lost=_sorted(set(before.roles) - set(after.roles)),
-            policies_gained=_sorted(set(eff_after) - set(eff_before)),
-            policies_lost=_sorted(set(eff_before) - set(eff_after)),
-            mfa_before=before.mfa_required if before.mfa_required != after.mfa_required else None,
-            mfa_after=after.mfa_required if before.mfa_required != after.mfa_required else None,
-            via_roles=_sorted(
-                r
-                for r in set(before.roles) & set(after.roles)
-                if old.role_policies.get(r) != new.role_policies.get(r) or r in changed_documents
-            ),
-            **counts,
-        )
-        if (
-            change.roles_gained
-            or change.roles_lost
-            or change.policies_gained
-            or change.policies_lost
-            or change.mfa_before is not None
-            or change.actions_gained
-            or change.actions_lost
-        ):
-            users_changed.append(change)
-        _user_escalations(escalations, name, old, new, new_user=False)
-        if before.mfa_required and not after.mfa_required:
-            escalations.append(Escalation("mfa-dropped", name, f"{name} is no longer required to use MFA"))
+        else:
+            change = _user_change(name, old, new, changed_documents)
+            if change is not None:
+                users_changed.append(change)
+            _user_escalations(escalations, name, old, new, new_user=False)
+            if old.users[name].mfa_required and not new.users[name].mfa_required:
+                escalations.append(Escalation("mfa-dropped", name, f"{name} is no longer required to use MFA"))
+    return users_added, users_removed, users_changed
 
-    # Roles ------------------------------------------------------------------
+
+def _user_change(name: str, old: _Facts, new: _Facts, changed_documents: set[str]) -> UserChange | None:
+    """How a user in both revisions changes; None when nothing about their access does."""
+    before, after = old.users[name], new.users[name]
+    eff_before, eff_after = old.effective(name), new.effective(name)
+    mfa_changed = before.mfa_required != after.mfa_required
+    change = UserChange(
+        name,
+        roles_gained=_sorted(set(after.roles) - set(before.roles)),
+        roles_lost=_sorted(set(before.roles) - set(after.roles)),
+        policies_gained=_sorted(set(eff_after) - set(eff_before)),
+        policies_lost=_sorted(set(eff_before) - set(eff_after)),
+        mfa_before=before.mfa_required if mfa_changed else None,
+        mfa_after=after.mfa_required if mfa_changed else None,
+        via_roles=_sorted(
+            r
+            for r in set(before.roles) & set(after.roles)
+            if old.role_policies.get(r) != new.role_policies.get(r) or r in changed_documents
+        ),
+        **_action_counts(old, new, name),
+    )
+    changed = (
+        change.roles_gained
+        or change.roles_lost
+        or change.policies_gained
+        or change.policies_lost
+        or change.mfa_before is not None
+        or change.actions_gained
+        or change.actions_lost
+    )
+    return change if changed else None
+
+
+def _role_changes(
+    base: Revision, head: Revision, old: _Facts, new: _Facts, escalations: list[Escalation]
+) -> tuple[list[RoleChange], list[BundleChange]]:
+    """Roles added, removed or given other policies, bundles that change size; the roles'
+    escalations (admin outside adminRoles, weakened guardrails) go to ``escalations``."""
     roles: list[RoleChange] = []
     bundles: list[BundleChange] = []
     for name in sorted(set(new.roles) | set(old.roles), key=str.lower):
@@ -281,70 +315,64 @@ def diff_revisions(base: Revision, head: Revision) -> AccessDiff:
             if members
             else " (no members yet)"
         )
-        access = new.model.role(name)
-        was_admin = name in old.roles and old.model.role(name).admin_equivalent
-        if name not in head.admin_roles and access.admin_equivalent and (not was_admin or name in base.admin_roles):
-            supplying = ", ".join(
-                g.policy for g in access.grants if g.access.broad.bit_count() * 2 > len(new.model.catalog)
-            ) or ", ".join(g.policy for g in access.grants)
-            escalations.append(
-                Escalation(
-                    "admin-outside-admin-roles",
-                    name,
-                    f"role {name} is admin-equivalent (through {supplying}) but is not in "
-                    f"iam-matrix:adminRoles ({', '.join(head.admin_roles) or 'empty'}){who}",
-                )
-            )
+        escalations += _admin_outside_admin_roles(name, base, head, old, new, who)
         if status == "changed":
-            guards_before, guards_after = old.model.role(name).guardrails, access.guardrails
-            for kind, label, consequence in (
-                ("mfa", "mfa-enforcement-dropped", "without MFA"),
-                ("network", "ip-restriction-dropped", "from outside the allowed networks"),
-            ):
-                how = weakened(guards_before[kind], guards_after[kind], new.model.catalog)
-                if how:
-                    escalations.append(
-                        Escalation(
-                            label,
-                            name,
-                            f"role {name}: {how}, so requests {consequence} are allowed that were denied{who}",
-                        )
-                    )
+            escalations += _guardrail_escalations(name, old, new, who)
+    return roles, bundles
 
-    # Config that widens access ---------------------------------------------------
-    for role in sorted(set(head.admin_roles) - set(base.admin_roles), key=str.lower):
-        escalations.append(
-            Escalation(
-                "admin-roles", role, f"iam-matrix:adminRoles now allows role {role} to carry {ADMIN_POLICY_NAME}"
-            )
+
+def _admin_outside_admin_roles(
+    name: str, base: Revision, head: Revision, old: _Facts, new: _Facts, who: str
+) -> list[Escalation]:
+    """A role that becomes admin-equivalent at head (or was allowed to be at base) while not in adminRoles."""
+    access = new.model.role(name)
+    was_admin = name in old.roles and old.model.role(name).admin_equivalent
+    if name in head.admin_roles or not access.admin_equivalent or (was_admin and name not in base.admin_roles):
+        return []
+    supplying = ", ".join(
+        g.policy for g in access.grants if g.access.broad.bit_count() * 2 > len(new.model.catalog)
+    ) or ", ".join(g.policy for g in access.grants)
+    return [
+        Escalation(
+            "admin-outside-admin-roles",
+            name,
+            f"role {name} is admin-equivalent (through {supplying}) but is not in "
+            f"iam-matrix:adminRoles ({', '.join(head.admin_roles) or 'empty'}){who}",
         )
+    ]
+
+
+def _guardrail_escalations(name: str, old: _Facts, new: _Facts, who: str) -> list[Escalation]:
+    """The MFA and network guardrails of a role that deny less at head than at base."""
+    out: list[Escalation] = []
+    guards_before, guards_after = old.model.role(name).guardrails, new.model.role(name).guardrails
+    for kind, label, consequence in (
+        ("mfa", "mfa-enforcement-dropped", "without MFA"),
+        ("network", "ip-restriction-dropped", "from outside the allowed networks"),
+    ):
+        how = weakened(guards_before[kind], guards_after[kind], new.model.catalog)
+        if how:
+            message = f"role {name}: {how}, so requests {consequence} are allowed that were denied{who}"
+            out.append(Escalation(label, name, message))
+    return out
+
+
+def _config_escalations(base: Revision, head: Revision, old: _Facts, new: _Facts) -> list[Escalation]:
+    """Stack config that widens access: a role added to adminRoles, a network allowed, a weaker password policy."""
+    out = [
+        Escalation("admin-roles", role, f"iam-matrix:adminRoles now allows role {role} to carry {ADMIN_POLICY_NAME}")
+        for role in sorted(set(head.admin_roles) - set(base.admin_roles), key=str.lower)
+    ]
     old_cidrs, new_cidrs = old.cidrs(), new.cidrs()
-    for cidr in sorted(set(new_cidrs) - set(old_cidrs)):
-        escalations.append(
-            Escalation("cidr-added", cidr, f"network {cidr} is added to the allow-list ({new_cidrs[cidr]})")
-        )
-    settings = _setting_changes(base, head)
+    out += [
+        Escalation("cidr-added", cidr, f"network {cidr} is added to the allow-list ({new_cidrs[cidr]})")
+        for cidr in sorted(set(new_cidrs) - set(old_cidrs))
+    ]
     weaker = _password_weakenings(base.state.password_policy, head.state.password_policy)
     if weaker:
-        escalations.append(
-            Escalation("password-weakened", "password policy", "the password policy gets weaker: " + "; ".join(weaker))
-        )
-
-    escalations.sort(key=lambda e: (ESCALATION_ORDER.index(e.kind), e.subject.lower()))
-    return AccessDiff(
-        stack=head.state.stack,
-        base_ref=base.ref,
-        head_ref=head.ref,
-        escalations=tuple(escalations),
-        users_added=tuple(users_added),
-        users_removed=tuple(users_removed),
-        users_changed=tuple(users_changed),
-        roles=tuple(roles),
-        bundles=tuple(bundles),
-        documents=tuple(_document_changes(old.custom, new.custom)),
-        settings=tuple(settings),
-        deploy=tuple(deploy_notes(base.state, head.state, head.quota)),
-    )
+        message = "the password policy gets weaker: " + "; ".join(weaker)
+        out.append(Escalation("password-weakened", "password policy", message))
+    return out
 
 
 def diff_states(base: DesiredState, head: DesiredState, *, admin_roles: Iterable[str] = ("Admin",)) -> AccessDiff:
@@ -401,18 +429,22 @@ def _setting_changes(base: Revision, head: Revision) -> list[SettingChange]:
     return changes
 
 
+_WEAKER_WORDS = {"minimum_password_length": "minimum length", "password_reuse_prevention": "reuse prevention"}
+
+
 def _password_weakenings(old: PasswordPolicy, new: PasswordPolicy) -> list[str]:
+    """What got weaker, in words: which way is weaker comes from ``password_policy.FIELDS``."""
     weaker: list[str] = []
-    if new.minimum_password_length < old.minimum_password_length:
-        weaker.append(f"minimum length {old.minimum_password_length} -> {new.minimum_password_length}")
-    for key in ("require_uppercase_characters", "require_lowercase_characters", "require_numbers", "require_symbols"):
-        if getattr(old, key) and not getattr(new, key):
-            weaker.append(f"{key.replace('_', ' ')} turned off")
-    old_age, new_age = old.max_password_age or 10**6, new.max_password_age or 10**6  # 0 = never expires
-    if new_age > old_age:
-        weaker.append(f"max age {old.max_password_age or 'never'} -> {new.max_password_age or 'never'} days")
-    if new.password_reuse_prevention < old.password_reuse_prevention:
-        weaker.append(f"reuse prevention {old.password_reuse_prevention} -> {new.password_reuse_prevention}")
+    for setting in password_policy.weakened(old, new):
+        before, after = getattr(old, setting.attribute), getattr(new, setting.attribute)
+        if setting.safer == "on":
+            weaker.append(f"{setting.attribute.replace('_', ' ')} turned off")
+        elif setting.safer == "shorter":
+            weaker.append(f"max age {before or 'never'} -> {after or 'never'} days")
+        else:
+            weaker.append(
+                f"{_WEAKER_WORDS.get(setting.attribute, setting.attribute.replace('_', ' '))} {before} -> {after}"
+            )
     return weaker
 
 

@@ -7,7 +7,7 @@ import dataclasses
 from iam_matrix.desired import CustomPolicy, Group, PolicyRef, User
 from iam_matrix.review.deploy import deploy_notes
 from iam_matrix.review.diff import Revision, diff_revisions
-from iam_matrix.review.render import markdown, text
+from iam_matrix.review.report import markdown, text
 from tests.review.test_diff_unit import BASE, state
 
 REFS = [PolicyRef(f"P{i:02d}", f"arn:aws:iam::aws:policy/P{i:02d}", "aws") for i in range(12)]

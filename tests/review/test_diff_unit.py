@@ -8,7 +8,7 @@ from iam_matrix.audit_baseline import BaselineOptions
 from iam_matrix.desired import CustomPolicy, DesiredState, Group, PolicyRef, User
 from iam_matrix.password_policy import PasswordPolicy
 from iam_matrix.review.diff import Revision, diff_revisions, diff_states
-from iam_matrix.review.render import markdown, text
+from iam_matrix.review.report import markdown, text
 
 ADMIN = PolicyRef("AdministratorAccess", "arn:aws:iam::aws:policy/AdministratorAccess", "aws")
 S3_FULL = PolicyRef("AmazonS3FullAccess", "arn:aws:iam::aws:policy/AmazonS3FullAccess", "aws")

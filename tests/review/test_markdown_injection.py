@@ -15,7 +15,7 @@ from cmarkgfm.cmark import Options
 
 from iam_matrix.escape import html_text, log_line, md_cell_code, md_code, md_fence, md_text, printable, shell_word
 from iam_matrix.review.diff import diff_revisions
-from iam_matrix.review.render import markdown, text
+from iam_matrix.review.report import markdown, text
 from iam_matrix.review.revisions import revision_at
 from tests.review.repo import GitProject
 

@@ -266,3 +266,34 @@ def test_stack_names_and_accounts_are_checked_before_they_reach_a_job(tmp_path: 
     )
     done = subprocess.run([sys.executable, script, "--project-dir", str(tmp_path)], capture_output=True, text=True)
     assert done.returncode != 0 and "quoted 12-digit account id" in done.stderr
+
+
+def test_stack_files_are_read_by_the_one_stack_reader(tmp_path: Path) -> None:
+    """stacks.py reads through iam_matrix.settings.read_stack_config: a symlink or a YAML alias is refused."""
+    (tmp_path / "Pulumi.real.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  aws:allowedAccountIds: ['111111111111']\n"
+    )
+    (tmp_path / "Pulumi.link.yaml").symlink_to(tmp_path / "Pulumi.real.yaml")
+    done = _stack_list(tmp_path)
+    assert done.returncode != 0 and "[path-symlink]" in done.stderr and "Pulumi.link.yaml" in done.stderr
+    (tmp_path / "Pulumi.link.yaml").unlink()
+    (tmp_path / "Pulumi.alias.yaml").write_text(
+        "config:\n  aws:region: &r us-east-1\n  aws:profile: *r\n  aws:allowedAccountIds: ['111111111111']\n"
+    )
+    done = _stack_list(tmp_path)
+    assert done.returncode != 0 and "Pulumi.alias.yaml" in done.stderr and "aliases" in done.stderr
+
+
+def test_stacks_py_needs_only_pyyaml() -> None:
+    """The workflows' stacks jobs install PyYAML alone: the script must not import the heavy part of the core."""
+    script = str(ROOT / ".github/scripts/stacks.py")
+    blocked = ("pandas", "numpy", "python_calamine", "openpyxl", "boto3", "botocore", "pulumi", "pulumi_aws")
+    code = (
+        "import runpy, sys\n"
+        f"sys.modules.update(dict.fromkeys({blocked!r}))\n"  # None in sys.modules: importing it fails
+        f"sys.argv = [{script!r}, '--names', '--project-dir', {str(ROOT)!r}]\n"
+        f"runpy.run_path({script!r}, run_name='__main__')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "dev" in done.stdout.split()

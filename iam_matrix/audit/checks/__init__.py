@@ -13,7 +13,7 @@ from ...desired import DesiredState
 from ..events import AccessLog
 from ..findings import AUDIT_CHECKS, Check, Finding, severity_rank
 from ..snapshot import Snapshot
-from . import access, credentials, drift, logging, mfa, password
+from . import access, credentials, drift, logging, mfa, password, roles
 from .access_log import AREA as ACCESS_LOG
 from .access_log import attribute
 from .base import Area, AuditInput, AuditOptions
@@ -25,6 +25,7 @@ AREAS: tuple[Area, ...] = (
     credentials.AREA,
     logging.AREA,
     access.AREA,
+    roles.AREA,
     ACCESS_LOG,
 )
 

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from ...desired import DesiredState
+from ...password_policy import FIELDS, compare, from_api
 from ..findings import Check, Finding, could_not_check, register
 from ..snapshot import Snapshot
 from .base import Area
@@ -84,86 +88,69 @@ def password_findings(desired: DesiredState, snapshot: Snapshot) -> list[Finding
                 "run pulumi up (the stack sets the policy from passwordMinimumLength and friends)",
             )
         ]
+    have = from_api(live)
+    # IAM leaves MaxPasswordAge in the answer after expiry is turned off; ExpirePasswords says which.
+    if not live.get("ExpirePasswords", bool(live.get("MaxPasswordAge"))):
+        have["max_password_age"] = 0
     out: list[Finding] = []
-    fix = "run pulumi up to restore the stack's password policy"
-
-    def field(check: str, name: str, message: str) -> None:
-        out.append(Finding(check, f"password-policy/{name}", message, fix))
-
-    length = int(live.get("MinimumPasswordLength", 8))
-    if length < want.minimum_password_length:
-        field(
-            "password-policy-length",
-            "MinimumPasswordLength",
-            f"minimum length is {length}, the stack wants {want.minimum_password_length}",
-        )
-    elif length > want.minimum_password_length:
-        field(
-            "password-policy-differs",
-            "MinimumPasswordLength",
-            f"minimum length is {length}, the stack sets {want.minimum_password_length}",
-        )
-    reuse = int(live.get("PasswordReusePrevention", 0))
-    if reuse < want.password_reuse_prevention:
-        field(
-            "password-policy-reuse",
-            "PasswordReusePrevention",
-            f"remembers {reuse} previous passwords, the stack wants {want.password_reuse_prevention}",
-        )
-    elif reuse > want.password_reuse_prevention:
-        field(
-            "password-policy-differs",
-            "PasswordReusePrevention",
-            f"remembers {reuse} previous passwords, the stack sets {want.password_reuse_prevention}",
-        )
-    for key, wanted, label in (
-        ("RequireUppercaseCharacters", want.require_uppercase_characters, "an upper-case letter"),
-        ("RequireLowercaseCharacters", want.require_lowercase_characters, "a lower-case letter"),
-        ("RequireNumbers", want.require_numbers, "a number"),
-        ("RequireSymbols", want.require_symbols, "a symbol"),
-    ):
-        have = bool(live.get(key, False))
-        if wanted and not have:
-            field("password-policy-weaker", key, f"passwords need not contain {label}")
-        elif have and not wanted:
-            field("password-policy-differs", key, f"passwords must contain {label}, the stack does not require it")
-    age = int(live.get("MaxPasswordAge", 0)) if live.get("ExpirePasswords", bool(live.get("MaxPasswordAge"))) else 0
-    wanted_age = want.max_password_age
-    if wanted_age and (age == 0 or age > wanted_age):
-        field(
-            "password-policy-weaker",
-            "MaxPasswordAge",
-            f"passwords expire after {age} days, the stack wants {wanted_age}"
-            if age
-            else f"passwords never expire, the stack wants {wanted_age} days",
-        )
-    elif age != wanted_age:
-        field(
-            "password-policy-differs",
-            "MaxPasswordAge",
-            f"passwords expire after {age} days, the stack sets {wanted_age or 'no expiry'}",
-        )
-    change = bool(live.get("AllowUsersToChangePassword", False))
-    if want.allow_users_to_change_password and not change:
-        field(
-            "password-policy-weaker",
-            "AllowUsersToChangePassword",
-            "users may not change their own password (so they cannot rotate it)",
-        )
-    elif change != want.allow_users_to_change_password:
-        field(
-            "password-policy-differs",
-            "AllowUsersToChangePassword",
-            "users may change their own password, the stack does not allow it",
-        )
-    hard = bool(live.get("HardExpiry", False))
-    if hard != want.hard_expiry:
-        field(
-            "password-policy-differs",
-            "HardExpiry",
-            f"hard expiry is {'on' if hard else 'off'}, the stack sets it {'on' if want.hard_expiry else 'off'}",
-        )
+    for setting in FIELDS:
+        live_value, wanted = have[setting.attribute], getattr(want, setting.attribute)
+        verdict = compare(setting, live_value, wanted)
+        if verdict == "same":
+            continue
+        check = _WEAKER_CHECK.get(setting.attribute, "password-policy-weaker") if verdict == "weaker" else None
+        message = _SAYS[setting.attribute](live_value, wanted, verdict == "weaker")
+        out.append(Finding(check or "password-policy-differs", f"password-policy/{setting.api_name}", message, FIX))
     return out
+
+
+# The check a weaker field is reported under, when it is not password-policy-weaker (CIS 1.8 and 1.9).
+_WEAKER_CHECK = {
+    "minimum_password_length": "password-policy-length",
+    "password_reuse_prevention": "password-policy-reuse",
+}
+
+
+def _must_contain(label: str) -> Callable[[Any, Any, bool], str]:
+    return lambda have, want, weaker: (
+        f"passwords need not contain {label}"
+        if weaker
+        else f"passwords must contain {label}, the stack does not require it"
+    )
+
+
+def _age(have: int, wanted: int, weaker: bool) -> str:
+    if not weaker:
+        return f"passwords expire after {have} days, the stack sets {wanted or 'no expiry'}"
+    return (
+        f"passwords expire after {have} days, the stack wants {wanted}"
+        if have
+        else (f"passwords never expire, the stack wants {wanted} days")
+    )
+
+
+# What a field that differs says, given (live value, wanted value, weaker?): one entry per FIELDS attribute.
+_SAYS: dict[str, Callable[[Any, Any, bool], str]] = {
+    "minimum_password_length": lambda have, want, weaker: (
+        f"minimum length is {have}, the stack {'wants' if weaker else 'sets'} {want}"
+    ),
+    "require_uppercase_characters": _must_contain("an upper-case letter"),
+    "require_lowercase_characters": _must_contain("a lower-case letter"),
+    "require_numbers": _must_contain("a number"),
+    "require_symbols": _must_contain("a symbol"),
+    "max_password_age": _age,
+    "password_reuse_prevention": lambda have, want, weaker: (
+        f"remembers {have} previous passwords, the stack {'wants' if weaker else 'sets'} {want}"
+    ),
+    "allow_users_to_change_password": lambda have, want, weaker: (
+        "users may not change their own password (so they cannot rotate it)"
+        if weaker
+        else "users may change their own password, the stack does not allow it"
+    ),
+    "hard_expiry": lambda have, want, weaker: (
+        f"hard expiry is {'on' if have else 'off'}, the stack sets it {'on' if want else 'off'}"
+    ),
+}
 
 
 AREA = Area("password", CHECKS, lambda given: password_findings(given.desired, given.snapshot))

@@ -1,4 +1,5 @@
-"""Human-readable text for ``plan`` and ``validate``."""
+"""What the commands print on a terminal: problem lines and their summary, ``plan``'s tables, the
+password policy in words (the audit and diff reports have their own ``report`` modules)."""
 
 from __future__ import annotations
 

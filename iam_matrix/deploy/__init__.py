@@ -1,0 +1,1 @@
+"""The deploy roles' IAM policies (deploy/*.json), generated from the desired state."""
