@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 from ..cli import EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, INVALID_HELP, add_input_options, compile_from_args, exit_codes
+from ..cli_text import problems_text, summary_line
 from ..escape import printable
-from ..render import problems_text, summary_line
 from ..settings import find_project_dir
 from ..writers import OutputFolder, UnsafePath
 from .policies import AUDIT_BASELINE, DEPLOYER, deploy_policies, policy_text
