@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from .problems import Location
+
 # Bytes read from one file of each kind; docs/input-limits.md explains each number.
 MAX_STACK_FILE_BYTES = 1 << 20  # Pulumi.<stack>.yaml and Pulumi.yaml: 1 MiB
 MAX_EXCEPTIONS_FILE_BYTES = 1 << 20  # the audit's exceptions file: 1 MiB
@@ -230,6 +232,10 @@ class YamlProblem(Exception):
         self.line = line
         self.message = message
         self.fix = fix
+
+    def at(self, display: str) -> Location:
+        """Where a problem report points: the file, and the line when YAML gave one."""
+        return Location(display, None, f"line {self.line}" if self.line else None)
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

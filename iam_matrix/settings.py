@@ -117,12 +117,7 @@ def read_yaml_file(path: Path, display: str, problems: Problems) -> dict[str, An
             problems.error(where, "stack-file", error.message, error.fix)
         return None
     except YamlProblem as error:
-        problems.error(
-            Location(display, None, f"line {error.line}" if error.line else None),
-            "stack-yaml",
-            error.message,
-            error.fix,
-        )
+        problems.error(error.at(display), "stack-yaml", error.message, error.fix)
         return None
     if document is None:
         return {}

@@ -149,12 +149,7 @@ def _read(path: Path, display: str, problems: Problems) -> Any:
         )
         problems.error(Location(display), "exceptions-file", error.message, fix)
     except YamlProblem as error:
-        problems.error(
-            Location(display, None, f"line {error.line}" if error.line else None),
-            "exceptions-file",
-            error.message,
-            error.fix,
-        )
+        problems.error(error.at(display), "exceptions-file", error.message, error.fix)
     return None
 
 
