@@ -338,7 +338,9 @@ class AccessModel:
             self.policies[name] = access
         return access
 
-    def _sums(self, role: str) -> Sums:
+    def role_sums(self, role: str) -> Sums:
+        """The unions over one role's grants, before its denies apply (a role the model does
+        not know has none)."""
         found = self._role_sums.get(role)
         if found is None:
             found = self._role_sums[role] = Sums.of(self._role_grants.get(role, ()))
@@ -351,17 +353,21 @@ class AccessModel:
     def role(self, name: str) -> Access:
         found = self._roles.get(name)
         if found is None:
-            found = self._roles[name] = Access(name, "role", self._role_grants[name], self, self._sums(name))
+            found = self._roles[name] = Access(name, "role", self._role_grants[name], self, self.role_sums(name))
         return found
 
     def user(self, name: str) -> Access:
         found = self._users.get(name)
         if found is None:
             roles = self._user_roles[name]
-            grants = tuple(g for role in roles for g in self._role_grants.get(role, ()))
-            sums = self._sums(roles[0]) if len(roles) == 1 else Sums.combined(self._sums(r) for r in roles)
+            grants = self.grants_of(roles)
+            sums = self.role_sums(roles[0]) if len(roles) == 1 else Sums.combined(self.role_sums(r) for r in roles)
             found = self._users[name] = Access(name, "user", grants, self, sums)
         return found
+
+    def grants_of(self, roles: Iterable[str]) -> tuple[Grant, ...]:
+        """Every grant of ``roles``, in their order: a user's grants are their roles'."""
+        return tuple(g for role in roles for g in self._role_grants.get(role, ()))
 
     def roles_of(self, user: str) -> tuple[str, ...]:
         return tuple(self._user_roles[user])
