@@ -440,8 +440,9 @@ def model_of(
     if documents is not None:
         return AccessModel(roles, users, load_action_catalog(), load_risks(), documents)
     # validate builds the model of the planned roles; a command then asks for the model of the
-    # state made of those same objects: build it once (the key holds the objects, so ids stay theirs)
-    key = (tuple(map(id, roles)), tuple(map(id, users)), frozenset(map(id, policies)))
+    # state: the same roles and users (equal values; the state derives its roles anew) and the
+    # same documents (by identity: the entry holds the policies, so their ids stay theirs)
+    key = (roles, users, frozenset((p.name, id(p.document)) for p in policies))
     for held, model in _BUILT:
         if held[0] == key:
             return model

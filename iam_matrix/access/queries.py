@@ -87,10 +87,11 @@ def who_can(model: AccessModel, action: str, resource: str | None = None) -> Who
     per_policy: dict[int, tuple[int, int, int, int, bool]] = {}  # one look at each policy, not each user's copy
     per_role = {name: _role_parts(model, name, bits, resource, per_policy) for name in model.role_names}
     per_roles: dict[tuple[str, ...], Holder | None] = {}  # users with the same roles hold it the same way
+    names_of: dict[int, tuple[str, ...]] = {}  # most holders hold the same actions
     for name in model.user_names if bits else ():
         roles = model.roles_of(name)
         if roles not in per_roles:
-            per_roles[roles] = _holder(catalog, [per_role.get(role, _NOTHING) for role in roles])
+            per_roles[roles] = _holder(catalog, [per_role.get(role, _NOTHING) for role in roles], names_of)
         found = per_roles[roles]
         if found is not None:
             holders.append(Holder(name, found.via, found.conditional, found.actions, found.limited_by))
@@ -128,7 +129,7 @@ def _role_parts(
     return _RoleParts(sums.allow & bits, sums.deny & bits, tuple(parts))
 
 
-def _holder(catalog: ActionCatalog, roles: list[_RoleParts]) -> Holder | None:
+def _holder(catalog: ActionCatalog, roles: list[_RoleParts], names_of: dict[int, tuple[str, ...]]) -> Holder | None:
     """How a user whose roles give ``roles`` holds the matching actions, or None when they
     do not (a deny in any role covers the whole union)."""
     allowed = denied = 0
@@ -155,7 +156,10 @@ def _holder(catalog: ActionCatalog, roles: list[_RoleParts]) -> Holder | None:
     if not allowed:
         return None
     free = allowed & unconditional & ~limited
-    return Holder("", tuple(via), not free, tuple(catalog.names_of(allowed)), tuple(limiting))
+    names = names_of.get(allowed)
+    if names is None:
+        names = names_of[allowed] = tuple(catalog.names_of(allowed))
+    return Holder("", tuple(via), not free, names, tuple(limiting))
 
 
 def who_can_json(result: WhoCan) -> str:
