@@ -1,8 +1,10 @@
-"""A moto server on 127.0.0.1 and an account built from the seed example's desired state.
+"""An emulated account built from the seed example's desired state.
 
-Each test gets a freshly reset server, AWS_* variables pointing at it (fake credentials,
-no retries so moto's missing Access Analyzer answers at once) and, through ``seed_account``,
-the example matrix deployed the way the Pulumi program deploys it.
+Each test gets a fresh emulated account in this process (``emulator.MotoAccount``: moto's
+mock, no HTTP; ``aws_server_env``: a freshly reset moto server on 127.0.0.1 instead, for the
+tests that count HTTP requests), AWS_* variables with fake credentials and no retries (so
+moto's missing Access Analyzer answers at once) and, through ``seed_account``, the example
+matrix deployed the way the Pulumi program deploys it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import boto3
 import pytest
 import yaml
 
-from emulator import MotoServer
+from emulator import MotoAccount, MotoServer
 from emulator.account import reset_server
 from emulator.seed import ACCOUNT, OTHER_ACCOUNT, Account, build_account, new_session
 from iam_matrix.compiler import compile_state
@@ -76,13 +78,13 @@ def _managed_policy_data(names: frozenset[str]) -> dict[str, Any]:
     return {name: data for name, data in json.loads(aws_managed_policies_data).items() if name in names}
 
 
-@pytest.fixture
-def aws_env(moto_url: str, desired: DesiredState, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
-    """Fake credentials and endpoint for this test; a reset server; a root row in the report.
+def _aws_environment(
+    desired: DesiredState, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, endpoint: str | None
+) -> dict[str, Any]:
+    """Fake credentials (and ``endpoint``) for this test; a root row in the credential report.
 
     Real credential reports always start with a ``<root_account>`` row; moto's has none, so
     its report is wrapped to add one (root MFA on unless a test turns it off)."""
-    reset_server(moto_url)
     for key in (
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",
@@ -90,9 +92,11 @@ def aws_env(moto_url: str, desired: DesiredState, monkeypatch: pytest.MonkeyPatc
         "AWS_SECURITY_TOKEN",
         "MOTO_ACCOUNT_ID",
         "AWS_REGION",
+        "AWS_ENDPOINT_URL",
     ):
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+    if endpoint is not None:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
@@ -136,6 +140,23 @@ def aws_env(moto_url: str, desired: DesiredState, monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(gather_module, "make_session", make_session)
     return state
+
+
+@pytest.fixture
+def aws_env(desired: DesiredState, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """A fresh emulated account in this process for this test (every moto backend reset)."""
+    state = _aws_environment(desired, monkeypatch, tmp_path, endpoint=None)
+    with MotoAccount(ACCOUNT, "us-east-1"):
+        yield state
+
+
+@pytest.fixture
+def aws_server_env(
+    moto_url: str, desired: DesiredState, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> dict[str, Any]:
+    """The account on a freshly reset moto server, reached over HTTP (AWS_ENDPOINT_URL)."""
+    reset_server(moto_url)
+    return _aws_environment(desired, monkeypatch, tmp_path, endpoint=moto_url)
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ def _operations(extra_users: int, desired: DesiredState) -> Counter[str]:
 
 
 def test_requests_do_not_grow_with_users(
-    aws_env: dict[str, Any], desired: DesiredState, monkeypatch: pytest.MonkeyPatch
+    aws_server_env: dict[str, Any], desired: DesiredState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(gather_module, "PAGE_SIZE", 25)  # small pages so paging shows up with few users
     small = _operations(10, desired)  # 21 users: one page of MFA devices
