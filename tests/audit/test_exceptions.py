@@ -156,6 +156,10 @@ def test_the_same_check_and_resource_twice_is_refused(project: Project) -> None:
             "audit-exceptions.yaml line 2 [exceptions-file]: YAML anchors and aliases (&name, *name) are not accepted",
         ),
         ("exceptions: [\n", "audit-exceptions.yaml line 2 [exceptions-file]: not valid YAML"),
+        (  # a mapping as a key: refused as unhashable, not a TypeError out of the duplicate-key check
+            "exceptions:\n  - {check: inline-policy, {a: 1}: x}\n",
+            "audit-exceptions.yaml line 2 [exceptions-file]: not valid YAML ('found unhashable key')",
+        ),
         ("- check: inline-policy\n", "audit-exceptions.yaml $ [exceptions-shape]: the file must be a mapping"),
         ("exceptions: {check: x}\n", "audit-exceptions.yaml $.exceptions [exceptions-shape]: exceptions is dict"),
     ],
