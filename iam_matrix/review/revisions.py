@@ -11,9 +11,9 @@ from __future__ import annotations
 import fnmatch
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..audit.exceptions import CONFIG_KEY as EXCEPTIONS_KEY
 from ..compiler import CompileResult, check
@@ -26,6 +26,7 @@ from ..validation import validate_stack
 from .diff import Revision
 
 WORKING_TREE = "working tree"
+T = TypeVar("T")
 
 
 class RefError(Exception):
@@ -204,18 +205,25 @@ def revision_at(
 
 def check_at(project_dir: Path, ref: str, stack: str, overrides: Mapping[str, Any] | None = None) -> CompileResult:
     """``validate`` of the stack as committed at ``ref``, read through git (never the working
-    tree): what CI runs with the base branch's code over a pull request's files. Every stack
-    file and the audit's exceptions file are taken too, so the ref is checked as the working
-    tree would be (other stacks' accounts, the exceptions' ``stacks:``)."""
-    found: list[CompileResult] = []
-    _at_commit(
-        project_dir,
-        ref,
-        stack,
-        overrides,
-        lambda settings, _label: found.append(validate_stack(settings)),
-        for_validate=True,
-    )
+    tree): what CI runs with the base branch's code over a pull request's files."""
+    return at_ref(project_dir, ref, stack, validate_stack, overrides=overrides)
+
+
+def at_ref(
+    project_dir: Path,
+    ref: str,
+    stack: str,
+    use: Callable[[Settings], T],
+    *,
+    also: Sequence[str] = (),
+    overrides: Mapping[str, Any] | None = None,
+) -> T:
+    """``use`` of the stack's settings in a temporary project holding what validate reads at
+    ``ref`` (the stack's files, every stack file and the audit's exceptions file, so the ref is
+    checked as the working tree would be) and the paths ``also`` (relative to the project, e.g.
+    the stack's ``deploy/<stack>`` folder), all read through git."""
+    found: list[T] = []
+    _at_commit(project_dir, ref, stack, overrides, lambda settings, _label: found.append(use(settings)), also=also)
     return found[0]
 
 
@@ -227,12 +235,13 @@ def _at_commit(
     use: Callable[[Settings, str], None],
     *,
     missing_stack_ok: bool = False,
-    for_validate: bool = False,
+    also: Sequence[str] | None = None,
 ) -> bool:
     """Materialise what ``stack`` reads at ``ref`` into a temporary folder and call ``use``
     with its settings there; False when the stack file does not exist at ``ref`` and
-    ``missing_stack_ok``. RefError for anything else that is missing or unsafe. With
-    ``for_validate``, also every other stack file and the audit's exceptions file."""
+    ``missing_stack_ok``. RefError for anything else that is missing or unsafe. With ``also``
+    (validate's view), every other stack file, the audit's exceptions file and those paths too."""
+    for_validate = also is not None
     commit = resolve_ref(project_dir, ref)
     label = f"{ref} ({commit[:12]})"
     with tempfile.TemporaryDirectory(prefix="iam-matrix-diff-") as folder:
@@ -265,6 +274,7 @@ def _at_commit(
         if exceptions:  # outside the project, or missing: the exceptions reader says so, as in the working tree
             relative = _relative(settings, EXCEPTIONS_KEY, root)
             paths += [relative] if relative else []
+        paths += list(also or ())
         _materialise(project_dir, commit, paths, root, label)  # a missing file is reported by the compiler
         use(settings, label)
         return True
