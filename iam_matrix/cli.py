@@ -9,6 +9,8 @@ Bad input is always reported as problems, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib
 import json
 import os
 import sys
@@ -181,73 +183,116 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+Configure = Callable[[argparse.ArgumentParser], None]
+Run = Callable[[argparse.Namespace], int]
 
-
-def _core_commands() -> list[Command]:
-    def validate_options(parser: argparse.ArgumentParser) -> None:
-        add_input_options(parser)
-        parser.add_argument(
-            "--ref",
-            default=None,
-            help="validate the stack as committed at this git ref, read through git (default: the working tree)",
-        )
-        parser.add_argument(
-            "--format",
-            choices=["text", "json"],
-            default="text",
-            help="text: one line per problem on stdout, the summary on "
-            "stderr; json: {valid, problems} on stdout (default: text)",
-        )
-        parser.epilog = exit_codes("0  valid (warnings, if any, are printed)", INVALID_HELP)
-
-    def plan_options(parser: argparse.ArgumentParser) -> None:
-        add_input_options(parser)
-        parser.add_argument(
-            "--format",
-            choices=["text", "json"],
-            default="text",
-            help="text: readable tables; json: the desired state, as the Pulumi "
-            "program deploys it (default: text); warnings go to stderr",
-        )
-        parser.epilog = exit_codes(
-            "0  the desired state is printed (warnings, if any, on stderr)",
-            INVALID_HELP + "; nothing is printed on stdout",
-        )
-
-    return [
-        ("validate", "check the matrices and stack config; exit 2 when invalid", validate_options, cmd_validate),
-        ("plan", "print the desired state compiled from the matrices", plan_options, cmd_plan),
-    ]
-
-
-def _extra_commands() -> list[Command]:
-    """Commands that live beside the core (audit needs boto3, diff needs git)."""
-    commands: list[Command] = []
-    for module_name in (
+# Every command: its one-line help and the module whose ``COMMANDS`` maps it to
+# (configure, run). The parser lists them all but imports only the one being run, so
+# ``who-can`` does not pay for boto3 (audit, adopt) or git helpers (diff).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("iam_matrix.cli", "check the matrices and stack config; exit 2 when invalid"),
+    "plan": ("iam_matrix.cli", "print the desired state compiled from the matrices"),
+    "who-can": (
         "iam_matrix.access.command",
+        "list every user who may perform an IAM action, with the roles and policies that allow it",
+    ),
+    "access": (
+        "iam_matrix.access.command",
+        "show what one user or role may do: services and access levels, risk classes, guardrails",
+    ),
+    "audit": (
         "iam_matrix.audit.command",
+        "compare the live AWS account with the matrix; report drift, "
+        "MFA, password policy, credentials, logging and the access log",
+    ),
+    "diff": (
         "iam_matrix.review.command",
+        "show who gains or loses which access between two git refs (escalations first)",
+    ),
+    "convert": (
         "iam_matrix.convert.command",
+        "write the stack's matrix in the other form: two CSV files -> one workbook, or a workbook -> two CSV files",
+    ),
+    "adopt": (
         "iam_matrix.adopt.command",
+        "read an existing account and write the matrix, stack file, import file and residue report that describe it",
+    ),
+    "deploy-policies": (
         "iam_matrix.deploy.command",
-    ):
-        try:
-            module = __import__(module_name, fromlist=["COMMAND"])
-        except ModuleNotFoundError as error:
-            if error.name and module_name.startswith(error.name):
-                continue
+        "write the deploy and preview roles' IAM policies for a stack, scoped to its paths, names and policies",
+    ),
+}
+
+
+def _validate_options(parser: argparse.ArgumentParser) -> None:
+    add_input_options(parser)
+    parser.add_argument(
+        "--ref",
+        default=None,
+        help="validate the stack as committed at this git ref, read through git (default: the working tree)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text: one line per problem on stdout, the summary on "
+        "stderr; json: {valid, problems} on stdout (default: text)",
+    )
+    parser.epilog = exit_codes("0  valid (warnings, if any, are printed)", INVALID_HELP)
+
+
+def _plan_options(parser: argparse.ArgumentParser) -> None:
+    add_input_options(parser)
+    parser.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text: readable tables; json: the desired state, as the Pulumi "
+        "program deploys it (default: text); warnings go to stderr",
+    )
+    parser.epilog = exit_codes(
+        "0  the desired state is printed (warnings, if any, on stderr)",
+        INVALID_HELP + "; nothing is printed on stdout",
+    )
+
+
+COMMANDS_HERE: dict[str, tuple[Configure, Run]] = {
+    "validate": (_validate_options, cmd_validate),
+    "plan": (_plan_options, cmd_plan),
+}
+
+
+def command_parts(name: str) -> tuple[Configure, Run]:
+    """Import the module of command ``name`` and return its (configure, run).
+
+    A command whose optional dependency is missing (audit without boto3) stops with a
+    message saying what to install, rather than vanishing from the list."""
+    module_name = COMMANDS[name][0]
+    if module_name == __name__:
+        return COMMANDS_HERE[name]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if not error.name or module_name.startswith(error.name):
             raise
-        commands += getattr(module, "COMMANDS", [getattr(module, "COMMAND", None)])
-    return commands
+        raise CommandFailed(
+            f"iam-matrix {name} needs the Python package {error.name!r}, which is not installed here. "
+            "Fix: pip install -r requirements.txt",
+            EXIT_INVALID,
+        ) from None
+    return module.COMMANDS[name]
 
 
-def _commands() -> list[Command]:
-    return _core_commands() + _extra_commands()
+def _requested(argv: list[str]) -> str | None:
+    """The command named on the command line: the first word that is not an option (the
+    top-level parser has only --help and --version, which take no value)."""
+    return next((word for word in argv if not word.startswith("-")), None)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line: one sub-command per Command, each with its own --help."""
+def build_parser(configure: str | None = "*") -> argparse.ArgumentParser:
+    """The whole command line: one sub-command per entry of ``COMMANDS``, each with its own
+    --help. Only ``configure`` (a command name, or ``*`` for all) gets its options, so only
+    that command's module is imported."""
     parser = argparse.ArgumentParser(
         prog="iam-matrix",
         description="Compile, check, audit and review an AWS IAM access matrix.",
@@ -258,21 +303,41 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"iam-matrix {__version__}", help="print the version and exit"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, help_text, configure, _ in _commands():
-        configure(
-            sub.add_parser(
-                name, help=help_text, description=help_text, formatter_class=argparse.RawDescriptionHelpFormatter
-            )
+    for name, (_, help_text) in COMMANDS.items():
+        command = sub.add_parser(
+            name, help=help_text, description=help_text, formatter_class=argparse.RawDescriptionHelpFormatter
         )
+        if configure in ("*", name):
+            command_parts(name)[0](command)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    handlers = {name: handler for name, _, _, handler in _commands()}
-    args = parser.parse_args(argv)
+    """Run one command; the cyclic garbage collector runs rarely meanwhile: a compile builds
+    hundreds of thousands of objects that all live to the end, and at Python's default
+    threshold the collector walks them again and again (a quarter of who-can's time on the
+    5,000-user benchmark). The threshold is restored when the command ends."""
+    before = gc.get_threshold()
+    gc.set_threshold(RARE_COLLECTION, *before[1:])
     try:
-        code = handlers[args.command](args)
+        return _run(sys.argv[1:] if argv is None else argv)
+    finally:
+        gc.set_threshold(*before)
+
+
+RARE_COLLECTION = 100_000  # allocations between collections of the youngest generation (Python's default: 700)
+
+
+def _run(words: list[str]) -> int:
+    requested = _requested(words)
+    try:
+        parser = build_parser(requested if requested in COMMANDS else None)
+    except CommandFailed as failed:
+        print(failed, file=sys.stderr)
+        return failed.code
+    args = parser.parse_args(words)
+    try:
+        code = command_parts(args.command)[1](args)
         sys.stdout.flush()  # inside the try: a closed pipe must not surface at interpreter exit
         return code
     except BrokenPipeError:  # `plan | head -1`: the reader has gone; end quietly, as cat does

@@ -62,6 +62,7 @@ def check(settings: Settings, catalog: Catalog | None = None) -> CompileResult:
             planned = plan(resolved, Limits.of(settings), problems)
             dropped = advise(resolved, catalog, problems, suppressed)
             roles_at = {role: resolved.policies.role_location(role) for role in resolved.roles}
+            user_rows = {row.key: row for row in resolved.user_rows}
             dropped += check_access(
                 planned.roles,
                 planned.users,
@@ -70,6 +71,7 @@ def check(settings: Settings, catalog: Catalog | None = None) -> CompileResult:
                 roles_at,
                 problems,
                 suppressed,
+                lambda user: resolved.users.key_location(user_rows[user]),
             )
             if not problems.errors:  # an erroneous plan may hold facts a DesiredState refuses
                 state = assemble(settings, resolved, planned, options, problems)

@@ -181,6 +181,12 @@ _CODES = [
         "policy",
         "A role outside adminRoles is admin-equivalent (all actions on all resources, however written).",
     ),
+    _e(
+        "user-roles-admin-equivalent",
+        "policy",
+        "Users are admin-equivalent only through the union of roles none of which is in adminRoles "
+        "(reported once per role combination, at the first such user's row).",
+    ),
     # planning groups and bundles
     _e("quota-guardrails", "plan", "A role's guardrails do not fit in its first group."),
     _e("group-name", "plan", "A bundle group name (<Role>-2, ...) is not a valid IAM group name."),
@@ -240,6 +246,11 @@ _CODES = [
     _w(
         "role-privilege-escalation",
         "A role's policies together allow a known privilege-escalation path (cloudsplaining's list).",
+    ),
+    _w(
+        "user-roles-privilege-escalation",
+        "Users have a privilege-escalation path only through the union of their roles, in no one role "
+        "(once per role combination).",
     ),
     _w(
         "policy-action-unknown",

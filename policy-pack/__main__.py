@@ -66,7 +66,11 @@ def resource_policy(name: str, description: str, check) -> ResourceValidationPol
 
 
 def stack_policy(
-    name: str, description: str, check, config_schema: PolicyConfigSchema | None = None
+    name: str,
+    description: str,
+    check,
+    config_schema: PolicyConfigSchema | None = None,
+    enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
 ) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         for message, urn in check(to_resources(args), args.get_config() or {}):
@@ -76,7 +80,7 @@ def stack_policy(
         name=name,
         description=description,
         validate=validate,
-        enforcement_level=EnforcementLevel.MANDATORY,
+        enforcement_level=enforcement_level,
         config_schema=config_schema,
     )
 
@@ -100,6 +104,25 @@ PolicyPack(
                     "groupRoles": {"type": "object", "additionalProperties": {"type": "string"}},
                 }
             ),
+        ),
+        stack_policy(
+            "no-escalation-through-role-unions",
+            "No user has a privilege-escalation path only through the union of groups of several roles (advisory,"
+            " as validate's user-roles-privilege-escalation warning).",
+            lambda resources, config: rules.escalation_only_through_unions(
+                resources, config.get("adminRoles", rules.DEFAULT_ADMIN_ROLES), config.get("groupRoles")
+            ),
+            PolicyConfigSchema(
+                properties={
+                    "adminRoles": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "default": list(rules.DEFAULT_ADMIN_ROLES),
+                    },
+                    "groupRoles": {"type": "object", "additionalProperties": {"type": "string"}},
+                }
+            ),
+            EnforcementLevel.ADVISORY,
         ),
         stack_policy(
             "guardrails-in-every-role",

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def policy_config(project_dir: Path, stack: str) -> dict[str, Any]:
-    """The policy pack config: every policy mandatory, adminRoles from the stack."""
+    """The policy pack config: every policy mandatory but the advisory one (as validate warns),
+    adminRoles from the stack."""
     sys.path.insert(0, str(ROOT))
     from iam_matrix.compiler import compile_state
     from iam_matrix.settings import load_stack_settings
@@ -31,6 +32,12 @@ def policy_config(project_dir: Path, stack: str) -> dict[str, Any]:
     return {
         "all": "mandatory",
         "admin-access-only-in-admin-roles": {
+            "adminRoles": list(settings.value("adminRoles") or []),
+            "groupRoles": group_roles,
+        },
+        # a per-policy enforcement level overrides "all" (pulumi.com/docs/using-pulumi/crossguard/configuration)
+        "no-escalation-through-role-unions": {
+            "enforcementLevel": "advisory",
             "adminRoles": list(settings.value("adminRoles") or []),
             "groupRoles": group_roles,
         },

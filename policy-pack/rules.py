@@ -28,6 +28,7 @@ from typing import Any
 
 from iam_matrix.access.attached import AWS_MANAGED_ARN, Attached, managed_document, roles_model
 from iam_matrix.access.model import AccessModel, covers_admin
+from iam_matrix.access.unions import UnionRisk, union_risks
 
 # The sentinels Pulumi's engine uses for values not known during a preview.
 UNKNOWN_VALUES = frozenset(
@@ -50,6 +51,7 @@ POLICY = "aws:iam/policy:Policy"
 PASSWORD_POLICY = "aws:iam/accountPasswordPolicy:AccountPasswordPolicy"
 POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
 USER_GROUP_MEMBERSHIP = "aws:iam/userGroupMembership:UserGroupMembership"
+USER = "aws:iam/user:User"
 
 ADMIN_POLICY_ARN_SUFFIX = ":iam::aws:policy/AdministratorAccess"
 DEFAULT_ADMIN_ROLES = ("Admin",)
@@ -375,6 +377,121 @@ def admin_only_in_admin_roles(
                 f"group {group} (role {role}) is admin-equivalent (all actions on all resources, through {through}),"
                 f" but iam-matrix:adminRoles allows only {', '.join(sorted(allowed)) or 'no role'}",
                 attachments[group][0].urn if group in attachments else None,
+            )
+        )
+    risks, members = union_findings(resources, allowed, group_roles)
+    for risk in risks:
+        if risk.admin:
+            who, via = _union_text(risk, risk.admin_via())
+            violations.append(
+                (
+                    f"{who} {'are' if len(risk.users) > 1 else 'is'} admin-equivalent through the union of their groups"
+                    " (all actions on all resources,"
+                    f" through {via}), though no one of their roles is; iam-matrix:adminRoles allows only"
+                    f" {', '.join(sorted(allowed)) or 'no role'}",
+                    _membership_urn(risk, members),
+                )
+            )
+    return violations
+
+
+def _names(value: Any, sources: Sequence[Resource], of_type: str) -> list[str]:
+    """The names in a membership input (one or a list); unknown ones are taken from the
+    resources of ``of_type`` the input depends on (a group or user still to be created)."""
+    values = [] if is_unknown(value) or value is None else _as_list(value)
+    names = [v for v in values if isinstance(v, str) and not is_unknown(v)]
+    if is_unknown(value) or any(is_unknown(v) for v in values):
+        names += [n for s in sources if s.type == of_type and isinstance(n := s.props.get("name"), str)]
+    return [n for n in dict.fromkeys(names) if not is_unknown(n)]
+
+
+def user_groups(resources: Sequence[Resource]) -> dict[str, dict[str, Resource]]:
+    """User -> group -> the resource that puts the user in it: a group's ``GroupMembership``
+    (what the program registers) or a user's ``UserGroupMembership`` (refused by
+    ``no-inline-or-user-policies``, and still counted: the access it gives is real)."""
+    found: dict[str, dict[str, Resource]] = {}
+    for resource in resources:
+        deps = resource.property_dependencies
+        if resource.type == GROUP_MEMBERSHIP:
+            pairs = [
+                (user, group)
+                for group in _names(resource.props.get("group"), deps.get("group", ()), GROUP)
+                for user in _names(resource.props.get("users"), deps.get("users", ()), USER)
+            ]
+        elif resource.type == USER_GROUP_MEMBERSHIP:
+            pairs = [
+                (user, group)
+                for user in _names(resource.props.get("user"), deps.get("user", ()), USER)
+                for group in _names(resource.props.get("groups"), deps.get("groups", ()), GROUP)
+            ]
+        else:
+            continue
+        for user, group in pairs:
+            found.setdefault(user, {}).setdefault(group, resource)
+    return found
+
+
+def union_findings(
+    resources: Sequence[Resource],
+    admin_roles: Iterable[str] = DEFAULT_ADMIN_ROLES,
+    group_roles: Mapping[str, str] | None = None,
+) -> tuple[list[UnionRisk], dict[str, dict[str, Resource]]]:
+    """The users' role combinations that are admin-equivalent, or have a privilege-escalation
+    path, only through their union (``iam_matrix.access.unions``, as ``validate`` judges the
+    matrix), over the groups each user is actually in; and user -> group -> membership resource."""
+    roles = role_groups(resources, group_roles)
+    attachments = group_attachments(resources)
+    members = user_groups(resources)
+    group_role = {group: role for role, groups in roles.items() for group in groups}
+    model = roles_model(
+        {group: attachments[group][1] if group in attachments else [] for group in group_role},
+        {user: sorted(g for g in groups if g in group_role) for user, groups in members.items()},
+    )
+    return union_risks(model, list(admin_roles), group_role), members
+
+
+def _union_text(risk: UnionRisk, pairs: Iterable[tuple[str, str]]) -> tuple[str, str]:
+    """(who and which groups, the policies with their groups) of a union finding."""
+    more = f" and {len(risk.users) - 3} more" if len(risk.users) > 3 else ""
+    who = f"user{'s' if len(risk.users) > 1 else ''} {', '.join(risk.users[:3])}{more}"
+    return (
+        f"{who} (groups {', '.join(risk.parts)}; roles {' + '.join(risk.roles)})",
+        ", ".join(f"{policy} (group {group})" for group, policy in dict.fromkeys(pairs)),
+    )
+
+
+def _membership_urn(risk: UnionRisk, members: Mapping[str, Mapping[str, Resource]]) -> str | None:
+    """The membership that puts the first user in a group supplying the risk."""
+    held = members.get(risk.users[0], {})
+    for group in risk.supplying_parts():
+        if group in held:
+            return held[group].urn or None
+    return None
+
+
+def escalation_only_through_unions(
+    resources: Sequence[Resource],
+    admin_roles: Iterable[str] = DEFAULT_ADMIN_ROLES,
+    group_roles: Mapping[str, str] | None = None,
+) -> list[Violation]:
+    """A privilege-escalation path (cloudsplaining's list) that users have only through the
+    union of their groups of several roles: an advisory, as ``validate``'s warning is."""
+    risks, members = union_findings(resources, admin_roles, group_roles)
+    violations: list[Violation] = []
+    for risk in risks:
+        if risk.admin:
+            continue  # admin-access-only-in-admin-roles reports it
+        pairs = [pair for p in risk.paths for a in p.actions for pair in p.sources[a]]
+        who, via = _union_text(risk, pairs)
+        methods = ", ".join(p.method for p in risk.paths[:3]) + (
+            f" and {len(risk.paths) - 3} more" if len(risk.paths) > 3 else ""
+        )
+        violations.append(
+            (
+                f"{who} {'have' if len(risk.users) > 1 else 'has'} {len(risk.paths)} privilege-escalation path(s)"
+                " only through the union of their groups,"
+                f" which no one of their roles has: {methods}, through {via}",
+                _membership_urn(risk, members),
             )
         )
     return violations

@@ -13,7 +13,7 @@ import sys
 from ..cli import EXIT_INVALID, EXIT_OK, INVALID_HELP, add_input_options, compile_from_args, exit_codes
 from ..problems import MatrixInvalid
 from .model import AccessModel, build_model
-from .queries import access_text, who_can, who_can_text
+from .queries import access_text, who_can, who_can_json, who_can_text
 
 
 def _model(args: argparse.Namespace) -> AccessModel:
@@ -48,7 +48,7 @@ def run_who_can(args: argparse.Namespace) -> int:
     model = _model(args)
     result = who_can(model, args.action, args.resource)
     if args.format == "json":
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        sys.stdout.write(who_can_json(result))
     else:
         sys.stdout.write(who_can_text(result))
     return EXIT_OK
@@ -94,17 +94,5 @@ def run_access(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = [
-    (
-        "who-can",
-        "list every user who may perform an IAM action, with the roles and policies that allow it",
-        configure_who_can,
-        run_who_can,
-    ),
-    (
-        "access",
-        "show what one user or role may do: services and access levels, risk classes, guardrails",
-        configure_access,
-        run_access,
-    ),
-]
+# what iam_matrix.cli.COMMANDS names this module for: (configure, run)
+COMMANDS = {"who-can": (configure_who_can, run_who_can), "access": (configure_access, run_access)}

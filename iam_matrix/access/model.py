@@ -160,17 +160,28 @@ class Access:
         """The fewest policies (largest first) whose allows on all resources together make
         the principal admin-equivalent: ``AdministratorAccess``, or ``PowerUserAccess`` with
         ``IAMFullAccess``. Empty when it is not admin-equivalent."""
+        return tuple(dict.fromkeys(g.policy for g in self.admin_grants()))
+
+    def admin_grants(self) -> tuple[Grant, ...]:
+        """The grants behind ``admin_sources``, each with the role that gives it: chosen largest
+        first, then those the others make unnecessary left out (``NotAction: iam:*`` with
+        ``iam:*``, not also the policy that happened to add a few IAM actions on the way)."""
         if not self.admin_equivalent:
             return ()
-        chosen: list[str] = []
+        catalog = self.model.catalog
+        chosen: list[Grant] = []
         union = 0
         for grant in sorted(self.grants, key=lambda g: -g.access.broad.bit_count()):
             if grant.access.broad & ~union & ~self.hard_deny:
-                chosen.append(grant.policy)
+                chosen.append(grant)
                 union |= grant.access.broad
-                if covers_admin(self.model.catalog, union & ~self.hard_deny):
+                if covers_admin(catalog, union & ~self.hard_deny):
                     break
-        return tuple(dict.fromkeys(chosen))
+        for grant in chosen[-2::-1]:  # the last one added is needed: without it the others fell short
+            rest = _union(g.access.broad for g in chosen if g is not grant)
+            if covers_admin(catalog, rest & ~self.hard_deny):
+                chosen.remove(grant)
+        return tuple(chosen)
 
     @cached_property
     def near_admin(self) -> bool:
@@ -338,7 +349,9 @@ class AccessModel:
             self.policies[name] = access
         return access
 
-    def _sums(self, role: str) -> Sums:
+    def role_sums(self, role: str) -> Sums:
+        """The unions over one role's grants, before its denies apply (a role the model does
+        not know has none)."""
         found = self._role_sums.get(role)
         if found is None:
             found = self._role_sums[role] = Sums.of(self._role_grants.get(role, ()))
@@ -351,17 +364,30 @@ class AccessModel:
     def role(self, name: str) -> Access:
         found = self._roles.get(name)
         if found is None:
-            found = self._roles[name] = Access(name, "role", self._role_grants[name], self, self._sums(name))
+            found = self._roles[name] = Access(name, "role", self._role_grants[name], self, self.role_sums(name))
         return found
 
     def user(self, name: str) -> Access:
         found = self._users.get(name)
         if found is None:
             roles = self._user_roles[name]
-            grants = tuple(g for role in roles for g in self._role_grants.get(role, ()))
-            sums = self._sums(roles[0]) if len(roles) == 1 else Sums.combined(self._sums(r) for r in roles)
+            grants = self.grants_of(roles)
+            sums = self.role_sums(roles[0]) if len(roles) == 1 else Sums.combined(self.role_sums(r) for r in roles)
             found = self._users[name] = Access(name, "user", grants, self, sums)
         return found
+
+    def grants_of(self, roles: Iterable[str]) -> tuple[Grant, ...]:
+        """Every grant of ``roles``, in their order: a user's grants are their roles'."""
+        return tuple(g for role in roles for g in self._role_grants.get(role, ()))
+
+    def combination(self, roles: Iterable[str]) -> Access:
+        """The access of anyone who holds exactly ``roles``: a user's union without naming the
+        user, so a rule judges each distinct role combination once however many users share it."""
+        roles = tuple(roles)
+        if len(roles) == 1:
+            return self.role(roles[0])
+        grants = self.grants_of(roles)
+        return Access(" + ".join(roles), "user", grants, self, Sums.combined(self.role_sums(r) for r in roles))
 
     def roles_of(self, user: str) -> tuple[str, ...]:
         return tuple(self._user_roles[user])
@@ -434,8 +460,9 @@ def model_of(
     if documents is not None:
         return AccessModel(roles, users, load_action_catalog(), load_risks(), documents)
     # validate builds the model of the planned roles; a command then asks for the model of the
-    # state made of those same objects: build it once (the key holds the objects, so ids stay theirs)
-    key = (tuple(map(id, roles)), tuple(map(id, users)), frozenset(map(id, policies)))
+    # state: the same roles and users (equal values; the state derives its roles anew) and the
+    # same documents (by identity: the entry holds the policies, so their ids stay theirs)
+    key = (roles, users, frozenset((p.name, id(p.document)) for p in policies))
     for held, model in _BUILT:
         if held[0] == key:
             return model

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+from .catalog import ActionCatalog
 from .model import AccessModel, Grant
 
 
@@ -75,51 +77,101 @@ def who_can(model: AccessModel, action: str, resource: str | None = None) -> Who
 
     ``conditional`` is true when none of the matching actions is allowed without a condition
     and free of conditional or partial denies; the MFA and network guardrails that apply to
-    everyone are named in ``limited_by`` but do not make an allow conditional."""
+    everyone are named in ``limited_by`` but do not make an allow conditional.
+
+    Only the matching bits are looked at: each role's allows and denies among them first, so
+    a user is only looked at in detail when their roles allow one of the actions."""
     catalog = model.catalog
     bits = catalog.expand(action)
     holders = []
     per_policy: dict[int, tuple[int, int, int, int, bool]] = {}  # one look at each policy, not each user's copy
+    per_role = {name: _role_parts(model, name, bits, resource, per_policy) for name in model.role_names}
     per_roles: dict[tuple[str, ...], Holder | None] = {}  # users with the same roles hold it the same way
+    names_of: dict[int, tuple[str, ...]] = {}  # most holders hold the same actions
     for name in model.user_names if bits else ():
         roles = model.roles_of(name)
-        if roles in per_roles:
-            found = per_roles[roles]
-            if found is not None:
-                holders.append(Holder(name, found.via, found.conditional, found.actions, found.limited_by))
-            continue
-        access = model.user(name)
-        per_roles[roles] = None
-        if not access.allowed & bits:
-            continue
-        parts = []
-        for grant in access.grants:
-            key = id(grant.access)
-            if key not in per_policy:
-                per_policy[key] = _grant_bits(grant, bits, resource)
-            parts.append((grant, *per_policy[key]))
-        denied = allowed = unconditional = limited = 0
-        for _, _, _, grant_denied, _, _ in parts:
-            denied |= grant_denied
-        via: list[tuple[str, str]] = []
-        limiting: list[str] = []
-        for grant, grant_allowed, grant_unconditional, _, grant_limited, guarded in parts:
-            if grant_allowed & ~denied and (grant.role, grant.policy) not in via:
-                via.append((grant.role, grant.policy))
-            allowed |= grant_allowed
-            unconditional |= grant_unconditional
-            limited |= grant_limited
-            if (grant_limited or guarded) and grant.policy not in limiting:
-                limiting.append(grant.policy)
-        allowed &= ~denied
-        if allowed:
-            free = allowed & unconditional & ~limited
-            holder = Holder(name, tuple(via), not free, tuple(catalog.names_of(allowed)), tuple(limiting))
-            per_roles[roles] = holder
-            holders.append(holder)
+        if roles not in per_roles:
+            per_roles[roles] = _holder(catalog, [per_role.get(role, _NOTHING) for role in roles], names_of)
+        found = per_roles[roles]
+        if found is not None:
+            holders.append(Holder(name, found.via, found.conditional, found.actions, found.limited_by))
     return WhoCan(
         action, resource, tuple(catalog.names_of(bits)), tuple(holders), None if bits else catalog.suggest(action)
     )
+
+
+class _RoleParts(NamedTuple):
+    """One role's grants that touch the matching actions, each with ``_grant_bits``."""
+
+    allowed: int
+    denied: int
+    parts: tuple[tuple[Grant, int, int, int, int, bool], ...]
+
+
+_NOTHING = _RoleParts(0, 0, ())
+
+
+def _role_parts(
+    model: AccessModel,
+    role: str,
+    bits: int,
+    resource: str | None,
+    per_policy: dict[int, tuple[int, int, int, int, bool]],
+) -> _RoleParts:
+    sums = model.role_sums(role)
+    parts = []
+    for grant in model.grants_of((role,)):
+        key = id(grant.access)
+        if key not in per_policy:
+            per_policy[key] = _grant_bits(grant, bits, resource)
+        if any(per_policy[key]):
+            parts.append((grant, *per_policy[key]))
+    return _RoleParts(sums.allow & bits, sums.deny & bits, tuple(parts))
+
+
+def _holder(catalog: ActionCatalog, roles: list[_RoleParts], names_of: dict[int, tuple[str, ...]]) -> Holder | None:
+    """How a user whose roles give ``roles`` holds the matching actions, or None when they
+    do not (a deny in any role covers the whole union)."""
+    allowed = denied = 0
+    for role in roles:
+        allowed |= role.allowed
+        denied |= role.denied
+    if not allowed & ~denied:
+        return None
+    parts = [part for role in roles for part in role.parts]
+    denied = allowed = unconditional = limited = 0
+    for _, _, _, grant_denied, _, _ in parts:
+        denied |= grant_denied
+    via: list[tuple[str, str]] = []
+    limiting: list[str] = []
+    for grant, grant_allowed, grant_unconditional, _, grant_limited, guarded in parts:
+        if grant_allowed & ~denied and (grant.role, grant.policy) not in via:
+            via.append((grant.role, grant.policy))
+        allowed |= grant_allowed
+        unconditional |= grant_unconditional
+        limited |= grant_limited
+        if (grant_limited or guarded) and grant.policy not in limiting:
+            limiting.append(grant.policy)
+    allowed &= ~denied
+    if not allowed:
+        return None
+    free = allowed & unconditional & ~limited
+    names = names_of.get(allowed)
+    if names is None:
+        names = names_of[allowed] = tuple(catalog.names_of(allowed))
+    return Holder("", tuple(via), not free, names, tuple(limiting))
+
+
+def who_can_json(result: WhoCan) -> str:
+    """``who-can --format json``: one user per line, so thousands of users stay readable
+    with grep and cheap to write (one compact ``json.dumps`` per user)."""
+    data = result.to_dict()
+    users = data.pop("users")
+    head = json.dumps(data, ensure_ascii=False)[:-1]
+    if not users:
+        return head + ', "users": []}\n'
+    lines = ",\n".join("  " + json.dumps(user, ensure_ascii=False) for user in users)
+    return head + ', "users": [\n' + lines + "\n]}\n"
 
 
 def who_can_text(result: WhoCan) -> str:

@@ -3,6 +3,9 @@
 * a role outside ``iam-matrix:adminRoles`` that is admin-equivalent (however its policies
   write it) is an error: nothing deploys until it is in ``adminRoles`` or loses the access;
 * a role with a privilege-escalation path is a warning naming the path and its policies;
+* a user admin-equivalent only through the union of roles none of which is in ``adminRoles``
+  is an error, and a privilege-escalation path only that union has is a warning (``unions``):
+  each once per distinct role combination, at the first such user's row of the user matrix;
 * custom policy documents are linted, each finding at its file and JSON path: unknown
   service prefixes and actions (with the closest real action), actions that can never match
   the statement's resource ARNs, and ``Allow`` with ``NotAction`` / ``NotResource``.
@@ -13,7 +16,7 @@ older copy of the same data, so it is not used alongside).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..advisories import advice
@@ -22,8 +25,10 @@ from ..problems import Location, Problem, Problems
 from .catalog import ActionCatalog, load_action_catalog
 from .model import model_of
 from .policies import arn_service, as_list, unscoped
+from .unions import UnionRisk, union_risks
 
 MAX_PATHS = 3
+MAX_USERS = 3  # users named in one problem about a role combination before "and N more"
 
 
 def check_access(
@@ -34,9 +39,11 @@ def check_access(
     role_location: Mapping[str, Location],
     problems: Problems,
     suppressed: Collection[str] = (),
+    user_location: Callable[[str], Location] | None = None,
 ) -> int:
     """Add the model's errors and warnings to ``problems``; the number of warnings suppressed
-    by ``iam-matrix:suppressWarnings`` is returned."""
+    by ``iam-matrix:suppressWarnings`` is returned. ``user_location``: each user's row (the
+    name cell) in the user matrix, where a problem of their role combination points."""
     model = model_of(roles, users, custom.values())
     found: list[Problem] = []
     for role in roles:
@@ -77,6 +84,13 @@ def check_access(
                     "for AWS services), scope the actions to resources, or accept it knowingly",
                 )
             )
+    by_name = {user.name: user for user in users}
+    for risk in union_risks(model, admin_roles):
+        rows = [user_location(u) if user_location else Location(by_name[u].source) for u in risk.users]
+        if risk.admin:
+            problems.error(rows[0], "user-roles-admin-equivalent", *_union_admin(risk, rows, admin_roles))
+        else:
+            found.append(advice(rows[0], "user-roles-privilege-escalation", *_union_paths(risk, rows)))
     for policy in sorted(custom.values(), key=lambda p: p.name.lower()):
         found += lint_document(policy.source, policy.document, model.catalog)
     dropped = 0
@@ -86,6 +100,51 @@ def check_access(
         else:
             problems.warning(problem.location, problem.code, problem.message, problem.fix)
     return dropped
+
+
+def _who(risk: UnionRisk, rows: Sequence[Location]) -> str:
+    """``users a (A4), b (A6) and 3 more``: the users of a role combination, with their rows."""
+    named = [f"{user} ({row.cell})" if row.cell else user for user, row in zip(risk.users, rows)][:MAX_USERS]
+    more = f" and {len(risk.users) - MAX_USERS} more" if len(risk.users) > MAX_USERS else ""
+    return f"user{'s' if len(risk.users) > 1 else ''} {', '.join(named)}{more}"
+
+
+def _via(pairs: Iterable[tuple[str, str]]) -> str:
+    return ", ".join(f"{policy} (role {role})" for role, policy in dict.fromkeys(pairs))
+
+
+def _undo(risk: UnionRisk) -> str:
+    rows = "these users' rows" if len(risk.users) > 1 else "this row"
+    return f"clear the mark of {' or '.join(risk.supplying_parts())} on {rows}"
+
+
+def _union_admin(risk: UnionRisk, rows: Sequence[Location], admin_roles: Collection[str]) -> tuple[str, str]:
+    """(message, fix) of a role combination admin-equivalent only through its union."""
+    verb = "are" if len(risk.users) > 1 else "is"
+    policies = " or ".join(dict.fromkeys(policy for _, policy in risk.admin_via()))
+    return (
+        f"{_who(risk, rows)} {verb} admin-equivalent through the union of roles {' + '.join(risk.roles)} "
+        f"(all actions on all resources, through {_via(risk.admin_via())}), though no one of these roles is, "
+        f"and none is in iam-matrix:adminRoles ({', '.join(admin_roles) or 'empty'})",
+        f"{_undo(risk)}, or narrow {policies} so that together they do not allow everything; "
+        "a user meant to administer the account belongs in a role of iam-matrix:adminRoles",
+    )
+
+
+def _union_paths(risk: UnionRisk, rows: Sequence[Location]) -> tuple[str, str]:
+    """(message, fix) of privilege-escalation paths only a role combination's union has."""
+    paths = risk.paths
+    described = "; ".join(
+        f"{p.method}: " + ", ".join(f"{a} via {_via(p.sources[a])}" for a in p.actions) for p in paths[:MAX_PATHS]
+    )
+    more = f"; and {len(paths) - MAX_PATHS} more" if len(paths) > MAX_PATHS else ""
+    return (
+        f"{_who(risk, rows)} {'have' if len(risk.users) > 1 else 'has'} {len(paths)} privilege-escalation path(s) "
+        f"only through the union of roles {' + '.join(risk.roles)}, which no one of these roles has "
+        f"(cloudsplaining's list): {described}{more}",
+        f"{_undo(risk)}, take the policies that supply these actions from the role that does not need them, "
+        "scope the actions to resources, or accept it knowingly",
+    )
 
 
 def lint_document(source: str, document: Mapping[str, Any], catalog: ActionCatalog | None = None) -> Iterator[Problem]:

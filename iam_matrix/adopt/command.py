@@ -175,9 +175,5 @@ def handle(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMAND = (
-    "adopt",
-    "read an existing account and write the matrix, stack file, import file and residue report that describe it",
-    configure,
-    handle,
-)
+# what iam_matrix.cli.COMMANDS names this module for: (configure, run)
+COMMANDS = {"adopt": (configure, handle)}

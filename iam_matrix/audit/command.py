@@ -214,10 +214,5 @@ def read_access_log(session: Any, logs: str | None, *, since: int, end: datetime
     return log
 
 
-COMMAND = (
-    "audit",
-    "compare the live AWS account with the matrix; report drift, "
-    "MFA, password policy, credentials, logging and the access log",
-    configure,
-    handle,
-)
+# what iam_matrix.cli.COMMANDS names this module for: (configure, run)
+COMMANDS = {"audit": (configure, handle)}

@@ -90,9 +90,5 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMAND = (
-    "convert",
-    "write the stack's matrix in the other form: two CSV files -> one workbook, or a workbook -> two CSV files",
-    configure,
-    run,
-)
+# what iam_matrix.cli.COMMANDS names this module for: (configure, run)
+COMMANDS = {"convert": (configure, run)}

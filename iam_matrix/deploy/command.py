@@ -149,9 +149,5 @@ def _read(path: Path) -> str | None:
         return None
 
 
-COMMAND = (
-    "deploy-policies",
-    "write the deploy and preview roles' IAM policies for a stack, scoped to its paths, names and policies",
-    configure,
-    run,
-)
+# what iam_matrix.cli.COMMANDS names this module for: (configure, run)
+COMMANDS = {"deploy-policies": (configure, run)}

@@ -111,4 +111,5 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMAND = ("diff", "show who gains or loses which access between two git refs (escalations first)", configure, run)
+# what iam_matrix.cli.COMMANDS names this module for: (configure, run)
+COMMANDS = {"diff": (configure, run)}

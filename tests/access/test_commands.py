@@ -69,3 +69,16 @@ def test_access_of_a_user_shows_levels_risks_and_guardrails(project, capsys):
 def test_access_of_an_unknown_name_exits_2(project, capsys):
     assert main(["access", "nobody", "--project-dir", str(project.root)]) == 2
     assert "neither a user nor a role" in capsys.readouterr().err
+
+
+def test_who_can_json_has_one_user_per_line(project, capsys):
+    """Thousands of users stay readable with grep: the header, then one user per line."""
+    assert main(["who-can", "iam:PassRole", "--project-dir", str(project.root), "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    users = json.loads(out)["users"]
+    assert lines[0].startswith('{"action": "iam:PassRole"') and lines[0].endswith('"users": [')
+    assert [json.loads(line.rstrip(",")) for line in lines[1:-1]] == users
+    assert lines[-1] == "]}"
+    assert main(["who-can", "iam:NoSuchAction", "--project-dir", str(project.root), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["users"] == []

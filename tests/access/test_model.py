@@ -108,3 +108,20 @@ def test_conditional_deny_limits_without_removing():
 def test_unscoped_resource_forms():
     assert unscoped("*") and unscoped("arn:*") and unscoped("arn:aws:*:*:*:*")
     assert not unscoped("arn:aws:s3:::*") and not unscoped("arn:aws:iam::*:user/${aws:username}")
+
+
+def test_validate_and_the_command_share_one_model(project):
+    """The compile's access rules build the model of the planned roles; the command's model of
+    the compiled state (whose roles are derived anew, equal in value) is that same model, and a
+    state with other documents gets its own."""
+    from iam_matrix.access import model as access_model
+    from iam_matrix.compiler import check
+    from iam_matrix.settings import load_stack_settings
+
+    access_model._BUILT.clear()
+    state = check(load_stack_settings(project.root, "dev")).state
+    [(_, validated)] = access_model._BUILT
+    assert build_model(state) is validated
+    project.edit("policies/foundation/MFAForcePolicy.json", '"Deny"', '"Deny" ')
+    edited = check(load_stack_settings(project.root, "dev")).state
+    assert build_model(edited) is not validated

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib
 import json
 import subprocess
 import sys
@@ -10,7 +12,7 @@ import sys
 import pytest
 
 import iam_matrix
-from iam_matrix.cli import build_parser, main
+from iam_matrix.cli import COMMANDS, COMMANDS_HERE, build_parser, command_parts, main
 from tests.project import REPO
 
 
@@ -131,6 +133,60 @@ def test_python_m_entry_point_and_a_pure_core():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
     done = subprocess.run([sys.executable, "-m", "iam_matrix", "validate"], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_command_imports_only_its_own_module():
+    """``who-can`` (and ``--help``) run without importing the audit's boto3, the diff's git
+    reader or the other commands' modules: the parser names every command, but only the one
+    being run is imported."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from iam_matrix.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['who-can', 's3:GetObject', '--project-dir', {str(REPO)!r}]) == 0\n"
+        "others = ('boto3', 'botocore', 'openpyxl', 'iam_matrix.audit', 'iam_matrix.review', "
+        "'iam_matrix.adopt', 'iam_matrix.convert', 'iam_matrix.deploy')\n"
+        "loaded = sorted(m for m in sys.modules if m in others or m.startswith(tuple(o + '.' for o in others)))\n"
+        "assert not loaded, loaded\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    try:\n"
+        "        main(['--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "assert 'deploy-policies' in out.getvalue() and 'who-can' in out.getvalue()\n"
+        "assert 'iam_matrix.audit.command' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_the_command_table_and_the_modules_agree():
+    """Each command's help lives in ``cli.COMMANDS``, its options and handler in its module."""
+    modules = {module for module, _ in COMMANDS.values()}
+    named = {name for module in modules - {"iam_matrix.cli"} for name in importlib.import_module(module).COMMANDS}
+    assert named | set(COMMANDS_HERE) == set(COMMANDS)
+    for name in COMMANDS:
+        configure, handler = command_parts(name)
+        assert callable(configure) and callable(handler), name
+
+
+def test_a_command_whose_dependency_is_missing_says_what_to_install(monkeypatch, capsys):
+    real = importlib.import_module
+
+    def without_boto3(name, *args):
+        if name == "iam_matrix.audit.command":
+            raise ModuleNotFoundError("No module named 'boto3'", name="boto3")
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", without_boto3)
+    assert main(["audit", "--stack", "dev"]) == 2
+    err = capsys.readouterr().err
+    assert "iam-matrix audit needs the Python package 'boto3'" in err and "pip install -r requirements.txt" in err
+
+
+def test_the_collector_threshold_is_restored_after_a_command(project, capsys):
+    before = gc.get_threshold()
+    assert run(project, "validate") == 0
+    assert gc.get_threshold() == before
 
 
 def test_version(capsys):

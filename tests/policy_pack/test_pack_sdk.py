@@ -139,3 +139,63 @@ def test_the_access_model_imports_in_the_pack_venv_without_the_compiler() -> Non
     done = subprocess.run([str(python), "-c", code, str(ROOT)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_admin_and_escalation_only_through_a_union_fail_through_the_sdk(tmp_path: Path) -> None:
+    """Two groups of two roles, harmless alone, and users in both: the pack's own interpreter
+    reads the memberships and judges the union with the model validate uses."""
+    python = pack_python()
+
+    def customer(name: str, statement: dict) -> dict:
+        document = {"Version": "2012-10-17", "Statement": [statement]}
+        props = {"name": name, "path": "/custom/", "policy": json.dumps(document)}
+        return {"type": "aws:iam/policy:Policy", "urn": f"u:{name}", "name": name, "props": props}
+
+    def role(name: str, policy: str) -> list:
+        attachment = {
+            "type": "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
+            "urn": f"u:a:{name}",
+            "name": name,
+            "props": {"groupName": name, "policyArns": [UNKNOWN_STRING]},  # a preview: the ARN is not known yet
+            "deps": {"policyArns": [f"u:{policy}"]},
+        }
+        return [
+            {"type": "aws:iam/group:Group", "urn": f"u:g:{name}", "name": name, "props": {"name": name}},
+            attachment,
+        ]
+
+    def members(name: str, *users: str) -> dict:
+        return {
+            "type": "aws:iam/groupMembership:GroupMembership",
+            "urn": f"u:m:{name}",
+            "name": name,
+            "props": {"group": name, "users": list(users)},
+        }
+
+    resources = [
+        customer("EverythingButIam", {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}),
+        customer("IamAll", {"Effect": "Allow", "Action": "iam:*", "Resource": "*"}),
+        customer("PassOnly", {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}),
+        customer("RunOnly", {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}),
+        *role("Developer", "EverythingButIam"),
+        *role("Ops", "IamAll"),
+        *role("Builder", "PassOnly"),
+        *role("Runner", "RunOnly"),
+        members("Developer", "alice"),
+        members("Ops", "alice"),
+        members("Builder", "bob"),
+        members("Runner", "bob"),
+    ]
+    config = {"admin-access-only-in-admin-roles": {"adminRoles": ["Admin"]}}
+    violations = run_pack(python, tmp_path, resources, config)
+    unions = [(name, message.split(" (")[0], urn) for name, message, urn in violations if "union" in message]
+    assert unions == [
+        ("admin-access-only-in-admin-roles", "user alice", "u:m:Developer"),
+        ("no-escalation-through-role-unions", "user bob", "u:m:Runner"),
+    ]
+    assert "CreateEC2WithExistingIP" in next(m for n, m, _ in violations if n == "no-escalation-through-role-unions")
+    # with Ops in adminRoles alice is meant to administer the account
+    config = {name: {"adminRoles": ["Ops"]} for name, _, _ in unions}
+    assert [n for n, m, _ in run_pack(python, tmp_path, resources, config) if "union" in m] == [
+        "no-escalation-through-role-unions"
+    ]

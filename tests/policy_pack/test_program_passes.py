@@ -104,3 +104,36 @@ def test_a_stack_with_the_audit_baseline_passes_too() -> None:
     for resource in resources:
         assert rules.no_inline_or_user_policies(resource.type, resource.props) == [], resource.name
         assert rules.no_star_on_star_policy(resource.type, resource.props) == [], resource.name
+
+
+def test_the_pack_and_validate_agree_on_a_union_of_the_programs_roles(resources: list, tmp_path) -> None:
+    """PowerUserAccess for DBA and IAMFullAccess for Viewer: no role is admin-equivalent, the
+    users holding both are. The pack (on what the program registers, attachments edited the
+    same way) and validate (on the matrix) name the same users, each once per role combination."""
+    from tests.project import Project
+
+    extra = {"DBA": "arn:aws:iam::aws:policy/PowerUserAccess", "Viewer": "arn:aws:iam::aws:policy/IAMFullAccess"}
+    edited = [
+        rules.Resource(
+            r.type,
+            r.name,
+            {**r.props, "policyArns": [*r.props["policyArns"], extra[r.props["groupName"]]]},
+            r.urn,
+            r.property_dependencies,
+        )
+        if r.type == rules.GROUP_ATTACHMENTS_EXCLUSIVE and r.props["groupName"] in extra
+        else r
+        for r in resources
+    ]
+    pack = [m for m, _ in rules.admin_only_in_admin_roles(edited, ["Admin"])]
+    project = Project.copy(tmp_path)
+    project.edit(
+        "matrix/policies.csv",
+        "ReadOnlyAccess,,,,,Y\n",
+        "ReadOnlyAccess,,,,,Y\nPowerUserAccess,,,Y,,\nIAMFullAccess,,,,,Y\n",
+    )
+    validate = [p.message for p in project.check().errors]
+    assert sorted(m.split(" (")[0] for m in pack) == ["user bicycle@demoasacode.io", "user car@demoasacode.io"]
+    assert sorted(m.split(" (")[0] for m in validate) == sorted(m.split(" (")[0] for m in pack)
+    assert all("through PowerUserAccess (role DBA), IAMFullAccess (role Viewer)" in m for m in validate)
+    assert all("through PowerUserAccess (group DBA), IAMFullAccess (group Viewer)" in m for m in pack)

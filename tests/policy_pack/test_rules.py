@@ -381,6 +381,8 @@ def test_policy_config_from_the_stack_file() -> None:
         and admin["groupRoles"]["Admin"] == "Admin"
         and "Admin-2" not in admin["groupRoles"]
     )
+    unions = config["no-escalation-through-role-unions"]  # advisory, as validate's warning; the rest mandatory
+    assert unions == {"enforcementLevel": "advisory", "adminRoles": ["Admin"], "groupRoles": admin["groupRoles"]}
 
 
 # --- bypasses: each must fail the pack -------------------------------------------------

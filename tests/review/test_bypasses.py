@@ -125,3 +125,64 @@ def test_batch_service_role_on_people_is_a_privilege_escalation_path(repo):
         "CreateEC2WithExistingIP (ec2:RunInstances via AWSBatchServiceRole "
         "(role Viewer); iam:PassRole via AWSBatchServiceRole (role Viewer))" in text
     )
+
+
+def to_role(policy: str, document: dict, role: str):
+    """A custom policy marked for one role (columns: Admin, Developer, DBA, SysAdm, Viewer)."""
+    marks = ",".join("Y" if r == role else "" for r in ("Admin", "Developer", "DBA", "SysAdm", "Viewer"))
+
+    def edit(repo: GitProject) -> None:
+        (repo.root / "policies" / "custom" / f"{policy}.json").write_text(json.dumps(document, indent=2))
+        repo.edit("matrix/policies.csv", "ReadOnlyAccess,,,,,Y\n", f"ReadOnlyAccess,,,,,Y\n{policy},{marks}\n")
+
+    return edit
+
+
+def test_admin_only_through_the_union_of_two_roles_names_the_users_who_hold_both(repo, tmp_path_factory):
+    """NotAction iam:* for Developer and iam:* for DBA: neither role is admin-equivalent, the
+    users holding both are. validate refuses it once per role combination; with DBA made an
+    admin role (the only way to deploy it) the diff names every user who becomes admin."""
+    everything_but_iam = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}],
+    }
+    iam_all = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}
+
+    def edit(repo: GitProject) -> None:
+        to_role("EverythingButIam", everything_but_iam, "Developer")(repo)
+        to_role("IamAll", iam_all, "DBA")(repo)
+
+    plain = GitProject(tmp_path_factory.mktemp("plain"))
+    edit(plain)
+    result = check(load_stack_settings(plain.root, "dev"))
+    assert [(p.code, str(p.location)) for p in result.errors] == [
+        ("user-roles-admin-equivalent", "users.csv A6"),  # devapple and lamp: DBA + Developer
+        ("user-roles-admin-equivalent", "users.csv A11"),  # car: DBA + Developer + Viewer
+    ]
+
+    def deployable(repo: GitProject) -> None:
+        edit(repo)
+        repo.set_config(adminRoles=["Admin", "DBA"])
+
+    diff = change(repo, deployable)
+    assert subjects(diff, "admin") == {"lamp@demoasacode.io", "devapple@demoasacode.io", "car@demoasacode.io"}
+    assert subjects(diff, "admin-outside-admin-roles") == set()  # no one role is admin-equivalent
+    text = message(diff, "admin", "lamp@demoasacode.io")
+    assert "EverythingButIam (role Developer)" in text and "IamAll (role DBA)" in text
+
+
+def test_escalation_only_through_the_union_of_two_roles_is_an_escalation_of_that_user(repo):
+    """ec2:RunInstances for Viewer: bicycle also holds DBA, whose AmazonDynamoDBFullAccess passes roles."""
+    run_only = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}],
+    }
+    diff = change(repo, to_role("RunOnly", run_only, "Viewer"))
+    assert subjects(diff, "privilege-escalation") == {"bicycle@demoasacode.io"}  # car had it through Developer
+    assert (
+        "CreateEC2WithExistingIP (ec2:RunInstances via RunOnly (role Viewer); "
+        "iam:PassRole via AmazonDynamoDBFullAccess (role DBA))"
+        in message(diff, "privilege-escalation", "bicycle@demoasacode.io")
+    )
+    [warning] = [p for p in check(load_stack_settings(repo.root, "dev")).problems if p.code.startswith("user-roles")]
+    assert (warning.code, str(warning.location)) == ("user-roles-privilege-escalation", "users.csv A12")
