@@ -118,13 +118,40 @@ def main() -> None:
             args.repeat,
         )
         print(f"who-can s3:GetObject end to end (compile + model + query, new process): {seconds:6.3f} s  (target 1 s)")
-        for users in (args.users // 4, args.users // 2):
-            small = Path(tmp) / f"u{users}"
+        print("growth (users x roles -> distinct policies: compile, model build, who-can end to end):")
+        for users, roles in (
+            (args.users // 4, args.roles),
+            (args.users // 2, args.roles),
+            (args.users, args.roles // 4),
+            (args.users, args.roles // 2),
+        ):
+            small = Path(tmp) / f"u{users}r{roles}"
             small.mkdir()
             project_copy(small)
-            generate(small, users, args.roles)
+            generate(small, users, roles)
+            start = time.perf_counter()
             part = check(load_stack_settings(small, "dev")).state
-            print(f"  growth: {users} users -> model build {build_all(part)[0]:6.3f} s")
+            compiled = time.perf_counter() - start
+            distinct = len({p.name for r in part.roles for p in r.policies})
+            end_to_end = timed(
+                [
+                    python,
+                    "-m",
+                    "iam_matrix",
+                    "who-can",
+                    "s3:GetObject",
+                    "--project-dir",
+                    str(small),
+                    "--format",
+                    "json",
+                ],
+                ROOT,
+                1,
+            )
+            print(
+                f"  {users} x {roles} -> {distinct}: compile {compiled:6.3f} s, "
+                f"model build {build_all(part)[0]:6.3f} s, who-can end to end {end_to_end:6.3f} s"
+            )
 
         example = Path(tmp) / "example"
         example.mkdir()

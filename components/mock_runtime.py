@@ -221,6 +221,7 @@ def run_program(
     pulumi_settings.SETTINGS.outputs.clear()
     error: BaseException | None = None
     monitor.loop = _ensure_event_loop()
+    monitor.loop.set_exception_handler(_unretrieved_error)
     # The program's own reads of the account (components/preflight.py) go to the emulated
     # account through boto3; mocks with no account (OfflineProvider) answer them themselves.
     reader = getattr(mocks, "live_account", None)
@@ -239,6 +240,15 @@ def run_program(
     if error is not None and raise_errors:
         raise error
     return run
+
+
+def _unretrieved_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """One line for a future of a failed run whose error nobody read (the run's error is in its
+    ``ProgramRun``). asyncio's own handler formats the traceback, and Python 3.11 parses source
+    lines (``ast``) to do so; called when the garbage collector frees the future, possibly in the
+    middle of another ``ast.parse``, that corrupts the parse ("AST constructor recursion depth
+    mismatch")."""
+    logging.getLogger("asyncio").debug("%s: %r", context.get("message"), context.get("exception"))
 
 
 def _drain() -> None:

@@ -71,6 +71,13 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_format_option(
+    parser: argparse.ArgumentParser, help_text: str, choices: tuple[str, ...] = ("text", "json"), default: str = "text"
+) -> None:
+    """``--format``: what each choice prints; the help ends with the default, as every option's does."""
+    parser.add_argument("--format", choices=list(choices), default=default, help=f"{help_text} (default: {default})")
+
+
 def settings_from_args(args: argparse.Namespace) -> Settings:
     overrides: dict[str, object] = {}
     if args.workbook:
@@ -231,24 +238,17 @@ def _validate_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="validate the stack as committed at this git ref, read through git (default: the working tree)",
     )
-    parser.add_argument(
-        "--format",
-        choices=["text", "json"],
-        default="text",
-        help="text: one line per problem on stdout, the summary on "
-        "stderr; json: {valid, problems} on stdout (default: text)",
+    add_format_option(
+        parser, "text: one line per problem on stdout, the summary on stderr; json: {valid, problems} on stdout"
     )
     parser.epilog = exit_codes("0  valid (warnings, if any, are printed)", INVALID_HELP)
 
 
 def _plan_options(parser: argparse.ArgumentParser) -> None:
     add_input_options(parser)
-    parser.add_argument(
-        "--format",
-        choices=["text", "json"],
-        default="text",
-        help="text: readable tables; json: the desired state, as the Pulumi "
-        "program deploys it (default: text); warnings go to stderr",
+    add_format_option(
+        parser,
+        "text: readable tables; json: the desired state, as the Pulumi program deploys it; warnings go to stderr",
     )
     parser.epilog = exit_codes(
         "0  the desired state is printed (warnings, if any, on stderr)",

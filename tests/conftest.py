@@ -1,14 +1,21 @@
-"""Suite-wide test set-up.
+"""Suite-wide test set-up: parse each big read-only input once per test process.
 
 moto builds its ~1,400 AWS managed policies anew for every emulated account it creates
 (about 2 s each: a large JSON parse and an object per policy). The suite creates many
 accounts, so the policies are parsed once per account id and region, and each new
 account gets its own copies. What the emulator does with them is unchanged.
+
+Every new botocore session parses the JSON service models of the clients it makes anew
+(about 0.1-0.3 s a service); the program's hooks, the audit and adopt each make their own
+session, many times a test. All sessions of the test process share one loader per data
+path instead: the models are read-only, and the credentials, region and endpoint chain of
+each session are untouched.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 
 
 def _share_moto_managed_policies() -> None:
@@ -40,6 +47,25 @@ def _share_moto_managed_policies() -> None:
 
 
 _share_moto_managed_policies()
+
+
+def _share_botocore_loaders() -> None:
+    import botocore.loaders
+    import botocore.session
+
+    original = botocore.session.Session._register_data_loader
+    if getattr(original, "shared", False):
+        return
+    loader = functools.cache(botocore.loaders.create_loader)  # one per AWS_DATA_PATH value
+
+    def register_data_loader(self: botocore.session.Session) -> None:
+        self._components.lazy_register_component("data_loader", lambda: loader(self.get_config_variable("data_path")))
+
+    register_data_loader.shared = True  # type: ignore[attr-defined]
+    botocore.session.Session._register_data_loader = register_data_loader  # type: ignore[method-assign]
+
+
+_share_botocore_loaders()
 
 
 def pytest_addoption(parser) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,15 @@ import argparse
 import json
 import sys
 
-from ..cli import EXIT_INVALID, EXIT_OK, INVALID_HELP, add_input_options, compile_from_args, exit_codes
+from ..cli import (
+    EXIT_INVALID,
+    EXIT_OK,
+    INVALID_HELP,
+    add_format_option,
+    add_input_options,
+    compile_from_args,
+    exit_codes,
+)
 from ..problems import MatrixInvalid
 from .model import AccessModel, build_model
 from .queries import access_text, who_can, who_can_json, who_can_text
@@ -34,12 +42,9 @@ def configure_who_can(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="only allows whose Resource covers this ARN (default: any resource)",
     )
-    parser.add_argument(
-        "--format",
-        choices=["text", "json"],
-        default="text",
-        help='text: one line per user; json: {"action", "users": [{"name", '
-        '"via": [{"role", "policy"}], "conditional"}]} (default: text)',
+    add_format_option(
+        parser,
+        'text: one line per user; json: {"action", "users": [{"name", "via": [{"role", "policy"}], "conditional"}]}',
     )
     parser.epilog = exit_codes("0  the users are listed (none is also an answer)", INVALID_HELP)
 
@@ -59,12 +64,7 @@ def configure_access(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "principal", metavar="USER_OR_ROLE", help="a user name from the user matrix or a role (column) name"
     )
-    parser.add_argument(
-        "--format",
-        choices=["text", "json"],
-        default="text",
-        help="text: services, risk classes and guardrails; json: the same as one object (default: text)",
-    )
+    add_format_option(parser, "text: services, risk classes and guardrails; json: the same as one object")
     parser.epilog = exit_codes(
         "0  the access is printed", INVALID_HELP + "; also when the name is neither a user nor a role"
     )

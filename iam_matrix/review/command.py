@@ -11,7 +11,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli import EXIT_INVALID, EXIT_OK, INVALID_HELP, UsageError, add_input_options, check_output, exit_codes
+from ..cli import (
+    EXIT_INVALID,
+    EXIT_OK,
+    INVALID_HELP,
+    UsageError,
+    add_format_option,
+    add_input_options,
+    check_output,
+    exit_codes,
+)
 from ..cli_text import problems_text
 from ..escape import log_line
 from ..settings import locate_project
@@ -35,12 +44,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="REF",
         help="git ref of the state after the change (default: the working tree, uncommitted edits included)",
     )
-    parser.add_argument(
-        "--format",
-        choices=sorted(RENDERERS),
-        default="markdown",
-        help="markdown (a PR comment), text or json (default: markdown)",
-    )
+    add_format_option(parser, "markdown (a PR comment), text or json", tuple(sorted(RENDERERS)), "markdown")
     parser.add_argument(
         "--output",
         type=Path,

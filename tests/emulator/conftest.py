@@ -26,7 +26,8 @@ def _emulator() -> Iterator[MotoAccount]:
 
 @pytest.fixture
 def account(_emulator: MotoAccount) -> Iterator[MotoAccount]:
-    """An empty account per test (one emulator per module: it takes seconds to start; not per
-    session, so no moto mock stays active under other folders' tests)."""
-    _emulator.wipe_iam()
+    """An empty account per test: every moto backend reset (AWS managed policies come back).
+    One emulator per module: it takes seconds to start; not per session, so no moto mock
+    stays active under other folders' tests."""
+    _emulator.reset()
     yield _emulator

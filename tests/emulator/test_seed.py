@@ -14,7 +14,7 @@ def test_the_seed_writes_what_the_program_deploys(project):
     with MotoAccount(DEFAULT_ACCOUNT, "us-east-1") as account:
         EmulatedStack(account).up(project.root)
         deployed = comparable(read_account(account.iam))
-        account.wipe_iam()
+        account.reset()
         assert read_account(account.iam)["groups"] == {}
         build_account(boto3.Session(region_name="us-east-1", **FAKE_CREDENTIALS), project.state(), via="api")
         seeded = comparable(read_account(account.iam))

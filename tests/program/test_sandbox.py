@@ -85,7 +85,7 @@ def test_emulator_serves_on_localhost_verification_names_every_difference_then_i
         )
         stack_file = sandbox.write_stack_files(project.root, emulator.url, sandbox_dir=tmp_path / ".sandbox")
         account = MotoAccount(endpoint_url=emulator.url).start()
-        account.wipe_iam()  # the server shares moto's in-process backends with other tests
+        emulator.reset()  # the server shares moto's in-process backends with other tests
         config = {
             k: v if isinstance(v, str) else json.dumps(v)
             for k, v in yaml.safe_load(stack_file.read_text())["config"].items()
@@ -97,7 +97,7 @@ def test_emulator_serves_on_localhost_verification_names_every_difference_then_i
         problems = sandbox.verify(emulator.url, project.root, stack_file.parent)
         assert any("Admin members" in p and "melon@demoasacode.io" in p for p in problems)
         assert any("Viewer policy_arns" in p for p in problems)
-        account.wipe_iam()
+        emulator.reset()
     finally:
         emulator.stop()
     with pytest.raises(OSError):
