@@ -349,7 +349,9 @@ def admin_only_in_admin_roles(
 ) -> list[Violation]:
     """Only roles in ``adminRoles`` may be admin-equivalent: all actions on all resources
     over the policies of all the role's groups, as the access model judges it (AdministratorAccess,
-    ``*`` on ``arn:*``, ``NotAction`` of one action, PowerUserAccess with IAMFullAccess...)."""
+    ``*`` on ``arn:*``, ``NotAction`` of one action, PowerUserAccess with IAMFullAccess...). Nor may
+    a user be, through the union of the groups they are in of several roles none of which is
+    (``union_findings``: validate's ``user-roles-admin-equivalent``)."""
     allowed = set(admin_roles)
     model, roles, attachments = stack_model(resources, group_roles)
     violations: list[Violation] = []

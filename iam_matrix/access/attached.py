@@ -60,12 +60,15 @@ def roles_model(
         for arn, document in arns.items()
         if document is not None
     }
+    held: dict[str, list[str]] = {}  # role -> its members, in the order of ``members``
+    for user, of in (members or {}).items():
+        for role in dict.fromkeys(of):
+            held.setdefault(role, []).append(user)
     model_roles = []
     for role, policies in roles.items():
         refs = tuple(
             PolicyRef(key(p), p.arn, "aws" if AWS_MANAGED_ARN.fullmatch(p.arn) else "custom") for p in policies
         )
-        held = tuple(user for user, of in (members or {}).items() if role in of)
-        model_roles.append(Role(role, (role,), refs, held))
+        model_roles.append(Role(role, (role,), refs, tuple(held.get(role, ()))))
     users = tuple(User(user, False, tuple(of), "stack") for user, of in (members or {}).items())
     return AccessModel(tuple(model_roles), users, load_action_catalog(), load_risks(), documents)

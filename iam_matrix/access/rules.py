@@ -21,7 +21,7 @@ from typing import Any
 
 from ..advisories import advice
 from ..desired import CustomPolicy, Role, User
-from ..problems import Location, Problem, Problems
+from ..problems import MAX_LISTED_PER_KIND, Location, Problem, Problems
 from .catalog import ActionCatalog, load_action_catalog
 from .model import model_of
 from .policies import arn_service, as_list, unscoped
@@ -29,6 +29,10 @@ from .unions import UnionRisk, union_risks
 
 MAX_PATHS = 3
 MAX_USERS = 3  # users named in one problem about a role combination before "and N more"
+UNION_PATHS_FIX = (
+    "take the policies that supply these actions from the role that does not need them, scope the actions to "
+    "resources, or accept it knowingly"
+)
 
 
 def check_access(
@@ -84,21 +88,32 @@ def check_access(
                     "for AWS services), scope the actions to resources, or accept it knowingly",
                 )
             )
+    # a union warning is only written out when it will be shown (not suppressed, within the
+    # listing cap): naming a path's policies is the costly part on a big matrix
     by_name = {user.name: user for user in users}
+    dropped = listed = 0
+    unlisted: list[Location] = []
     for risk in union_risks(model, admin_roles):
-        rows = [user_location(u) if user_location else Location(by_name[u].source) for u in risk.users]
+        rows = [user_location(u) if user_location else Location(by_name[u].source) for u in risk.users[:MAX_USERS]]
         if risk.admin:
             problems.error(rows[0], "user-roles-admin-equivalent", *_union_admin(risk, rows, admin_roles))
-        else:
+        elif "user-roles-privilege-escalation" in suppressed:
+            dropped += 1
+        elif listed < MAX_LISTED_PER_KIND:
+            listed += 1
             found.append(advice(rows[0], "user-roles-privilege-escalation", *_union_paths(risk, rows)))
+        else:
+            unlisted.append(rows[0])
     for policy in sorted(custom.values(), key=lambda p: p.name.lower()):
         found += lint_document(policy.source, policy.document, model.catalog)
-    dropped = 0
     for problem in found:
         if problem.code in suppressed:
             dropped += 1
         else:
             problems.warning(problem.location, problem.code, problem.message, problem.fix)
+    if unlisted:
+        where = Location(unlisted[0].file, unlisted[0].sheet)
+        problems.more(where, "user-roles-privilege-escalation", len(unlisted), UNION_PATHS_FIX, "warning")
     return dropped
 
 
@@ -142,8 +157,7 @@ def _union_paths(risk: UnionRisk, rows: Sequence[Location]) -> tuple[str, str]:
         f"{_who(risk, rows)} {'have' if len(risk.users) > 1 else 'has'} {len(paths)} privilege-escalation path(s) "
         f"only through the union of roles {' + '.join(risk.roles)}, which no one of these roles has "
         f"(cloudsplaining's list): {described}{more}",
-        f"{_undo(risk)}, take the policies that supply these actions from the role that does not need them, "
-        "scope the actions to resources, or accept it knowingly",
+        f"{_undo(risk)}, {UNION_PATHS_FIX}",
     )
 
 

@@ -78,10 +78,12 @@ def union_risks(
         if any(a.access.admin_equivalent for a in each):
             continue
         # cheap tests first, on the escalation actions only: most combinations add nothing
-        had = set().union(*(a.methods for a in each))
-        held_bits = _union(a.broad for a in each) & ~_union(a.deny for a in each)
-        new = [method for method, mask in compact.methods if mask & held_bits == mask and method not in had]
         maybe_admin = sum(a.size for a in each) >= ADMIN_COVERAGE * len(model.catalog)
+        held_bits = _union(a.broad for a in each) & ~_union(a.deny for a in each)
+        if not maybe_admin and any(not held_bits & ~a.broad for a in each):
+            continue  # one role alone holds every escalation action the union holds
+        had = set().union(*(a.methods for a in each))
+        new = [method for method, mask in compact.methods if mask & held_bits == mask and method not in had]
         if not (new or maybe_admin):
             continue
         union = model.combination(parts)

@@ -155,3 +155,15 @@ def test_admin_through_a_union_is_found_when_one_role_already_has_every_escalati
     }
     [risk] = union_risks(model, ())
     assert risk.admin and risk.users == ("u",)
+
+
+def test_union_warnings_past_the_listing_cap_are_counted_not_written_out():
+    roles = {f"P{i:03d}": ("PassOnly",) for i in range(105)} | {f"R{i:03d}": ("RunOnly",) for i in range(105)}
+    users = {f"u{i:03d}": (f"P{i:03d}", f"R{i:03d}") for i in range(105)}
+    given = state(roles, users, {"PassOnly": PASS_ONLY, "RunOnly": RUN_ONLY})
+    problems = Problems()
+    at = {r.name: Location("policies.csv") for r in given.roles}
+    check_access(given.roles, given.users, {p.name: p for p in given.policies}, (), at, problems)
+    warnings = [p for p in problems.warnings if p.code == "user-roles-privilege-escalation"]
+    assert len(warnings) == 101 and warnings[-1].message.startswith("5 more user-roles-privilege-escalation problems")
+    assert warnings[0].message.startswith("user u000 has 1 privilege-escalation path(s) only through the union")
