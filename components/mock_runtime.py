@@ -21,8 +21,10 @@ from typing import Any
 import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
@@ -226,7 +228,7 @@ def run_program(
     # account through boto3; mocks with no account (OfflineProvider) answer them themselves.
     reader = getattr(mocks, "live_account", None)
     try:
-        with preflight.reading_with(reader) if reader is not None else nullcontext():
+        with preflight.reading_with(reader) if reader is not None else nullcontext(), _no_stack_traces():
             _sync_await(run_pulumi_func(program))
     except BaseException as caught:  # noqa: BLE001 - reported in the result, re-raised on request
         error = caught
@@ -240,6 +242,22 @@ def run_program(
     if error is not None and raise_errors:
         raise error
     return run
+
+
+@contextmanager
+def _no_stack_traces() -> Iterator[None]:
+    """Registrations without the caller's stack trace: the engine shows it as where a resource was
+    declared, no mock reads it, and capturing it (``traceback.extract_stack`` over every frame,
+    a file URI per frame) was about a tenth of an emulated ``pulumi up``."""
+    original = getattr(pulumi_resource, "_get_stack_trace", None)
+    if original is None:  # another SDK version: nothing to skip
+        yield
+        return
+    pulumi_resource._get_stack_trace = source_pb2.StackTrace  # an empty trace: no source position
+    try:
+        yield
+    finally:
+        pulumi_resource._get_stack_trace = original
 
 
 def _unretrieved_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

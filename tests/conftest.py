@@ -10,6 +10,9 @@ Every new botocore session parses the JSON service models of the clients it make
 session, many times a test. All sessions of the test process share one loader per data
 path instead: the models are read-only, and the credentials, region and endpoint chain of
 each session are untouched.
+
+moto lists its response class's methods (``inspect.getmembers``) on every request to find
+the action's handler; the classes never change, so the list is kept per class.
 """
 
 from __future__ import annotations
@@ -66,6 +69,18 @@ def _share_botocore_loaders() -> None:
 
 
 _share_botocore_loaders()
+
+
+def _keep_moto_handler_names() -> None:
+    try:
+        from moto.core import responses
+    except ImportError:
+        return
+    if not hasattr(responses.method_names_from_class, "cache_info"):
+        responses.method_names_from_class = functools.cache(responses.method_names_from_class)
+
+
+_keep_moto_handler_names()
 
 
 def pytest_addoption(parser) -> None:  # type: ignore[no-untyped-def]

@@ -47,35 +47,26 @@ def resources(run: ProgramRun) -> list[dict[str, Any]]:
     ]
 
 
+@functools.cache
+def run_variants(variants_json: str) -> list[dict[str, Any]]:
+    """Per variant, the types registered and the resources (type, name, input properties as the
+    engine names them), as JSON values; once per pytest process for the same variants. In this
+    process: ``run_main`` gives every run a fresh root stack and drains it, as for every other
+    program test."""
+    runs = [run_program(variant) for variant in json.loads(variants_json)]
+    return json.loads(
+        json.dumps([{"types": sorted(run.types), "resources": resources(run)} for run in runs], default=str)
+    )
+
+
 def main() -> None:
-    """``python -m tests.deploy.program_types '[{}, {"consoleAccess": true}]'``: per variant,
-    the types registered and the resources (type, name, input properties as the engine
-    names them), as one JSON line."""
+    """``python -m tests.deploy.program_types '[{}, {"consoleAccess": true}]'``: ``run_variants``
+    as one JSON line."""
     import sys
     import warnings
 
     warnings.simplefilter("ignore")
-    runs = [run_program(variant) for variant in json.loads(sys.argv[1])]
-    print(json.dumps([{"types": sorted(run.types), "resources": resources(run)} for run in runs], default=str))
-
-
-@functools.cache
-def run_variants(variants_json: str) -> list[dict[str, Any]]:
-    """``main`` in its own process (the Pulumi runtime's global state must not leak into
-    other tests), once per pytest process for the same variants."""
-    import subprocess
-    import sys
-
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.deploy.program_types", variants_json],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr[-3000:])
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    print(json.dumps(run_variants(sys.argv[1])))
 
 
 if __name__ == "__main__":
