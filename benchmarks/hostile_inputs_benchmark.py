@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.core.xlsx_parts import MAIN, POLICIES, USERS, matrix_xlsx, rows_xml, sheet_xml, write_xlsx  # noqa: E402
+from crafted.xlsx_parts import MAIN, POLICIES, USERS, matrix_xlsx, rows_xml, sheet_xml, write_xlsx  # noqa: E402
 
 CHILD = r"""
 import json, resource, sys, time

@@ -360,7 +360,7 @@ class AuditBaseline(pulumi.ComponentResource):
             f"{name}-trail-logs-role",
             description="CloudTrail delivers the trail to its CloudWatch Logs group",
             # The deploy role may create and change this role only with this boundary
-            # (deploy/deployer-policy-audit-baseline.json): it can never do more than write logs.
+            # (deploy/<stack>/deployer-policy-audit-baseline.json): it can never do more than write logs.
             permissions_boundary=pulumi.Output.concat(
                 "arn:", self._partition, ":iam::", self._account, f":policy/{DELIVERY_ROLE_BOUNDARY}"
             ),

@@ -25,7 +25,7 @@ CONFIG_MODES = ("recorder", "rules", "off")
 IAM_RESOURCE_TYPES = ("AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role", "AWS::IAM::Policy")
 CONFIG_SERVICE_LINKED_ROLE = "AWSServiceRoleForConfig"
 # Permissions boundary (IAM path and name) of the trail's CloudWatch Logs delivery role. Made once
-# with the deploy role (deploy/cloudtrail-logs-delivery-boundary.json), outside every path the
+# with the deploy role (deploy/<stack>/cloudtrail-logs-delivery-boundary.json), outside every path the
 # deploy role may write; the deploy role may create and change that role only with it attached.
 DELIVERY_ROLE_BOUNDARY = f"{PROJECT}-boundary/CloudTrailLogsDelivery"
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).

@@ -148,7 +148,9 @@ def _check_at_ref(args: argparse.Namespace) -> CompileResult:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    result = compile_from_args(args)
+    from .validation import validate_stack  # the compile and the audit's exceptions file
+
+    result = _check_at_ref(args) if getattr(args, "ref", None) else validate_stack(settings_from_args(args))
     if args.format == "json":
         print(
             json.dumps(

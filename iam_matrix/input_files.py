@@ -252,7 +252,9 @@ class _UniqueKeyLoader(_LOADER):  # type: ignore[misc, valid-type]
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
-            if isinstance(key, (str, int, float, bool)) and key in seen:
+            if not isinstance(key, (str, int, float, bool)):
+                continue  # a mapping or list as a key: PyYAML refuses it as unhashable, located
+            if key in seen:
                 raise YamlProblem(
                     key_node.start_mark.line + 1,
                     f"the key {clip(key)} is given twice in one mapping (a parser keeps only the last)",
@@ -315,3 +317,23 @@ def load_yaml(text: str, *, unique_keys: bool = False) -> Any:
         raise YamlProblem(None, f"not valid YAML ({clip(str(error), MAX_ECHO)})", "fix the YAML syntax") from None
     except (ValueError, RecursionError) as error:  # e.g. a value PyYAML's constructors refuse
         raise YamlProblem(None, f"not a usable YAML document ({clip(str(error), MAX_ECHO)})", "fix the value") from None
+
+
+def yaml_key_lines(text: str, key: str) -> dict[str, int]:
+    """The 1-based line of each key of the mapping under the top-level ``key`` (``config``)
+    of a document ``load_yaml`` has accepted, for messages that must point at a line; {} when
+    there is no such mapping. Composed without constructing values: no alias can expand here."""
+    try:
+        root = yaml.compose(text, Loader=_LOADER)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    for key_node, value_node in root.value:
+        if key_node.value == key and isinstance(value_node, yaml.MappingNode):
+            return {
+                item.value: item.start_mark.line + 1
+                for item, _ in value_node.value
+                if isinstance(item, yaml.ScalarNode)
+            }
+    return {}

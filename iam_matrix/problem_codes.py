@@ -43,7 +43,8 @@ _CODES = [
         "stack-yaml",
         "config",
         "The stack file or Pulumi.yaml is not valid YAML, or uses what a stack file must not (anchors "
-        "and aliases, several documents, numbers of more than 30 digits, nesting deeper than 32).",
+        "and aliases, several documents, a key given twice in one mapping, numbers of more than 30 digits, "
+        "nesting deeper than 32).",
     ),
     _e(
         "stack-file",
@@ -52,6 +53,11 @@ _CODES = [
     ),
     _e("stack-shape", "config", "The stack file's top level or config: is not a mapping, or a key is not text."),
     _e("project-shape", "config", "Pulumi.yaml's config: is not a mapping."),
+    _e(
+        "config-key-twice",
+        "config",
+        "A config key is given both with and without the iam-matrix: prefix; Pulumi reads them as one key.",
+    ),
     _e("config-unknown", "config", "A config key is not in Pulumi.yaml's schema (often a typo)."),
     _e("config-type", "config", "A config value has the wrong type for its key."),
     _e("config-range", "config", "A config value is outside the range IAM or AWS accepts."),

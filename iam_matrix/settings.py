@@ -23,6 +23,7 @@ from .input_files import (
     decode_utf8,
     load_yaml,
     read_regular_file,
+    yaml_key_lines,
 )
 from .password_policy import PasswordPolicy
 from .problems import Location, MatrixInvalid, Problem, Problems
@@ -105,11 +106,14 @@ def locate_project(explicit: Path | None = None) -> Path:
 
 def read_yaml_file(path: Path, display: str, problems: Problems) -> dict[str, Any] | None:
     """The one reader of Pulumi.yaml and Pulumi.<stack>.yaml: a regular UTF-8 file of at most
-    1 MiB, one YAML document without aliases, a mapping at the top with string keys
-    throughout. None (with the problem recorded) otherwise; {} for an empty file."""
+    1 MiB, one YAML document without aliases and without a key given twice in one mapping
+    (PyYAML would keep the last silently), a mapping at the top with string keys throughout,
+    and under ``config:`` each key once as the Pulumi engine names it (``_engine_names``).
+    None (with the problem recorded) otherwise; {} for an empty file."""
     where = Location(display)
     try:
-        document = load_yaml(decode_utf8(read_regular_file(path, MAX_STACK_FILE_BYTES)))
+        text = decode_utf8(read_regular_file(path, MAX_STACK_FILE_BYTES))
+        document = load_yaml(text, unique_keys=True)
     except InputFileError as error:
         if error.code == "file-missing":
             problems.error(where, "stack-missing", error.message, error.fix)
@@ -133,7 +137,35 @@ def read_yaml_file(path: Path, display: str, problems: Problems) -> dict[str, An
     if key is not None:
         problems.error(where, "stack-shape", f"the key {clip(key)} is {_kind(key)}; keys must be text", "quote the key")
         return None
+    config = document.get("config")
+    if isinstance(config, dict):
+        document["config"] = _engine_names(config, text, display, problems)
     return document
+
+
+def _engine_names(config: dict[str, Any], text: str, display: str, problems: Problems) -> dict[str, Any]:
+    """``config:`` keyed as the Pulumi engine keys it: a key without a namespace is the
+    project's (``adminRoles`` is ``iam-matrix:adminRoles``; pulumi/pulumi
+    sdk/go/common/workspace/loaders.go ``stackConfigNamespacedWithProject``). Both spellings of
+    one key are an error: the engine keeps whichever its walk of a Go map meets last, at random,
+    so validate and review could read one value while ``pulumi up`` deploys the other."""
+    named: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
+    for key, value in config.items():
+        full = key if ":" in key else f"{PROJECT}:{key}"
+        if full in spelled:  # YAML keeps document order: spelled[full] came first
+            line = yaml_key_lines(text, "config").get(key)
+            problems.error(
+                Location(display, None, f"line {line}" if line else f"config.{clip(key)}"),
+                "config-key-twice",
+                f"{clip(spelled[full])} and {clip(key)} are one key to Pulumi (a key without a namespace "
+                f"is {PROJECT}'s), and it would use one of the two values at random",
+                f"keep one of them, spelled {clip(full)}",
+            )
+            continue
+        spelled[full] = key
+        named[full] = value
+    return named
 
 
 def _kind(value: Any) -> str:

@@ -85,6 +85,15 @@ def stack_policy(
     )
 
 
+# what the two role rules read: config_from_stack.py writes both keys from the stack
+ROLES_CONFIG = PolicyConfigSchema(
+    properties={
+        "adminRoles": {"type": "array", "items": {"type": "string"}, "default": list(rules.DEFAULT_ADMIN_ROLES)},
+        "groupRoles": {"type": "object", "additionalProperties": {"type": "string"}},
+    }
+)
+
+
 PolicyPack(
     name="iam-matrix-guardrails",
     policies=[
@@ -94,16 +103,7 @@ PolicyPack(
             lambda resources, config: rules.admin_only_in_admin_roles(
                 resources, config.get("adminRoles", rules.DEFAULT_ADMIN_ROLES), config.get("groupRoles")
             ),
-            PolicyConfigSchema(
-                properties={
-                    "adminRoles": {
-                        "type": "array",
-                        "items": {"type": "string"},
-                        "default": list(rules.DEFAULT_ADMIN_ROLES),
-                    },
-                    "groupRoles": {"type": "object", "additionalProperties": {"type": "string"}},
-                }
-            ),
+            ROLES_CONFIG,
         ),
         stack_policy(
             "no-escalation-through-role-unions",
@@ -112,16 +112,7 @@ PolicyPack(
             lambda resources, config: rules.escalation_only_through_unions(
                 resources, config.get("adminRoles", rules.DEFAULT_ADMIN_ROLES), config.get("groupRoles")
             ),
-            PolicyConfigSchema(
-                properties={
-                    "adminRoles": {
-                        "type": "array",
-                        "items": {"type": "string"},
-                        "default": list(rules.DEFAULT_ADMIN_ROLES),
-                    },
-                    "groupRoles": {"type": "object", "additionalProperties": {"type": "string"}},
-                }
-            ),
+            ROLES_CONFIG,
             EnforcementLevel.ADVISORY,
         ),
         stack_policy(

@@ -108,13 +108,22 @@ def test_no_import_cycles_in_the_product() -> None:
     assert cycles(graph) == []
 
 
-def test_product_code_never_imports_tests() -> None:
-    offenders = {
-        name
-        for name, path in product_modules().items()
-        if any(m == "tests" or m.startswith("tests.") for m in imported_names(path, name))
-    }
+def _imports_from(path: Path, name: str, roots: tuple[str, ...]) -> bool:
+    return any(m.split(".")[0] in roots for m in imported_names(path, name))
+
+
+def test_product_code_never_imports_tests_nor_the_crafted_inputs() -> None:
+    offenders = {name for name, path in product_modules().items() if _imports_from(path, name, ("tests", "crafted"))}
     assert offenders == set()
+
+
+def test_benchmarks_scripts_and_crafted_inputs_never_import_tests() -> None:
+    """The crafted-input builder (``crafted/``) is the one both the tests and the benchmarks use;
+    nothing outside ``tests/`` depends on the test tree."""
+    paths = [p for folder in ("benchmarks", "scripts", "crafted", "docs") for p in (ROOT / folder).rglob("*.py")]
+    assert any(p.parts[-2:] == ("benchmarks", "hostile_inputs_benchmark.py") for p in paths)
+    offenders = [p.relative_to(ROOT).as_posix() for p in paths if _imports_from(p, module_name(p), ("tests",))]
+    assert offenders == []
 
 
 def test_the_core_imports_neither_pulumi_nor_aws_sdks() -> None:

@@ -3,6 +3,9 @@
 Every ``Pulumi.<stack>.yaml`` beside ``Pulumi.yaml`` is a stack; its ``aws:allowedAccountIds``
 (exactly one account) and ``aws:region`` say where it deploys. The workflows derive the
 OIDC role ARNs from the account, so a stack can never be deployed with another account's role.
+For each stack listed, the workflows run ``validate`` and ``deploy-policies --check`` (the
+stack's committed ``deploy/<stack>/``): on a pull request with the base branch's code and
+``--ref``, over the PR's commit read through git.
 
 A stack file is read by ``iam_matrix.settings.read_stack_config``, the reader every command uses
 (strict YAML, symlinks refused), from the checkout this script is in: in the pull-request workflow

@@ -34,7 +34,7 @@ from ..input_files import (
     load_yaml,
     read_regular_file,
 )
-from ..problems import Location, MatrixInvalid, Problems
+from ..problems import Location, MatrixInvalid, Problem, Problems
 from ..project import PROJECT
 from ..project_files import check_project_file
 from ..settings import Settings
@@ -136,6 +136,16 @@ def load_exceptions(settings: Settings, today: date) -> Exceptions:
     if problems.errors or exceptions is None:
         raise MatrixInvalid(problems.items)
     return exceptions
+
+
+def exceptions_problems(settings: Settings, today: date) -> list[Problem]:
+    """The problems ``load_exceptions`` would stop the audit with (none for a good file or no
+    file): what ``validate`` reports, so a pull request cannot break the file unnoticed."""
+    try:
+        load_exceptions(settings, today)
+    except MatrixInvalid as invalid:
+        return list(invalid.problems)
+    return []
 
 
 def _read(path: Path, display: str, problems: Problems) -> Any:

@@ -1,1 +1,1 @@
-"""The deploy roles' IAM policies (deploy/*.json), generated from the desired state."""
+"""The deploy roles' IAM policies (deploy/<stack>/*.json), generated from the desired state."""

@@ -8,21 +8,25 @@ core, exactly as ``validate`` would. The matrix is never parsed here.
 
 from __future__ import annotations
 
+import fnmatch
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from ..audit.exceptions import CONFIG_KEY as EXCEPTIONS_KEY
 from ..compiler import CompileResult, check
 from ..desired import DesiredState
 from ..password_policy import PasswordPolicy
 from ..problems import Location, MatrixInvalid, Problem, Problems
 from ..project_files import symlink_problem
 from ..settings import Settings, load_stack_settings
+from ..validation import validate_stack
 from .diff import Revision
 
 WORKING_TREE = "working tree"
+T = TypeVar("T")
 
 
 class RefError(Exception):
@@ -111,6 +115,14 @@ def _materialise(project_dir: Path, commit: str, paths: list[str], target: Path,
     return [p for p in paths if p not in found]
 
 
+def _stack_files(project_dir: Path, commit: str) -> list[str]:
+    """The ``Pulumi.<stack>.yaml`` names beside Pulumi.yaml at ``commit``, as the working tree's
+    ``Pulumi.*.yaml`` (``_materialise`` then refuses any that is not a regular file)."""
+    listing = _git(project_dir, "ls-tree", "-z", "--name-only", commit)
+    names = (raw.decode("utf-8", "backslashreplace") for raw in filter(None, listing.split(b"\0")))
+    return [name for name in names if fnmatch.fnmatchcase(name, "Pulumi.*.yaml")]
+
+
 def _is_within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
@@ -194,8 +206,24 @@ def revision_at(
 def check_at(project_dir: Path, ref: str, stack: str, overrides: Mapping[str, Any] | None = None) -> CompileResult:
     """``validate`` of the stack as committed at ``ref``, read through git (never the working
     tree): what CI runs with the base branch's code over a pull request's files."""
-    found: list[CompileResult] = []
-    _at_commit(project_dir, ref, stack, overrides, lambda settings, _label: found.append(check(settings)))
+    return at_ref(project_dir, ref, stack, validate_stack, overrides=overrides)
+
+
+def at_ref(
+    project_dir: Path,
+    ref: str,
+    stack: str,
+    use: Callable[[Settings], T],
+    *,
+    also: Sequence[str] = (),
+    overrides: Mapping[str, Any] | None = None,
+) -> T:
+    """``use`` of the stack's settings in a temporary project holding what validate reads at
+    ``ref`` (the stack's files, every stack file and the audit's exceptions file, so the ref is
+    checked as the working tree would be) and the paths ``also`` (relative to the project, e.g.
+    the stack's ``deploy/<stack>`` folder), all read through git."""
+    found: list[T] = []
+    _at_commit(project_dir, ref, stack, overrides, lambda settings, _label: found.append(use(settings)), also=also)
     return found[0]
 
 
@@ -207,15 +235,20 @@ def _at_commit(
     use: Callable[[Settings, str], None],
     *,
     missing_stack_ok: bool = False,
+    also: Sequence[str] | None = None,
 ) -> bool:
     """Materialise what ``stack`` reads at ``ref`` into a temporary folder and call ``use``
     with its settings there; False when the stack file does not exist at ``ref`` and
-    ``missing_stack_ok``. RefError for anything else that is missing or unsafe."""
+    ``missing_stack_ok``. RefError for anything else that is missing or unsafe. With ``also``
+    (validate's view), every other stack file, the audit's exceptions file and those paths too."""
+    for_validate = also is not None
     commit = resolve_ref(project_dir, ref)
     label = f"{ref} ({commit[:12]})"
     with tempfile.TemporaryDirectory(prefix="iam-matrix-diff-") as folder:
         root = Path(folder)
-        missing = _materialise(project_dir, commit, ["Pulumi.yaml", f"Pulumi.{stack}.yaml"], root, label)
+        stack_files = _stack_files(project_dir, commit) if for_validate else []
+        wanted = sorted({"Pulumi.yaml", f"Pulumi.{stack}.yaml", *stack_files})
+        missing = _materialise(project_dir, commit, wanted, root, label)
         if "Pulumi.yaml" in missing:
             raise RefError(label, "has no Pulumi.yaml in the project folder")
         if f"Pulumi.{stack}.yaml" in missing:
@@ -237,6 +270,11 @@ def _at_commit(
                     "only files in the repository can be read at a ref",
                 )
             paths.append(relative)
+        exceptions = settings.value(EXCEPTIONS_KEY) if for_validate else ""
+        if exceptions:  # outside the project, or missing: the exceptions reader says so, as in the working tree
+            relative = _relative(settings, EXCEPTIONS_KEY, root)
+            paths += [relative] if relative else []
+        paths += list(also or ())
         _materialise(project_dir, commit, paths, root, label)  # a missing file is reported by the compiler
         use(settings, label)
         return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -18,20 +19,29 @@ _ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS
 _CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_REGION")
 
 
-@pytest.fixture(scope="module")
-def account() -> Iterator[MotoAccount]:
-    """A fresh emulated account (AWS managed policies loaded, as attaching needs them)."""
+@contextmanager
+def emulated_account() -> Iterator[MotoAccount]:
+    """A fresh emulated account (AWS managed policies loaded, as attaching needs them), with
+    test credentials in the environment for its lifetime."""
     before: dict[str, Any] = {key: os.environ.get(key) for key in (*_ENV, *_CLEARED)}
     os.environ.update(_ENV)
     for key in _CLEARED:
         os.environ.pop(key, None)
-    with MotoAccount(ACCOUNT, "us-east-1") as emulated:
+    try:
+        with MotoAccount(ACCOUNT, "us-east-1") as emulated:
+            yield emulated
+    finally:
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def account() -> Iterator[MotoAccount]:
+    with emulated_account() as emulated:
         yield emulated
-    for key, value in before.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from datetime import date, timedelta
+import shutil
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,7 +29,8 @@ from iam_matrix.cli import main
 from iam_matrix.problems import MatrixInvalid
 from iam_matrix.settings import load_stack_settings
 from tests.audit.test_checks import NOW, clean_snapshot, desired
-from tests.project import Project
+from tests.project import REPO, Project
+from tests.review.repo import GitProject
 
 TODAY = NOW.date()  # the hand-built snapshot's day: 2026-06-01
 
@@ -156,6 +160,10 @@ def test_the_same_check_and_resource_twice_is_refused(project: Project) -> None:
             "audit-exceptions.yaml line 2 [exceptions-file]: YAML anchors and aliases (&name, *name) are not accepted",
         ),
         ("exceptions: [\n", "audit-exceptions.yaml line 2 [exceptions-file]: not valid YAML"),
+        (  # a mapping as a key: refused as unhashable, not a TypeError out of the duplicate-key check
+            "exceptions:\n  - {check: inline-policy, {a: 1}: x}\n",
+            "audit-exceptions.yaml line 2 [exceptions-file]: not valid YAML ('found unhashable key')",
+        ),
         ("- check: inline-policy\n", "audit-exceptions.yaml $ [exceptions-shape]: the file must be a mapping"),
         ("exceptions: {check: x}\n", "audit-exceptions.yaml $.exceptions [exceptions-shape]: exceptions is dict"),
     ],
@@ -209,6 +217,80 @@ def test_the_command_exits_2_on_a_bad_file_before_reading_aws(
     assert "audit-exceptions.yaml $.exceptions[0].check: error [exception-check]" in err
     assert "audit-exceptions.yaml $.exceptions[0].reason: error [exceptions-shape]" in err
     assert "invalid: 4 error(s), 0 warning(s)" in err  # check, resource, no reason, no expires
+
+
+# --- validate reads it too ---------------------------------------------------------------
+
+
+def soon() -> str:
+    """An expiry validate accepts on the day the test runs (validate counts from today, UTC)."""
+    return (datetime.now(UTC).date() + timedelta(30)).isoformat()
+
+
+def test_validate_reports_the_files_problems_with_the_matrixs(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pull request that breaks the file fails validate, not only the next audit."""
+    project.write("audit-exceptions.yaml", "exceptions:\n  - {check: inline-polcy, resource: '*'}\n")
+    project.edit("matrix/policies.csv", "ReadOnlyAccess,", "ReadOnlyAcess,")
+    assert main(["validate", "--project-dir", str(project.root), "--format", "json"]) == 2
+    errors = [p for p in json.loads(capsys.readouterr().out)["problems"] if p["severity"] == "error"]
+    assert [(p["location"], p["code"]) for p in errors if p["file"] == "audit-exceptions.yaml"] == [
+        ("audit-exceptions.yaml $.exceptions[0].reason", "exceptions-shape"),
+        ("audit-exceptions.yaml $.exceptions[0].expires", "exceptions-shape"),
+        ("audit-exceptions.yaml $.exceptions[0].check", "exception-check"),
+        ("audit-exceptions.yaml $.exceptions[0].resource", "exception-resource"),
+    ]
+    assert "did you mean inline-policy?" in next(p["fix"] for p in errors if p["code"] == "exception-check")
+    assert any(p["code"] == "policy-unknown" for p in errors)  # the matrix's problems are still all there
+
+
+def test_validate_accepts_a_good_file_and_no_file(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--project-dir", str(project.root)]) == 0
+    entry = f"  - {{check: inline-policy, resource: user/ci-bot, reason: PR 42, expires: {soon()}}}\n"
+    project.write("audit-exceptions.yaml", "exceptions:\n" + entry)
+    assert main(["validate", "--project-dir", str(project.root)]) == 0
+    project.set_config(auditExceptionsFile="security/missing.yaml")  # a file the stack names must exist
+    assert main(["validate", "--project-dir", str(project.root)]) == 2
+    assert "security/missing.yaml: error [exceptions-file]: file not found" in capsys.readouterr().out
+
+
+def test_validate_at_a_ref_reads_the_file_committed_there(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The pull-request workflow validates the PR's commit with the base's code: the file at the
+    ref counts, not the working tree's, and the stacks an entry names are the ref's stack files."""
+    (tmp_path / "repo").mkdir()
+    repo = GitProject(tmp_path / "repo")
+    shutil.copy(repo.root / "Pulumi.dev.yaml", repo.root / "Pulumi.prod.yaml")
+    repo.edit("Pulumi.prod.yaml", '"111111111111"', '"222222222222"')
+    entry = f"  - {{check: inline-policy, resource: user/ci-bot, reason: r, expires: {soon()}, stacks: [prod]}}\n"
+    (repo.root / "audit-exceptions.yaml").write_text("exceptions:\n" + entry)
+    good = repo.commit("an exception for prod")
+    (repo.root / "audit-exceptions.yaml").write_text(
+        "exceptions:\n" + entry.replace("expires:", "expires: 2026-01-01, expires:")
+    )
+    bad = repo.commit("an expiry given twice")
+    (repo.root / "audit-exceptions.yaml").write_text("exceptions:\n" + entry)  # the working tree is fine again
+    assert main(["validate", "--project-dir", str(repo.root), "--ref", good]) == 0
+    capsys.readouterr()
+    assert main(["validate", "--project-dir", str(repo.root), "--ref", bad]) == 2
+    assert "audit-exceptions.yaml line 2: error [exceptions-file]" in capsys.readouterr().out
+    (repo.root / "audit-exceptions.yaml").unlink()
+    os.symlink("Pulumi.yaml", repo.root / "audit-exceptions.yaml")
+    linked = repo.commit("exceptions by symlink")
+    assert main(["validate", "--project-dir", str(repo.root), "--ref", linked]) == 2
+    assert "'audit-exceptions.yaml' is a symlink" in capsys.readouterr().err
+
+
+def test_validate_reads_the_file_without_boto3_or_pulumi() -> None:
+    code = (
+        "import sys\n"
+        "from iam_matrix.cli import main\n"
+        f"assert main(['validate', '--project-dir', {str(REPO)!r}]) == 0\n"
+        "assert 'iam_matrix.audit.exceptions' in sys.modules\n"
+        "bad = [m for m in ('pulumi', 'pulumi_aws', 'boto3', 'botocore') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, capture_output=True)
 
 
 # --- applying it -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from iam_matrix import policy_documents
 from iam_matrix.cli import main
 from iam_matrix.compiler import check
 from iam_matrix.input_files import MAX_ECHO, JsonProblem, clip, load_json
-from iam_matrix.settings import load_stack_settings
+from iam_matrix.settings import load_stack_settings, read_stack_config
 from tests.core.project import codes, find
 from tests.project import REPO
 
@@ -79,6 +79,69 @@ def test_a_yaml_alias_bomb_is_refused_in_bounded_memory(project, capsys):
     project.write("Pulumi.dev.yaml", bomb)
     code, out = validate(project, capsys)
     assert code == 2 and "anchors and aliases" in out
+
+
+def _line_of(text: str, fragment: str, occurrence: int = 1) -> int:
+    """The 1-based line of the ``occurrence``-th line of ``text`` that starts with ``fragment``."""
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if line.startswith(fragment)]
+    return lines[occurrence - 1]
+
+
+def test_a_stack_key_given_twice_is_refused_at_its_second_line(project, capsys):
+    """PyYAML (and Pulumi's yaml.v2 of old) keep the last of two equal keys: a second
+    adminRoles further down would silently widen who counts as admin."""
+    text = project.read("Pulumi.dev.yaml") + "  iam-matrix:adminRoles:\n    - Viewer\n"
+    project.write("Pulumi.dev.yaml", text)
+    code, out = validate(project, capsys)
+    errors = [line for line in out.splitlines() if ": error [" in line]
+    line = _line_of(text, "  iam-matrix:adminRoles:", 2)
+    assert code == 2 and errors == [
+        f"Pulumi.dev.yaml line {line}: error [stack-yaml]: the key 'iam-matrix:adminRoles' is given twice in one "
+        "mapping (a parser keeps only the last). Fix: keep one of them"
+    ], out
+
+
+@pytest.mark.parametrize(
+    ("name", "added", "key", "line"),
+    [
+        ("Pulumi.dev.yaml", "config:\n  iam-matrix:adminRoles:\n    value: [Admin]\n    value: [Viewer]\n", "value", 4),
+        ("Pulumi.dev.yaml", "config:\n  aws:region: eu-west-1\nconfig:\n  aws:region: us-east-1\n", "config", 3),
+        ("Pulumi.yaml", "name: other-project\n", "name", None),  # appended: the file's last line
+    ],
+)
+def test_a_key_given_twice_at_any_depth_of_either_file_is_refused(project, capsys, name, added, key, line):
+    text = added if line else project.read(name) + added
+    project.write(name, text)
+    code, out = validate(project, capsys)
+    errors = [line for line in out.splitlines() if ": error [" in line]
+    assert code == 2 and len(errors) == 1, out
+    assert errors[0].startswith(f"{name} line {line or len(text.splitlines())}: error [stack-yaml]: the key '{key}'")
+
+
+def test_a_key_without_the_project_namespace_is_read_as_pulumi_reads_it(project, capsys):
+    """The engine names ``adminRoles`` ``iam-matrix:adminRoles`` (pulumi/pulumi
+    sdk/go/common/workspace/loaders.go); validate must not skip what ``pulumi up`` uses."""
+    project.set_config(adminRoles=None, maxPoliciesPerGroup=None)
+    project.write("Pulumi.dev.yaml", project.read("Pulumi.dev.yaml") + "  adminRoles: [Viewer]\n")
+    settings = load_stack_settings(project.root, "dev")
+    assert settings.value("adminRoles") == ["Viewer"]
+    # the one reader, also of the config the mock runtime hands the program (components/mock_runtime.py)
+    assert read_stack_config(project.root, "dev")["iam-matrix:adminRoles"] == ["Viewer"]
+    code, out = validate(project, capsys)
+    assert code == 2 and "error [role-admin-equivalent]: role Admin" in out
+
+
+def test_a_key_given_with_and_without_the_namespace_is_refused(project, capsys):
+    """Both spellings are one key to Pulumi, which keeps whichever its Go map walk meets last."""
+    text = project.read("Pulumi.dev.yaml") + "  # the second spelling\n  adminRoles:\n    - Viewer\n"
+    project.write("Pulumi.dev.yaml", text)
+    code, out = validate(project, capsys)
+    errors = [line for line in out.splitlines() if ": error [" in line]
+    assert code == 2 and errors == [
+        f"Pulumi.dev.yaml line {_line_of(text, '  adminRoles:')}: error [config-key-twice]: 'iam-matrix:adminRoles' "
+        "and 'adminRoles' are one key to Pulumi (a key without a namespace is iam-matrix's), and it would use one "
+        "of the two values at random. Fix: keep one of them, spelled 'iam-matrix:adminRoles'"
+    ], out
 
 
 @pytest.mark.parametrize(

@@ -18,11 +18,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crafted.xlsx_parts import MAIN, POLICIES, rows_xml, sheet_xml, write_xlsx
 from iam_matrix.compiler import check
 from iam_matrix.input_files import JsonProblem, YamlProblem, load_json, load_yaml
 from iam_matrix.problems import MatrixInvalid, column_letter
 from iam_matrix.settings import load_stack_settings
-from tests.core.xlsx_parts import MAIN, POLICIES, rows_xml, sheet_xml, write_xlsx
 from tests.project import Project
 
 FUZZ = settings(

@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
+from crafted.xlsx_parts import MAIN, POLICIES, REL, USERS, matrix_xlsx, rows_xml, sheet_xml, write_xlsx
 from tests.core.project import codes, find
-from tests.core.xlsx_parts import MAIN, POLICIES, REL, USERS, matrix_xlsx, rows_xml, sheet_xml, write_xlsx
 
 
 def check_workbook(project, path):

@@ -3,7 +3,7 @@
 The program is run under mocks with the dev stack (and variants that switch on optional
 resources); every custom resource type it registers must be in the action table. Then:
 
-* the committed deploy/*.json are exactly what ``deploy-policies`` generates for the dev stack;
+* the committed deploy/dev/*.json are exactly what ``deploy-policies`` generates for the dev stack;
 * the policies grant exactly the union of the actions of the registered types (nothing beyond);
 * every request the provider makes for what was registered (``requests``: the ARN of each
   user, group, policy, trail, key, ... with the request's context) is allowed, evaluated as
@@ -39,9 +39,10 @@ from iam_matrix.settings import load_stack_settings
 from tests.deploy.evaluate import allowed
 from tests.deploy.program_types import AUDIT_VARIANTS, VARIANTS, run_variants
 from tests.deploy.requests import ACCOUNT, IAM, Request, requests
+from tests.review.repo import GitProject
 
 ROOT = Path(__file__).resolve().parents[2]
-DEPLOY = ROOT / "deploy"
+DEPLOY = ROOT / "deploy" / "dev"  # the dev stack's folder, deploy/<stack>/
 TABLE = resource_actions()
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 # Not a resource type: what the program reads itself (components/preflight.py) before it registers anything.
@@ -83,7 +84,7 @@ def test_every_registered_type_is_in_the_table_with_its_part(registered: tuple[s
     missing = sorted((core | audit) - set(TABLE))
     assert not missing, (
         f"the program registers {missing}: add their IAM actions to iam_matrix/data/resource_actions.json "
-        "and regenerate deploy/ (python -m iam_matrix deploy-policies)"
+        "and regenerate deploy/<stack>/ (python -m iam_matrix deploy-policies)"
     )
     assert "aws:iam/userLoginProfile:UserLoginProfile" in core  # the consoleAccess variant ran
     assert {"aws:cloudtrail/trail:Trail", "aws:kms/key:Key", "aws:iam/role:Role"} <= audit
@@ -94,21 +95,66 @@ def test_every_registered_type_is_in_the_table_with_its_part(registered: tuple[s
 def test_the_committed_policies_are_the_generated_ones(dev: DesiredState) -> None:
     for name, document in deploy_policies(dev).items():
         assert (DEPLOY / name).read_text() == policy_text(document), (
-            f"deploy/{name} is not what the dev stack needs: run python -m iam_matrix deploy-policies --stack dev"
+            f"deploy/dev/{name} is not what the dev stack needs: run python -m iam_matrix deploy-policies --stack dev"
         )
 
 
 def test_the_command_writes_and_checks_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "deploy"
-    assert main(["deploy-policies", "--project-dir", str(ROOT), "--check", "--output-dir", str(DEPLOY)]) == 0
+    assert main(["deploy-policies", "--project-dir", str(ROOT), "--check"]) == 0  # deploy/dev/ by default
     assert main(["deploy-policies", "--project-dir", str(ROOT), "--check", "--output-dir", str(out)]) == 1
-    assert "run: python -m iam_matrix deploy-policies --stack dev" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"{out}/deployer-policy.json is missing (stack dev)" in err
+    assert "run: python -m iam_matrix deploy-policies --stack dev" in err
     assert main(["deploy-policies", "--project-dir", str(ROOT), "--output-dir", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
     assert all((out / n).read_text() == (DEPLOY / n).read_text() for n in FILES)
     link = tmp_path / "link"
     link.symlink_to(out)
     assert main(["deploy-policies", "--project-dir", str(ROOT), "--output-dir", str(link)]) == 2
+
+
+def test_check_at_a_ref_reads_the_stack_and_its_folder_through_git(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The pull-request workflow: the base branch's code checks each stack's deploy/<stack>/ as
+    committed in the PR, never the PR's working tree (and never the PR's code)."""
+    (tmp_path / "repo").mkdir()
+    repo = GitProject(tmp_path / "repo")
+    shutil.copytree(DEPLOY, repo.root / "deploy" / "dev")
+
+    def check(ref: str, stack: str = "dev") -> int:
+        return main(["deploy-policies", "--project-dir", str(repo.root), "--check", "--ref", ref, "--stack", stack])
+
+    good = repo.commit("example")
+    (repo.root / "deploy/dev/preview-policy.json").unlink()  # uncommitted: not what --ref reads
+    assert check(good) == 0
+    repo.set_config(groupPath="/roles/")  # the deploy role's group ARNs change with the path
+    stale = repo.commit("groups under /roles/, deploy/dev/ not regenerated")
+    assert check(stale) == 1
+    err = capsys.readouterr().err
+    assert "deploy/dev/deployer-policy.json is not what the stack needs (stack dev)" in err
+    assert str(tmp_path) not in err  # the committed path, not the temporary folder it was read into
+    shutil.copy(repo.root / "Pulumi.dev.yaml", repo.root / "Pulumi.prod.yaml")
+    repo.edit("Pulumi.prod.yaml", "111111111111", "222222222222")
+    assert main(["deploy-policies", "--project-dir", str(repo.root), "--stack", "dev"]) == 0
+    prod = repo.commit("a prod stack without its deploy/prod/")
+    assert check(prod) == 0 and check(prod, "prod") == 1
+    assert "deploy/prod/deployer-policy.json is missing (stack prod)" in capsys.readouterr().err
+    (repo.root / "deploy/dev/deployer-policy.json").unlink()
+    (repo.root / "deploy/dev/deployer-policy.json").symlink_to("preview-policy.json")
+    linked = repo.commit("a symlink in deploy/dev/")
+    assert check(linked) == 2
+    assert "'deploy/dev/deployer-policy.json' is a symlink" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args", [["--ref", "HEAD"], ["--check", "--ref", "HEAD", "--output-dir", "x"], ["--stack", "../../etc"]]
+)
+def test_the_folder_is_the_stacks_own_and_ref_only_checks(args: list[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["deploy-policies", "--project-dir", str(ROOT), *args])
+    assert done.value.code == 2
 
 
 def test_policies_over_the_inline_limit_are_refused(
@@ -329,7 +375,7 @@ def test_table_actions_are_well_formed() -> None:
     ("name", "environment"), [("github-oidc-trust.json", "dev"), ("github-oidc-trust-preview.json", "preview-dev")]
 )
 def test_oidc_trust_is_restricted_to_the_repository_environment(name: str, environment: str) -> None:
-    [statement] = load(name)["Statement"]
+    [statement] = json.loads((ROOT / "deploy" / name).read_text())["Statement"]  # templates, for every stack
     assert statement["Effect"] == "Allow" and statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert statement["Principal"] == {
         "Federated": "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"

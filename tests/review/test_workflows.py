@@ -127,6 +127,12 @@ def test_pull_request_workflow() -> None:
         assert step["working-directory"] == "trusted" and "--project-dir ../pr" in step["run"], step["name"]
     script = "\n".join(s["run"] for s in runs)
     assert 'python -m iam_matrix validate --project-dir ../pr --ref "$HEAD_SHA" --stack "$stack"' in script
+    # each stack's deploy/<stack>/ checked by the base's code against the PR's commit, read through git
+    assert (
+        'python -m iam_matrix deploy-policies --project-dir ../pr --ref "$HEAD_SHA" --stack "$stack" --check' in script
+    )
+    [loop] = [s["run"] for s in runs if "stacks.py --names" in s["run"] and "deploy-policies" in s["run"]]
+    assert "|| status=1" in loop.split("deploy-policies", 1)[1].splitlines()[0] and 'exit "$status"' in loop
     assert (
         "python -m iam_matrix diff --project-dir ../pr --base "
         '"$BASE_SHA" --head "$HEAD_SHA" --stack "$stack" --format markdown' in script
@@ -162,6 +168,10 @@ def test_deploy_workflow() -> None:
     assert set(deploy["needs"]) == {"test", "stacks"}
     [up] = uses(deploy, "pulumi/actions")
     assert up["with"]["command"] == "up" and up["with"]["policyPacks"] == "policy-pack"
+    # before any AWS credentials: a stale deploy/<stack>/ stops the job, not a half-applied up
+    [aws] = uses(deploy, "aws-actions/configure-aws-credentials")
+    script = "\n".join(s.get("run", "") for s in steps(deploy)[: steps(deploy).index(aws)])
+    assert '.venv/bin/python -m iam_matrix deploy-policies --check --stack "$STACK"' in script
 
 
 def test_audit_workflow() -> None:
