@@ -17,6 +17,7 @@ OR-ed, several keys and operators AND-ed.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 OPERATORS = ("StringEquals", "StringLike", "ArnEquals", "ArnLike", "Bool")
 
 
+@functools.cache  # a few hundred patterns, matched against thousands of requests
 def _glob(pattern: str, *, ignore_case: bool) -> re.Pattern[str]:
     body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
     return re.compile(f"^{body}$", re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
