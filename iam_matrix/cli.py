@@ -20,6 +20,7 @@ from pathlib import Path
 from . import __version__
 from .cli_text import plan_text, problems_text, summary_line
 from .compiler import CompileResult, check
+from .escape import log_line
 from .problems import Location, MatrixInvalid, Problems
 from .settings import Settings, load_stack_settings, locate_project
 
@@ -333,7 +334,7 @@ def _run(words: list[str]) -> int:
     try:
         parser = build_parser(requested if requested in COMMANDS else None)
     except CommandFailed as failed:
-        print(failed, file=sys.stderr)
+        print(log_line(failed), file=sys.stderr)  # may quote a file's value: one escaped line
         return failed.code
     args = parser.parse_args(words)
     try:
@@ -349,7 +350,7 @@ def _run(words: list[str]) -> int:
         print("invalid: " + summary_line(invalid.problems), file=sys.stderr)
         return EXIT_INVALID
     except CommandFailed as failed:
-        print(failed, file=sys.stderr)
+        print(log_line(failed), file=sys.stderr)  # may quote a file's value: one escaped line
         return failed.code
     except UsageError as error:
         parser.error(str(error))

@@ -148,6 +148,20 @@ def test_check_at_a_ref_reads_the_stack_and_its_folder_through_git(
     assert "'deploy/dev/deployer-policy.json' is a symlink" in capsys.readouterr().err
 
 
+def test_a_refused_ref_is_told_on_one_escaped_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The stack file at the ref is the PR's: a path it names outside the project is quoted in the
+    message, which CI prints, so a newline cannot start a workflow command nor ESC colour the log."""
+    (tmp_path / "repo").mkdir()
+    repo = GitProject(tmp_path / "repo")
+    repo.set_config(usersFile="/etc/x\n::error title=forged::all good\x1b[31m")
+    ref = repo.commit("a users file outside the project")
+    code = main(["deploy-policies", "--project-dir", str(repo.root), "--check", "--ref", ref, "--stack", "dev"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "points outside the project (/etc/x\\n::error title=forged::all good\\x1b[31m)" in err
+    assert "\x1b" not in err and err.count("\n") == 1
+
+
 @pytest.mark.parametrize(
     "args", [["--ref", "HEAD"], ["--check", "--ref", "HEAD", "--output-dir", "x"], ["--stack", "../../etc"]]
 )
