@@ -206,6 +206,17 @@ def config_schema(project_dir: Path) -> dict[str, dict[str, Any]]:
             f"config is {_kind(config)}, not a mapping",
             "restore the config schema of the iam-matrix project",
         )
+    name = (project or {}).get("name")
+    if project is not None and name != PROJECT:
+        # Pulumi gives a config key without a namespace to the project's name, while the program
+        # reads pulumi.Config("iam-matrix") and validate names such a key iam-matrix's: they would differ
+        problems.error(
+            Location("Pulumi.yaml", None, "name"),
+            "project-name",
+            f"the project {f'is named {clip(name)}' if name is not None else 'has no name'}; it must be {PROJECT}: "
+            f"Pulumi would read a config key without a namespace as that name's, while the program reads {PROJECT}'s",
+            f"set name: {PROJECT} in Pulumi.yaml",
+        )
     if problems.errors:
         raise MatrixInvalid(problems.items)
     return {

@@ -131,6 +131,19 @@ def test_a_key_without_the_project_namespace_is_read_as_pulumi_reads_it(project,
     assert code == 2 and "error [role-admin-equivalent]: role Admin" in out
 
 
+def test_a_project_not_named_iam_matrix_is_refused(project, capsys):
+    """Pulumi gives ``adminRoles`` to the project's name: renamed, the engine reads ``other:adminRoles``
+    where the program reads iam-matrix's and validate would check one value while the other deploys."""
+    project.write("Pulumi.yaml", project.read("Pulumi.yaml").replace("name: iam-matrix\n", "name: other\n", 1))
+    code, out = validate(project, capsys)
+    errors = [line for line in out.splitlines() if ": error [" in line]
+    assert code == 2 and errors == [
+        "Pulumi.yaml name: error [project-name]: the project is named 'other'; it must be iam-matrix: Pulumi would "
+        "read a config key without a namespace as that name's, while the program reads iam-matrix's. "
+        "Fix: set name: iam-matrix in Pulumi.yaml"
+    ], out
+
+
 def test_a_key_given_with_and_without_the_namespace_is_refused(project, capsys):
     """Both spellings are one key to Pulumi, which keeps whichever its Go map walk meets last."""
     text = project.read("Pulumi.dev.yaml") + "  # the second spelling\n  adminRoles:\n    - Viewer\n"
@@ -145,7 +158,7 @@ def test_a_key_given_with_and_without_the_namespace_is_refused(project, capsys):
 
 
 @pytest.mark.parametrize(
-    "text", ["- not a mapping\n", "config: [1]\n", "name: iam-matrix\nconfig:\n  {1: 2}: x\n", "\xff"]
+    "text", ["- not a mapping\n", "name: iam-matrix\nconfig: [1]\n", "name: iam-matrix\nconfig:\n  {1: 2}: x\n", "\xff"]
 )
 def test_a_broken_pulumi_yaml_is_a_located_error(project, capsys, text):
     project.write("Pulumi.yaml", text)
