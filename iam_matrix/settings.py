@@ -151,10 +151,12 @@ def _engine_names(config: dict[str, Any], text: str, display: str, problems: Pro
     so validate and review could read one value while ``pulumi up`` deploys the other."""
     named: dict[str, Any] = {}
     spelled: dict[str, str] = {}
+    lines: dict[str, int] | None = None  # composed once, at the first repeat: once per repeat was quadratic
     for key, value in config.items():
         full = key if ":" in key else f"{PROJECT}:{key}"
         if full in spelled:  # YAML keeps document order: spelled[full] came first
-            line = yaml_key_lines(text, "config").get(key)
+            lines = yaml_key_lines(text, "config") if lines is None else lines
+            line = lines.get(key)
             problems.error(
                 Location(display, None, f"line {line}" if line else f"config.{clip(key)}"),
                 "config-key-twice",

@@ -157,6 +157,20 @@ def test_a_key_given_with_and_without_the_namespace_is_refused(project, capsys):
     ], out
 
 
+def test_many_keys_given_with_and_without_the_namespace_compose_the_file_once(project, capsys, monkeypatch):
+    """Each repeat is located by its line; the file is composed for that once, not once per repeat
+    (a 1 MiB stack file of such pairs took hours)."""
+    import iam_matrix.settings as settings_module
+
+    composed = []
+    real = settings_module.yaml_key_lines
+    monkeypatch.setattr(settings_module, "yaml_key_lines", lambda *args: composed.append(1) or real(*args))
+    pairs = "".join(f"  iam-matrix:key{i}: 1\n  key{i}: 1\n" for i in range(5))
+    project.write("Pulumi.dev.yaml", project.read("Pulumi.dev.yaml") + pairs)
+    code, out = validate(project, capsys)
+    assert code == 2 and out.count("error [config-key-twice]") == 5 and len(composed) == 1, out
+
+
 @pytest.mark.parametrize(
     "text", ["- not a mapping\n", "name: iam-matrix\nconfig: [1]\n", "name: iam-matrix\nconfig:\n  {1: 2}: x\n", "\xff"]
 )
