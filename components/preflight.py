@@ -15,7 +15,7 @@ Two things only the live account shows, and that would otherwise fail an ``up`` 
   id, and the engine treats it as any other resource (pulumi/pulumi
   developer-docs/architecture/import.md).
 
-Calls (deploy/resource-actions.json ``iam-matrix:preflight``): ``sts:GetCallerIdentity`` (the
+Calls (iam_matrix/data/resource_actions.json ``iam-matrix:preflight``): ``sts:GetCallerIdentity`` (the
 account check the hooks make, ``aws_session``), ``iam:ListUsers``, ``iam:ListGroups``, and
 ``iam:GetLoginProfile`` for each matrix user that exists (only with ``consoleAccess``).
 """
