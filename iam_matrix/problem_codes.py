@@ -54,6 +54,11 @@ _CODES = [
     _e("stack-shape", "config", "The stack file's top level or config: is not a mapping, or a key is not text."),
     _e("project-shape", "config", "Pulumi.yaml's config: is not a mapping."),
     _e(
+        "stack-environment",
+        "config",
+        "The stack file imports Pulumi ESC environments (environment:), whose config no check can read.",
+    ),
+    _e(
         "project-name",
         "config",
         "Pulumi.yaml's name is not iam-matrix: Pulumi would give config keys without a namespace to another project.",

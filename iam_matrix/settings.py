@@ -244,6 +244,16 @@ def read_stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
     if not check_regular_file(path, config_file, problems):  # a symlink: refused (project_files)
         raise MatrixInvalid(problems.items)
     document = read_yaml_file(path, config_file, problems)
+    if document is not None and "environment" in document:
+        # Pulumi merges the pulumiConfig of these ESC environments into the stack's config
+        # (pulumi.com/docs/esc/guides/pulumi-iac): values validate, review and the pack never see
+        problems.error(
+            Location(config_file, None, "environment"),
+            "stack-environment",
+            "the stack imports Pulumi ESC environments, whose pulumiConfig would set config that validate, "
+            "the access diff and the policy pack cannot read",
+            "remove environment: and write the stack's config in this file, where it is reviewed",
+        )
     config = (document or {}).get("config") or {}
     if document is not None and not isinstance(config, dict):
         problems.error(

@@ -144,6 +144,19 @@ def test_a_project_not_named_iam_matrix_is_refused(project, capsys):
     ], out
 
 
+def test_a_stack_importing_esc_environments_is_refused(project, capsys):
+    """``environment:`` merges an ESC environment's pulumiConfig into the stack's config: an
+    ``iam-matrix:workbook`` or ``adminRoles`` from there would deploy unseen by validate and the diff."""
+    project.write("Pulumi.dev.yaml", "environment:\n  - myorg/iam-overrides\n" + project.read("Pulumi.dev.yaml"))
+    code, out = validate(project, capsys)
+    errors = [line for line in out.splitlines() if ": error [" in line]
+    assert code == 2 and errors == [
+        "Pulumi.dev.yaml environment: error [stack-environment]: the stack imports Pulumi ESC environments, whose "
+        "pulumiConfig would set config that validate, the access diff and the policy pack cannot read. "
+        "Fix: remove environment: and write the stack's config in this file, where it is reviewed"
+    ], out
+
+
 def test_a_key_given_with_and_without_the_namespace_is_refused(project, capsys):
     """Both spellings are one key to Pulumi, which keeps whichever its Go map walk meets last."""
     text = project.read("Pulumi.dev.yaml") + "  # the second spelling\n  adminRoles:\n    - Viewer\n"
