@@ -27,6 +27,10 @@ MAX_EXCEPTIONS_FILE_BYTES = 1 << 20  # the audit's exceptions file: 1 MiB
 MAX_POLICY_FILE_BYTES = 1 << 20  # one policy document (IAM allows 6,144 characters)
 MAX_CSV_BYTES = 256 << 20  # a matrix CSV: 1,048,576 rows of a wide matrix fit
 MAX_WORKBOOK_BYTES = 256 << 20  # an xlsx file (compressed)
+# the most any reader above takes: a file at a git ref larger than this is refused before it is copied out
+MAX_INPUT_FILE_BYTES = max(
+    MAX_STACK_FILE_BYTES, MAX_EXCEPTIONS_FILE_BYTES, MAX_POLICY_FILE_BYTES, MAX_CSV_BYTES, MAX_WORKBOOK_BYTES
+)
 MAX_JSON_DEPTH = 32  # an IAM policy is 6 levels deep at most
 MAX_YAML_DEPTH = 32  # a stack file is 3 levels deep
 MAX_NUMBER_DIGITS = 30  # integers and floats in JSON and YAML

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from ..audit.exceptions import CONFIG_KEY as EXCEPTIONS_KEY
 from ..compiler import CompileResult, check
 from ..desired import DesiredState
+from ..input_files import MAX_INPUT_FILE_BYTES
 from ..password_policy import PasswordPolicy
 from ..problems import Location, MatrixInvalid, Problem, Problems
 from ..project_files import symlink_problem
@@ -70,14 +71,17 @@ def _materialise(project_dir: Path, commit: str, paths: list[str], target: Path,
     submodule), is an error naming the path - nothing is written for that revision.
     Returns the paths that matched nothing at that commit.
     """
-    listing = _git(project_dir, "ls-tree", "-r", "-z", commit, "--", *paths) if paths else b""
+    listing = _git(project_dir, "ls-tree", "-r", "-l", "-z", commit, "--", *paths) if paths else b""
     problems = Problems()
     files: list[tuple[str, str]] = []
     found: set[str] = set()
+    wanted: dict[str, list[str]] = {}  # a path as asked, without a trailing /, -> how it was asked
+    for path in paths:
+        wanted.setdefault(path.rstrip("/"), []).append(path)
     root = target.resolve()
     for entry in filter(None, listing.split(b"\0")):
         meta, _, raw = entry.partition(b"\t")
-        mode, kind, blob = meta.split()
+        mode, kind, blob, size = meta.split()
         name = raw.decode("utf-8", "backslashreplace")
         parts = name.split("/")
         if (
@@ -104,8 +108,18 @@ def _materialise(project_dir: Path, commit: str, paths: list[str], target: Path,
                 "keep only regular files in the matrix paths and policies/",
             )
             continue
+        if int(size) > MAX_INPUT_FILE_BYTES:  # no reader takes more: do not hold it in memory to copy it out
+            problems.error(
+                Location(name),
+                "file-too-large",
+                f"{name!r} at {label} is {int(size):,} bytes; no input file of the project is read past "
+                f"{MAX_INPUT_FILE_BYTES:,} bytes",
+                "shorten it (see docs/input-limits.md)",
+            )
+            continue
         files.append((name, blob.decode()))
-        found.update(p for p in paths if name == p or name.startswith(p.rstrip("/") + "/"))
+        for prefix in ("/".join(parts[:n]) for n in range(1, len(parts) + 1)):  # the file and each folder above it
+            found.update(wanted.get(prefix, ()))
     if problems.errors:
         raise RefError(label, "the revision has paths that cannot be read safely", problems.items)
     for name, blob in files:

@@ -101,6 +101,28 @@ def test_a_submodule_entry_is_an_error(repo: GitProject) -> None:
     assert errors_at(repo, head) == [("path-not-regular", "policies/vendor")]
 
 
+def test_a_file_larger_than_any_reader_takes_is_refused_before_it_is_copied_out(
+    repo: GitProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ref's blob is held in memory to be copied out: one larger than every reader's cap
+    (``MAX_INPUT_FILE_BYTES``, 256 MiB) is an error naming it, and is never read."""
+    from iam_matrix.review import revisions
+
+    big = repo.root / "policies/foundation/MFAForcePolicy.json"
+    big.write_text(big.read_text() + " " * 200_000)  # still a valid document, now the largest file
+    base = repo.commit("example, one policy padded")
+    size = big.stat().st_size
+    monkeypatch.setattr(revisions, "MAX_INPUT_FILE_BYTES", size - 1)
+    read: list[tuple[str, ...]] = []
+    real_git = revisions._git
+    monkeypatch.setattr(revisions, "_git", lambda cwd, *args: read.append(args) or real_git(cwd, *args))
+    assert errors_at(repo, base) == [("file-too-large", "policies/foundation/MFAForcePolicy.json")]
+    blob = real_git(repo.root, "rev-parse", f"{base}:policies/foundation/MFAForcePolicy.json").decode().strip()
+    assert ("cat-file", "blob", blob) not in read  # never held in memory
+    monkeypatch.setattr(revisions, "MAX_INPUT_FILE_BYTES", size)
+    assert revision_at(repo.root, base, "dev").state.users
+
+
 def test_an_executable_policy_file_is_still_a_regular_file(repo: GitProject) -> None:
     base = repo.commit("example")
     entries = [
