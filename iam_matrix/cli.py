@@ -316,7 +316,7 @@ def build_parser(configure: str | None = "*") -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; the cyclic garbage collector runs rarely meanwhile: a compile builds
     hundreds of thousands of objects that all live to the end, and at Python's default
-    threshold the collector walks them again and again (a quarter of who-can's time on the
+    threshold the collector walks them again and again (a fifth of who-can's CPU on the
     5,000-user benchmark). The threshold is restored when the command ends."""
     before = gc.get_threshold()
     gc.set_threshold(RARE_COLLECTION, *before[1:])

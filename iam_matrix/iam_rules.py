@@ -14,6 +14,7 @@ MAX_GROUPS_PER_USER = 10
 MAX_USERS_PER_ACCOUNT = 5000
 MAX_POLICY_DOCUMENT_CHARS = 6144
 
+ACCOUNT_ID = re.compile(r"\d{12}")  # an AWS account id: twelve digits, kept as text (leading zeros)
 NAME_CHARS = re.compile(r"[A-Za-z0-9+=,.@_-]+")
 PATH_PATTERN = re.compile(r"/|/[\x21-\x7e]+/")
 NAME_HELP = "use only letters, digits and + = , . @ _ -"

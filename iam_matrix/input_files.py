@@ -323,6 +323,15 @@ def load_yaml(text: str, *, unique_keys: bool = False) -> Any:
         raise YamlProblem(None, f"not a usable YAML document ({clip(str(error), MAX_ECHO)})", "fix the value") from None
 
 
+def load_yaml_file(path: Path, max_bytes: int) -> tuple[str, Any]:
+    """A config file as its text and its one YAML document: a regular UTF-8 file of at most
+    ``max_bytes``, read as ``load_yaml`` reads, with no key given twice in one mapping (the
+    stack files and the audit's exceptions file; a second ``adminRoles:`` or ``expires:`` must
+    not silently win). Raises InputFileError or YamlProblem; each reader names its own code."""
+    text = decode_utf8(read_regular_file(path, max_bytes))
+    return text, load_yaml(text, unique_keys=True)
+
+
 def yaml_key_lines(text: str, key: str) -> dict[str, int]:
     """The 1-based line of each key of the mapping under the top-level ``key`` (``config``)
     of a document ``load_yaml`` has accepted, for messages that must point at a line; {} when

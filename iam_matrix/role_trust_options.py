@@ -8,16 +8,14 @@ wildcard or a number YAML read as octal would trust an account nobody meant.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .iam_rules import ACCOUNT_ID
 from .problems import Problems
 
 if TYPE_CHECKING:
     from .settings import Settings
-
-ACCOUNT_ID = re.compile(r"\d{12}")
 
 
 @dataclass(frozen=True)

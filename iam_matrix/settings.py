@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .iam_rules import ACCOUNT_ID
 from .input_files import (
     MAX_STACK_FILE_BYTES,
     InputFileError,
     YamlProblem,
     clip,
-    decode_utf8,
     load_yaml,
-    read_regular_file,
+    load_yaml_file,
     yaml_key_lines,
 )
 from .password_policy import PasswordPolicy
@@ -112,8 +111,7 @@ def read_yaml_file(path: Path, display: str, problems: Problems) -> dict[str, An
     None (with the problem recorded) otherwise; {} for an empty file."""
     where = Location(display)
     try:
-        text = decode_utf8(read_regular_file(path, MAX_STACK_FILE_BYTES))
-        document = load_yaml(text, unique_keys=True)
+        text, document = load_yaml_file(path, MAX_STACK_FILE_BYTES)
     except InputFileError as error:
         if error.code == "file-missing":
             problems.error(where, "stack-missing", error.message, error.fix)
@@ -424,7 +422,6 @@ _INVALID = object()
 # cannot decrypt it and needs only to know it is set; the program gets the plain value.
 SECRET_KEYS = frozenset({"pgpKey"})
 SECRET_PLACEHOLDER = "[secret]"
-ACCOUNT_ID = re.compile(r"\d{12}")
 
 
 def _is_secret(value: Any) -> bool:

@@ -72,20 +72,11 @@ class Sums(NamedTuple):
 
     @classmethod
     def of(cls, grants: Iterable[Grant]) -> Sums:
-        allow = broad = unconditional = deny = limits = 0
-        unknown: set[str] = set()
-        for grant in grants:
-            access = grant.access
-            allow |= access.allow
-            broad |= access.broad
-            unconditional |= access.unconditional
-            deny |= access.deny
-            limits |= access.limits
-            unknown.update(access.unknown)
-        return cls(allow, broad, unconditional, deny, limits, tuple(sorted(unknown)))
+        return cls.combined(grant.access for grant in grants)
 
     @classmethod
-    def combined(cls, parts: Iterable[Sums]) -> Sums:
+    def combined(cls, parts: Iterable[Sums | PolicyAccess]) -> Sums:
+        """The union of roles' sums, or of policies' accesses (both carry the same five sets)."""
         allow = broad = unconditional = deny = limits = 0
         unknown: set[str] = set()
         for part in parts:

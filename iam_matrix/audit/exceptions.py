@@ -30,9 +30,7 @@ from ..input_files import (
     InputFileError,
     YamlProblem,
     clip,
-    decode_utf8,
-    load_yaml,
-    read_regular_file,
+    load_yaml_file,
 )
 from ..problems import Location, MatrixInvalid, Problem, Problems
 from ..project import PROJECT
@@ -150,7 +148,7 @@ def exceptions_problems(settings: Settings, today: date) -> list[Problem]:
 
 def _read(path: Path, display: str, problems: Problems) -> Any:
     try:
-        return load_yaml(decode_utf8(read_regular_file(path, MAX_EXCEPTIONS_FILE_BYTES)), unique_keys=True)
+        return load_yaml_file(path, MAX_EXCEPTIONS_FILE_BYTES)[1]
     except InputFileError as error:
         fix = (
             f"create it, or set {PROJECT}:{CONFIG_KEY} to the exceptions file (docs/audit.md#exceptions)"

@@ -183,9 +183,17 @@ def test_a_command_whose_dependency_is_missing_says_what_to_install(monkeypatch,
     assert "iam-matrix audit needs the Python package 'boto3'" in err and "pip install -r requirements.txt" in err
 
 
-def test_the_collector_threshold_is_restored_after_a_command(project, capsys):
+def test_the_collector_runs_rarely_during_a_command_and_as_before_after_it(project, capsys, monkeypatch):
+    import iam_matrix.cli as cli
+
+    during: list[tuple[int, int, int]] = []
+    compile_from_args = cli.compile_from_args
+    monkeypatch.setattr(
+        cli, "compile_from_args", lambda args: during.append(gc.get_threshold()) or compile_from_args(args)
+    )
     before = gc.get_threshold()
-    assert run(project, "validate") == 0
+    assert run(project, "plan") == 0
+    assert during == [(cli.RARE_COLLECTION, *before[1:])]
     assert gc.get_threshold() == before
 
 

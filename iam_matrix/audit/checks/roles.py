@@ -29,6 +29,7 @@ from typing import Any
 
 from ...catalog import ADMIN_POLICY_ARN
 from ...escape import shell_word
+from ...iam_rules import ACCOUNT_ID
 from ..findings import Check, Finding, Severity, register
 from .base import Area, AuditInput
 
@@ -36,7 +37,6 @@ DOC = "docs/audit.md#roles-that-trust-outside-the-account"
 ASSUME_ACTIONS = ("sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity")
 # The account of an IAM or STS ARN (a root, user, role, assumed-role session or identity provider).
 ARN_ACCOUNT = re.compile(r"arn:aws[a-z-]*:(?:iam|sts)::(\d{12}|\*):.+")
-ACCOUNT_ID = re.compile(r"\d{12}")
 GITHUB_OIDC = "token.actions.githubusercontent.com"
 
 CHECKS = register(
