@@ -22,14 +22,17 @@ from .catalog import load_action_catalog, load_managed_documents, load_risks
 from .model import AccessModel
 
 
-def _document(value: Any) -> Any:
+def api_document(value: Any) -> Any:
+    """A policy document as boto3 returns it (decoded) or as IAM sends it (URL-encoded JSON);
+    ValueError when it is not JSON."""
     return json.loads(urllib.parse.unquote(value)) if isinstance(value, str) else value
 
 
-def _default_document(policy: Mapping[str, Any]) -> Any:
+def default_document(policy: Mapping[str, Any]) -> Any:
+    """The document of a GetAccountAuthorizationDetails policy's default version (None without one)."""
     for version in policy.get("PolicyVersionList", []):
         if version.get("IsDefaultVersion"):
-            return _document(version.get("Document"))
+            return api_document(version.get("Document"))
     return None
 
 
@@ -51,9 +54,9 @@ def live_model(
         for item in attached:
             arn, name = item.get("PolicyArn", ""), item.get("PolicyName", "")
             live = by_arn.get(arn)
-            document = _default_document(live) if live is not None else None
+            document = default_document(live) if live is not None else None
             if document is None and live_managed and arn in live_managed:
-                document = _document(live_managed[arn])
+                document = api_document(live_managed[arn])
             if document is None and ":iam::aws:policy/" in arn and name in shipped:
                 document = shipped[name]
                 from_snapshot.add(name)
@@ -66,7 +69,7 @@ def live_model(
         refs = []
         for item in items:
             name = f"{owner} inline {item.get('PolicyName', '?')}"
-            documents[name] = _document(item.get("PolicyDocument"))
+            documents[name] = api_document(item.get("PolicyDocument"))
             refs.append(PolicyRef(name, "", "inline"))
         return refs
 

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..access.live import default_document
 from ..access.model import model_of
-from ..audit.checks.drift import default_document
 from ..audit.checks.mfa import mfa_active
 from ..audit.snapshot import Snapshot
 from ..bundles import bundle_group_name, split_policies

@@ -28,7 +28,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..audit.checks.drift import canonical, default_document
+from ..access.live import default_document
+from ..audit.checks.drift import canonical
 from ..audit.snapshot import Snapshot
 from ..password_policy import FIELDS
 

@@ -13,10 +13,8 @@ and config:DescribeConfigurationRecorderStatus; access-analyzer:ListAnalyzers.
 
 from __future__ import annotations
 
-import json
 import os
 import time
-import urllib.parse
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +23,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
+from ..access.live import api_document
 from .snapshot import Snapshot, parse_credential_report
 
 RETRY_CONFIG = Config(retries={"mode": "adaptive"}, user_agent_extra="iam-matrix-audit")
@@ -244,9 +243,7 @@ def managed_documents(iam: Any, snapshot: Snapshot) -> None:
         try:
             version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
             document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
-            snapshot.managed_documents[arn] = (
-                json.loads(urllib.parse.unquote(document)) if isinstance(document, str) else document
-            )
+            snapshot.managed_documents[arn] = api_document(document)
         except (ClientError, BotoCoreError, KeyError, ValueError) as error:
             snapshot.managed_unreadable[arn] = (
                 _reason("iam", error)

@@ -5,11 +5,11 @@ Which users and groups are compared is ``scope``'s job."""
 from __future__ import annotations
 
 import json
-import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ...access.live import default_document
 from ...catalog import ADMIN_POLICY_ARN
 from ...desired import DesiredState, Group, User
 from ..findings import Check, Finding, register
@@ -383,16 +383,6 @@ def hygiene_findings(snapshot: Snapshot) -> list[Finding]:
                 )
             )
     return out
-
-
-def default_document(policy: Mapping[str, Any]) -> Any:
-    for version in policy.get("PolicyVersionList", []):
-        if version.get("IsDefaultVersion"):
-            document = version.get("Document")
-            if isinstance(document, str):
-                document = json.loads(urllib.parse.unquote(document))
-            return document
-    return None
 
 
 def canonical(value: Any) -> Any:

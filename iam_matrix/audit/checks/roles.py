@@ -23,10 +23,10 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ...access.live import api_document
 from ...catalog import ADMIN_POLICY_ARN
 from ...escape import shell_word
 from ...iam_rules import ACCOUNT_ID
@@ -65,12 +65,10 @@ WORSE: dict[str, Severity] = {"medium": "high", "high": "critical"}
 
 def _document(value: Any) -> Any:
     """A trust policy as boto3 returns it (decoded) or as IAM sends it (URL-encoded JSON)."""
-    if isinstance(value, str):
-        try:
-            return json.loads(urllib.parse.unquote(value))
-        except ValueError:
-            return None
-    return value
+    try:
+        return api_document(value)
+    except ValueError:
+        return None
 
 
 def _listed(value: Any) -> list[Any]:
